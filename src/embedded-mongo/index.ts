@@ -1,0 +1,2 @@
+export { startEmbeddedMongo } from './server.js';
+export type { EmbeddedMongo, EmbeddedMongoOptions, EmbeddedMongoLog } from './options.js';

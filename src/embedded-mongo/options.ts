@@ -1,0 +1,34 @@
+/** A sink for the embedded server's own diagnostics (never document contents). */
+export type EmbeddedMongoLog = (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+
+export interface EmbeddedMongoOptions {
+  /** Directory for the append-only journal. Required unless `memory` is true. */
+  dataDir?: string;
+  /** Keep everything in memory: nothing is written, nothing survives `stop()`. @default false */
+  memory?: boolean;
+  /** TCP port on `host`; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to listen on. Loopback only by design. @default "127.0.0.1" */
+  host?: string;
+  /** How often expired documents of TTL indexes are removed; mongod uses 60 s. @default 60000 */
+  ttlMonitorIntervalMs?: number;
+  /** Idle time after which an open cursor is killed, as mongod's `cursorTimeoutMillis`. @default 600000 */
+  cursorTimeoutMs?: number;
+  /** Largest accepted wire message, as mongod's `maxMessageSizeBytes`. @default 48000000 */
+  maxMessageSizeBytes?: number;
+  /** Where connection errors and start-up notes go. @default prints warnings and errors to stderr */
+  log?: EmbeddedMongoLog;
+}
+
+export interface EmbeddedMongo {
+  /** A `mongodb://` connection string for the driver, mongosh or Compass. */
+  readonly uri: string;
+  readonly port: number;
+  /** Closes every connection, flushes the journal and stops listening. */
+  stop(): Promise<void>;
+}
+
+export const defaultLog: EmbeddedMongoLog = (level, message, details) => {
+  if (level === 'info') return;
+  process.stderr.write(`[embedded-mongo] ${level}: ${message}${details ? ' ' + JSON.stringify(details) : ''}\n`);
+};

@@ -1,0 +1,181 @@
+import { UUID, type Document } from 'bson';
+import { CommandError } from '../errors.js';
+import { CollectionIndex, sameIndexOptions, sameKeyPattern, type IndexSpec } from './collection-index.js';
+import { cartesian, equalityKey, isPlainDocument } from './values.js';
+
+export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
+
+/**
+ * One collection's documents in natural (insertion) order, keyed by `_id`,
+ * with its hashed indexes. Every method either applies a whole change or
+ * throws before touching anything, which is what makes single-document
+ * writes atomic.
+ */
+export class Collection {
+  private readonly documents = new Map<string, Document>();
+  private readonly indexes = new Map<string, CollectionIndex>();
+
+  constructor(
+    readonly database: string,
+    readonly name: string,
+    readonly options: Document = {},
+    readonly uuid: UUID = new UUID(),
+  ) {}
+
+  get namespace(): string {
+    return `${this.database}.${this.name}`;
+  }
+
+  get count(): number {
+    return this.documents.size;
+  }
+
+  all(): IterableIterator<Document> {
+    return this.documents.values();
+  }
+
+  findById(id: unknown): Document | undefined {
+    return this.documents.get(equalityKey(id));
+  }
+
+  insert(document: Document): void {
+    const id = equalityKey(document._id);
+    if (this.documents.has(id)) throw this.duplicateKey('_id_', { _id: 1 }, { _id: document._id });
+    const keys = this.checkUnique(document, id);
+    this.documents.set(id, document);
+    for (const [index, indexKeys] of keys) index.add(indexKeys, id);
+  }
+
+  /** Swaps `previous` for `next` (same `_id`), keeping every unique index true. */
+  replace(previous: Document, next: Document): void {
+    const id = equalityKey(previous._id);
+    const keys = this.checkUnique(next, id);
+    for (const index of this.indexes.values()) index.remove(index.keysOf(previous), id);
+    this.documents.set(id, next);
+    for (const [index, indexKeys] of keys) index.add(indexKeys, id);
+  }
+
+  remove(document: Document): void {
+    const id = equalityKey(document._id);
+    if (!this.documents.delete(id)) return;
+    for (const index of this.indexes.values()) index.remove(index.keysOf(document), id);
+  }
+
+  /** Returns false when an identical index already exists. */
+  createIndex(spec: IndexSpec): boolean {
+    if (spec.name === ID_INDEX_SPEC.name || sameKeyPattern(spec.key, ID_INDEX_SPEC.key)) return false;
+    for (const existing of this.indexes.values()) {
+      const sameName = existing.name === spec.name;
+      const sameKey = sameKeyPattern(existing.spec.key, spec.key);
+      if (sameName && sameKey && sameIndexOptions(existing.spec, spec)) return false;
+      if (sameName) {
+        throw new CommandError('IndexKeySpecsConflict', `An existing index has the same name as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`);
+      }
+      if (sameKey && sameIndexOptions(existing.spec, spec)) {
+        throw new CommandError('IndexOptionsConflict', `Index already exists with a different name: ${existing.name}`);
+      }
+    }
+    const index = new CollectionIndex({ v: 2, ...spec });
+    for (const [id, document] of this.documents) {
+      const keys = index.keysOf(document);
+      if (index.conflict(keys, id) !== undefined) throw this.duplicateKey(index.name, index.spec.key, index.keyValueOf(document));
+      index.add(keys, id);
+    }
+    this.indexes.set(index.name, index);
+    return true;
+  }
+
+  dropIndex(name: string): void {
+    if (name === ID_INDEX_SPEC.name) throw new CommandError('InvalidOptions', 'cannot drop _id index');
+    if (!this.indexes.delete(name)) throw new CommandError('IndexNotFound', `index not found with name [${name}]`);
+  }
+
+  findIndexName(keyPattern: Document): string | undefined {
+    if (sameKeyPattern(keyPattern, ID_INDEX_SPEC.key)) return ID_INDEX_SPEC.name;
+    for (const index of this.indexes.values()) if (sameKeyPattern(index.spec.key, keyPattern)) return index.name;
+    return undefined;
+  }
+
+  indexSpecs(): IndexSpec[] {
+    return [ID_INDEX_SPEC, ...[...this.indexes.values()].map((index) => index.spec)];
+  }
+
+  secondaryIndexes(): Iterable<CollectionIndex> {
+    return this.indexes.values();
+  }
+
+  /**
+   * The documents that can match `filter`: found through `_id` or an index whose
+   * every field the filter pins by equality, else all of them. Callers still
+   * apply the full filter.
+   */
+  candidates(filter: Document): Iterable<Document> {
+    const ids = equalityValues(filter, '_id');
+    if (ids) return this.fetch(ids.map(equalityKey));
+    for (const index of this.indexes.values()) {
+      if (!index.coversAllDocuments) continue;
+      const perField = index.fields.map((field) => equalityValues(filter, field));
+      if (perField.some((values) => values === undefined)) continue;
+      const found = new Set<string>();
+      for (const combination of cartesian(perField as unknown[][])) {
+        for (const id of index.lookup(index.keyOfValues(combination))) found.add(id);
+      }
+      return this.fetch(found);
+    }
+    return this.documents.values();
+  }
+
+  private *fetch(ids: Iterable<string>): Generator<Document> {
+    for (const id of new Set(ids)) {
+      const document = this.documents.get(id);
+      if (document) yield document;
+    }
+  }
+
+  private checkUnique(document: Document, id: string): Array<[CollectionIndex, string[]]> {
+    const keys: Array<[CollectionIndex, string[]]> = [];
+    for (const index of this.indexes.values()) {
+      const indexKeys = index.keysOf(document);
+      if (index.conflict(indexKeys, id) !== undefined) throw this.duplicateKey(index.name, index.spec.key, index.keyValueOf(document));
+      keys.push([index, indexKeys]);
+    }
+    return keys;
+  }
+
+  private duplicateKey(indexName: string, keyPattern: Document, keyValue: Document): CommandError {
+    const shown = Object.entries(keyValue).map(([field, value]) => `${field}: ${describeValue(value)}`).join(', ');
+    return new CommandError('DuplicateKey', `E11000 duplicate key error collection: ${this.namespace} index: ${indexName} dup key: { ${shown} }`, {
+      keyPattern,
+      keyValue,
+    });
+  }
+}
+
+/** The values a filter pins `field` to by plain equality (`v`, `{$eq: v}`, `{$in: [...]}`), if it does. */
+function equalityValues(filter: Document, field: string): unknown[] | undefined {
+  if (!Object.prototype.hasOwnProperty.call(filter, field)) return undefined;
+  const condition = filter[field];
+  if (!isPlainDocument(condition)) return isIndexableEquality(condition) ? [condition] : undefined;
+  const operators = Object.keys(condition);
+  if (operators.length === 0 || !operators[0].startsWith('$')) return [condition];
+  if (operators.length !== 1) return undefined;
+  if (operators[0] === '$eq') return isIndexableEquality(condition.$eq) ? [condition.$eq] : undefined;
+  if (operators[0] === '$in' && Array.isArray(condition.$in) && condition.$in.every(isIndexableEquality)) return condition.$in;
+  return undefined;
+}
+
+/** Arrays and regular expressions match in ways a hashed lookup cannot answer. */
+function isIndexableEquality(value: unknown): boolean {
+  if (Array.isArray(value) || value instanceof RegExp) return false;
+  if (isPlainDocument(value)) return Object.keys(value).every((key) => !key.startsWith('$'));
+  return (value as { _bsontype?: string } | null)?._bsontype !== 'BSONRegExp';
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  const bsonType = (value as { _bsontype?: string } | null)?._bsontype;
+  if (bsonType === 'ObjectId') return `ObjectId('${String(value)}')`;
+  if (value instanceof Date) return `new Date(${value.getTime()})`;
+  if (isPlainDocument(value)) return JSON.stringify(value);
+  return String(value);
+}
