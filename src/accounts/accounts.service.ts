@@ -1,0 +1,96 @@
+import type { Types } from 'mongoose';
+import { AuditEventType } from '../audit/audit-event.model.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { AppError, ErrorCode, forbidden, invalidCredentials } from '../errors.js';
+import { SessionScope, type SessionsService, type IssuedSession } from '../sessions/sessions.service.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { MfaPolicyStatus, Role, usernameKey, type UserModel, type UserRecord } from './user.model.js';
+
+export interface SignUpInput {
+  username: string;
+  password: string;
+  email?: string;
+}
+
+export interface LoginResult {
+  user: UserRecord;
+  session: IssuedSession;
+}
+
+export class AccountsService {
+  constructor(
+    private readonly users: UserModel,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    private readonly options: { allowSignup: boolean },
+  ) {}
+
+  async signUp(input: SignUpInput, ip?: string): Promise<UserRecord> {
+    if (!this.options.allowSignup) throw forbidden('Sign-up is closed on this server.');
+    const user = await this.createUser(input, Role.USER);
+    await this.audit.record({ type: AuditEventType.SIGN_UP, userId: user._id, ip });
+    return user;
+  }
+
+  /** Creates the account unless the name is taken; the unique index decides, also under concurrency. */
+  async createUser(input: SignUpInput, role: Role): Promise<UserRecord> {
+    const passwordHash = await this.hasher.hash(input.password);
+    try {
+      const [user] = await this.users.create([
+        { username: input.username, usernameKey: usernameKey(input.username), email: input.email, passwordHash, role, mfaPolicyStatus: MfaPolicyStatus.DISABLED },
+      ]);
+      return user.toObject();
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) {
+        throw new AppError(ErrorCode.BAD_USER_INPUT, 'That username is taken.', { field: 'username' });
+      }
+      throw error;
+    }
+  }
+
+  /** Creates the configured admin at start when no account of that name exists. */
+  async ensureAdmin(credentials: { username: string; password: string }): Promise<boolean> {
+    if (await this.users.exists({ usernameKey: usernameKey(credentials.username) })) return false;
+    const user = await this.createUser(credentials, Role.ADMIN).catch((error: unknown) => {
+      if (error instanceof AppError) return undefined; // another process created it first
+      throw error;
+    });
+    if (user) await this.audit.record({ type: AuditEventType.ADMIN_CREATED, userId: user._id });
+    return user !== undefined;
+  }
+
+  /**
+   * Checks a password. Unknown names and wrong passwords fail alike, in the
+   * same time (one argon2 verification either way) and with the same error.
+   */
+  async login(username: string, password: string, ip: string): Promise<LoginResult> {
+    const key = usernameKey(username);
+    try {
+      await this.throttle.reserve(key, ip);
+    } catch (error) {
+      await this.audit.record({ type: AuditEventType.SIGN_IN_THROTTLED, ip, details: { username: key } });
+      throw error;
+    }
+    const user = await this.users.findOne({ usernameKey: key }).lean<UserRecord>();
+    if (!(await this.hasher.verify(user?.passwordHash, password)) || !user) {
+      await this.audit.record({ type: AuditEventType.SIGN_IN_FAILED, userId: user?._id, ip, details: { username: key } });
+      throw invalidCredentials();
+    }
+    await this.throttle.clear(key, ip);
+    const session = await this.sessions.issue(user._id, SessionScope.FULL, { ip });
+    await this.audit.record({ type: AuditEventType.SIGN_IN_SUCCEEDED, userId: user._id, ip });
+    return { user, session };
+  }
+
+  async logout(sessionId: Types.ObjectId, userId: Types.ObjectId, ip?: string): Promise<void> {
+    await this.sessions.revoke(sessionId);
+    await this.audit.record({ type: AuditEventType.SIGNED_OUT, userId, ip });
+  }
+
+  findById(id: Types.ObjectId): Promise<UserRecord | null> {
+    return this.users.findById(id).lean<UserRecord>();
+  }
+}

@@ -1,0 +1,20 @@
+import { Field, ObjectType } from 'type-graphql';
+import { UserType } from './user.type.js';
+
+@ObjectType('LoginPayload')
+export class LoginPayload {
+  @Field(() => String, { nullable: true, description: 'Only when fully signed in, or enrollment-scoped (enrollmentRequired).' })
+  accessToken?: string;
+
+  @Field(() => Boolean, { description: 'Password accepted; a second factor is needed (verifyMfa with mfaToken).' })
+  mfaRequired!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Short-lived; for sendMfaCode and verifyMfa of this one sign-in.' })
+  mfaToken?: string;
+
+  @Field(() => Boolean, { description: 'MFA is required but no factor is active: accessToken may only enroll.' })
+  enrollmentRequired!: boolean;
+
+  @Field(() => UserType, { nullable: true })
+  user?: UserType;
+}

@@ -1,0 +1,43 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+export const Role = { USER: 'USER', ADMIN: 'ADMIN' } as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+export const MfaPolicyStatus = { ENABLED: 'ENABLED', DISABLED: 'DISABLED' } as const;
+export type MfaPolicyStatus = (typeof MfaPolicyStatus)[keyof typeof MfaPolicyStatus];
+
+export interface UserRecord {
+  _id: Types.ObjectId;
+  /** As the user typed it, for display. */
+  username: string;
+  /** NFKC-lowercased username: what uniqueness and sign-in compare. */
+  usernameKey: string;
+  email?: string;
+  passwordHash: string;
+  role: Role;
+  mfaPolicyStatus: MfaPolicyStatus;
+  createdAt: Date;
+}
+
+const userSchema = new Schema<UserRecord>(
+  {
+    username: { type: String, required: true },
+    usernameKey: { type: String, required: true, unique: true },
+    email: { type: String },
+    passwordHash: { type: String, required: true },
+    role: { type: String, enum: Object.values(Role), required: true, default: Role.USER },
+    mfaPolicyStatus: { type: String, enum: Object.values(MfaPolicyStatus), required: true, default: MfaPolicyStatus.DISABLED },
+    createdAt: { type: Date, required: true, default: () => new Date() },
+  },
+  { versionKey: false },
+);
+userSchema.index({ mfaPolicyStatus: 1, _id: 1 });
+
+export type UserModel = Model<UserRecord>;
+
+export const userModel = (connection: Connection): UserModel => connection.model<UserRecord>('User', userSchema);
+
+/** Usernames compare case- and width-insensitively, so "Alice" and "ａｌｉｃｅ" are one account. */
+export function usernameKey(username: string): string {
+  return username.normalize('NFKC').toLowerCase();
+}

@@ -1,0 +1,45 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+/** Every security-relevant event; DESIGN.md lists which. Names are past tense, dot-separated. */
+export const AuditEventType = {
+  SIGN_UP: 'account.signed_up',
+  SIGN_IN_SUCCEEDED: 'sign_in.succeeded',
+  SIGN_IN_FAILED: 'sign_in.failed',
+  SIGN_IN_THROTTLED: 'sign_in.throttled',
+  SIGNED_OUT: 'session.signed_out',
+  API_KEY_CREATED: 'api_key.created',
+  API_KEY_REVOKED: 'api_key.revoked',
+  ADMIN_CREATED: 'account.admin_created',
+} as const;
+export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
+
+export interface AuditEventRecord {
+  _id: Types.ObjectId;
+  type: AuditEventType;
+  /** The account the event is about (absent for a failed sign-in to an unknown name). */
+  userId?: Types.ObjectId;
+  /** Who did it, when not the user themself (an admin). */
+  actorId?: Types.ObjectId;
+  ip?: string;
+  /** Non-secret particulars: a key's name, a factor id. Never a password, code or token. */
+  details?: Record<string, unknown>;
+  createdAt: Date;
+}
+
+const auditEventSchema = new Schema<AuditEventRecord>(
+  {
+    type: { type: String, required: true },
+    userId: { type: Schema.Types.ObjectId },
+    actorId: { type: Schema.Types.ObjectId },
+    ip: { type: String },
+    details: { type: Schema.Types.Mixed },
+    createdAt: { type: Date, required: true, default: () => new Date() },
+  },
+  { versionKey: false },
+);
+auditEventSchema.index({ userId: 1, _id: -1 });
+
+export type AuditEventModel = Model<AuditEventRecord>;
+
+export const auditEventModel = (connection: Connection): AuditEventModel =>
+  connection.model<AuditEventRecord>('AuditEvent', auditEventSchema, 'auditEvents');

@@ -1,0 +1,32 @@
+import type { Types } from 'mongoose';
+import type { Logger } from '../logger.js';
+import type { AuditEventModel, AuditEventRecord, AuditEventType } from './audit-event.model.js';
+
+export interface AuditEntry {
+  type: AuditEventType;
+  userId?: Types.ObjectId;
+  actorId?: Types.ObjectId;
+  ip?: string;
+  details?: Record<string, unknown>;
+}
+
+export class AuditService {
+  constructor(
+    private readonly events: AuditEventModel,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Records an event; the audit trail is part of the operation, so a failure to write it fails the caller. */
+  async record(entry: AuditEntry): Promise<void> {
+    await this.events.create([{ ...entry, createdAt: new Date() }]);
+    this.logger.info({ audit: entry.type, userId: entry.userId?.toString(), actorId: entry.actorId?.toString() }, 'audit event');
+  }
+
+  /** Newest first, `first` at a time, after the cursor `after` (an event id). */
+  async list(filter: { userId?: Types.ObjectId }, page: { first: number; after?: Types.ObjectId }): Promise<AuditEventRecord[]> {
+    const query: Record<string, unknown> = {};
+    if (filter.userId) query.userId = filter.userId;
+    if (page.after) query._id = { $lt: page.after };
+    return this.events.find(query).sort({ _id: -1 }).limit(page.first + 1).lean<AuditEventRecord[]>();
+  }
+}

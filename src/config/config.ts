@@ -1,0 +1,113 @@
+/** Everything the service reads from its environment, typed and checked once at start. */
+export interface Config {
+  production: boolean;
+  http: {
+    host: string;
+    /** 0 picks a free port (tests). */
+    port: number;
+    /** Largest accepted request body. @default 100 KiB */
+    bodyLimitBytes: number;
+  };
+  mongodb: {
+    /** A real MongoDB; unset starts the embedded server. */
+    uri?: string;
+    /** The embedded server's files, or ":memory:" for none. @default "./.data" */
+    dataDir: string;
+  };
+  redisUrl: string;
+  mail: {
+    /** Unset outside production prints mails to the log. */
+    smtpUrl?: string;
+    from: string;
+    /** `inline` runs the mail worker in the server; `off` leaves it to `npm run worker`. */
+    worker: 'inline' | 'off';
+  };
+  mfa: {
+    issuer: string;
+    /** `kid:base64key,...`; the first encrypts. Generated into DATA_DIR outside production when unset. */
+    encryptionKeys?: string;
+  };
+  accounts: {
+    allowSignup: boolean;
+    /** Created at start when missing. */
+    bootstrapAdmin?: { username: string; password: string };
+  };
+  sessions: {
+    /** Absolute lifetime of an access token. @default 12 h */
+    absoluteTtlMs: number;
+    /** Lifetime without use. @default 30 min */
+    idleTtlMs: number;
+  };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const MINUTE_MS = 60_000;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const config: Config = {
+    production,
+    http: {
+      host: env.HOST ?? '127.0.0.1',
+      port: integer(env, 'PORT', 4000, 0, 65535),
+      bodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+    },
+    mongodb: { uri: nonEmpty(env.MONGODB_URI), dataDir: env.DATA_DIR ?? './.data' },
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    mail: {
+      smtpUrl: nonEmpty(env.SMTP_URL),
+      from: env.MAIL_FROM ?? 'MFA <no-reply@localhost>',
+      worker: oneOf(env, 'MAIL_WORKER', ['inline', 'off'] as const, 'inline'),
+    },
+    mfa: { issuer: env.MFA_ISSUER ?? 'mfa-graphql', encryptionKeys: nonEmpty(env.MFA_ENCRYPTION_KEYS) },
+    accounts: {
+      allowSignup: boolean(env, 'ALLOW_SIGNUP', !production),
+      bootstrapAdmin: bootstrapAdmin(env),
+    },
+    sessions: {
+      absoluteTtlMs: integer(env, 'SESSION_TTL_MINUTES', 12 * 60, 1, 30 * 24 * 60) * MINUTE_MS,
+      idleTtlMs: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 30 * 24 * 60) * MINUTE_MS,
+    },
+    logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'debug'),
+  };
+  if (production && !config.mfa.encryptionKeys) throw new ConfigError('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
+  if (production && !config.mail.smtpUrl) throw new ConfigError('SMTP_URL is required when NODE_ENV=production');
+  return config;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function bootstrapAdmin(env: NodeJS.ProcessEnv): Config['accounts']['bootstrapAdmin'] {
+  const username = nonEmpty(env.ADMIN_USERNAME);
+  const password = nonEmpty(env.ADMIN_PASSWORD);
+  if (!username && !password) return undefined;
+  if (!username || !password) throw new ConfigError('ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
+  return { username, password };
+}

@@ -1,0 +1,42 @@
+/**
+ * The one error family of the API. Each code is what clients see in
+ * `extensions.code`; anything thrown that is not an AppError is masked by
+ * `formatError` as INTERNAL_SERVER_ERROR.
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  INVALID_CODE: 'INVALID_CODE',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS',
+  STEP_UP_REQUIRED: 'STEP_UP_REQUIRED',
+  ALREADY_ENABLED: 'ALREADY_ENABLED',
+  FACTOR_TYPE_NOT_ALLOWED: 'FACTOR_TYPE_NOT_ALLOWED',
+  NOT_FOUND: 'NOT_FOUND',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra `extensions` a client may act on; never secrets. */
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const unauthenticated = (message = 'Sign in first.') => new AppError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = 'You may not do this.') => new AppError(ErrorCode.FORBIDDEN, message);
+export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found.`);
+export const badInput = (field: string, message: string) => new AppError(ErrorCode.BAD_USER_INPUT, message, { field });
+export const invalidCredentials = () => new AppError(ErrorCode.INVALID_CREDENTIALS, 'Invalid username or password.');
+export const serviceUnavailable = (message: string) => new AppError(ErrorCode.SERVICE_UNAVAILABLE, message);
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Too many attempts. Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });

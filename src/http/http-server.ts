@@ -1,0 +1,54 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../config/config.js';
+import { ErrorCode } from '../errors.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { createFormatError } from '../graphql/format-error.js';
+import type { Logger } from '../logger.js';
+
+export interface HttpServerDeps {
+  config: Config;
+  schema: GraphQLSchema;
+  logger: Logger;
+  /** Builds the per-request context (who is calling). */
+  context: (request: FastifyRequest) => Promise<GraphQLContext>;
+  /** Names of the dependencies that are down; empty when ready. */
+  readiness: () => Promise<{ down: string[]; degraded: string[] }>;
+}
+
+/** Fastify with Apollo at POST /graphql, plus /healthz and /readyz. */
+export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify: FastifyInstance; apollo: ApolloServer<GraphQLContext> }> {
+  const { config, logger } = deps;
+  const fastify = Fastify({ bodyLimit: config.http.bodyLimitBytes, logger: false, trustProxy: false });
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: deps.schema,
+    formatError: createFormatError(logger),
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    plugins: [fastifyApolloDrainPlugin(fastify), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+  });
+  await apollo.start();
+
+  // Requests Fastify rejects before GraphQL sees them (bad JSON, too large) still get a GraphQL-shaped answer.
+  fastify.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
+    const message = status === 500 ? 'Internal server error' : error.message;
+    return reply.code(status).send({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : ErrorCode.BAD_USER_INPUT } }] });
+  });
+
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_request, reply) => {
+    const { down, degraded } = await deps.readiness();
+    const status = down.length > 0 ? 'down' : degraded.length > 0 ? 'degraded' : 'ready';
+    return reply.code(down.length > 0 || degraded.length > 0 ? 503 : 200).send({ status, down, degraded });
+  });
+  await fastify.register(fastifyApollo(apollo), { context: deps.context, path: '/graphql', method: ['GET', 'POST', 'OPTIONS'] });
+  return { fastify, apollo };
+}

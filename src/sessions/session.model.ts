@@ -1,0 +1,43 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+/** What a session may do: everything, or only finish MFA enrollment (DESIGN.md, rules). */
+export const SessionScope = { FULL: 'FULL', ENROLLMENT: 'ENROLLMENT' } as const;
+export type SessionScope = (typeof SessionScope)[keyof typeof SessionScope];
+
+export interface SessionRecord {
+  _id: Types.ObjectId;
+  /** SHA-256 of the access token; the token itself is never stored. */
+  tokenHash: string;
+  userId: Types.ObjectId;
+  scope: SessionScope;
+  /** When a second factor was last passed in this session; unset for password-only sessions. */
+  mfaVerifiedAt?: Date;
+  createdAt: Date;
+  lastUsedAt: Date;
+  /** Absolute end of life, however active the session is. */
+  absoluteExpiresAt: Date;
+  /** The earlier of the absolute end and the idle deadline; the TTL index removes the record then. */
+  expiresAt: Date;
+  revokedAt?: Date;
+  ip?: string;
+}
+
+const sessionSchema = new Schema<SessionRecord>(
+  {
+    tokenHash: { type: String, required: true, unique: true },
+    userId: { type: Schema.Types.ObjectId, required: true, index: true },
+    scope: { type: String, enum: Object.values(SessionScope), required: true },
+    mfaVerifiedAt: { type: Date },
+    createdAt: { type: Date, required: true },
+    lastUsedAt: { type: Date, required: true },
+    absoluteExpiresAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true, expires: 0 },
+    revokedAt: { type: Date },
+    ip: { type: String },
+  },
+  { versionKey: false },
+);
+
+export type SessionModel = Model<SessionRecord>;
+
+export const sessionModel = (connection: Connection): SessionModel => connection.model<SessionRecord>('Session', sessionSchema);

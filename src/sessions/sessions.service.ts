@@ -1,0 +1,69 @@
+import type { Types } from 'mongoose';
+import type { Config } from '../config/config.js';
+import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
+import { hashToken, newOpaqueToken } from './opaque-token.js';
+
+export const ACCESS_TOKEN_PREFIX = 'mfa_at_';
+
+/** Touching `lastUsedAt` at most this often keeps reads from turning into a write each. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface IssuedSession {
+  accessToken: string;
+  session: SessionRecord;
+}
+
+export class SessionsService {
+  constructor(
+    private readonly sessions: SessionModel,
+    private readonly options: Config['sessions'],
+  ) {}
+
+  async issue(userId: Types.ObjectId, scope: SessionScope, details: { ip?: string; mfaVerifiedAt?: Date } = {}): Promise<IssuedSession> {
+    const accessToken = newOpaqueToken(ACCESS_TOKEN_PREFIX);
+    const now = new Date();
+    const absoluteExpiresAt = new Date(now.getTime() + this.options.absoluteTtlMs);
+    const [session] = await this.sessions.create([
+      {
+        tokenHash: hashToken(accessToken),
+        userId,
+        scope,
+        mfaVerifiedAt: details.mfaVerifiedAt,
+        createdAt: now,
+        lastUsedAt: now,
+        absoluteExpiresAt,
+        expiresAt: this.expiryAfterUse(now, absoluteExpiresAt),
+        ip: details.ip,
+      },
+    ]);
+    return { accessToken, session: session.toObject() };
+  }
+
+  /** The live session behind an access token, refreshing its idle deadline; undefined when unknown, expired or revoked. */
+  async authenticate(accessToken: string, now = new Date()): Promise<SessionRecord | undefined> {
+    const session = await this.sessions.findOne({ tokenHash: hashToken(accessToken) }).lean<SessionRecord>();
+    if (!session || session.revokedAt || session.expiresAt <= now) return undefined;
+    if (now.getTime() - session.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
+      const expiresAt = this.expiryAfterUse(now, session.absoluteExpiresAt);
+      await this.sessions.updateOne({ _id: session._id }, { $set: { lastUsedAt: now, expiresAt } });
+      Object.assign(session, { lastUsedAt: now, expiresAt });
+    }
+    return session;
+  }
+
+  async revoke(sessionId: Types.ObjectId): Promise<void> {
+    await this.sessions.updateOne({ _id: sessionId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
+  }
+
+  /** Ends every session of a user, e.g. when an admin removes their factors. */
+  async revokeAllOf(userId: Types.ObjectId): Promise<number> {
+    const result = await this.sessions.updateMany({ userId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
+    return result.modifiedCount;
+  }
+
+  private expiryAfterUse(now: Date, absoluteExpiresAt: Date): Date {
+    return new Date(Math.min(absoluteExpiresAt.getTime(), now.getTime() + this.options.idleTtlMs));
+  }
+}
+
+export { SessionScope };
