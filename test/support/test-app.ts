@@ -1,0 +1,49 @@
+import { Writable } from 'node:stream';
+import { startApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { createLogger } from '../../src/logger.js';
+
+export interface TestApp extends App {
+  /** Every log line the app wrote, for assertions that secrets never appear. */
+  logLines: string[];
+  graphql<T = Record<string, unknown>>(query: string, options?: { variables?: Record<string, unknown>; token?: string }): Promise<GraphQLResponse<T>>;
+}
+
+export interface GraphQLResponse<T> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: { code?: string; [key: string]: unknown } }>;
+}
+
+/**
+ * The whole service in-process on an ephemeral port: embedded MongoDB in
+ * memory, the real Redis, a fresh Redis key space for its limits.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config: Config = loadConfig({ DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'debug', ...env });
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  const app = await startApp(config, { logger: createLogger({ level: config.logLevel, destination }) });
+  await app.redis.flushdb();
+  return Object.assign(app, {
+    logLines,
+    async graphql<T>(query: string, options: { variables?: Record<string, unknown>; token?: string } = {}): Promise<GraphQLResponse<T>> {
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+        body: JSON.stringify({ query, variables: options.variables }),
+      });
+      return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse<T>;
+    },
+  });
+}
+
+/** The `extensions.code` of the first error, for terse assertions. */
+export function errorCode(response: GraphQLResponse<unknown>): string | undefined {
+  return response.errors?.[0]?.extensions?.code;
+}
