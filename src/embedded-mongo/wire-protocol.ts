@@ -11,7 +11,7 @@ const OP_MSG_CHECKSUM_PRESENT = 1 << 0;
 export const OP_MSG_MORE_TO_COME = 1 << 1;
 
 /** Driver-side BSON options that keep every type exactly as it was sent. */
-export const BSON_READ_OPTIONS = { promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;
+export const BSON_READ_OPTIONS = { promoteLongs: false, promoteBuffers: false } as const;
 
 export class ProtocolError extends Error {}
 
