@@ -1,0 +1,59 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ObjectId } from 'bson';
+import mongoose from 'mongoose';
+import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
+import { measure, type Measurement } from './measure.js';
+
+export interface EmbeddedMongoBenchResult extends Measurement {
+  operation: string;
+  mode: 'memory' | 'journal';
+  documents: number;
+}
+
+const CONCURRENCY = 8;
+const WARM_UP_MS = 300;
+
+/**
+ * The embedded server's hot operations at several collection sizes. Lookups
+ * by `_id` or a unique field and unique checks on insert go through hashed
+ * indexes, so their rate should not fall as the collection grows.
+ */
+export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs: number }): Promise<EmbeddedMongoBenchResult[]> {
+  const results: EmbeddedMongoBenchResult[] = [];
+  for (const mode of ['memory', 'journal'] as const) {
+    for (const documents of options.sizes) {
+      const dataDir = mode === 'journal' ? await mkdtemp(join(tmpdir(), 'bench-mongo-')) : undefined;
+      const server = await startEmbeddedMongo(dataDir ? { dataDir } : { memory: true });
+      const connection = await mongoose.createConnection(server.uri, { dbName: 'bench', maxPoolSize: CONCURRENCY }).asPromise();
+      try {
+        const users = connection.db!.collection('users');
+        await users.createIndex({ email: 1 }, { unique: true });
+        await users.createIndex({ group: 1 });
+        const ids: ObjectId[] = [];
+        for (let start = 0; start < documents; start += 1000) {
+          const chunk = Array.from({ length: Math.min(1000, documents - start) }, (_, i) => ({ email: `user${start + i}@example.com`, group: (start + i) % 100, n: 0 }));
+          const inserted = await users.insertMany(chunk);
+          ids.push(...Object.values(inserted.insertedIds));
+        }
+        const pick = (i: number) => (i * 7919) % documents;
+        const scenarios: Array<[string, (i: number) => Promise<unknown>]> = [
+          ['findOne by _id', (i) => users.findOne({ _id: ids[pick(i)] })],
+          ['findOne by unique email', (i) => users.findOne({ email: `user${pick(i)}@example.com` })],
+          ['insertOne (unique check)', (i) => users.insertOne({ email: `new${i}-${Math.random()}@example.com`, group: 1, n: 0 })],
+          ['findOneAndUpdate by _id', (i) => users.findOneAndUpdate({ _id: ids[pick(i)] }, { $inc: { n: 1 } })],
+        ];
+        for (const [operation, run] of scenarios) {
+          await measure(run, { durationMs: WARM_UP_MS, concurrency: CONCURRENCY }); // JIT and pool warm-up, not recorded
+          results.push({ operation, mode, documents, ...(await measure(run, { durationMs: options.durationMs, concurrency: CONCURRENCY })) });
+        }
+      } finally {
+        await connection.close();
+        await server.stop();
+        if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      }
+    }
+  }
+  return results;
+}
