@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
-const SIGN_UP = 'mutation ($input: SignUpInput!) { signUp(input: $input) { id username role mfaPolicyStatus mfaEnabled } }';
-const LOGIN = 'mutation ($input: LoginInput!) { login(input: $input) { accessToken mfaRequired enrollmentRequired user { username } } }';
-const ME = '{ me { id username role } }';
+import { LoginDocument as LOGIN, LogoutDocument as LOGOUT, MeDocument as ME, SignUpDocument as SIGN_UP } from '../generated/graphql.js';
 
 describe('accounts over HTTP', () => {
   let app: TestApp;
@@ -14,32 +12,32 @@ describe('accounts over HTTP', () => {
   after(() => app.stop());
 
   it('signs up, signs in case-insensitively, reads me, signs out', async () => {
-    const signUp = await app.graphql<{ signUp: { username: string; role: string; mfaPolicyStatus: string; mfaEnabled: boolean } }>(SIGN_UP, {
+    const signUp = await app.graphql(SIGN_UP, {
       variables: { input: { username: 'Alice', password: 'correct horse battery', email: 'alice@example.com' } },
     });
     assert.deepEqual(signUp.errors, undefined);
     assert.equal(signUp.data?.signUp.role, 'USER');
     assert.equal(signUp.data?.signUp.mfaPolicyStatus, 'DISABLED');
 
-    const login = await app.graphql<{ login: { accessToken: string; mfaRequired: boolean } }>(LOGIN, {
+    const login = await app.graphql(LOGIN, {
       variables: { input: { username: 'alice', password: 'correct horse battery' } },
     });
-    const token = login.data!.login.accessToken;
+    const token = login.data!.login.accessToken!;
     assert.match(token, /^mfa_at_[A-Za-z0-9_-]{43}$/, '256-bit token behind its prefix');
     assert.equal(login.data!.login.mfaRequired, false);
 
-    const me = await app.graphql<{ me: { username: string } }>(ME, { token });
-    assert.equal(me.data?.me.username, 'Alice');
+    const me = await app.graphql(ME, { token });
+    assert.equal(me.data?.me?.username, 'Alice');
 
-    assert.equal((await app.graphql<{ logout: boolean }>('mutation { logout }', { token })).data?.logout, true);
+    assert.equal((await app.graphql(LOGOUT, { token })).data?.logout, true);
     const afterLogout = await app.graphql(ME, { token });
     assert.equal(afterLogout.status, 401);
     assert.equal(errorCode(afterLogout), 'UNAUTHENTICATED');
   });
 
   it('stores only a hash of the access token', async () => {
-    const login = await app.graphql<{ login: { accessToken: string } }>(LOGIN, { variables: { input: { username: 'root', password: 'admin password 1' } } });
-    const token = login.data!.login.accessToken;
+    const login = await app.graphql(LOGIN, { variables: { input: { username: 'root', password: 'admin password 1' } } });
+    const token = login.data!.login.accessToken!;
     const stored = await app.database.connection.db!.collection('sessions').find().toArray();
     assert.ok(stored.length > 0);
     assert.ok(stored.every((session) => !JSON.stringify(session).includes(token.slice(7))));
@@ -59,9 +57,9 @@ describe('accounts over HTTP', () => {
   });
 
   it('creates the bootstrap admin', async () => {
-    const login = await app.graphql<{ login: { accessToken: string } }>(LOGIN, { variables: { input: { username: 'root', password: 'admin password 1' } } });
-    const me = await app.graphql<{ me: { role: string } }>(ME, { token: login.data!.login.accessToken });
-    assert.equal(me.data?.me.role, 'ADMIN');
+    const login = await app.graphql(LOGIN, { variables: { input: { username: 'root', password: 'admin password 1' } } });
+    const me = await app.graphql(ME, { token: login.data!.login.accessToken! });
+    assert.equal(me.data?.me?.role, 'ADMIN');
   });
 
   it('throttles password guessing per username and IP, across parallel requests', async () => {
@@ -81,10 +79,10 @@ describe('accounts over HTTP', () => {
   it('never logs a password or a token', async () => {
     const password = 'very secret password 42';
     await app.graphql(SIGN_UP, { variables: { input: { username: 'carol', password } } });
-    const login = await app.graphql<{ login: { accessToken: string } }>(LOGIN, { variables: { input: { username: 'carol', password } } });
+    const login = await app.graphql(LOGIN, { variables: { input: { username: 'carol', password } } });
     await app.graphql(LOGIN, { variables: { input: { username: 'carol', password: 'wrong but secret' } } });
     const logs = app.logLines.join('\n');
     assert.ok(app.logLines.length > 0);
-    for (const secret of [password, 'wrong but secret', login.data!.login.accessToken]) assert.ok(!logs.includes(secret), `log holds ${secret.slice(0, 4)}…`);
+    for (const secret of [password, 'wrong but secret', login.data!.login.accessToken!]) assert.ok(!logs.includes(secret), `log holds ${secret.slice(0, 4)}…`);
   });
 });

@@ -1,3 +1,5 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { Writable } from 'node:stream';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
@@ -6,7 +8,11 @@ import { createLogger } from '../../src/logger.js';
 export interface TestApp extends App {
   /** Every log line the app wrote, for assertions that secrets never appear. */
   logLines: string[];
-  graphql<T = Record<string, unknown>>(query: string, options?: { variables?: Record<string, unknown>; token?: string }): Promise<GraphQLResponse<T>>;
+  /** Sends an operation (a generated typed document, or raw text for malformed cases) as a client would. */
+  graphql<T = Record<string, unknown>, V = Record<string, unknown>>(
+    operation: TypedDocumentNode<T, V> | string,
+    options?: { variables?: V; token?: string },
+  ): Promise<GraphQLResponse<T>>;
 }
 
 export interface GraphQLResponse<T> {
@@ -32,7 +38,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   await app.redis.flushdb();
   return Object.assign(app, {
     logLines,
-    async graphql<T>(query: string, options: { variables?: Record<string, unknown>; token?: string } = {}): Promise<GraphQLResponse<T>> {
+    async graphql<T, V>(operation: TypedDocumentNode<T, V> | string, options: { variables?: V; token?: string } = {}): Promise<GraphQLResponse<T>> {
+      const query = typeof operation === 'string' ? operation : print(operation);
       const response = await fetch(`${app.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
