@@ -26,7 +26,9 @@ export interface GraphQLResponse<T> {
  * memory, the real Redis, a fresh Redis key space for its limits.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const config: Config = loadConfig({ DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'debug', ...env });
+  // REDIS_URL from the environment lets parallel runs use separate Redis databases (each test app flushes its own).
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const config: Config = loadConfig({ DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'debug', REDIS_URL: redisUrl, ...env });
   const logLines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
