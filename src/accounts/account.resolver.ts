@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { LoginInput, SignUpInput } from './account.inputs.js';
 import { LoginPayload } from './login-payload.type.js';
@@ -22,10 +23,11 @@ export class AccountResolver {
     return { accessToken: session.accessToken, mfaRequired: false, enrollmentRequired: false, user: UserType.from(user) };
   }
 
-  @Authorized()
+  @Authorized(Access.SESSION, Access.ENROLLING)
   @Mutation(() => Boolean, { description: 'Ends the calling session.' })
-  async logout(@Ctx() { services, viewer, ip }: GraphQLContext): Promise<boolean> {
-    await services.accounts.logout(viewer!.session._id, viewer!.user._id, ip);
+  async logout(@Ctx() context: GraphQLContext): Promise<boolean> {
+    const { session, user } = sessionViewerOf(context);
+    await context.services.accounts.logout(session._id, user._id, context.ip);
     return true;
   }
 }

@@ -2,6 +2,7 @@ import type { Types } from 'mongoose';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, forbidden, invalidCredentials } from '../errors.js';
+import type { Page } from '../graphql/pagination.js';
 import { SessionScope, type SessionsService, type IssuedSession } from '../sessions/sessions.service.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -88,6 +89,14 @@ export class AccountsService {
   async logout(sessionId: Types.ObjectId, userId: Types.ObjectId, ip?: string): Promise<void> {
     await this.sessions.revoke(sessionId);
     await this.audit.record({ type: AuditEventType.SIGNED_OUT, userId, ip });
+  }
+
+  /** Users in creation order, optionally only those with one policy status. */
+  list(filter: { mfaPolicyStatus?: MfaPolicyStatus }, page: Page): Promise<UserRecord[]> {
+    const query: Record<string, unknown> = {};
+    if (filter.mfaPolicyStatus) query.mfaPolicyStatus = filter.mfaPolicyStatus;
+    if (page.after) query._id = { $gt: page.after };
+    return this.users.find(query).sort({ _id: 1 }).limit(page.first + 1).lean<UserRecord[]>();
   }
 
   findById(id: Types.ObjectId): Promise<UserRecord | null> {

@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import type { Page } from '../graphql/pagination.js';
 import type { Logger } from '../logger.js';
 import type { AuditEventModel, AuditEventRecord, AuditEventType } from './audit-event.model.js';
 
@@ -23,7 +24,7 @@ export class AuditService {
   }
 
   /** Newest first, `first` at a time, after the cursor `after` (an event id). */
-  async list(filter: { userId?: Types.ObjectId }, page: { first: number; after?: Types.ObjectId }): Promise<AuditEventRecord[]> {
+  async list(filter: { userId?: Types.ObjectId }, page: Page): Promise<AuditEventRecord[]> {
     const query: Record<string, unknown> = {};
     if (filter.userId) query.userId = filter.userId;
     if (page.after) query._id = { $lt: page.after };

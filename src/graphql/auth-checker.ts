@@ -1,11 +1,37 @@
 import type { AuthChecker } from 'type-graphql';
+import { Role } from '../accounts/user.model.js';
 import { forbidden, unauthenticated } from '../errors.js';
-import type { GraphQLContext } from './context.js';
+import { SessionScope } from '../sessions/session.model.js';
+import type { GraphQLContext, Viewer } from './context.js';
 
-/** `@Authorized()` needs a signed-in viewer; `@Authorized("ADMIN")` an admin. Errors say which was missing. */
-export const authChecker: AuthChecker<GraphQLContext> = ({ context }, roles) => {
+/**
+ * What `@Authorized(...)` may ask for; every listed requirement must hold.
+ * `@Authorized()` alone means: signed in with a full session or an API key.
+ */
+export const Access = {
+  /** The viewer is an admin. */
+  ADMIN: 'ADMIN',
+  /** An interactive session, not an API key (DESIGN.md: keys never manage factors, codes, keys or policy). */
+  SESSION: 'SESSION',
+  /** An enrollment-scoped session may call this too (it may otherwise do nothing). */
+  ENROLLING: 'ENROLLING',
+} as const;
+export type Access = (typeof Access)[keyof typeof Access];
+
+export const authChecker: AuthChecker<GraphQLContext, Access> = ({ context }, required) => {
   const viewer = context.viewer;
   if (!viewer) throw unauthenticated();
-  if (roles.length > 0 && !roles.includes(viewer.user.role)) throw forbidden('Only an admin may do this.');
+  if (viewer.kind === 'session' && viewer.session.scope === SessionScope.ENROLLMENT && !required.includes(Access.ENROLLING)) {
+    throw forbidden('This session may only finish enrolling a second factor.');
+  }
+  if (required.includes(Access.SESSION) && viewer.kind !== 'session') throw forbidden('API keys cannot do this: sign in interactively.');
+  if (required.includes(Access.ADMIN) && viewer.user.role !== Role.ADMIN) throw forbidden('Only an admin may do this.');
   return true;
 };
+
+/** The viewer of a resolver behind `Access.SESSION`, typed as the session it is. */
+export function sessionViewerOf(context: GraphQLContext): Extract<Viewer, { kind: 'session' }> {
+  const viewer = context.viewer;
+  if (viewer?.kind !== 'session') throw forbidden('API keys cannot do this: sign in interactively.');
+  return viewer;
+}

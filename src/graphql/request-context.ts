@@ -1,30 +1,44 @@
 import type { FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
+import { API_KEY_PREFIX } from '../api-keys/api-keys.service.js';
 import { ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { ACCESS_TOKEN_PREFIX } from '../sessions/sessions.service.js';
-import type { GraphQLContext } from './context.js';
+import type { GraphQLContext, Viewer } from './context.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
 
 /**
- * Resolves `Authorization: Bearer …` to a viewer. A presented credential that
- * is malformed, unknown, expired or revoked fails the whole request with
- * UNAUTHENTICATED (HTTP 401) rather than silently running it anonymously.
+ * Resolves `Authorization: Bearer …` (an access token or an API key, told
+ * apart by prefix) to a viewer. A presented credential that is malformed,
+ * unknown, expired or revoked fails the whole request with UNAUTHENTICATED
+ * (HTTP 401) rather than silently running it anonymously.
  */
 export function createRequestContext(services: Services) {
   return async (request: FastifyRequest): Promise<GraphQLContext> => {
     const context: GraphQLContext = { ip: request.ip, services };
     const header = request.headers.authorization;
     if (header === undefined) return context;
-    const token = BEARER.exec(header)?.[1];
-    if (!token?.startsWith(ACCESS_TOKEN_PREFIX)) throw unauthenticated('Malformed Authorization header: expected "Bearer <token>".');
-    const session = await services.sessions.authenticate(token);
-    const user = session && (await services.accounts.findById(session.userId));
-    if (!session || !user) throw unauthenticated('The access token is unknown, expired or revoked. Sign in again.');
-    context.viewer = { user, session };
+    const credential = BEARER.exec(header)?.[1];
+    if (credential?.startsWith(ACCESS_TOKEN_PREFIX)) context.viewer = await sessionViewer(services, credential);
+    else if (credential?.startsWith(API_KEY_PREFIX)) context.viewer = await apiKeyViewer(services, credential);
+    else throw unauthenticated('Malformed Authorization header: expected "Bearer <access token or API key>".');
     return context;
   };
+}
+
+async function sessionViewer(services: Services, accessToken: string): Promise<Viewer> {
+  const session = await services.sessions.authenticate(accessToken);
+  const user = session && (await services.accounts.findById(session.userId));
+  if (!session || !user) throw unauthenticated('The access token is unknown, expired or revoked. Sign in again.');
+  return { kind: 'session', user, session };
+}
+
+async function apiKeyViewer(services: Services, secret: string): Promise<Viewer> {
+  const apiKey = await services.apiKeys.authenticate(secret);
+  const user = apiKey && (await services.accounts.findById(apiKey.userId));
+  if (!apiKey || !user) throw unauthenticated('The API key is unknown, expired or revoked.');
+  return { kind: 'apiKey', user, apiKey };
 }
 
 function unauthenticated(message: string): GraphQLError {

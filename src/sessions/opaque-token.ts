@@ -3,6 +3,12 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /** 256 random bits: far beyond guessing, so a fast hash is enough to store them (no offline attack on 2^256). */
 const TOKEN_BYTES = 32;
 
+/**
+ * `lastUsedAt` of sessions and API keys is written at most this often, so a
+ * busy credential does not turn every read into a write.
+ */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
 /** A new opaque token: `prefix` + base64url of random bytes. */
 export function newOpaqueToken(prefix: string, bytes = TOKEN_BYTES): string {
   return prefix + randomBytes(bytes).toString('base64url');

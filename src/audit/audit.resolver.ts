@@ -1,0 +1,29 @@
+import { Args, ArgsType, Authorized, Ctx, Field, ID, Query, Resolver } from 'type-graphql';
+import { Role } from '../accounts/user.model.js';
+import { forbidden } from '../errors.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { parseObjectId } from '../graphql/object-id.js';
+import { PageArgs, connectionType, toConnection, toPage, type Connection } from '../graphql/pagination.js';
+import { AuditEventType } from './audit-event.type.js';
+
+const AuditEventConnection = connectionType('AuditEvent', AuditEventType);
+
+@ArgsType()
+class AuditEventsArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: "Whose events. Admins: anyone's, or everyone's when unset. Users: only their own." })
+  userId?: string;
+}
+
+@Resolver()
+export class AuditResolver {
+  @Authorized()
+  @Query(() => AuditEventConnection, { description: 'Security events, newest first.' })
+  async auditEvents(@Args(() => AuditEventsArgs) args: AuditEventsArgs, @Ctx() { services, viewer }: GraphQLContext): Promise<Connection<AuditEventType>> {
+    const own = viewer!.user._id;
+    const userId = args.userId === undefined || args.userId === null ? undefined : parseObjectId('userId', args.userId);
+    const admin = viewer!.user.role === Role.ADMIN;
+    if (!admin && userId && !userId.equals(own)) throw forbidden("Only an admin may read another user's events.");
+    const page = toPage(args);
+    return toConnection(await services.audit.list({ userId: admin ? userId : own }, page), page, AuditEventType.from);
+  }
+}
