@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { ErrorCode } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
 
 export interface HttpServerDeps {
@@ -23,8 +24,11 @@ export interface HttpServerDeps {
 export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify: FastifyInstance; apollo: ApolloServer<GraphQLContext> }> {
   const { config, logger } = deps;
   const fastify = Fastify({ bodyLimit: config.http.bodyLimitBytes, logger: false, trustProxy: false });
+  const limits = operationLimits();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: deps.schema,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     formatError: createFormatError(logger),
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
