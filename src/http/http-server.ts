@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { ErrorCode } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
 import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
 
@@ -35,7 +36,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    plugins: [fastifyApolloDrainPlugin(fastify), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+    plugins: [fastifyApolloDrainPlugin(fastify), ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : [])],
   });
   await apollo.start();
 
