@@ -7,6 +7,8 @@ import type { Config } from '../config/config.js';
 import { ErrorCode } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
+import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
 
 export interface HttpServerDeps {
@@ -23,15 +25,18 @@ export interface HttpServerDeps {
 export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify: FastifyInstance; apollo: ApolloServer<GraphQLContext> }> {
   const { config, logger } = deps;
   const fastify = Fastify({ bodyLimit: config.http.bodyLimitBytes, logger: false, trustProxy: false });
+  const limits = operationLimits();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: deps.schema,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     formatError: createFormatError(logger),
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    plugins: [fastifyApolloDrainPlugin(fastify), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+    plugins: [fastifyApolloDrainPlugin(fastify), ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : [])],
   });
   await apollo.start();
 
