@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { buildApiSchema } from './graphql/schema.js';
+import type { FactorPlugin } from './mfa/factor-plugin.js';
+import { loadFactorPlugins } from './mfa/load-factor-plugins.js';
 import { createRequestContext } from './graphql/request-context.js';
 import { createHttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './logger.js';
@@ -20,14 +22,23 @@ export interface App {
 }
 
 /** The composition root: everything the service needs, built from one config. */
-export async function startApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
+export interface StartOptions {
+  logger?: Logger;
+  /** Factor plugins to use instead of loading FACTOR_PLUGINS (tests, embedding). */
+  factorPlugins?: FactorPlugin[];
+  /** The clock of the MFA rules; tests move it. */
+  clock?: () => Date;
+}
+
+export async function startApp(config: Config, options: StartOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const redis = await connectRedis(config.redisUrl, logger);
   let database: Database | undefined;
   let fastify: FastifyInstance | undefined;
   try {
     database = await openDatabase(config.mongodb, logger);
-    const services = await createServices({ config, connection: database.connection, redis, logger });
+    const factorPlugins = options.factorPlugins ?? (await loadFactorPlugins(config.mfa.factorPlugins, { issuer: config.mfa.issuer }));
+    const services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins, clock: options.clock });
     if (config.accounts.bootstrapAdmin && (await services.accounts.ensureAdmin(config.accounts.bootstrapAdmin))) {
       logger.info({ username: config.accounts.bootstrapAdmin.username }, 'created the bootstrap admin');
     }
@@ -35,7 +46,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     ({ fastify } = await createHttpServer({
       config,
       logger,
-      schema: await buildApiSchema(),
+      schema: buildApiSchema(factorPlugins),
       context: createRequestContext(services),
       readiness: async () => {
         const [mongoUp, redisUp] = await Promise.all([

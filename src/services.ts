@@ -10,26 +10,83 @@ import { auditEventModel } from './audit/audit-event.model.js';
 import { AuditService } from './audit/audit.service.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
+import { DisableMfaService } from './mfa/disable-mfa.service.js';
+import { EnrollmentService } from './mfa/enrollment.service.js';
+import type { FactorPlugin } from './mfa/factor-plugin.js';
+import { FactorRegistry } from './mfa/factor-registry.js';
+import { factorModel } from './mfa/factor.model.js';
+import { mfaPolicyModel } from './mfa/mfa-policy.model.js';
+import { MfaPolicyService } from './mfa/mfa-policy.service.js';
+import { SecondFactorAttempts } from './mfa/second-factor-attempts.js';
+import { SecondFactorService } from './mfa/second-factor.service.js';
+import { SecretBox, loadOrCreateDevelopmentKeys } from './mfa/secret-box.js';
+import { signInChallengeModel } from './mfa/sign-in-challenge.model.js';
+import { SignInService } from './mfa/sign-in.service.js';
 import { sessionModel } from './sessions/session.model.js';
 import { SessionsService } from './sessions/sessions.service.js';
 
 /** Every service, wired once per app; resolvers reach them through the GraphQL context. */
 export interface Services {
+  config: Config;
   accounts: AccountsService;
   sessions: SessionsService;
   audit: AuditService;
   apiKeys: ApiKeysService;
+  factorRegistry: FactorRegistry;
+  mfaPolicy: MfaPolicyService;
+  secondFactor: SecondFactorService;
+  enrollment: EnrollmentService;
+  signIn: SignInService;
+  disableMfa: DisableMfaService;
 }
 
-export async function createServices(deps: { config: Config; connection: Connection; redis: Redis; logger: Logger }): Promise<Services> {
+export interface ServiceDeps {
+  config: Config;
+  connection: Connection;
+  redis: Redis;
+  logger: Logger;
+  factorPlugins: FactorPlugin[];
+  /** The time every MFA rule reads; tests move it to cross TOTP steps and expiries. */
+  clock?: () => Date;
+}
+
+export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { config, connection, redis, logger } = deps;
-  const models = { users: userModel(connection), sessions: sessionModel(connection), auditEvents: auditEventModel(connection), apiKeys: apiKeyModel(connection) };
+  const clock = deps.clock ?? (() => new Date());
+  const models = {
+    users: userModel(connection),
+    sessions: sessionModel(connection),
+    auditEvents: auditEventModel(connection),
+    apiKeys: apiKeyModel(connection),
+    factors: factorModel(connection),
+    signInChallenges: signInChallengeModel(connection),
+    policies: mfaPolicyModel(connection),
+  };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
+  const secrets = SecretBox.fromSpec(config.mfa.encryptionKeys ?? loadOrCreateDevelopmentKeys(config.mongodb.dataDir));
   const audit = new AuditService(models.auditEvents, logger);
   const sessions = new SessionsService(models.sessions, config.sessions);
   const accounts = new AccountsService(models.users, new PasswordHasher(), new LoginThrottle(redis), sessions, audit, {
     allowSignup: config.accounts.allowSignup,
   });
-  return { accounts, sessions, audit, apiKeys: new ApiKeysService(models.apiKeys, audit) };
+  const factorRegistry = new FactorRegistry(deps.factorPlugins);
+  const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, factors: models.factors, registry: factorRegistry, audit, clock });
+  const attempts = new SecondFactorAttempts(models.users);
+  const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, clock });
+  const enrollment = new EnrollmentService({
+    users: models.users,
+    factors: models.factors,
+    secondFactor,
+    policy: mfaPolicy,
+    sessions,
+    secrets,
+    audit,
+    clock,
+    recoveryCodeCount: config.mfa.recoveryCodeCount,
+  });
+  const signIn = new SignInService({ accounts, users: models.users, challenges: models.signInChallenges, sessions, enrollment, secondFactor, audit, clock });
+  const disableMfa = new DisableMfaService({ accounts, users: models.users, enrollment, secondFactor, sessions, policy: mfaPolicy });
+  const apiKeys = new ApiKeysService(models.apiKeys, audit);
+  return { config, accounts, sessions, audit, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa };
 }

@@ -1,8 +1,7 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { LoginInput, SignUpInput } from './account.inputs.js';
-import { LoginPayload } from './login-payload.type.js';
+import { SignUpInput } from './account.inputs.js';
 import { UserType } from './user.type.js';
 
 @Resolver()
@@ -15,12 +14,6 @@ export class AccountResolver {
   @Mutation(() => UserType)
   async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() { services, ip }: GraphQLContext): Promise<UserType> {
     return UserType.from(await services.accounts.signUp(input, ip));
-  }
-
-  @Mutation(() => LoginPayload)
-  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() { services, ip }: GraphQLContext): Promise<LoginPayload> {
-    const { user, session } = await services.accounts.login(input.username, input.password, ip);
-    return { accessToken: session.accessToken, mfaRequired: false, enrollmentRequired: false, user: UserType.from(user) };
   }
 
   @Authorized(Access.SESSION, Access.ENROLLING)

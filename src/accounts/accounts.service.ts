@@ -3,7 +3,7 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, forbidden, invalidCredentials } from '../errors.js';
 import type { Page } from '../graphql/pagination.js';
-import { SessionScope, type SessionsService, type IssuedSession } from '../sessions/sessions.service.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { MfaPolicyStatus, Role, usernameKey, type UserModel, type UserRecord } from './user.model.js';
@@ -12,11 +12,6 @@ export interface SignUpInput {
   username: string;
   password: string;
   email?: string;
-}
-
-export interface LoginResult {
-  user: UserRecord;
-  session: IssuedSession;
 }
 
 export class AccountsService {
@@ -65,9 +60,11 @@ export class AccountsService {
 
   /**
    * Checks a password. Unknown names and wrong passwords fail alike, in the
-   * same time (one argon2 verification either way) and with the same error.
+   * same time (one argon2 verification either way) and with the same error;
+   * attempts are throttled per username and IP. What happens next (session,
+   * second factor, enrollment) is the sign-in service's decision.
    */
-  async login(username: string, password: string, ip: string): Promise<LoginResult> {
+  async checkPassword(username: string, password: string, ip: string): Promise<UserRecord> {
     const key = usernameKey(username);
     try {
       await this.throttle.reserve(key, ip);
@@ -81,9 +78,7 @@ export class AccountsService {
       throw invalidCredentials();
     }
     await this.throttle.clear(key, ip);
-    const session = await this.sessions.issue(user._id, SessionScope.FULL, { ip });
-    await this.audit.record({ type: AuditEventType.SIGN_IN_SUCCEEDED, userId: user._id, ip });
-    return { user, session };
+    return user;
   }
 
   async logout(sessionId: Types.ObjectId, userId: Types.ObjectId, ip?: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
+import { FactorType } from '../mfa/factor.type.js';
 import { UserType } from './user.type.js';
 
 @ObjectType('LoginPayload')
@@ -11,6 +12,9 @@ export class LoginPayload {
 
   @Field(() => String, { nullable: true, description: 'Short-lived; for sendMfaCode and verifyMfa of this one sign-in.' })
   mfaToken?: string;
+
+  @Field(() => [FactorType], { nullable: true, description: 'With mfaRequired: the ACTIVE factors to choose from.' })
+  factors?: FactorType[];
 
   @Field(() => Boolean, { description: 'MFA is required but no factor is active: accessToken may only enroll.' })
   enrollmentRequired!: boolean;

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { RecoveryCodeSet } from '../mfa/factor.model.js';
 
 export const Role = { USER: 'USER', ADMIN: 'ADMIN' } as const;
 export type Role = (typeof Role)[keyof typeof Role];
@@ -16,6 +17,13 @@ export interface UserRecord {
   passwordHash: string;
   role: Role;
   mfaPolicyStatus: MfaPolicyStatus;
+  /** Keyed hashes of the unused recovery codes; a code is spent by pulling its hash. */
+  recoveryCodes?: RecoveryCodeSet;
+  /** Second-factor attempts counted against the lockout, reserved before each check (see SecondFactorAttempts). */
+  secondFactorFailures: number;
+  /** Consecutive lockouts: each doubles the next one's length. */
+  secondFactorLockouts: number;
+  secondFactorLockedUntil?: Date;
   createdAt: Date;
 }
 
@@ -27,6 +35,10 @@ const userSchema = new Schema<UserRecord>(
     passwordHash: { type: String, required: true },
     role: { type: String, enum: Object.values(Role), required: true, default: Role.USER },
     mfaPolicyStatus: { type: String, enum: Object.values(MfaPolicyStatus), required: true, default: MfaPolicyStatus.DISABLED },
+    recoveryCodes: { type: Schema.Types.Mixed },
+    secondFactorFailures: { type: Number, required: true, default: 0 },
+    secondFactorLockouts: { type: Number, required: true, default: 0 },
+    secondFactorLockedUntil: { type: Date },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false },

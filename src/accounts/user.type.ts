@@ -21,11 +21,11 @@ export class UserType {
   @Field(() => MfaPolicyStatus)
   mfaPolicyStatus!: MfaPolicyStatus;
 
-  @Field(() => Boolean, { description: 'At least one ACTIVE factor.' })
-  mfaEnabled!: boolean;
-
   @Field(() => Date)
   createdAt!: Date;
+
+  /** The stored user, for field resolvers (factors, recovery codes); not part of the schema. */
+  record!: UserRecord;
 
   static from(user: UserRecord): UserType {
     return Object.assign(new UserType(), {
@@ -34,8 +34,8 @@ export class UserType {
       email: user.email,
       role: user.role,
       mfaPolicyStatus: user.mfaPolicyStatus,
-      mfaEnabled: false,
       createdAt: user.createdAt,
+      record: user,
     });
   }
 }

@@ -10,6 +10,20 @@ export const AuditEventType = {
   API_KEY_CREATED: 'api_key.created',
   API_KEY_REVOKED: 'api_key.revoked',
   ADMIN_CREATED: 'account.admin_created',
+  SIGN_IN_MFA_REQUIRED: 'sign_in.mfa_required',
+  SIGN_IN_ENROLLMENT_REQUIRED: 'sign_in.enrollment_required',
+  MFA_ENROLLMENT_STARTED: 'mfa.enrollment_started',
+  MFA_ENROLLMENT_CODE_FAILED: 'mfa.enrollment_code_failed',
+  MFA_FACTOR_ACTIVATED: 'mfa.factor_activated',
+  MFA_FACTOR_REMOVED: 'mfa.factor_removed',
+  MFA_SUCCEEDED: 'mfa.verification_succeeded',
+  MFA_FAILED: 'mfa.verification_failed',
+  MFA_LOCKED_OUT: 'mfa.locked_out',
+  RECOVERY_CODE_USED: 'mfa.recovery_code_used',
+  RECOVERY_CODES_REGENERATED: 'mfa.recovery_codes_regenerated',
+  MFA_POLICY_STATUS_CHANGED: 'mfa.policy_status_changed',
+  ALLOWED_FACTOR_TYPES_CHANGED: 'mfa.allowed_factor_types_changed',
+  STEPPED_UP: 'session.stepped_up',
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 

@@ -26,6 +26,10 @@ export interface Config {
     issuer: string;
     /** `kid:base64key,...`; the first encrypts. Generated into DATA_DIR outside production when unset. */
     encryptionKeys?: string;
+    /** Factor plugins to load: built-in names or module paths. @default ["totp"] */
+    factorPlugins: string[];
+    /** Recovery codes per set. @default 10 */
+    recoveryCodeCount: number;
   };
   accounts: {
     allowSignup: boolean;
@@ -61,7 +65,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       from: env.MAIL_FROM ?? 'MFA <no-reply@localhost>',
       worker: oneOf(env, 'MAIL_WORKER', ['inline', 'off'] as const, 'inline'),
     },
-    mfa: { issuer: env.MFA_ISSUER ?? 'mfa-graphql', encryptionKeys: nonEmpty(env.MFA_ENCRYPTION_KEYS) },
+    mfa: {
+      issuer: env.MFA_ISSUER ?? 'mfa-graphql',
+      encryptionKeys: nonEmpty(env.MFA_ENCRYPTION_KEYS),
+      factorPlugins: list(env, 'FACTOR_PLUGINS', ['totp']),
+      recoveryCodeCount: integer(env, 'RECOVERY_CODE_COUNT', 10, 5, 20),
+    },
     accounts: {
       allowSignup: boolean(env, 'ALLOW_SIGNUP', !production),
       bootstrapAdmin: bootstrapAdmin(env),
@@ -87,6 +96,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   return value;
+}
+
+function list(env: NodeJS.ProcessEnv, name: string, fallback: string[]): string[] {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new ConfigError(`${name} must name at least one item`);
+  return items;
 }
 
 function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

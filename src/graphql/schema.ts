@@ -1,17 +1,28 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { buildSchema } from 'type-graphql';
+import { buildSchemaSync } from 'type-graphql';
 import { AccountResolver } from '../accounts/account.resolver.js';
 import { UsersResolver } from '../accounts/users.resolver.js';
 import { ApiKeyResolver } from '../api-keys/api-key.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
+import { loadConfig } from '../config/config.js';
+import { EnrollmentResolver } from '../mfa/enrollment.resolver.js';
+import { useEnrollmentDetailTypes } from '../mfa/enrollment-details.js';
+import type { FactorPlugin } from '../mfa/factor-plugin.js';
+import { loadFactorPlugins } from '../mfa/load-factor-plugins.js';
+import { MfaPolicyResolver } from '../mfa/mfa-policy.resolver.js';
+import { SignInResolver } from '../mfa/sign-in.resolver.js';
+import { UserMfaFieldsResolver } from '../mfa/user-mfa-fields.resolver.js';
 import { authChecker } from './auth-checker.js';
 
-/** The whole API's schema, from the resolvers; `npm run schema:emit` prints it to schema/schema.graphql. */
-export function buildApiSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
-    resolvers: [AccountResolver, UsersResolver, ApiKeyResolver, AuditResolver],
+const RESOLVERS = [AccountResolver, UsersResolver, ApiKeyResolver, AuditResolver, SignInResolver, EnrollmentResolver, MfaPolicyResolver, UserMfaFieldsResolver] as const;
+
+/** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */
+export function buildApiSchema(factorPlugins: readonly FactorPlugin[]): GraphQLSchema {
+  useEnrollmentDetailTypes(factorPlugins.map((plugin) => plugin.detailsType));
+  return buildSchemaSync({
+    resolvers: RESOLVERS,
     authChecker,
     // DESIGN.md names the scalar DateTime.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
@@ -19,7 +30,8 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
   });
 }
 
-/** The schema as SDL, exactly as schema/schema.graphql must hold it. */
+/** The schema as SDL with the default plugins, exactly as schema/schema.graphql must hold it (`npm run schema:emit`). */
 export async function printApiSchema(): Promise<string> {
-  return printSchema(await buildApiSchema());
+  const config = loadConfig({});
+  return printSchema(buildApiSchema(await loadFactorPlugins(config.mfa.factorPlugins, { issuer: config.mfa.issuer })));
 }

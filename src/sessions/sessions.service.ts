@@ -51,6 +51,11 @@ export class SessionsService {
     return session;
   }
 
+  /** Records a second-factor proof in the session (step-up), widening an enrollment-scoped session when asked. */
+  async recordSecondFactor(sessionId: Types.ObjectId, at: Date, scope?: SessionScope): Promise<void> {
+    await this.sessions.updateOne({ _id: sessionId, revokedAt: { $exists: false } }, { $set: { mfaVerifiedAt: at, ...(scope ? { scope } : {}) } });
+  }
+
   async revoke(sessionId: Types.ObjectId): Promise<void> {
     await this.sessions.updateOne({ _id: sessionId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
   }

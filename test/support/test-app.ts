@@ -1,7 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { Writable } from 'node:stream';
-import { startApp, type App } from '../../src/app.js';
+import { startApp, type App, type StartOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -25,7 +25,7 @@ export interface GraphQLResponse<T> {
  * The whole service in-process on an ephemeral port: embedded MongoDB in
  * memory, the real Redis, a fresh Redis key space for its limits.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: Pick<StartOptions, 'clock' | 'factorPlugins'> = {}): Promise<TestApp> {
   // REDIS_URL from the environment lets parallel runs use separate Redis databases (each test app flushes its own).
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const config: Config = loadConfig({ DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'debug', REDIS_URL: redisUrl, ...env });
@@ -36,7 +36,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       done();
     },
   });
-  const app = await startApp(config, { logger: createLogger({ level: config.logLevel, destination }) });
+  const app = await startApp(config, { ...options, logger: createLogger({ level: config.logLevel, destination }) });
   await app.redis.flushdb();
   return Object.assign(app, {
     logLines,

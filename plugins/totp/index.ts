@@ -1,0 +1,37 @@
+import type { FactorPlugin, FactorPluginOptions } from '../../src/mfa/factor-plugin.js';
+import { otpauthUri } from './otpauth-uri.js';
+import { qrCodeSvg } from './qr-code.js';
+import { generateTotpSecret, matchTotpStep } from './totp-code.js';
+import { TotpEnrollment } from './totp-enrollment.type.js';
+import { TOTP_DIGITS, TOTP_SECRET_BYTES } from './totp.constants.js';
+
+export interface TotpFactorOptions extends FactorPluginOptions {
+  /** Secret length; RFC 4226 §4 asks for at least 128 bits and recommends 160. @default 20 */
+  secretBytes?: number;
+}
+
+/**
+ * Authenticator-app codes (RFC 6238: SHA-1, 6 digits, 30 s steps, ±1 step).
+ * The step `verify` returns is spent by the core, so each code works once.
+ */
+export function totpFactor(options: TotpFactorOptions): FactorPlugin {
+  const secretBytes = options.secretBytes ?? TOTP_SECRET_BYTES;
+  return {
+    type: 'totp',
+    displayName: 'Authenticator app',
+    codePattern: new RegExp(`^[0-9]{${TOTP_DIGITS}}$`),
+    detailsType: TotpEnrollment,
+    async enroll({ owner }) {
+      const secret = generateTotpSecret(secretBytes);
+      const qrString = otpauthUri({ issuer: options.issuer, accountName: owner.username, secret });
+      const details = Object.assign(new TotpEnrollment(), { secretKey: secret, qrString, qrCodeSvg: await qrCodeSvg(qrString) });
+      return { secret, details };
+    },
+    async verify({ factor, code, now }) {
+      if (!factor.secret) return null;
+      return matchTotpStep({ secret: factor.secret, code, now, afterStep: factor.lastUsedStep });
+    },
+  } satisfies FactorPlugin;
+}
+
+export default totpFactor;

@@ -1,0 +1,43 @@
+import type { Types } from 'mongoose';
+import type { AccountsService } from '../accounts/accounts.service.js';
+import type { UserModel, UserRecord } from '../accounts/user.model.js';
+import { notFound } from '../errors.js';
+import type { Viewer } from '../graphql/context.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
+import type { EnrollmentService } from './enrollment.service.js';
+import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
+import type { MfaPolicyService } from './mfa-policy.service.js';
+
+type SessionViewer = Extract<Viewer, { kind: 'session' }>;
+
+/** Turning factors off: by the owner with proof (seed 004), or by an admin for someone else (seeds 000, 001). */
+export class DisableMfaService {
+  constructor(
+    private readonly deps: {
+      accounts: AccountsService;
+      users: UserModel;
+      enrollment: EnrollmentService;
+      secondFactor: SecondFactorService;
+      sessions: SessionsService;
+      policy: MfaPolicyService;
+    },
+  ) {}
+
+  /** Needs the password and a current code or a recovery code, both checked against their limits. */
+  async disableOwn(viewer: SessionViewer, password: string, proof: SecondFactorProof, factorId: Types.ObjectId | undefined, ip: string): Promise<UserRecord> {
+    const user = await this.deps.accounts.checkPassword(viewer.user.username, password, ip);
+    if (!user._id.equals(viewer.user._id)) throw notFound('User'); // a rename raced the request
+    await this.deps.secondFactor.prove(user, proof, { ip, purpose: 'disable-mfa' });
+    return this.deps.enrollment.remove(user, factorId, { ip });
+  }
+
+  /** An admin who uses MFA, freshly proven, removes someone's factors; that user's sessions end. */
+  async disableFor(viewer: SessionViewer, userId: Types.ObjectId, factorId: Types.ObjectId | undefined, ip: string): Promise<UserRecord> {
+    await this.deps.policy.assertPolicyAdmin(viewer);
+    const target = await this.deps.users.findById(userId).lean<UserRecord>();
+    if (!target) throw notFound('User');
+    const updated = await this.deps.enrollment.remove(target, factorId, { ip, actorId: viewer.user._id });
+    await this.deps.sessions.revokeAllOf(target._id);
+    return updated;
+  }
+}

@@ -1,0 +1,79 @@
+import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+
+/** Codes are checked in their exact form by the core; this only bounds what reaches it. */
+export const MAX_CODE_INPUT = 64;
+
+@InputType()
+export class EnableMfaInput {
+  @Field(() => String, { defaultValue: 'totp', description: 'A type from factorTypes.' })
+  @Length(1, 32)
+  factorType!: string;
+
+  @Field(() => Boolean, { defaultValue: false, description: 'Replace the ACTIVE factor of this type (lost device); it is swapped when the new one is accepted.' })
+  recreate!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'A label of the user\'s own, e.g. "work phone".' })
+  @IsOptional()
+  @Length(1, 100)
+  description?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'For e-mail factors: where codes go; the account address when unset.' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'ADMIN only: enroll a factor for this user.' })
+  @IsOptional()
+  userId?: string | null;
+}
+
+@InputType()
+export class AcceptMfaInput {
+  @Field(() => String, { description: 'enableMfa\'s token.' })
+  @Length(1, 200)
+  token!: string;
+
+  @Field(() => String, { description: 'A current code from the new factor.' })
+  @MaxLength(MAX_CODE_INPUT)
+  code!: string;
+}
+
+@InputType()
+export class DisableMfaInput {
+  @Field(() => ID, { nullable: true, description: 'The factor to remove; all of them when unset.' })
+  @IsOptional()
+  factorId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'ADMIN only: whose factors; they need no password or code then.' })
+  @IsOptional()
+  userId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Self: your password.' })
+  @IsOptional()
+  @Length(1, 256)
+  password?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Self: a current code (from factorId\'s factor, or your only one).' })
+  @IsOptional()
+  @MaxLength(MAX_CODE_INPUT)
+  code?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Self: a recovery code instead of a code.' })
+  @IsOptional()
+  @MaxLength(MAX_CODE_INPUT)
+  recoveryCode?: string | null;
+}
+
+@InputType()
+export class RegenerateRecoveryCodesInput {
+  @Field(() => String, { nullable: true, description: 'A current code; without one, the session needs a step-up within 5 minutes.' })
+  @IsOptional()
+  @MaxLength(MAX_CODE_INPUT)
+  code?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Which factor the code is from; needed when you have several.' })
+  @IsOptional()
+  factorId?: string | null;
+}

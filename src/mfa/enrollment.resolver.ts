@@ -1,0 +1,58 @@
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { UserType } from '../accounts/user.type.js';
+import { badInput } from '../errors.js';
+import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { parseObjectId } from '../graphql/object-id.js';
+import { EnableMfaPayload } from './enable-mfa.payload.js';
+import { AcceptMfaInput, DisableMfaInput, EnableMfaInput, RegenerateRecoveryCodesInput } from './enrollment.inputs.js';
+import { FactorType } from './factor.type.js';
+import { toProof } from './sign-in.resolver.js';
+
+/** Factors and recovery codes: interactive sessions only, never API keys. */
+@Resolver()
+export class EnrollmentResolver {
+  @Authorized(Access.SESSION, Access.ENROLLING)
+  @Mutation(() => EnableMfaPayload, { description: 'Starts enrolling a factor: its secret or delivery, a token for acceptMfa, and recovery codes when first.' })
+  async enableMfa(@Arg('input', () => EnableMfaInput) input: EnableMfaInput, @Ctx() context: GraphQLContext): Promise<EnableMfaPayload> {
+    const viewer = sessionViewerOf(context);
+    const userId = input.userId ? parseObjectId('userId', input.userId) : undefined;
+    const started = await context.services.enrollment.enable(viewer, { ...input, userId }, context.ip);
+    return {
+      userId: started.owner._id.toHexString(),
+      factor: FactorType.from(started.factor),
+      token: started.token,
+      scratchCodes: started.scratchCodes,
+      details: started.details,
+      expiresAt: started.expiresAt,
+    };
+  }
+
+  @Authorized(Access.SESSION, Access.ENROLLING)
+  @Mutation(() => FactorType, { description: 'Confirms a PENDING factor with a current code from it; it becomes ACTIVE.' })
+  async acceptMfa(@Arg('input', () => AcceptMfaInput) input: AcceptMfaInput, @Ctx() context: GraphQLContext): Promise<FactorType> {
+    return FactorType.from(await context.services.enrollment.accept(sessionViewerOf(context), input.token, input.code, context.ip));
+  }
+
+  @Authorized(Access.SESSION)
+  @Mutation(() => UserType, { description: 'Removes a factor, or all. Self: password and a code or recovery code. ADMIN: userId, nothing else.' })
+  async disableMfa(@Arg('input', () => DisableMfaInput) input: DisableMfaInput, @Ctx() context: GraphQLContext): Promise<UserType> {
+    const viewer = sessionViewerOf(context);
+    const factorId = input.factorId ? parseObjectId('factorId', input.factorId) : undefined;
+    const userId = input.userId ? parseObjectId('userId', input.userId) : undefined;
+    if (userId && !userId.equals(viewer.user._id)) {
+      return UserType.from(await context.services.disableMfa.disableFor(viewer, userId, factorId, context.ip));
+    }
+    if (!input.password) throw badInput('password', 'Give your password to turn off a factor.');
+    const proof = toProof({ factorId: input.factorId, code: input.code, recoveryCode: input.recoveryCode });
+    return UserType.from(await context.services.disableMfa.disableOwn(viewer, input.password, proof, factorId, context.ip));
+  }
+
+  @Authorized(Access.SESSION)
+  @Mutation(() => [String], { description: 'New recovery codes, shown once; every old one stops working.' })
+  async regenerateRecoveryCodes(@Arg('input', () => RegenerateRecoveryCodesInput) input: RegenerateRecoveryCodesInput, @Ctx() context: GraphQLContext): Promise<string[]> {
+    const viewer = sessionViewerOf(context);
+    if (input.code) viewer.session.mfaVerifiedAt = await context.services.signIn.stepUp(viewer.user, viewer.session._id, toProof(input), context.ip);
+    return context.services.enrollment.regenerateRecoveryCodes(viewer, context.ip);
+  }
+}

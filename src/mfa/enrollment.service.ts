@@ -1,0 +1,207 @@
+import { Types } from 'mongoose';
+import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { AuditEventType } from '../audit/audit-event.model.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { AppError, ErrorCode, forbidden, invalidCode, notFound, tokenExpired } from '../errors.js';
+import type { Viewer } from '../graphql/context.js';
+import { SessionScope } from '../sessions/session.model.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
+import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
+import { FactorStatus, type FactorModel, type FactorRecord, type RecoveryCodeSet } from './factor.model.js';
+import type { MfaPolicyService } from './mfa-policy.service.js';
+import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
+import { RECOVERY_CODE_HMAC_PURPOSE, type SecondFactorService } from './second-factor.service.js';
+import type { SecretBox } from './secret-box.js';
+import { assertRecentSecondFactor } from './step-up.js';
+
+/** enableMfa's token lives this long, and dies after this many wrong codes (DESIGN.md, rules: enableMfa). */
+export const ENROLLMENT_TTL_MS = 10 * 60_000;
+export const ENROLLMENT_MAX_FAILURES = 5;
+export const ENROLLMENT_TOKEN_PREFIX = 'mfa_et_';
+
+export interface EnableMfaRequest {
+  factorType: string;
+  recreate: boolean;
+  description?: string | null;
+  email?: string | null;
+  /** ADMIN only: enroll for someone else. */
+  userId?: Types.ObjectId;
+}
+
+export interface StartedEnrollment {
+  owner: UserRecord;
+  factor: FactorRecord;
+  token: string;
+  scratchCodes?: string[];
+  details: object;
+  expiresAt: Date;
+}
+
+/** Factor lifecycle: PENDING (enableMfa) → ACTIVE (acceptMfa) → removed (disableMfa), and recovery codes with it. */
+export class EnrollmentService {
+  constructor(
+    private readonly deps: {
+      users: UserModel;
+      factors: FactorModel;
+      secondFactor: SecondFactorService;
+      policy: MfaPolicyService;
+      sessions: SessionsService;
+      secrets: SecretBox;
+      audit: AuditService;
+      clock: () => Date;
+      recoveryCodeCount: number;
+    },
+  ) {}
+
+  async enable(viewer: Extract<Viewer, { kind: 'session' }>, request: EnableMfaRequest, ip?: string): Promise<StartedEnrollment> {
+    const now = this.deps.clock();
+    const forOther = request.userId !== undefined && !request.userId.equals(viewer.user._id);
+    if (forOther) await this.deps.policy.assertPolicyAdmin(viewer);
+    const owner = forOther ? await this.deps.users.findById(request.userId).lean<UserRecord>() : viewer.user;
+    if (!owner) throw notFound('User');
+    const plugin = this.deps.secondFactor.plugin(await this.deps.policy.assertAllowed(request.factorType));
+
+    const active = await this.activeFactors(owner._id);
+    const sameType = active.find((factor) => factor.type === plugin.type);
+    if (sameType && !request.recreate) throw new AppError(ErrorCode.ALREADY_ENABLED, `A ${plugin.displayName} factor is already active; pass recreate: true to replace it.`);
+    if (active.length > 0 && !forOther) assertRecentSecondFactor(viewer.session, now);
+
+    // Recovery codes come with a user's first factor and with a replacement (lost device); they take effect on acceptance.
+    const scratchCodes = active.length === 0 || sameType ? generateRecoveryCodes(this.deps.recoveryCodeCount) : undefined;
+    const factorId = new Types.ObjectId();
+    const enrollment = await plugin.enroll({ owner: { id: owner._id.toHexString(), username: owner.username, email: owner.email }, input: { email: request.email ?? undefined }, now });
+    const token = newOpaqueToken(ENROLLMENT_TOKEN_PREFIX);
+    const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_MS);
+    // One enrollment of a type at a time: starting again abandons the previous PENDING one.
+    await this.deps.factors.deleteMany({ userId: owner._id, type: plugin.type, status: FactorStatus.PENDING });
+    const [created] = await this.deps.factors.create([
+      {
+        _id: factorId,
+        userId: owner._id,
+        type: plugin.type,
+        status: FactorStatus.PENDING,
+        description: request.description ?? undefined,
+        secret: enrollment.secret === undefined ? undefined : this.deps.secrets.seal(enrollment.secret, `factor:${factorId.toHexString()}`),
+        state: enrollment.state ?? {},
+        pending: {
+          tokenHash: hashToken(token),
+          expiresAt,
+          failures: 0,
+          startedBy: viewer.user._id,
+          replaces: sameType?._id,
+          recoveryCodes: scratchCodes && this.recoveryCodeSet(owner._id, scratchCodes),
+        },
+        pendingExpiresAt: expiresAt,
+        createdAt: now,
+      },
+    ]);
+    await this.deps.audit.record({
+      type: AuditEventType.MFA_ENROLLMENT_STARTED,
+      userId: owner._id,
+      actorId: forOther ? viewer.user._id : undefined,
+      ip,
+      details: { factorId: factorId.toHexString(), factorType: plugin.type, recreate: Boolean(sameType) },
+    });
+    return { owner, factor: created.toObject(), token, scratchCodes, details: enrollment.details, expiresAt };
+  }
+
+  /** Confirms a PENDING factor with a code from it; the code's step is spent, so it cannot sign in afterwards. */
+  async accept(viewer: Extract<Viewer, { kind: 'session' }>, token: string, code: string, ip?: string): Promise<FactorRecord> {
+    const now = this.deps.clock();
+    const pending = token.startsWith(ENROLLMENT_TOKEN_PREFIX)
+      ? await this.deps.factors.findOne({ 'pending.tokenHash': hashToken(token), status: FactorStatus.PENDING }).lean<FactorRecord>()
+      : null;
+    const mayAccept = pending && (pending.userId.equals(viewer.user._id) || pending.pending!.startedBy.equals(viewer.user._id));
+    if (!pending || !mayAccept || pending.pending!.expiresAt <= now) throw tokenExpired('enrollment token');
+    // Reserve the try first, so parallel wrong codes cannot exceed the allowance.
+    const reserved = await this.deps.factors.updateOne(
+      { _id: pending._id, status: FactorStatus.PENDING, 'pending.failures': { $lt: ENROLLMENT_MAX_FAILURES } },
+      { $inc: { 'pending.failures': 1 } },
+    );
+    if (reserved.modifiedCount === 0) throw tokenExpired('enrollment token');
+    const owner = pending.userId.equals(viewer.user._id) ? viewer.user : await this.deps.users.findById(pending.userId).lean<UserRecord>();
+    const step = owner && (await this.deps.secondFactor.matchStep(pending, owner, code, now));
+    if (step === null || step === undefined || !owner) {
+      await this.deps.audit.record({ type: AuditEventType.MFA_ENROLLMENT_CODE_FAILED, userId: pending.userId, ip, details: { factorId: pending._id.toHexString() } });
+      throw invalidCode();
+    }
+    const activated = await this.deps.factors
+      .findOneAndUpdate(
+        { _id: pending._id, status: FactorStatus.PENDING },
+        { $set: { status: FactorStatus.ACTIVE, activatedAt: now, lastUsedStep: step, lastUsedAt: now }, $unset: { pending: 1, pendingExpiresAt: 1 } },
+        { new: true },
+      )
+      .lean<FactorRecord>();
+    if (!activated) throw tokenExpired('enrollment token');
+    await this.completeActivation(owner, pending, activated, viewer, ip, now);
+    return activated;
+  }
+
+  private async completeActivation(owner: UserRecord, pending: FactorRecord, activated: FactorRecord, viewer: Extract<Viewer, { kind: 'session' }>, ip: string | undefined, now: Date) {
+    const { replaces, recoveryCodes } = pending.pending!;
+    if (replaces) {
+      await this.deps.factors.deleteOne({ _id: replaces, userId: owner._id });
+      await this.deps.audit.record({ type: AuditEventType.MFA_FACTOR_REMOVED, userId: owner._id, ip, details: { factorId: replaces.toHexString(), replacedBy: activated._id.toHexString() } });
+    }
+    const othersActive = await this.deps.factors.countDocuments({ userId: owner._id, status: FactorStatus.ACTIVE, _id: { $ne: activated._id } });
+    const set: Record<string, unknown> = {};
+    if (recoveryCodes) set.recoveryCodes = recoveryCodes;
+    // Accepting the first factor turns MFA on for the account (DESIGN.md, rules: mfaPolicyStatus).
+    if (othersActive === 0) set.mfaPolicyStatus = MfaPolicyStatus.ENABLED;
+    if (Object.keys(set).length > 0) await this.deps.users.updateOne({ _id: owner._id }, { $set: set });
+    if (owner._id.equals(viewer.user._id)) {
+      // Proving the new factor is a second-factor proof; an enrollment-scoped session becomes a full one.
+      await this.deps.sessions.recordSecondFactor(viewer.session._id, now, SessionScope.FULL);
+    }
+    await this.deps.audit.record({
+      type: AuditEventType.MFA_FACTOR_ACTIVATED,
+      userId: owner._id,
+      actorId: owner._id.equals(viewer.user._id) ? undefined : viewer.user._id,
+      ip,
+      details: { factorId: activated._id.toHexString(), factorType: activated.type, recoveryCodesIssued: Boolean(recoveryCodes) },
+    });
+  }
+
+  /** Replaces every recovery code; needs a fresh proof (a code now, or a step-up within five minutes). */
+  async regenerateRecoveryCodes(viewer: Extract<Viewer, { kind: 'session' }>, ip?: string): Promise<string[]> {
+    if (!(await this.hasActiveFactor(viewer.user._id))) throw forbidden('Recovery codes come with a second factor: enroll one first.');
+    assertRecentSecondFactor(viewer.session, this.deps.clock());
+    const codes = generateRecoveryCodes(this.deps.recoveryCodeCount);
+    await this.deps.users.updateOne({ _id: viewer.user._id }, { $set: { recoveryCodes: this.recoveryCodeSet(viewer.user._id, codes) } });
+    await this.deps.audit.record({ type: AuditEventType.RECOVERY_CODES_REGENERATED, userId: viewer.user._id, ip, details: { count: codes.length } });
+    return codes;
+  }
+
+  /** Removes one factor or all; removing the last turns MFA off and drops the recovery codes. */
+  async remove(owner: UserRecord, factorId: Types.ObjectId | undefined, context: { ip?: string; actorId?: Types.ObjectId }): Promise<UserRecord> {
+    const filter = factorId ? { _id: factorId, userId: owner._id } : { userId: owner._id };
+    const removed = await this.deps.factors.find(filter, { _id: 1, type: 1, status: 1 }).lean<FactorRecord[]>();
+    if (factorId && removed.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
+    await this.deps.factors.deleteMany({ _id: { $in: removed.map((factor) => factor._id) } });
+    for (const factor of removed) {
+      await this.deps.audit.record({ type: AuditEventType.MFA_FACTOR_REMOVED, userId: owner._id, actorId: context.actorId, ip: context.ip, details: { factorId: factor._id.toHexString(), factorType: factor.type } });
+    }
+    if (!(await this.hasActiveFactor(owner._id))) {
+      await this.deps.users.updateOne({ _id: owner._id }, { $set: { mfaPolicyStatus: MfaPolicyStatus.DISABLED }, $unset: { recoveryCodes: 1 } });
+    }
+    return (await this.deps.users.findById(owner._id).lean<UserRecord>())!;
+  }
+
+  activeFactors(userId: Types.ObjectId): Promise<FactorRecord[]> {
+    return this.deps.factors.find({ userId, status: FactorStatus.ACTIVE }).sort({ _id: 1 }).lean<FactorRecord[]>();
+  }
+
+  /** Every factor of a user, PENDING ones included, oldest first. */
+  factorsOf(userId: Types.ObjectId): Promise<FactorRecord[]> {
+    return this.deps.factors.find({ userId }).sort({ _id: 1 }).lean<FactorRecord[]>();
+  }
+
+  async hasActiveFactor(userId: Types.ObjectId): Promise<boolean> {
+    return (await this.deps.factors.exists({ userId, status: FactorStatus.ACTIVE })) !== null;
+  }
+
+  private recoveryCodeSet(userId: Types.ObjectId, codes: string[]): RecoveryCodeSet {
+    const { kid, key } = this.deps.secrets.hmacKey(RECOVERY_CODE_HMAC_PURPOSE);
+    return { kid, hashes: codes.map((code) => hashRecoveryCode(normalizeRecoveryCode(code)!, userId.toHexString(), key)) };
+  }
+}

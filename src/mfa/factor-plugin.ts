@@ -1,0 +1,89 @@
+import type { ClassType } from 'type-graphql';
+
+/**
+ * The contract between the MFA core and a factor type. A plugin answers two
+ * questions — "what does enrolling create?" and "which time step (or send)
+ * does this code belong to?" — and may deliver codes. Everything shared is
+ * the core's: factor records and their lifecycle, tokens, attempt limits and
+ * lockout, single-use consumption, recovery codes, policy, audit, encryption.
+ */
+export interface FactorPlugin {
+  /** Stable id stored in every factor record, e.g. "totp", "email". Never change it once factors exist. */
+  readonly type: string;
+  /** Shown to people choosing a factor, e.g. "Authenticator app". */
+  readonly displayName: string;
+  /** Exact form of a code (e.g. `/^\d{6}$/`); anything else is a failed attempt that never reaches `verify`. */
+  readonly codePattern: RegExp;
+  /** The type-graphql object type of this plugin's enrollment details: a member of the EnrollmentDetails union. */
+  readonly detailsType: ClassType;
+  /** Creates what a new factor stores, and what the enrolling client is shown once. */
+  enroll(request: EnrollRequest): Promise<Enrollment>;
+  /**
+   * The step a well-formed code belongs to — a TOTP time step, an e-mail send's
+   * sequence number — or null when it is wrong. The core accepts each step of a
+   * factor once and refuses it and every older step afterwards, atomically.
+   * Compare in constant time.
+   */
+  verify(request: VerifyRequest): Promise<number | null>;
+  /** Delivers a fresh code (e-mail, SMS); factors whose codes the user already has (TOTP) leave it out. */
+  challenge?(request: ChallengeRequest): Promise<Challenge>;
+}
+
+/** The account a factor belongs to, as a plugin sees it. */
+export interface FactorOwner {
+  id: string;
+  username: string;
+  email?: string;
+}
+
+export interface EnrollRequest {
+  owner: FactorOwner;
+  /** Plugin-specific enrollment input, e.g. the address for e-mail codes. */
+  input: { email?: string };
+  now: Date;
+}
+
+export interface Enrollment {
+  /** Stored encrypted (AES-256-GCM) by the core and handed back to `verify`; e.g. the TOTP seed. */
+  secret?: string;
+  /** Non-secret state stored in the factor record, e.g. a masked address. */
+  state?: Record<string, unknown>;
+  /** An instance of `detailsType`, returned to the client once (enableMfa). */
+  details: object;
+}
+
+/** A factor as the core hands it to a plugin: the secret already decrypted. */
+export interface StoredFactor {
+  id: string;
+  owner: FactorOwner;
+  secret?: string;
+  state: Record<string, unknown>;
+  /** The last step the core accepted; `verify` may skip work for older ones. */
+  lastUsedStep?: number;
+}
+
+export interface VerifyRequest {
+  factor: StoredFactor;
+  /** Already checked against `codePattern`. */
+  code: string;
+  now: Date;
+}
+
+export interface ChallengeRequest {
+  factor: StoredFactor;
+  now: Date;
+}
+
+export interface Challenge {
+  /** Replaces the factor's stored state, e.g. the new code's hash and send sequence. */
+  state: Record<string, unknown>;
+}
+
+/** What a plugin module exports: a factory taking deployment options, e.g. `totpFactor({ issuer })`. */
+export type FactorPluginFactory<Options = FactorPluginOptions> = (options: Options) => FactorPlugin;
+
+/** Options the service passes to every plugin factory it loads from FACTOR_PLUGINS. */
+export interface FactorPluginOptions {
+  /** Names the service in authenticator apps and mails (MFA_ISSUER). */
+  issuer: string;
+}

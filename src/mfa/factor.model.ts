@@ -1,0 +1,70 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { SealedSecret } from './secret-box.js';
+
+/** PENDING until a code proves the user holds it (acceptMfa); ACTIVE until removed (the record is deleted). */
+export const FactorStatus = { PENDING: 'PENDING', ACTIVE: 'ACTIVE' } as const;
+export type FactorStatus = (typeof FactorStatus)[keyof typeof FactorStatus];
+
+export interface PendingEnrollment {
+  /** SHA-256 of the enrollment token given to the client (enableMfa → acceptMfa). */
+  tokenHash: string;
+  expiresAt: Date;
+  /** Wrong codes so far; the token dies at ENROLLMENT_MAX_FAILURES. */
+  failures: number;
+  /** Who started it: the user, or an admin enrolling for them. */
+  startedBy: Types.ObjectId;
+  /** recreate: the ACTIVE factor of the same type this one replaces when accepted. */
+  replaces?: Types.ObjectId;
+  /** Recovery codes (keyed hashes) that take effect when this factor is accepted. */
+  recoveryCodes?: RecoveryCodeSet;
+}
+
+export interface RecoveryCodeSet {
+  /** Which key the hashes are keyed with (see SecretBox.hmacKey). */
+  kid: string;
+  hashes: string[];
+}
+
+export interface FactorRecord {
+  _id: Types.ObjectId;
+  userId: Types.ObjectId;
+  type: string;
+  status: FactorStatus;
+  description?: string;
+  /** The plugin's secret, sealed with `factor:<_id>` as associated data. */
+  secret?: SealedSecret;
+  /** The plugin's non-secret state. */
+  state: Record<string, unknown>;
+  /** The newest step accepted; this and older steps are refused (single use). */
+  lastUsedStep?: number;
+  pending?: PendingEnrollment;
+  /** Set while PENDING so the TTL index removes abandoned enrollments. */
+  pendingExpiresAt?: Date;
+  createdAt: Date;
+  activatedAt?: Date;
+  lastUsedAt?: Date;
+}
+
+const factorSchema = new Schema<FactorRecord>(
+  {
+    userId: { type: Schema.Types.ObjectId, required: true },
+    type: { type: String, required: true },
+    status: { type: String, enum: Object.values(FactorStatus), required: true },
+    description: { type: String },
+    secret: { type: Schema.Types.Mixed },
+    state: { type: Schema.Types.Mixed, default: {} },
+    lastUsedStep: { type: Number },
+    pending: { type: Schema.Types.Mixed },
+    pendingExpiresAt: { type: Date, expires: 0 },
+    createdAt: { type: Date, required: true },
+    activatedAt: { type: Date },
+    lastUsedAt: { type: Date },
+  },
+  { versionKey: false, minimize: false },
+);
+factorSchema.index({ userId: 1, status: 1 });
+factorSchema.index({ 'pending.tokenHash': 1 }, { sparse: true });
+
+export type FactorModel = Model<FactorRecord>;
+
+export const factorModel = (connection: Connection): FactorModel => connection.model<FactorRecord>('Factor', factorSchema);

@@ -1,0 +1,67 @@
+import type { Types } from 'mongoose';
+import { MfaPolicyStatus, Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { AuditEventType } from '../audit/audit-event.model.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { AppError, ErrorCode, badInput, forbidden, notFound } from '../errors.js';
+import type { Viewer } from '../graphql/context.js';
+import { FactorStatus, type FactorModel } from './factor.model.js';
+import type { FactorRegistry } from './factor-registry.js';
+import type { MfaPolicyModel, MfaPolicyRecord } from './mfa-policy.model.js';
+import { assertRecentSecondFactor } from './step-up.js';
+
+const POLICY_ID = 'mfa';
+
+/** Who must use MFA (per user) and which factor types may be enrolled (deployment-wide). */
+export class MfaPolicyService {
+  constructor(
+    private readonly deps: { policies: MfaPolicyModel; users: UserModel; factors: FactorModel; registry: FactorRegistry; audit: AuditService; clock: () => Date },
+  ) {}
+
+  /**
+   * MFA policy is managed only by admins who use MFA themselves and passed it
+   * within five minutes in this session (DESIGN.md, rules: step-up).
+   */
+  async assertPolicyAdmin(viewer: Extract<Viewer, { kind: 'session' }>): Promise<void> {
+    if (viewer.user.role !== Role.ADMIN) throw forbidden('Only an admin may do this.');
+    if (!(await this.deps.factors.exists({ userId: viewer.user._id, status: FactorStatus.ACTIVE }))) {
+      throw forbidden('Admins who change MFA for others must use MFA themselves: enroll a factor first.');
+    }
+    assertRecentSecondFactor(viewer.session, this.deps.clock());
+  }
+
+  /** Registered types the policy allows, in registration order. */
+  async allowedFactorTypes(): Promise<string[]> {
+    const policy = await this.deps.policies.findById(POLICY_ID).lean<MfaPolicyRecord>();
+    const registered = this.deps.registry.types();
+    return policy?.allowedFactorTypes ? registered.filter((type) => policy.allowedFactorTypes!.includes(type)) : registered;
+  }
+
+  /** The type, when it is registered and allowed; else BAD_USER_INPUT or FACTOR_TYPE_NOT_ALLOWED. */
+  async assertAllowed(type: string): Promise<string> {
+    if (!this.deps.registry.get(type)) throw badInput('factorType', `Unknown factor type "${type.slice(0, 40)}". See factorTypes.`);
+    if (!(await this.allowedFactorTypes()).includes(type)) throw new AppError(ErrorCode.FACTOR_TYPE_NOT_ALLOWED, `The ${type} factor type is not allowed here.`);
+    return type;
+  }
+
+  async setAllowedFactorTypes(viewer: Extract<Viewer, { kind: 'session' }>, types: string[], ip?: string): Promise<string[]> {
+    await this.assertPolicyAdmin(viewer);
+    const unknown = types.filter((type) => !this.deps.registry.get(type));
+    if (unknown.length > 0) throw badInput('types', `Unknown factor types: ${unknown.join(', ').slice(0, 100)}.`);
+    if (types.length === 0) throw badInput('types', 'Allow at least one factor type.');
+    await this.deps.policies.updateOne({ _id: POLICY_ID }, { $set: { allowedFactorTypes: [...new Set(types)], updatedAt: new Date() } }, { upsert: true });
+    await this.deps.audit.record({ type: AuditEventType.ALLOWED_FACTOR_TYPES_CHANGED, actorId: viewer.user._id, ip, details: { allowedFactorTypes: types } });
+    return this.allowedFactorTypes();
+  }
+
+  /**
+   * ENABLED: the user must pass (or enroll) a second factor at the next sign-in.
+   * DISABLED: the password suffices; their factors stay, dormant.
+   */
+  async setStatus(viewer: Extract<Viewer, { kind: 'session' }>, userId: Types.ObjectId, status: MfaPolicyStatus, ip?: string): Promise<UserRecord> {
+    await this.assertPolicyAdmin(viewer);
+    const user = await this.deps.users.findByIdAndUpdate(userId, { $set: { mfaPolicyStatus: status } }, { new: true }).lean<UserRecord>();
+    if (!user) throw notFound('User');
+    await this.deps.audit.record({ type: AuditEventType.MFA_POLICY_STATUS_CHANGED, userId, actorId: viewer.user._id, ip, details: { status } });
+    return user;
+  }
+}

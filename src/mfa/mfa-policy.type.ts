@@ -1,0 +1,22 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+
+@ObjectType('FactorType', { description: 'A kind of second factor this server knows.' })
+export class FactorTypeInfo {
+  @Field(() => String)
+  type!: string;
+
+  @Field(() => String)
+  displayName!: string;
+
+  @Field(() => Boolean, { description: 'Whether the MFA policy lets users enroll it.' })
+  allowed!: boolean;
+}
+
+@ObjectType('MfaPolicy')
+export class MfaPolicyType {
+  @Field(() => [String])
+  allowedFactorTypes!: string[];
+
+  @Field(() => Int, { description: 'Recovery codes issued with a first factor, a replacement, or a regeneration.' })
+  recoveryCodeCount!: number;
+}

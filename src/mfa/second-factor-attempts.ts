@@ -1,0 +1,59 @@
+import type { Types } from 'mongoose';
+import type { UserModel, UserRecord } from '../accounts/user.model.js';
+import { tooManyAttempts } from '../errors.js';
+
+/** Consecutive second-factor failures before a lockout (NIST 800-63B §5.2.2 asks for a limit; 5 is the common choice). */
+export const MAX_CONSECUTIVE_FAILURES = 5;
+/** The first lockout's length; each further consecutive lockout doubles it, up to LOCKOUT_MAX_SECONDS. */
+export const LOCKOUT_BASE_SECONDS = 60;
+export const LOCKOUT_MAX_SECONDS = 60 * 60;
+
+/**
+ * Counts second-factor attempts per user, across every factor, recovery code
+ * and session, in the user's own record (so it holds without Redis).
+ *
+ * Each attempt is reserved — counted as a failure — by one conditional update
+ * before its code is checked, so parallel requests and aliased fields cannot
+ * check more than MAX_CONSECUTIVE_FAILURES codes between lockouts; a success
+ * clears the count, the failure that fills it starts a lockout.
+ */
+export class SecondFactorAttempts {
+  constructor(private readonly users: UserModel) {}
+
+  /** Reserves one attempt; returns how many are now counted. Throws TOO_MANY_ATTEMPTS while locked or full. */
+  async reserve(userId: Types.ObjectId, now: Date): Promise<number> {
+    const reserved = await this.users
+      .findOneAndUpdate(
+        {
+          _id: userId,
+          secondFactorFailures: { $lt: MAX_CONSECUTIVE_FAILURES },
+          $or: [{ secondFactorLockedUntil: { $exists: false } }, { secondFactorLockedUntil: null }, { secondFactorLockedUntil: { $lte: now } }],
+        },
+        { $inc: { secondFactorFailures: 1 } },
+        { new: true, projection: { secondFactorFailures: 1 } },
+      )
+      .lean<Pick<UserRecord, 'secondFactorFailures'>>();
+    if (reserved) return reserved.secondFactorFailures;
+    const user = await this.users.findById(userId, { secondFactorLockedUntil: 1 }).lean<Pick<UserRecord, 'secondFactorLockedUntil'>>();
+    const lockedForMs = (user?.secondFactorLockedUntil?.getTime() ?? 0) - now.getTime();
+    // Full but not yet locked: the attempts that filled it are still being checked.
+    throw tooManyAttempts(Math.max(1, Math.ceil(lockedForMs / 1000)));
+  }
+
+  /** The code was right: the consecutive count starts over. */
+  async succeeded(userId: Types.ObjectId): Promise<void> {
+    await this.users.updateOne({ _id: userId }, { $set: { secondFactorFailures: 0, secondFactorLockouts: 0 }, $unset: { secondFactorLockedUntil: 1 } });
+  }
+
+  /** The code was wrong. When `counted` filled the allowance, locks the user; returns the lockout's length then. */
+  async failed(userId: Types.ObjectId, counted: number, now: Date): Promise<number | undefined> {
+    if (counted < MAX_CONSECUTIVE_FAILURES) return undefined;
+    const user = await this.users.findById(userId, { secondFactorLockouts: 1 }).lean<Pick<UserRecord, 'secondFactorLockouts'>>();
+    const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** (user?.secondFactorLockouts ?? 0));
+    await this.users.updateOne(
+      { _id: userId },
+      { $set: { secondFactorFailures: 0, secondFactorLockedUntil: new Date(now.getTime() + seconds * 1000) }, $inc: { secondFactorLockouts: 1 } },
+    );
+    return seconds;
+  }
+}

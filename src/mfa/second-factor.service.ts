@@ -1,0 +1,141 @@
+import type { Types } from 'mongoose';
+import type { UserModel, UserRecord } from '../accounts/user.model.js';
+import { AuditEventType } from '../audit/audit-event.model.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { AppError, ErrorCode, badInput, invalidCode } from '../errors.js';
+import type { FactorPlugin, StoredFactor } from './factor-plugin.js';
+import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
+import type { FactorRegistry } from './factor-registry.js';
+import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
+import type { SecondFactorAttempts } from './second-factor-attempts.js';
+import type { SecretBox } from './secret-box.js';
+
+/** What a caller offers as a second factor: a code from one of their factors, or a recovery code. */
+export interface SecondFactorProof {
+  /** Optional when the user has exactly one ACTIVE factor. */
+  factorId?: Types.ObjectId;
+  code?: string | null;
+  recoveryCode?: string | null;
+}
+
+export interface ProvenSecondFactor {
+  factor?: FactorRecord;
+  recoveryCodesRemaining?: number;
+}
+
+/** Longest code or recovery code looked at; longer input is refused before any work. */
+const MAX_CODE_INPUT_LENGTH = 64;
+export const RECOVERY_CODE_HMAC_PURPOSE = 'recovery-codes';
+
+/**
+ * The one rule that accepts a second factor, for every factor type and every
+ * purpose (sign-in, step-up, disabling MFA, regenerating codes): reserve an
+ * attempt, check the code's form, let the plugin name the step, then spend the
+ * step (or the recovery code) with one conditional update so that no code
+ * works twice, however many requests race.
+ */
+export class SecondFactorService {
+  constructor(
+    private readonly deps: {
+      users: UserModel;
+      factors: FactorModel;
+      registry: FactorRegistry;
+      attempts: SecondFactorAttempts;
+      secrets: SecretBox;
+      audit: AuditService;
+      clock: () => Date;
+    },
+  ) {}
+
+  async prove(user: UserRecord, proof: SecondFactorProof, context: { ip?: string; purpose: string }): Promise<ProvenSecondFactor> {
+    const hasCode = typeof proof.code === 'string';
+    const hasRecoveryCode = typeof proof.recoveryCode === 'string';
+    if (hasCode === hasRecoveryCode) throw badInput('code', 'Give either a code or a recoveryCode.');
+    const candidate = (hasCode ? proof.code : proof.recoveryCode)!;
+    if (candidate.length > MAX_CODE_INPUT_LENGTH) throw badInput(hasCode ? 'code' : 'recoveryCode', 'That is far too long to be a code.');
+    const factor = hasCode ? await this.activeFactor(user._id, proof.factorId) : undefined;
+
+    const now = this.deps.clock();
+    const counted = await this.deps.attempts.reserve(user._id, now);
+    const proven = factor ? await this.spendCode(factor, user, candidate, now) : await this.spendRecoveryCode(user, candidate);
+    const audit = { userId: user._id, ip: context.ip };
+    if (!proven) {
+      const lockedForSeconds = await this.deps.attempts.failed(user._id, counted, now);
+      await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_FAILED, details: { purpose: context.purpose, ...describe(factor) } });
+      if (lockedForSeconds) await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_LOCKED_OUT, details: { seconds: lockedForSeconds } });
+      throw invalidCode();
+    }
+    await this.deps.attempts.succeeded(user._id);
+    await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_SUCCEEDED, details: { purpose: context.purpose, ...describe(factor) } });
+    if (!factor) {
+      await this.deps.audit.record({ ...audit, type: AuditEventType.RECOVERY_CODE_USED, details: { remaining: proven.recoveryCodesRemaining } });
+    }
+    return proven;
+  }
+
+  /**
+   * The step `code` belongs to for this factor (ACTIVE or PENDING), or null:
+   * the form check and the plugin call, shared by sign-in and acceptMfa.
+   */
+  async matchStep(factor: FactorRecord, owner: UserRecord, code: string, now: Date): Promise<number | null> {
+    const plugin = this.plugin(factor.type);
+    if (!plugin.codePattern.test(code)) return null;
+    const step = await plugin.verify({ factor: this.storedFactor(factor, owner), code, now });
+    return step !== null && (factor.lastUsedStep === undefined || step > factor.lastUsedStep) ? step : null;
+  }
+
+  /** The factor as a plugin sees it, its secret decrypted. */
+  storedFactor(factor: FactorRecord, owner: UserRecord): StoredFactor {
+    return {
+      id: factor._id.toHexString(),
+      owner: { id: owner._id.toHexString(), username: owner.username, email: owner.email },
+      secret: factor.secret && this.deps.secrets.open(factor.secret, `factor:${factor._id.toHexString()}`),
+      state: factor.state ?? {},
+      lastUsedStep: factor.lastUsedStep,
+    };
+  }
+
+  plugin(type: string): FactorPlugin {
+    const plugin = this.deps.registry.get(type);
+    if (!plugin) throw new Error(`no factor plugin is registered for the stored type "${type}"`);
+    return plugin;
+  }
+
+  /** The user's ACTIVE factor by id, or their only one when no id is given. */
+  private async activeFactor(userId: Types.ObjectId, factorId: Types.ObjectId | undefined): Promise<FactorRecord> {
+    const filter = factorId ? { _id: factorId, userId, status: FactorStatus.ACTIVE } : { userId, status: FactorStatus.ACTIVE };
+    const factors = await this.deps.factors.find(filter).limit(2).lean<FactorRecord[]>();
+    if (factors.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
+    if (factors.length > 1) throw badInput('factorId', 'You have several factors: say which one (factorId).');
+    return factors[0];
+  }
+
+  /** Spends the code's step: only the first request to move `lastUsedStep` past it wins. */
+  private async spendCode(factor: FactorRecord, owner: UserRecord, code: string, now: Date): Promise<ProvenSecondFactor | undefined> {
+    const step = await this.matchStep(factor, owner, code, now);
+    if (step === null) return undefined;
+    const spent = await this.deps.factors.findOneAndUpdate(
+      { _id: factor._id, status: FactorStatus.ACTIVE, $or: [{ lastUsedStep: { $exists: false } }, { lastUsedStep: { $lt: step } }] },
+      { $set: { lastUsedStep: step, lastUsedAt: now } },
+      { new: true },
+    ).lean<FactorRecord>();
+    return spent ? { factor: spent } : undefined;
+  }
+
+  /** Spends a recovery code by pulling its hash: one conditional update, so each code works once. */
+  private async spendRecoveryCode(user: UserRecord, input: string): Promise<ProvenSecondFactor | undefined> {
+    const normalized = normalizeRecoveryCode(input);
+    const set = user.recoveryCodes;
+    if (!normalized || !set) return undefined;
+    const { key } = this.deps.secrets.hmacKey(RECOVERY_CODE_HMAC_PURPOSE, set.kid);
+    const hash = hashRecoveryCode(normalized, user._id.toHexString(), key);
+    const updated = await this.deps.users
+      .findOneAndUpdate({ _id: user._id, 'recoveryCodes.kid': set.kid, 'recoveryCodes.hashes': hash }, { $pull: { 'recoveryCodes.hashes': hash } }, { new: true, projection: { recoveryCodes: 1 } })
+      .lean<Pick<UserRecord, 'recoveryCodes'>>();
+    return updated ? { recoveryCodesRemaining: updated.recoveryCodes?.hashes.length ?? 0 } : undefined;
+  }
+}
+
+function describe(factor: FactorRecord | undefined): Record<string, unknown> {
+  return factor ? { factorId: factor._id.toHexString(), factorType: factor.type } : { method: 'recovery_code' };
+}

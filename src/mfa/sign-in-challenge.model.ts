@@ -1,0 +1,33 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+/**
+ * One password sign-in waiting for its second factor: what an `mfaToken`
+ * stands for. It can only be spent once (consumedAt) and only within its
+ * lifetime; the TTL index clears it afterwards.
+ */
+export interface SignInChallengeRecord {
+  _id: Types.ObjectId;
+  tokenHash: string;
+  userId: Types.ObjectId;
+  ip?: string;
+  createdAt: Date;
+  expiresAt: Date;
+  consumedAt?: Date;
+}
+
+const signInChallengeSchema = new Schema<SignInChallengeRecord>(
+  {
+    tokenHash: { type: String, required: true, unique: true },
+    userId: { type: Schema.Types.ObjectId, required: true },
+    ip: { type: String },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true, expires: 0 },
+    consumedAt: { type: Date },
+  },
+  { versionKey: false },
+);
+
+export type SignInChallengeModel = Model<SignInChallengeRecord>;
+
+export const signInChallengeModel = (connection: Connection): SignInChallengeModel =>
+  connection.model<SignInChallengeRecord>('SignInChallenge', signInChallengeSchema, 'signInChallenges');

@@ -1,0 +1,30 @@
+import { IsOptional, Length, MaxLength } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { MAX_CODE_INPUT } from './enrollment.inputs.js';
+
+@InputType({ description: 'A code from one factor, or a recovery code.' })
+export class SecondFactorProofInput {
+  @Field(() => ID, { nullable: true, description: 'Which factor the code is from; may be left out when there is only one.' })
+  @IsOptional()
+  factorId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(MAX_CODE_INPUT)
+  code?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(MAX_CODE_INPUT)
+  recoveryCode?: string | null;
+}
+
+@InputType()
+export class VerifyMfaInput extends SecondFactorProofInput {
+  @Field(() => String, { description: "login's mfaToken." })
+  @Length(1, 200)
+  mfaToken!: string;
+}
+
+@InputType()
+export class StepUpInput extends SecondFactorProofInput {}

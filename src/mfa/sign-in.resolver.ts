@@ -1,0 +1,48 @@
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { LoginInput } from '../accounts/account.inputs.js';
+import { LoginPayload } from '../accounts/login-payload.type.js';
+import { UserType } from '../accounts/user.type.js';
+import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { parseObjectId } from '../graphql/object-id.js';
+import { FactorType } from './factor.type.js';
+import type { SecondFactorProof } from './second-factor.service.js';
+import type { SignInOutcome } from './sign-in.service.js';
+import { StepUpInput, VerifyMfaInput, type SecondFactorProofInput } from './sign-in.inputs.js';
+
+@Resolver()
+export class SignInResolver {
+  @Mutation(() => LoginPayload, { description: 'Password sign-in: a session, or mfaRequired with an mfaToken, or enrollmentRequired.' })
+  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() { services, ip }: GraphQLContext): Promise<LoginPayload> {
+    return toPayload(await services.signIn.login(input.username, input.password, ip));
+  }
+
+  @Mutation(() => LoginPayload, { description: "Finishes a sign-in with a code or a recovery code and login's mfaToken." })
+  async verifyMfa(@Arg('input', () => VerifyMfaInput) input: VerifyMfaInput, @Ctx() { services, ip }: GraphQLContext): Promise<LoginPayload> {
+    return toPayload(await services.signIn.verify(input.mfaToken, toProof(input), ip));
+  }
+
+  @Authorized(Access.SESSION)
+  @Mutation(() => Boolean, { description: 'A fresh second-factor proof for this session (needed by sensitive changes for 5 minutes).' })
+  async stepUp(@Arg('input', () => StepUpInput) input: StepUpInput, @Ctx() context: GraphQLContext): Promise<boolean> {
+    const { user, session } = sessionViewerOf(context);
+    await context.services.signIn.stepUp(user, session._id, toProof(input), context.ip);
+    return true;
+  }
+}
+
+export function toProof(input: SecondFactorProofInput): SecondFactorProof {
+  return { factorId: input.factorId ? parseObjectId('factorId', input.factorId) : undefined, code: input.code, recoveryCode: input.recoveryCode };
+}
+
+function toPayload(outcome: SignInOutcome): LoginPayload {
+  const user = UserType.from(outcome.user);
+  switch (outcome.kind) {
+    case 'signedIn':
+      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: false, user };
+    case 'enrollmentRequired':
+      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: true, user };
+    case 'mfaRequired':
+      return { mfaRequired: true, mfaToken: outcome.mfaToken, factors: outcome.factors.map(FactorType.from), enrollmentRequired: false, user };
+  }
+}

@@ -1,0 +1,100 @@
+import type { Types } from 'mongoose';
+import type { AccountsService } from '../accounts/accounts.service.js';
+import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { AuditEventType } from '../audit/audit-event.model.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { badInput, tokenExpired } from '../errors.js';
+import { SessionScope } from '../sessions/session.model.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
+import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
+import type { FactorRecord } from './factor.model.js';
+import type { EnrollmentService } from './enrollment.service.js';
+import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
+import type { SignInChallengeModel, SignInChallengeRecord } from './sign-in-challenge.model.js';
+
+/** An mfaToken lives this long and serves one sign-in (DESIGN.md, rules: login). */
+export const MFA_TOKEN_TTL_MS = 5 * 60_000;
+export const MFA_TOKEN_PREFIX = 'mfa_mt_';
+
+/** How a sign-in ends: signed in, a second factor due, or enrollment due. */
+export type SignInOutcome =
+  | { kind: 'signedIn'; user: UserRecord; accessToken: string }
+  | { kind: 'mfaRequired'; user: UserRecord; mfaToken: string; factors: FactorRecord[] }
+  | { kind: 'enrollmentRequired'; user: UserRecord; accessToken: string };
+
+/**
+ * Password first, then the policy decides: DISABLED signs in; ENABLED asks
+ * for a second factor (mfaToken) or, with no ACTIVE factor, gives a session
+ * that may only enroll one. With MFA on, login never returns a full session.
+ */
+export class SignInService {
+  constructor(
+    private readonly deps: {
+      accounts: AccountsService;
+      users: UserModel;
+      challenges: SignInChallengeModel;
+      sessions: SessionsService;
+      enrollment: EnrollmentService;
+      secondFactor: SecondFactorService;
+      audit: AuditService;
+      clock: () => Date;
+    },
+  ) {}
+
+  async login(username: string, password: string, ip: string): Promise<SignInOutcome> {
+    const user = await this.deps.accounts.checkPassword(username, password, ip);
+    const now = this.deps.clock();
+    if (user.mfaPolicyStatus === MfaPolicyStatus.DISABLED) return this.signedIn(user, ip, undefined, { method: 'password' });
+    const factors = await this.deps.enrollment.activeFactors(user._id);
+    if (factors.length === 0) {
+      const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.ENROLLMENT, { ip });
+      await this.deps.audit.record({ type: AuditEventType.SIGN_IN_ENROLLMENT_REQUIRED, userId: user._id, ip });
+      return { kind: 'enrollmentRequired', user, accessToken };
+    }
+    const mfaToken = newOpaqueToken(MFA_TOKEN_PREFIX);
+    await this.deps.challenges.create([{ tokenHash: hashToken(mfaToken), userId: user._id, ip, createdAt: now, expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_MS) }]);
+    await this.deps.audit.record({ type: AuditEventType.SIGN_IN_MFA_REQUIRED, userId: user._id, ip });
+    return { kind: 'mfaRequired', user, mfaToken, factors };
+  }
+
+  /** Finishes a sign-in with a second factor; the mfaToken is spent with it, so it serves once. */
+  async verify(mfaToken: string, proof: SecondFactorProof, ip: string): Promise<SignInOutcome> {
+    const challenge = await this.liveChallenge(mfaToken);
+    const user = await this.deps.users.findById(challenge.userId).lean<UserRecord>();
+    if (!user) throw tokenExpired('mfaToken');
+    const proven = await this.deps.secondFactor.prove(user, proof, { ip, purpose: 'sign-in' });
+    const spent = await this.deps.challenges.updateOne({ _id: challenge._id, consumedAt: { $exists: false } }, { $set: { consumedAt: this.deps.clock() } });
+    if (spent.modifiedCount === 0) throw tokenExpired('mfaToken');
+    return this.signedIn(user, ip, this.deps.clock(), { method: proven.factor ? proven.factor.type : 'recovery_code' });
+  }
+
+  /** The user behind a live mfaToken (sendMfaCode needs it too). */
+  async challengedUser(mfaToken: string): Promise<UserRecord> {
+    const challenge = await this.liveChallenge(mfaToken);
+    const user = await this.deps.users.findById(challenge.userId).lean<UserRecord>();
+    if (!user) throw tokenExpired('mfaToken');
+    return user;
+  }
+
+  /** A fresh second-factor proof for this session, for the changes that need one. */
+  async stepUp(user: UserRecord, sessionId: Types.ObjectId, proof: SecondFactorProof, ip: string): Promise<Date> {
+    await this.deps.secondFactor.prove(user, proof, { ip, purpose: 'step-up' });
+    const at = this.deps.clock();
+    await this.deps.sessions.recordSecondFactor(sessionId, at);
+    await this.deps.audit.record({ type: AuditEventType.STEPPED_UP, userId: user._id, ip });
+    return at;
+  }
+
+  private async liveChallenge(mfaToken: string): Promise<SignInChallengeRecord> {
+    if (!mfaToken.startsWith(MFA_TOKEN_PREFIX) || !/^[A-Za-z0-9_-]{43}$/.test(mfaToken.slice(MFA_TOKEN_PREFIX.length))) throw badInput('mfaToken', 'That is not an mfaToken.');
+    const challenge = await this.deps.challenges.findOne({ tokenHash: hashToken(mfaToken) }).lean<SignInChallengeRecord>();
+    if (!challenge || challenge.consumedAt || challenge.expiresAt <= this.deps.clock()) throw tokenExpired('mfaToken');
+    return challenge;
+  }
+
+  private async signedIn(user: UserRecord, ip: string, mfaVerifiedAt: Date | undefined, details: Record<string, unknown>): Promise<SignInOutcome> {
+    const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, { ip, mfaVerifiedAt });
+    await this.deps.audit.record({ type: AuditEventType.SIGN_IN_SUCCEEDED, userId: user._id, ip, details });
+    return { kind: 'signedIn', user, accessToken };
+  }
+}
