@@ -60,3 +60,21 @@ export async function freePort(): Promise<number> {
   await once(server, 'close');
   return port;
 }
+
+/** A private, throw-away redis-server on `port` (no persistence), resolved once it accepts connections. */
+export async function startRedisServer(port: number): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const early = (code: number | null) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`));
+    child.once('error', reject).once('exit', early);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk;
+      if (!output.includes('Ready to accept connections')) return;
+      child.off('exit', early);
+      resolve();
+    });
+  });
+  return child;
+}
