@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { RedisUnavailableError } from '../../src/redis.js';
 import { LoginDocument as LOGIN, MeDocument as ME, SignUpDocument as SIGN_UP } from '../generated/graphql.js';
-import { exited, freePort, startRedisServer } from '../support/processes.js';
+import { childEnv, compiled, exited, freePort, runNode, startRedisServer } from '../support/processes.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 const REDIS_RETURN_TIMEOUT_MS = 6000; // ioredis retries at most every 2 s (src/redis.ts)
@@ -79,5 +79,12 @@ describe('start without Redis', () => {
       assert.match(error.message, /REDIS_URL/);
       return true;
     });
+  });
+
+  it('makes `npm start` exit 69 (EX_UNAVAILABLE) with that advice', async () => {
+    const env = childEnv({ PORT: '0', DATA_DIR: ':memory:', REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const run = await runNode(compiled('main.js'), [], { env });
+    assert.equal(run.code, 69, run.stderr);
+    assert.match(run.stdout, /Redis is not reachable at .*redis-server/);
   });
 });
