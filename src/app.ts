@@ -67,7 +67,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       redis,
       stop: () =>
         (stopping ??= (async () => {
-          await server.close(); // stops accepting; Apollo's drain plugin lets in-flight requests finish
+          await server.close(); // stops accepting, waits for in-flight requests (http-server.ts ends their connections)
           await db.close();
           redis.disconnect();
         })()),

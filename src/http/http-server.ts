@@ -36,6 +36,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: Apollo's own handlers would stop it separately and re-raise the signal, killing the process mid-drain.
+    stopOnTerminationSignals: false,
     plugins: [fastifyApolloDrainPlugin(fastify), ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : [])],
   });
   await apollo.start();
@@ -46,6 +48,17 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
     const message = status === 500 ? 'Internal server error' : error.message;
     return reply.code(status).send({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : ErrorCode.BAD_USER_INPUT } }] });
+  });
+
+  // server.close() reaps only connections idle at that moment; one still answering would then idle on keep-alive
+  // (Fastify's keepAliveTimeout: 72 s) and hold the drain open. Answers sent while closing end their connection.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
   });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));

@@ -159,13 +159,22 @@ async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
+/** Another live process holds the data directory; callers (the admin CLI) tell the operator to stop it. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly ownerPid: number,
+    readonly lockFile: string,
+  ) {
+    super(`data directory is in use by process ${ownerPid} (${lockFile})`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
 /** One server per data directory, as mongod's lock file ensures; a dead owner's lock is taken over. */
 function acquireLock(path: PathLike): void {
   try {
     const owner = Number(readFileSync(path, 'utf8'));
-    if (owner && owner !== process.pid && isAlive(owner)) {
-      throw new Error(`data directory is in use by process ${owner} (${String(path)})`);
-    }
+    if (owner && owner !== process.pid && isAlive(owner)) throw new DataDirInUseError(owner, String(path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** A compiled entry point under dist/src, e.g. `compiled('main.js')`. */
+export const compiled = (path: string): string => fileURLToPath(new URL(`../../src/${path}`, import.meta.url));
+
+/** The Redis the suite shares; each run picks its own database through REDIS_URL. */
+export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The environment of a child process: ours, without the variables that would make it create an admin of its own. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const name of ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'NODE_ENV']) if (!(name in extra)) delete env[name];
+  return env;
+}
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node file args` to its end with `input` piped to its standard input. */
+export async function runNode(file: string, args: string[], options: { input?: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Finished> {
+  const child = spawn(process.execPath, [file, ...args], { env: options.env, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  child.stdin.on('error', () => undefined); // a child that exits before reading its input closes the pipe early
+  child.stdin.end(options.input ?? '');
+  const { code, signal } = await exited(child, options.timeoutMs ?? 20_000);
+  return { code, signal, stdout, stderr };
+}
+
+/** Resolves when `child` exits; kills it and rejects after `timeoutMs`, so a hung child fails the test instead of stalling it. */
+export async function exited(child: ChildProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+  let timedOut = false;
+  const timer = setTimeout(() => (timedOut = child.kill('SIGKILL')), timeoutMs);
+  try {
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    if (timedOut) throw new Error(`process ${child.pid} did not exit within ${timeoutMs} ms`);
+    return { code, signal };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** A private, throw-away redis-server on `port` (no persistence), resolved once it accepts connections. */
+export async function startRedisServer(port: number): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const early = (code: number | null) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`));
+    child.once('error', reject).once('exit', early);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk;
+      if (!output.includes('Ready to accept connections')) return;
+      child.off('exit', early);
+      resolve();
+    });
+  });
+  return child;
+}
