@@ -48,7 +48,8 @@ async function createAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<stri
   try {
     const database = await openDatabase(config.mongodb, logger);
     try {
-      const services = await createServices({ config, connection: database.connection, redis, logger });
+      // Creating an account touches no factor, so no factor plugin is loaded.
+      const services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins: [] });
       const user = await services.accounts.createUser({ username, password }, Role.ADMIN);
       await services.audit.record({ type: AuditEventType.ADMIN_CREATED, userId: user._id, details: { via: 'create-admin' } });
       return `created admin "${user.username}" (id ${String(user._id)}) in the ${database.description} database`;
