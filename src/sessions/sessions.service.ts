@@ -42,7 +42,7 @@ export class SessionsService {
   /** The live session behind an access token, refreshing its idle deadline; undefined when unknown, expired or revoked. */
   async authenticate(accessToken: string, now = new Date()): Promise<SessionRecord | undefined> {
     const session = await this.sessions.findOne({ tokenHash: hashToken(accessToken) }).lean<SessionRecord>();
-    if (!session || session.revokedAt || session.expiresAt <= now) return undefined;
+    if (!session || session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now) return undefined;
     if (now.getTime() - session.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
       const expiresAt = this.expiryAfterUse(now, session.absoluteExpiresAt);
       await this.sessions.updateOne({ _id: session._id }, { $set: { lastUsedAt: now, expiresAt } });
