@@ -1,3 +1,4 @@
+import 'reflect-metadata'; // type-graphql's decorators need it, and a plugin may be imported before the rest of the service
 import { Field, ObjectType } from 'type-graphql';
 
 @ObjectType('TotpEnrollment', { description: 'Shown once at enrollment: add the secret to an authenticator app, by QR code or by hand.' })

@@ -8,7 +8,7 @@ import { ApiKeyResolver } from '../api-keys/api-key.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { loadConfig } from '../config/config.js';
 import { EnrollmentResolver } from '../mfa/enrollment.resolver.js';
-import { useEnrollmentDetailTypes } from '../mfa/enrollment-details.js';
+import { withEnrollmentDetailTypes } from '../mfa/enrollment-details.js';
 import type { FactorPlugin } from '../mfa/factor-plugin.js';
 import { loadFactorPlugins } from '../mfa/load-factor-plugins.js';
 import { MfaPolicyResolver } from '../mfa/mfa-policy.resolver.js';
@@ -20,14 +20,17 @@ const RESOLVERS = [AccountResolver, UsersResolver, ApiKeyResolver, AuditResolver
 
 /** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */
 export function buildApiSchema(factorPlugins: readonly FactorPlugin[]): GraphQLSchema {
-  useEnrollmentDetailTypes(factorPlugins.map((plugin) => plugin.detailsType));
-  return buildSchemaSync({
-    resolvers: RESOLVERS,
-    authChecker,
-    // DESIGN.md names the scalar DateTime.
-    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
-    validate: { forbidUnknownValues: false },
-  });
+  return withEnrollmentDetailTypes(
+    factorPlugins.map((plugin) => plugin.detailsType),
+    () =>
+      buildSchemaSync({
+        resolvers: RESOLVERS,
+        authChecker,
+        // DESIGN.md names the scalar DateTime.
+        scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+        validate: { forbidUnknownValues: false },
+      }),
+  );
 }
 
 /** The schema as SDL with the default plugins, exactly as schema/schema.graphql must hold it (`npm run schema:emit`). */

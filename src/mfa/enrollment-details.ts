@@ -1,20 +1,27 @@
+import type { GraphQLSchema } from 'graphql';
 import { createUnionType, type ClassType } from 'type-graphql';
 
 /**
- * The plugins whose detail types make up EnrollmentDetails for the schema
- * being built. type-graphql keeps its metadata in one global store, so the
- * union is declared once and its members are read from here when
- * `buildSchemaSync` resolves the thunk: set it right before building.
+ * type-graphql keeps its metadata in one global store, so the union is
+ * declared once; its members come from the plugins of the schema being built
+ * (read when `buildSchemaSync` resolves the thunk) and are remembered per
+ * schema, because several schemas with different plugins may serve in one
+ * process (tests, embedding) and each must resolve only its own members.
  */
-let memberTypes: ClassType[] = [];
+let building: ClassType[] = [];
+const membersBySchema = new WeakMap<GraphQLSchema, ClassType[]>();
 
-export function useEnrollmentDetailTypes(types: ClassType[]): void {
-  memberTypes = types;
+/** Builds a schema whose EnrollmentDetails union holds exactly `types`. */
+export function withEnrollmentDetailTypes(types: ClassType[], build: () => GraphQLSchema): GraphQLSchema {
+  building = types;
+  const schema = build();
+  membersBySchema.set(schema, types);
+  return schema;
 }
 
 export const EnrollmentDetails = createUnionType({
   name: 'EnrollmentDetails',
   description: "What a factor plugin shows once at enrollment (e.g. the TOTP secret and QR code). Plugins add members.",
-  types: () => memberTypes as [ClassType, ...ClassType[]],
-  resolveType: (value) => memberTypes.find((type) => value instanceof type),
+  types: () => building as [ClassType, ...ClassType[]],
+  resolveType: (value, _context, info) => (membersBySchema.get(info.schema) ?? building).find((type) => value instanceof type),
 });

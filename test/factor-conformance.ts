@@ -1,0 +1,282 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Types } from 'mongoose';
+import type { FactorPlugin } from '../src/mfa/factor-plugin.js';
+import { AuditEventsDocument, DisableMfaDocument, FactorTypesDocument, LoginDocument, MeDocument, MyMfaDocument, StepUpDocument } from './generated/graphql.js';
+import { TEST_PASSWORD } from './support/accounts.js';
+import { FactorClient, type CodeSource } from './support/factor-client.js';
+import { databaseContains, instrumentPlugin, objectTypeName, typeShape } from './support/factor-probe.js';
+import { TestClock } from './support/mfa.js';
+import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from './support/test-app.js';
+
+export type { CodeContext, CodeSource, ConformanceUser } from './support/factor-client.js';
+export type { EnrollmentDetailsJson } from './support/factor-probe.js';
+
+export interface FactorConformanceOptions {
+  /** The plugin under test, or a factory for a fresh one. */
+  plugin: FactorPlugin | (() => FactorPlugin);
+  /** @default `factor plugin conformance: <type>` */
+  name?: string;
+  /** Where the codes a real user would have come from. */
+  codes: CodeSource;
+  /** Environment for the app under test (see src/config). */
+  env?: Record<string, string>;
+  /** Runs before the app starts (e.g. an SMTP sink that captures codes); may return more environment for it. */
+  setup?(): void | Record<string, string> | Promise<void | Record<string, string>>;
+  /** Runs after the app stopped. */
+  teardown?(): void | Promise<void>;
+}
+
+/** DESIGN.md "Rules" and "Security numbers": the same for every factor type, so not read from the plugin or the core. */
+const ENROLLMENT_TOKEN_TTL_MS = 10 * 60_000;
+const MFA_TOKEN_TTL_MS = 5 * 60_000;
+const FAILURES_BEFORE_LOCKOUT = 5;
+const PARALLEL_REQUESTS = 20;
+
+/** Strings no factor's `codePattern` may accept: codes are checked only in their exact form. */
+const NON_CODES = ['', ' ', 'abc', '１２３４５６', '١٢٣٤٥٦', '12345６', ' 123456', '123456 ', '123456\n', '\u0000'.repeat(6), 'x'.repeat(64), "' OR 1=1 --"];
+/** Malformed variants of a real code: what a core that trims or normalizes input would let through. */
+const malformedVariants = (code: string) => [` ${code}`, `${code} `, `\t${code}`, `${code}\n`, fullWidth(code)];
+
+/**
+ * One suite for every factor plugin, ours and third parties' (STYLE.md 7):
+ * starts the whole service with only this plugin and drives it over HTTP
+ * through the generated operations, as a client would.
+ */
+export function testFactorPlugin(options: FactorConformanceOptions): void {
+  const plugin = typeof options.plugin === 'function' ? options.plugin() : options.plugin;
+  const spy = instrumentPlugin(plugin);
+  const detailsTypeName = objectTypeName(plugin.detailsType);
+
+  describe(options.name ?? `factor plugin conformance: ${plugin.type}`, () => {
+    const clock = new TestClock();
+    let app: TestApp;
+    let client: FactorClient;
+
+    before(async () => {
+      const env = { ...options.env, ...((await options.setup?.()) ?? {}) };
+      app = await startTestApp(env, { clock: clock.now, factorPlugins: [spy.plugin] });
+      assert.ok(detailsTypeName, 'detailsType must be a class decorated with @ObjectType');
+      client = await FactorClient.connect(app, clock, plugin, options.codes, detailsTypeName);
+    });
+    after(async () => {
+      await app?.stop();
+      await options.teardown?.();
+    });
+
+    it('has the contract shape: type id, displayName, exact codePattern, a details object type; the server lists it', async () => {
+      assert.match(plugin.type, /^[a-z][a-z0-9-]{0,31}$/, 'type: lowercase letters, digits and dashes');
+      assert.ok(typeof plugin.displayName === 'string' && plugin.displayName.length > 0 && plugin.displayName.trim() === plugin.displayName, 'displayName');
+      assert.ok(plugin.codePattern instanceof RegExp, 'codePattern is a RegExp');
+      assert.ok(!plugin.codePattern.global && !plugin.codePattern.sticky, 'a g or y flag makes codePattern.test() depend on the previous call');
+      for (const code of NON_CODES) assert.equal(plugin.codePattern.test(code), false, `codePattern accepts the non-code ${JSON.stringify(code)}`);
+      assert.ok(typeof plugin.detailsType === 'function' && plugin.detailsType.prototype, 'detailsType is a class');
+      assert.equal(typeof plugin.enroll, 'function');
+      assert.equal(typeof plugin.verify, 'function');
+      assert.ok(plugin.challenge === undefined || typeof plugin.challenge === 'function', 'challenge is an optional hook');
+
+      const user = await client.newUser();
+      const types = await app.graphql(FactorTypesDocument, { token: user.accessToken });
+      assert.deepEqual(types.data?.factorTypes, [{ type: plugin.type, displayName: plugin.displayName, allowed: true }]);
+      const union = await typeShape(app, 'EnrollmentDetails');
+      assert.deepEqual(union?.possibleTypes?.map((type) => type.name), [detailsTypeName], 'the details type is the EnrollmentDetails member');
+    });
+
+    it('enrolls: enableMfa → PENDING → acceptMfa → ACTIVE, signs in, steps up, and is removed with a code', async () => {
+      const user = await client.newUser();
+      const factor = await client.enable(user);
+      assert.equal(factor.details.__typename, detailsTypeName);
+      const enrolled = spy.enrollments.find((entry) => entry.ownerId === user.id);
+      assert.ok(enrolled?.enrollment.details instanceof plugin.detailsType, 'enroll returns an instance of detailsType');
+      assert.ok(factor.scratchCodes.length > 0, 'a first factor comes with recovery codes');
+      const pending = (await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!;
+      assert.deepEqual([pending.mfaEnabled, pending.factors.map((f) => [f.id, f.type, f.status])], [false, [[factor.factorId, plugin.type, 'PENDING']]]);
+
+      const accepted = await client.accept(factor, await client.enrollmentCode(factor));
+      assert.deepEqual([accepted.data?.acceptMfa.id, accepted.data?.acceptMfa.status], [factor.factorId, 'ACTIVE'], JSON.stringify(accepted.errors));
+      const active = (await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!;
+      assert.deepEqual([active.mfaEnabled, active.mfaPolicyStatus, active.factors.map((f) => f.status)], [true, 'ENABLED', ['ACTIVE']]);
+
+      const login = await app.graphql(LoginDocument, { variables: { input: { username: user.username, password: TEST_PASSWORD } } });
+      assert.equal(login.data?.login.accessToken, null, 'with MFA on, login never returns a session');
+      assert.deepEqual(login.data?.login.factors?.map((f) => [f.id, f.type]), [[factor.factorId, plugin.type]]);
+      const mfaToken = login.data!.login.mfaToken!;
+      const session = assertSignedIn(await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken)));
+      assert.equal((await app.graphql(MeDocument, { token: session })).data?.me?.username, user.username);
+      const stepUp = await app.graphql(StepUpDocument, { token: session, variables: { input: { factorId: factor.factorId, code: await client.freshCode(factor) } } });
+      assert.equal(stepUp.data?.stepUp, true, JSON.stringify(stepUp.errors));
+      const input = { factorId: factor.factorId, password: TEST_PASSWORD, code: await client.freshCode(factor) };
+      const disabled = await app.graphql(DisableMfaDocument, { token: session, variables: { input } });
+      assert.deepEqual([disabled.data?.disableMfa.factors, disabled.data?.disableMfa.mfaPolicyStatus], [[], 'DISABLED'], JSON.stringify(disabled.errors));
+    });
+
+    it("refuses wrong codes with INVALID_CODE: at acceptMfa (5 end the token), at sign-in, and another user's code", async () => {
+      const user = await client.newUser();
+      const doomed = await client.enable(user);
+      const doomedCode = await client.enrollmentCode(doomed);
+      for (let i = 0; i < 5; i++) assert.equal(errorCode(await client.accept(doomed, await client.wrongCode(doomed, doomedCode))), 'INVALID_CODE');
+      assert.equal(errorCode(await client.accept(doomed, doomedCode)), 'TOKEN_EXPIRED', 'an enrollment token dies after 5 wrong codes');
+
+      const factor = await client.enable(user);
+      const valid = await client.enrollmentCode(factor);
+      assert.equal(errorCode(await client.accept(factor, await client.wrongCode(factor, valid))), 'INVALID_CODE');
+      assert.equal((await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!.factors[0].status, 'PENDING');
+      assertAccepted(await client.accept(factor, valid));
+
+      const mfaToken = await client.logIn(user);
+      const code = await client.freshCode(factor, mfaToken);
+      assert.equal(errorCode(await client.verify(mfaToken, factor, await client.wrongCode(factor, code))), 'INVALID_CODE');
+      const other = await client.enroll(await client.newUser());
+      assert.equal(errorCode(await client.verify(mfaToken, factor, await client.freshCode(other))), 'INVALID_CODE', "another user's code");
+      assertSignedIn(await client.verify(mfaToken, factor, code), 'a wrong code leaves the mfaToken usable');
+    });
+
+    it('expires the enrollment token after 10 minutes and the mfaToken after 5', async () => {
+      const user = await client.newUser();
+      const late = await client.enable(user);
+      clock.advance(ENROLLMENT_TOKEN_TTL_MS + 1000);
+      assert.equal(errorCode(await client.accept(late, await client.enrollmentCode(late))), 'TOKEN_EXPIRED');
+      const factor = await client.enable(user);
+      clock.advance(ENROLLMENT_TOKEN_TTL_MS - 1000);
+      assertAccepted(await client.accept(factor, await client.enrollmentCode(factor)));
+
+      const stale = await client.logIn(user);
+      clock.advance(MFA_TOKEN_TTL_MS + 1000);
+      const code = await client.freshCode(factor, stale);
+      assert.equal(errorCode(await client.verify(stale, factor, code)), 'TOKEN_EXPIRED');
+      assertSignedIn(await client.verify(await client.logIn(user), factor, code), 'a code refused with an expired mfaToken is not spent');
+    });
+
+    it('accepts each code once: not the accepting code at sign-in, not a sign-in code twice', async () => {
+      const factor = await client.enroll(await client.newUser());
+      const mfaToken = await client.logIn(factor.user);
+      assert.equal(errorCode(await client.verify(mfaToken, factor, factor.acceptedCode)), 'INVALID_CODE', 'the code that confirmed the enrollment cannot sign in');
+      const code = await client.freshCode(factor, mfaToken);
+      const session = assertSignedIn(await client.verify(mfaToken, factor, code));
+      assert.equal(errorCode(await client.verify(await client.logIn(factor.user), factor, code)), 'INVALID_CODE', 'a sign-in code cannot sign in again');
+      const stepUp = await app.graphql(StepUpDocument, { token: session, variables: { input: { factorId: factor.factorId, code } } });
+      assert.equal(errorCode(stepUp), 'INVALID_CODE', 'nor prove a step-up');
+    });
+
+    it(`accepts one code once under ${PARALLEL_REQUESTS} parallel requests: acceptMfa, verifyMfa with many mfaTokens, with one`, async () => {
+      const user = await client.newUser();
+      const factor = await client.enable(user);
+      const enrollmentCode = await client.enrollmentCode(factor);
+      const accepts = await parallel(() => client.accept(factor, enrollmentCode));
+      assertExactlyOne(accepts, (data) => data.acceptMfa.status === 'ACTIVE', ['INVALID_CODE', 'TOKEN_EXPIRED']);
+      assert.deepEqual((await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!.factors.map((f) => f.status), ['ACTIVE']);
+
+      const mfaTokens: string[] = [];
+      // One by one: parallel password attempts would meet the login throttle.
+      for (let i = 0; i < PARALLEL_REQUESTS; i++) mfaTokens.push(await client.logIn(user));
+      const code = await client.freshCode(factor, mfaTokens[0]);
+      const verifies = await Promise.all(mfaTokens.map((mfaToken) => client.verify(mfaToken, factor, code)));
+      assertExactlyOne(verifies, (data) => Boolean(data.verifyMfa.accessToken), ['INVALID_CODE', 'TOO_MANY_ATTEMPTS']);
+
+      const other = await client.enroll(await client.newUser());
+      const mfaToken = await client.logIn(other.user);
+      const otherCode = await client.freshCode(other, mfaToken);
+      const sameToken = await parallel(() => client.verify(mfaToken, other, otherCode));
+      assertExactlyOne(sameToken, (data) => Boolean(data.verifyMfa.accessToken), ['INVALID_CODE', 'TOKEN_EXPIRED', 'TOO_MANY_ATTEMPTS']);
+    });
+
+    it('locks the user after 5 wrong codes of this factor, for valid codes and recovery codes alike, until the lock ends', async () => {
+      const factor = await client.enroll(await client.newUser());
+      const mfaToken = await client.logIn(factor.user);
+      const code = await client.freshCode(factor, mfaToken);
+      const wrong = await client.wrongCode(factor, code);
+      for (let i = 0; i < FAILURES_BEFORE_LOCKOUT; i++) assert.equal(errorCode(await client.verify(mfaToken, factor, wrong)), 'INVALID_CODE');
+      const locked = await client.verify(mfaToken, factor, code);
+      assert.equal(errorCode(locked), 'TOO_MANY_ATTEMPTS', 'a valid code during the lockout');
+      const retryAfterSeconds = locked.errors![0].extensions!.retryAfterSeconds;
+      assert.ok(typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0, `retryAfterSeconds: ${retryAfterSeconds}`);
+      assert.equal(errorCode(await client.verifyRecoveryCode(mfaToken, factor.scratchCodes[0])), 'TOO_MANY_ATTEMPTS', 'a recovery code during the lockout');
+
+      clock.advance(retryAfterSeconds * 1000 + 1000);
+      assertSignedIn(await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken)), 'a fresh code once the lock ended');
+      const recovery = await client.verifyRecoveryCode(await client.logIn(factor.user), factor.scratchCodes[0]);
+      assertSignedIn(recovery, 'the recovery code refused during the lockout was not spent');
+    });
+
+    it('never hands a malformed code to verify: each is a failed attempt', async () => {
+      const user = await client.newUser();
+      let factor = await client.enable(user);
+      const malformed = [...NON_CODES, ...malformedVariants(await client.enrollmentCode(factor))];
+      for (const code of malformed) assert.equal(plugin.codePattern.test(code), false, `codePattern accepts ${JSON.stringify(code)}`);
+      const seen = spy.verifiedCodes.length;
+      // Four at a time: a fifth failure would end the enrollment token or lock the user.
+      const batches = Array.from({ length: Math.ceil(malformed.length / 4) }, (_, i) => malformed.slice(4 * i, 4 * i + 4));
+      for (const [i, batch] of batches.entries()) {
+        if (i > 0) factor = await client.enable(user);
+        for (const code of batch) assert.equal(errorCode(await client.accept(factor, code)), 'INVALID_CODE', `acceptMfa ${JSON.stringify(code)}`);
+      }
+      assertAccepted(await client.accept(factor, await client.enrollmentCode(factor)));
+      for (const batch of batches) {
+        const mfaToken = await client.logIn(user);
+        for (const code of batch) assert.equal(errorCode(await client.verify(mfaToken, factor, code)), 'INVALID_CODE', `verifyMfa ${JSON.stringify(code)}`);
+        assertSignedIn(await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken)));
+      }
+      const mfaToken = await client.logIn(user);
+      for (const code of malformed.slice(0, FAILURES_BEFORE_LOCKOUT)) assert.equal(errorCode(await client.verify(mfaToken, factor, code)), 'INVALID_CODE');
+      const afterwards = await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken));
+      assert.equal(errorCode(afterwards), 'TOO_MANY_ATTEMPTS', 'malformed codes count as failed attempts');
+
+      assert.deepEqual(spy.verifiedCodes.slice(seen).filter((code) => malformed.includes(code)), [], 'verify saw a malformed code');
+      assert.deepEqual(spy.verifiedCodes.filter((code) => !plugin.codePattern.test(code)), [], 'verify saw a code its codePattern refuses');
+    });
+
+    it('never returns the secret after enrollment, and stores it encrypted', async (t) => {
+      const user = await client.newUser();
+      const factor = await client.enable(user);
+      const secrets = [spy.enrollments.find((entry) => entry.ownerId === user.id)?.enrollment.secret, options.codes.secret?.(factor.details)].filter(
+        (secret): secret is string => typeof secret === 'string',
+      );
+      if (secrets.length === 0) return t.skip('the plugin keeps no secret');
+      for (const secret of secrets) assert.ok(secret.length >= 16, `a secret of ${secret.length} characters is too short to search for`);
+
+      const responses: unknown[] = [await client.accept(factor, await client.enrollmentCode(factor))];
+      responses.push(await app.graphql(MyMfaDocument, { token: user.accessToken }), await app.graphql(MeDocument, { token: user.accessToken }));
+      const login = await app.graphql(LoginDocument, { variables: { input: { username: user.username, password: TEST_PASSWORD } } });
+      const mfaToken = login.data!.login.mfaToken!;
+      const verified = await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken));
+      const session = assertSignedIn(verified);
+      responses.push(login, verified, await app.graphql(MyMfaDocument, { token: session }));
+      responses.push(await app.graphql(AuditEventsDocument, { token: session, variables: { userId: user.id } }));
+      const record = await app.database.connection.collection('factors').findOne({ _id: new Types.ObjectId(factor.factorId) });
+      assert.ok(record?.secret && typeof record.secret !== 'string', 'the factor record holds the secret sealed');
+      for (const secret of secrets) {
+        assert.ok(!JSON.stringify(responses).includes(secret), 'a response after enrollment contains the secret');
+        assert.equal(await databaseContains(app.database.connection, secret), false, 'the database holds the secret in plaintext');
+        assert.ok(!app.logLines.join('').includes(secret), 'a log line contains the secret');
+      }
+    });
+  });
+}
+
+function parallel<T>(request: () => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: PARALLEL_REQUESTS }, request));
+}
+
+function assertAccepted(response: GraphQLResponse<{ acceptMfa: { status: string } }>) {
+  assert.equal(response.data?.acceptMfa.status, 'ACTIVE', JSON.stringify(response.errors));
+}
+
+function assertSignedIn(response: GraphQLResponse<{ verifyMfa: { accessToken?: string | null } }>, message = 'signed in'): string {
+  assert.equal(response.errors, undefined, `${message}: ${JSON.stringify(response.errors)}`);
+  assert.ok(response.data?.verifyMfa.accessToken, message);
+  return response.data.verifyMfa.accessToken;
+}
+
+/** Exactly one request won; every other one was refused with one of `refusals` (never a crash, never a second success). */
+function assertExactlyOne<T>(responses: GraphQLResponse<T>[], won: (data: T) => boolean, refusals: string[]) {
+  const summary = JSON.stringify(responses.map((response) => errorCode(response) ?? 'ok'));
+  assert.equal(responses.filter((response) => response.data && won(response.data)).length, 1, summary);
+  for (const response of responses.filter((response) => !(response.data && won(response.data)))) {
+    assert.ok(refusals.includes(errorCode(response) ?? 'ok'), summary);
+  }
+}
+
+/** ASCII letters and digits as their full-width Unicode forms (U+FF01…), which some keyboards type. */
+function fullWidth(text: string): string {
+  return text.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+}

@@ -1,0 +1,112 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse, visit, type OperationDefinitionNode } from 'graphql';
+import type { Connection } from 'mongoose';
+import { getMetadataStorage } from 'type-graphql';
+import type { Enrollment, FactorPlugin } from '../../src/mfa/factor-plugin.js';
+import { EnableMfaDocument, TypeShapeDocument, type EnableMfaMutation, type EnableMfaMutationVariables } from '../generated/graphql.js';
+import type { TestApp } from './test-app.js';
+
+/**
+ * What the factor conformance suite needs to treat any plugin alike: a spy on
+ * the plugin's hooks, and enableMfa's details read generically, by the fields
+ * the served schema gives the plugin's details type.
+ */
+
+/** enableMfa's details as the server returned them: `__typename` and the details type's fields. */
+export type EnrollmentDetailsJson = { __typename: string } & Record<string, unknown>;
+
+export type GenericEnableMfaMutation = { enableMfa: Omit<EnableMfaMutation['enableMfa'], 'details'> & { details: EnrollmentDetailsJson | null } };
+
+export interface InstrumentedPlugin {
+  /** Register this one: it passes every call through to the plugin under test. */
+  plugin: FactorPlugin;
+  /** Every code the core handed to `verify`, in order. */
+  verifiedCodes: string[];
+  /** What each `enroll` returned, in order, by owner (the raw secret included, before the core seals it). */
+  enrollments: Array<{ ownerId: string; enrollment: Enrollment }>;
+}
+
+/** Wraps the plugin's hooks in spies; each hook still runs on the plugin itself, so its own `this` and private fields work. */
+export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
+  const verifiedCodes: string[] = [];
+  const enrollments: InstrumentedPlugin['enrollments'] = [];
+  const challenge = original.challenge;
+  const plugin: FactorPlugin = {
+    type: original.type,
+    displayName: original.displayName,
+    codePattern: original.codePattern,
+    detailsType: original.detailsType,
+    async enroll(request) {
+      const enrollment = await original.enroll(request);
+      enrollments.push({ ownerId: request.owner.id, enrollment });
+      return enrollment;
+    },
+    async verify(request) {
+      verifiedCodes.push(request.code);
+      return original.verify(request);
+    },
+    ...(challenge ? { challenge: (request: Parameters<typeof challenge>[0]) => challenge.call(original, request) } : {}),
+  };
+  return { plugin, verifiedCodes, enrollments };
+}
+
+/** The GraphQL name type-graphql gives a class decorated with `@ObjectType`, or undefined for any other class. */
+export function objectTypeName(type: Function): string | undefined {
+  return getMetadataStorage().objectTypes.find((metadata) => metadata.target === type)?.name;
+}
+
+/** The served schema's description of a named type (introspection), or null when the schema has no such type. */
+export async function typeShape(app: TestApp, name: string) {
+  const response = await app.graphql(TypeShapeDocument, { variables: { name } });
+  if (!response.data) throw new Error(`introspecting ${name} failed: ${JSON.stringify(response.errors)}`);
+  return response.data.__type;
+}
+
+/**
+ * The EnableMfa operation of schema/operations, with its details selection
+ * replaced by every argument-free field of `detailsTypeName` (nested object
+ * types to a few levels): what a client of that plugin would select.
+ */
+export async function enableMfaDocumentFor(app: TestApp, detailsTypeName: string): Promise<TypedDocumentNode<GenericEnableMfaMutation, EnableMfaMutationVariables>> {
+  const details = `{ __typename ... on ${detailsTypeName} ${await fieldSelection(app, detailsTypeName, 3)} }`;
+  const selectionSet = (parse(`query ${details}`).definitions[0] as OperationDefinitionNode).selectionSet;
+  return visit(EnableMfaDocument, {
+    Field(node) {
+      return node.name.value === 'details' ? { ...node, selectionSet } : undefined;
+    },
+  }) as TypedDocumentNode<GenericEnableMfaMutation, EnableMfaMutationVariables>;
+}
+
+async function fieldSelection(app: TestApp, typeName: string, depth: number): Promise<string> {
+  const shape = await typeShape(app, typeName);
+  if (!shape?.fields) throw new Error(`the served schema has no object type ${typeName}`);
+  const selections: string[] = [];
+  for (const field of shape.fields) {
+    if (field.args.length > 0) continue;
+    let type: { kind: string; name: string | null; ofType?: unknown } = field.type;
+    while (type.ofType) type = type.ofType as typeof type;
+    if (type.kind === 'SCALAR' || type.kind === 'ENUM') selections.push(field.name);
+    else if (type.kind === 'OBJECT' && depth > 1) selections.push(`${field.name} ${await fieldSelection(app, type.name!, depth - 1)}`);
+    else if (type.kind === 'UNION' || type.kind === 'INTERFACE') selections.push(`${field.name} { __typename }`);
+  }
+  return `{ ${selections.join(' ')} }`;
+}
+
+/** Whether any document of any collection holds `text` in a string or in binary data, verbatim. */
+export async function databaseContains(connection: Connection, text: string): Promise<boolean> {
+  for (const collection of await connection.db!.collections()) {
+    for (const document of await collection.find().toArray()) if (holds(document, text)) return true;
+  }
+  return false;
+}
+
+function holds(value: unknown, text: string): boolean {
+  if (typeof value === 'string') return value.includes(text);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1').includes(text);
+  if (value && typeof value === 'object') {
+    const binary = value as { _bsontype?: string; buffer?: Uint8Array };
+    if (binary._bsontype === 'Binary' && binary.buffer) return holds(binary.buffer, text);
+    return Object.values(value).some((item) => holds(item, text));
+  }
+  return false;
+}
