@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { Access } from '../graphql/auth-checker.js';
+import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { parseObjectId } from '../graphql/object-id.js';
 import { CreateApiKeyInput, RevokeApiKeyInput } from './api-key.inputs.js';
@@ -15,8 +15,12 @@ export class ApiKeyResolver {
 
   @Authorized(Access.SESSION)
   @Mutation(() => CreateApiKeyPayload, { description: 'A key for scripts, owned by the caller. Needs an interactive session.' })
-  async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() { services, viewer, ip }: GraphQLContext): Promise<CreateApiKeyPayload> {
-    const { apiKey, secret } = await services.apiKeys.create(viewer!.user._id, input, ip);
+  async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() context: GraphQLContext): Promise<CreateApiKeyPayload> {
+    const { services, ip } = context;
+    const viewer = sessionViewerOf(context);
+    // A key signs in without MFA, so minting one needs the same fresh proof as adding a factor.
+    await services.enrollment.assertRecentProofIfEnrolled(viewer);
+    const { apiKey, secret } = await services.apiKeys.create(viewer.user._id, input, ip);
     return { apiKey: ApiKeyType.from(apiKey), secret };
   }
 

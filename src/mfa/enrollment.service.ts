@@ -196,6 +196,11 @@ export class EnrollmentService {
     return this.deps.factors.find({ userId }).sort({ _id: 1 }).lean<FactorRecord[]>();
   }
 
+  /** For changes that need a fresh proof once the caller has an ACTIVE factor, e.g. creating an API key (DESIGN.md, rules: step-up). */
+  async assertRecentProofIfEnrolled(viewer: Extract<Viewer, { kind: 'session' }>): Promise<void> {
+    if (await this.hasActiveFactor(viewer.user._id)) assertRecentSecondFactor(viewer.session, this.deps.clock());
+  }
+
   async hasActiveFactor(userId: Types.ObjectId): Promise<boolean> {
     return (await this.deps.factors.exists({ userId, status: FactorStatus.ACTIVE })) !== null;
   }
