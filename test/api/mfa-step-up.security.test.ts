@@ -5,6 +5,7 @@ import { ObjectType } from 'type-graphql';
 import { totpFactor } from '../../plugins/totp/index.js';
 import { TotpEnrollment } from '../../plugins/totp/totp-enrollment.type.js';
 import {
+  AcceptMfaDocument as ACCEPT_MFA,
   ApiKeysDocument as API_KEYS,
   CreateApiKeyDocument as CREATE_API_KEY,
   EnableMfaDocument as ENABLE_MFA,
@@ -98,5 +99,20 @@ describe('step-up for sensitive changes', () => {
     assert.ok(wes.factorId);
     stale();
     assert.equal(errorCode(await app.graphql(CREATE_API_KEY, { token, variables: { input: { name: 'later' } } })), 'STEP_UP_REQUIRED', 'but from then on');
+  });
+
+  it('an enrollment started before the first factor was accepted needs a fresh proof to finish, and leaves the saved recovery codes alone', async () => {
+    const { token } = await signUpAndLogIn(app, 'xena');
+    const early = (await app.graphql(ENABLE_MFA, { token, variables: { input: { factorType: 'second-app' } } })).data!.enableMfa;
+    assert.equal(early.scratchCodes?.length, 10, 'started as a first factor: it comes with codes');
+    const first = await enrollTotp(app, token, clock); // the totp factor wins the race to ACTIVE, with its own codes
+    stale();
+    const accept = () => app.graphql(ACCEPT_MFA, { token, variables: { input: { token: early.token, code: totpCode(early.details!.secretKey, clock) } } });
+    assert.equal(errorCode(await accept()), 'STEP_UP_REQUIRED', 'adding a factor next to an ACTIVE one needs a fresh proof');
+    assert.equal((await app.graphql(STEP_UP, { token, variables: { input: { recoveryCode: first.scratchCodes[0] } } })).data?.stepUp, true);
+    assert.equal((await accept()).data?.acceptMfa.status, 'ACTIVE');
+    const stepUp = (recoveryCode: string) => app.graphql(STEP_UP, { token, variables: { input: { recoveryCode } } });
+    assert.equal((await stepUp(first.scratchCodes[1])).data?.stepUp, true, 'the codes saved with the first factor still work');
+    assert.equal(errorCode(await stepUp(early.scratchCodes![0])), 'INVALID_CODE', 'the early enrollment did not replace them');
   });
 });
