@@ -81,6 +81,26 @@ describe('second-factor codes: exact form and single use', () => {
     assert.equal((await storedFactors(app, enabled.id))[0].pending.failures, 0, "the enrollment token's tries are untouched");
   });
 
+  it('inputs of the wrong type or shape are BAD_USER_INPUT, never a 500, and count nothing', async () => {
+    const mfa = await mfaToken(app, 'kim');
+    const before = await failuresOf(app, kim.id);
+    const right = Number(totpCode(kim.totp.secret, clock));
+    const inputs: Array<Record<string, unknown>> = [
+      { mfaToken: mfa, code: right },
+      { mfaToken: mfa, code: [String(right)] },
+      { mfaToken: mfa, code: { $ne: null } },
+      { mfaToken: { $gt: '' }, code: String(right) },
+      { mfaToken: mfa, factorId: '{"$ne":null}', code: String(right).padStart(6, '0') },
+      { mfaToken: mfa, factorId: kim.totp.factorId.toUpperCase() + 'z', code: '000000' },
+    ];
+    for (const input of inputs) {
+      const response = await app.graphql(VERIFY_MFA, { variables: { input: input as never } });
+      assert.ok(response.status < 500, JSON.stringify(response));
+      assert.equal(errorCode(response), 'BAD_USER_INPUT', JSON.stringify(input));
+    }
+    assert.equal(await failuresOf(app, kim.id), before);
+  });
+
   it('a code used at sign-in is refused afterwards, by stepUp and by another sign-in', async () => {
     const right = fresh();
     const signedIn = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: await mfaToken(app, 'kim'), code: right } } });
