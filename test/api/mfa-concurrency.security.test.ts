@@ -23,6 +23,7 @@ function assertOnlyExpectedAnswers(responses: Array<GraphQLResponse<unknown>>): 
 describe('MFA under concurrent requests', () => {
   const clock = new TestClock();
   let app: TestApp;
+  const secrets: string[] = [];
   before(async () => {
     app = await startTestApp({}, { clock: clock.now });
   });
@@ -30,6 +31,7 @@ describe('MFA under concurrent requests', () => {
 
   it(`one valid TOTP code sent to ${PARALLEL} sign-ins at once opens exactly one session`, async () => {
     const carol = await userWithTotp(app, clock, 'carol');
+    secrets.push(carol.totp.secret, ...carol.totp.scratchCodes);
     const tokens = await mfaTokens(app, 'carol', PARALLEL);
     alignToFreshStep(clock);
     const code = totpCode(carol.totp.secret, clock);
@@ -48,6 +50,7 @@ describe('MFA under concurrent requests', () => {
 
   it(`one valid TOTP code sent ${PARALLEL} times on ONE mfaToken opens exactly one session`, async () => {
     const dave = await userWithTotp(app, clock, 'dave');
+    secrets.push(dave.totp.secret, ...dave.totp.scratchCodes);
     const token = await mfaToken(app, 'dave');
     alignToFreshStep(clock);
     const input = { mfaToken: token, factorId: dave.totp.factorId, code: totpCode(dave.totp.secret, clock) };
@@ -62,6 +65,7 @@ describe('MFA under concurrent requests', () => {
 
   it(`${PARALLEL} parallel wrong codes: exactly ${MAX_CONSECUTIVE_FAILURES} are checked, the rest refused, the account locked`, async () => {
     const erin = await userWithTotp(app, clock, 'erin');
+    secrets.push(erin.totp.secret, ...erin.totp.scratchCodes);
     const tokens = await mfaTokens(app, 'erin', 10);
     alignToFreshStep(clock);
     const wrong = String((Number(totpCode(erin.totp.secret, clock)) + 1) % 1_000_000).padStart(6, '0');
@@ -78,6 +82,7 @@ describe('MFA under concurrent requests', () => {
 
   it(`one recovery code redeemed by ${PARALLEL} sign-ins at once works once; one fewer remains`, async () => {
     const fay = await userWithTotp(app, clock, 'fay');
+    secrets.push(fay.totp.secret, ...fay.totp.scratchCodes);
     const tokens = await mfaTokens(app, 'fay', PARALLEL);
     const before = (await storedUser(app, fay.id)).recoveryCodes.hashes.length;
     const recoveryCode = fay.totp.scratchCodes[3];
@@ -102,5 +107,12 @@ describe('MFA under concurrent requests', () => {
     const factors = (await app.graphql(MY_MFA, { token })).data!.me!.factors;
     assert.deepEqual(factors.map((factor) => factor.status), ['ACTIVE']);
     assert.equal(await auditCount(app, id, 'mfa.factor_activated'), 1);
+  });
+
+  it('no token, TOTP secret or recovery code of all that reached the log', () => {
+    const log = app.logLines.join('');
+    assert.ok(log.length > 0);
+    assert.doesNotMatch(log, /mfa_(mt|at|et|ak)_[A-Za-z0-9_-]{20}/);
+    for (const secret of secrets) assert.equal(log.includes(secret), false);
   });
 });
