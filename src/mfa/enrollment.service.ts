@@ -113,6 +113,11 @@ export class EnrollmentService {
       : null;
     const mayAccept = pending && (pending.userId.equals(viewer.user._id) || pending.pending!.startedBy.equals(viewer.user._id));
     if (!pending || !mayAccept || pending.pending!.expiresAt <= now) throw tokenExpired('enrollment token');
+    // Started as a first factor (no step-up asked), but another is ACTIVE now: adding this one needs the proof enableMfa would ask for today.
+    const startedAsFirst = pending.pending!.recoveryCodes !== undefined && pending.pending!.replaces === undefined;
+    if (startedAsFirst && pending.userId.equals(viewer.user._id) && (await this.hasActiveFactor(pending.userId))) {
+      assertRecentSecondFactor(viewer.session, now);
+    }
     // Reserve the try first, so parallel wrong codes cannot exceed the allowance.
     const reserved = await this.deps.factors.updateOne(
       { _id: pending._id, status: FactorStatus.PENDING, 'pending.failures': { $lt: ENROLLMENT_MAX_FAILURES } },
@@ -145,7 +150,9 @@ export class EnrollmentService {
     }
     const othersActive = await this.deps.factors.countDocuments({ userId: owner._id, status: FactorStatus.ACTIVE, _id: { $ne: activated._id } });
     const set: Record<string, unknown> = {};
-    if (recoveryCodes) set.recoveryCodes = recoveryCodes;
+    // Codes come with the first factor or a replacement; a stale first enrollment must not overwrite the codes saved since.
+    const issueCodes = recoveryCodes !== undefined && (replaces !== undefined || othersActive === 0);
+    if (issueCodes) set.recoveryCodes = recoveryCodes;
     // Accepting the first factor turns MFA on for the account (DESIGN.md, rules: mfaPolicyStatus).
     if (othersActive === 0) set.mfaPolicyStatus = MfaPolicyStatus.ENABLED;
     if (Object.keys(set).length > 0) await this.deps.users.updateOne({ _id: owner._id }, { $set: set });
@@ -158,7 +165,7 @@ export class EnrollmentService {
       userId: owner._id,
       actorId: owner._id.equals(viewer.user._id) ? undefined : viewer.user._id,
       ip,
-      details: { factorId: activated._id.toHexString(), factorType: activated.type, recoveryCodesIssued: Boolean(recoveryCodes) },
+      details: { factorId: activated._id.toHexString(), factorType: activated.type, recoveryCodesIssued: issueCodes },
     });
   }
 
