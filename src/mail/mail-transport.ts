@@ -70,7 +70,8 @@ export interface SendFailure {
 }
 
 const MAX_REASON_CHARS = 300;
-const ADDRESS_LIKE = /[^\s<>()[\]\\,;:"']+@[^\s<>()[\]\\,;:"']+/g;
+/** An address with its angle brackets, if any. */
+const ADDRESS_LIKE = /<?[^\s<>()[\]\\,;:"']+@[^\s<>()[\]\\,;:"']+>?/g;
 
 /**
  * RFC 5321 §4.2.1: 5yz replies are permanent, 4yz transient. Nodemailer sets
@@ -95,7 +96,7 @@ export function describeSendFailure(error: unknown, secrets: string[]): SendFail
 
 function redact(text: string, secrets: string[]): string {
   let safe = text.replace(ADDRESS_LIKE, '<address>');
-  for (const secret of secrets.filter((value) => value.length >= 3)) safe = safe.replace(new RegExp(escapeRegExp(secret), 'gi'), '<redacted>');
+  for (const secret of secrets.filter((value) => value.length >= 3)) safe = safe.replace(new RegExp(escapeRegExp(secret), 'gi'), '[redacted]');
   return safe.replace(/\s+/g, ' ').trim().slice(0, MAX_REASON_CHARS);
 }
 
