@@ -1,0 +1,82 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { SecretBox } from '../mfa/secret-box.js';
+import {
+  COMPLETED_JOB_RETENTION_SECONDS,
+  FAILED_JOBS_KEPT,
+  MAIL_ATTEMPTS,
+  MAIL_BACKOFF_BASE_MS,
+  MAIL_QUEUE_NAME,
+  mailJobId,
+  sealMailJob,
+  validateMailMessage,
+  type MailJobData,
+} from './mail-job.js';
+import { MailQueueUnavailableError, type MailMessage, type MailSender } from './mail-sender.js';
+
+/** Longest an enqueue may take before the caller gets SERVICE_UNAVAILABLE; a healthy add takes well under a millisecond of Redis time. */
+export const ENQUEUE_TIMEOUT_MS = 2000;
+
+export type MailQueue = Queue<MailJobData>;
+
+/** Jobs by state, for readiness and operators. */
+export interface MailQueueHealth {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+/**
+ * `connection` must fail fast (no offline queue): an enqueue while Redis is
+ * away is refused at once instead of waiting for it to come back.
+ */
+export function createMailQueue(connection: Redis, prefix: string): MailQueue {
+  return new Queue<MailJobData>(MAIL_QUEUE_NAME, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: MAIL_ATTEMPTS,
+      backoff: { type: 'exponential', delay: MAIL_BACKOFF_BASE_MS },
+      // The ids of completed jobs stay (for idempotency); their data is scrubbed by the worker.
+      removeOnComplete: { age: COMPLETED_JOB_RETENTION_SECONDS },
+      removeOnFail: { count: FAILED_JOBS_KEPT },
+      // Our failure messages are written to carry no address or code; one trace is enough to debug.
+      stackTraceLimit: 1,
+    },
+  });
+}
+
+/** The MailSender of the service: seal, then one BullMQ add. */
+export class QueueMailSender implements MailSender {
+  constructor(
+    private readonly queue: MailQueue,
+    private readonly connection: Redis,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async send(message: MailMessage, options: { idempotencyKey?: string } = {}): Promise<void> {
+    validateMailMessage(message);
+    // ioredis reconnects in the background; until then a command would fail anyway, so say so now.
+    if (this.connection.status !== 'ready') throw new MailQueueUnavailableError();
+    const jobId = mailJobId(this.secrets, options.idempotencyKey);
+    const data = sealMailJob(this.secrets, jobId, message);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // After a timeout the add may still land: a caller that retries with the same idempotency key sends once.
+      await Promise.race([
+        this.queue.add(message.template, data, { jobId }),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS))),
+      ]);
+    } catch (error) {
+      throw Object.assign(new MailQueueUnavailableError(), { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+export async function mailQueueHealth(queue: MailQueue): Promise<MailQueueHealth> {
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+  return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
+}

@@ -1,0 +1,43 @@
+import { ConfigError } from '../config/config.js';
+
+/** Knobs of the queue and its worker. Read from the environment by `loadMailSettings`. */
+export interface MailSettings {
+  /** Prefix of every Redis key of the queue (MAIL_QUEUE_PREFIX). Server and workers must agree. @default "mfa" */
+  queuePrefix: string;
+  /** Mails one worker process delivers at once (MAIL_WORKER_CONCURRENCY). @default 10 */
+  concurrency: number;
+  /**
+   * How long a worker's claim on a job lasts unless renewed (MAIL_LOCK_DURATION_MS);
+   * a worker that died mid-job loses it after this, and another one delivers the mail.
+   * @default 30000
+   */
+  lockDurationMs: number;
+  /** How often workers look for jobs whose worker died (MAIL_STALLED_INTERVAL_MS). @default 30000 */
+  stalledIntervalMs: number;
+}
+
+export const DEFAULT_MAIL_SETTINGS: Readonly<MailSettings> = {
+  queuePrefix: 'mfa',
+  concurrency: 10,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+};
+
+export function loadMailSettings(env: NodeJS.ProcessEnv = process.env): MailSettings {
+  const prefix = env.MAIL_QUEUE_PREFIX?.trim() || DEFAULT_MAIL_SETTINGS.queuePrefix;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) throw new ConfigError('MAIL_QUEUE_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . -');
+  return {
+    queuePrefix: prefix,
+    concurrency: integer(env, 'MAIL_WORKER_CONCURRENCY', DEFAULT_MAIL_SETTINGS.concurrency, 1, 500),
+    lockDurationMs: integer(env, 'MAIL_LOCK_DURATION_MS', DEFAULT_MAIL_SETTINGS.lockDurationMs, 1000, 600_000),
+    stalledIntervalMs: integer(env, 'MAIL_STALLED_INTERVAL_MS', DEFAULT_MAIL_SETTINGS.stalledIntervalMs, 500, 600_000),
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return value;
+}

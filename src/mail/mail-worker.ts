@@ -1,0 +1,107 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from '../logger.js';
+import { SecretBoxError, type SecretBox } from '../mfa/secret-box.js';
+import { isScrubbed, MAIL_QUEUE_NAME, openMailJob, type MailJobData, type OpenedMail, type PendingMailJob } from './mail-job.js';
+import type { MailSettings } from './mail-settings.js';
+import { describeSendFailure, type MailTransport } from './mail-transport.js';
+import { isMailTemplateName, type MailTemplateParams } from './templates/mail-templates.js';
+import { renderMail } from './templates/render-mail.js';
+
+export interface MailWorkerDeps {
+  redisUrl: string;
+  secrets: SecretBox;
+  transport: MailTransport;
+  logger: Logger;
+  /** The service name mails show unless a job names another. */
+  issuer: string;
+  settings: MailSettings;
+}
+
+export type MailWorker = Worker<MailJobData, void>;
+
+/**
+ * Opens, renders and sends one mail per job. Delivery is at least once: a
+ * worker killed mid-send leaves the job locked until `lockDurationMs`, then
+ * another worker sends it again.
+ */
+export function createMailWorker(deps: MailWorkerDeps): MailWorker {
+  const { logger, settings } = deps;
+  const worker = new Worker<MailJobData, void>(MAIL_QUEUE_NAME, (job) => processMailJob(job, deps), {
+    // Its own connections: workers block on Redis, and BullMQ requires maxRetriesPerRequest: null for that.
+    connection: { url: deps.redisUrl, maxRetriesPerRequest: null, retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000) },
+    prefix: settings.queuePrefix,
+    concurrency: settings.concurrency,
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: settings.stalledIntervalMs,
+  });
+  // Redis errors repeat on every reconnect attempt: the first one is a warning, the rest debug until it is back.
+  let redisDown = false;
+  worker.on('error', (error) => {
+    logger[redisDown ? 'debug' : 'warn']({ error: error.message }, 'mail worker: redis error');
+    redisDown = true;
+  });
+  worker.on('ready', () => (redisDown = false));
+  return worker;
+}
+
+async function processMailJob(job: Job<MailJobData, void>, deps: MailWorkerDeps): Promise<void> {
+  const { logger } = deps;
+  const where = { jobId: job.id, template: job.data.template, attempt: job.attemptsMade + 1 };
+  // Scrubbed already: the mail went out and the worker died before BullMQ recorded it.
+  if (isScrubbed(job.data)) return;
+  if (!isMailTemplateName(job.data.template)) {
+    await scrub(job, logger);
+    throw new UnrecoverableError(`unknown mail template "${String(job.data.template).slice(0, 64)}"`);
+  }
+  const opened = await open(job, job.data, deps);
+  const rendered = renderMail(job.data.template, opened.params as unknown as MailTemplateParams[typeof job.data.template], {
+    locale: job.data.locale,
+    issuer: deps.issuer,
+    requestedAt: new Date(job.timestamp),
+  });
+  try {
+    await deps.transport.send({ to: opened.to, ...rendered });
+  } catch (error) {
+    const { permanent, reason } = describeSendFailure(error, secretWords(opened));
+    const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    logger.warn({ ...where, permanent, final, reason }, final ? 'mail not delivered, giving up' : 'mail not delivered, will retry');
+    if (final) await scrub(job, logger);
+    throw permanent ? new UnrecoverableError(reason) : new Error(reason);
+  }
+  logger.debug(where, 'mail delivered');
+  await scrub(job, logger);
+}
+
+async function open(job: Job<MailJobData, void>, data: PendingMailJob, deps: MailWorkerDeps): Promise<OpenedMail> {
+  try {
+    return openMailJob(deps.secrets, job.id!, data);
+  } catch (error) {
+    if (!(error instanceof SecretBoxError)) throw error;
+    deps.logger.error(
+      { jobId: job.id, reason: error.message },
+      'mail job cannot be opened: the worker needs the same MFA_ENCRYPTION_KEYS as the server (a DATA_DIR=:memory: server has a key no other process knows)',
+    );
+    // An unknown kid may be a key the server has and this worker does not have yet (rolling deploy): retry.
+    if (error.code === 'UNKNOWN_KEY') throw new Error(`cannot open the mail job: ${error.message}`);
+    await scrub(job, deps.logger);
+    throw new UnrecoverableError(`cannot open the mail job: ${error.message}`);
+  }
+}
+
+/**
+ * The last step of every job that will not run again: the sealed address and
+ * params are replaced, so not even a key holder can read them from Redis
+ * afterwards. A failure here must not fail a mail that was already sent.
+ */
+async function scrub(job: Job<MailJobData, void>, logger: Logger): Promise<void> {
+  try {
+    await job.updateData({ template: job.data.template, scrubbed: true });
+  } catch (error) {
+    logger.warn({ jobId: job.id, error: (error as Error).message }, 'could not scrub a finished mail job (its payload stays sealed)');
+  }
+}
+
+/** Strings a server reply might quote back: the address, its local part, and the params (which include codes). */
+function secretWords({ to, params }: OpenedMail): string[] {
+  return [to, to.split('@')[0]!, ...Object.values(params ?? {}).map(String)];
+}

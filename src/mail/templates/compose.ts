@@ -1,0 +1,38 @@
+import { escapeHtml, htmlCode, htmlDocument, oneLine } from './html.js';
+import type { RenderContext, RenderedMail } from './mail-templates.js';
+
+/** One paragraph in both forms: params raw in the text body, escaped in the HTML one. */
+export interface Paragraph {
+  text: string;
+  html: string;
+}
+
+/** A paragraph whose interpolated values are params: `p\`Hello ${name}\``. */
+export function p(strings: TemplateStringsArray, ...values: Array<string | number>): Paragraph {
+  let text = strings[0]!;
+  let html = escapeHtml(strings[0]!);
+  values.forEach((value, index) => {
+    text += String(value) + strings[index + 1]!;
+    html += escapeHtml(value) + escapeHtml(strings[index + 1]!);
+  });
+  return { text, html };
+}
+
+/** A one-time code on its own line, large in HTML. */
+export function codeBlock(code: string): Paragraph {
+  return { text: `    ${code}`, html: htmlCode(code) };
+}
+
+/** When something happened, in UTC: the reader's time zone is unknown, and UTC is unambiguous. */
+export function formatWhen(context: RenderContext): string {
+  return new Intl.DateTimeFormat(context.locale, { dateStyle: 'long', timeStyle: 'long', timeZone: 'UTC' }).format(context.requestedAt);
+}
+
+export function compose(context: RenderContext, subject: string, paragraphs: Paragraph[]): RenderedMail {
+  const title = oneLine(subject);
+  return {
+    subject: title,
+    text: `${paragraphs.map((paragraph) => paragraph.text).join('\n\n')}\n`,
+    html: htmlDocument({ lang: context.locale, title, blocks: paragraphs.map((paragraph) => paragraph.html) }),
+  };
+}

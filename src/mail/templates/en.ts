@@ -1,0 +1,59 @@
+import { codeBlock, compose, formatWhen, p } from './compose.js';
+import type { MailCatalog, RenderContext } from './mail-templates.js';
+
+// Security notices (NIST SP 800-63B §6.1.2.3 / rev 4 §4.6: notify the subscriber
+// when authenticators are bound, removed or used for recovery) each say what
+// happened, when, and what to do if it was not the account owner.
+
+const ifNotYou = () =>
+  p`If this wasn't you, sign in and change your password now, review your sign-in methods, and tell your administrator: someone else may have access to your account.`;
+const footer = ({ issuer }: RenderContext) => p`This is an automatic security message from ${issuer}. You cannot turn these messages off.`;
+
+/** English, the fallback for every other locale. */
+export const en: MailCatalog = {
+  'mfa-code': ({ code, minutes }, context) => {
+    const { issuer } = context;
+    return compose(context, `Your ${issuer} verification code`, [
+      p`Your ${issuer} verification code is:`,
+      codeBlock(code),
+      p`It expires in ${minutes} minutes and works only once.`,
+      p`If you did not just try to sign in to ${issuer} or set up sign-in codes by e-mail, someone may know your password: change it now. Never share this code; ${issuer} will not ask you for it.`,
+    ]);
+  },
+
+  'factor-added': ({ factor }, context) =>
+    compose(context, `A sign-in method was added to your ${context.issuer} account`, [
+      p`${factor} was added as a second sign-in step to your ${context.issuer} account on ${formatWhen(context)}.`,
+      ifNotYou(),
+      footer(context),
+    ]),
+
+  'factor-removed': ({ factor }, context) =>
+    compose(context, `A sign-in method was removed from your ${context.issuer} account`, [
+      p`${factor} was removed from the second sign-in steps of your ${context.issuer} account on ${formatWhen(context)}.`,
+      ifNotYou(),
+      footer(context),
+    ]),
+
+  'recovery-code-used': ({ remaining }, context) =>
+    compose(context, `A recovery code was used for your ${context.issuer} account`, [
+      p`A recovery code was used to sign in to your ${context.issuer} account on ${formatWhen(context)}. Each code works once: ${remaining} unused ${Number(remaining) === 1 ? 'code is' : 'codes are'} left.`,
+      ...(Number(remaining) <= 3 ? [p`Create a new set of recovery codes soon, so that you are not locked out if you lose your other sign-in methods.`] : []),
+      ifNotYou(),
+      footer(context),
+    ]),
+
+  'recovery-codes-regenerated': (_params, context) =>
+    compose(context, `New recovery codes for your ${context.issuer} account`, [
+      p`A new set of recovery codes was created for your ${context.issuer} account on ${formatWhen(context)}. The previous codes no longer work.`,
+      ifNotYou(),
+      footer(context),
+    ]),
+
+  'mfa-changed-by-admin': ({ what }, context) =>
+    compose(context, `An administrator changed your ${context.issuer} sign-in settings`, [
+      p`An administrator changed the two-step sign-in of your ${context.issuer} account on ${formatWhen(context)}: ${what}.`,
+      p`If you did not expect this, contact your administrator. If you can still sign in, review your sign-in methods.`,
+      footer(context),
+    ]),
+};

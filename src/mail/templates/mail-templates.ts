@@ -1,0 +1,62 @@
+/** Every mail the service sends; a job names one of these. */
+export const MAIL_TEMPLATE_NAMES = [
+  'mfa-code',
+  'factor-added',
+  'factor-removed',
+  'recovery-code-used',
+  'recovery-codes-regenerated',
+  'mfa-changed-by-admin',
+] as const;
+
+export type MailTemplateName = (typeof MAIL_TEMPLATE_NAMES)[number];
+
+/**
+ * The params each template reads. `issuer` (the service name the user knows)
+ * is optional everywhere and defaults to MFA_ISSUER. The time a notice names
+ * is when the mail was enqueued, so callers do not pass it.
+ */
+export interface MailTemplateParams {
+  /** A one-time code by e-mail: `code` is the code itself, `minutes` its lifetime. */
+  'mfa-code': { code: string; minutes: number; issuer?: string };
+  /** `factor`: what was added, as the user would name it (e.g. "Authenticator app"). */
+  'factor-added': { factor: string; issuer?: string };
+  'factor-removed': { factor: string; issuer?: string };
+  /** `remaining`: unused recovery codes left. */
+  'recovery-code-used': { remaining: number; issuer?: string };
+  'recovery-codes-regenerated': { issuer?: string };
+  /** `what`: the change, in words (e.g. "turned off two-step sign-in"). */
+  'mfa-changed-by-admin': { what: string; issuer?: string };
+}
+
+/** Params a template cannot render without; checked when a mail is enqueued, not when it is sent. */
+export const REQUIRED_PARAMS: { readonly [T in MailTemplateName]: ReadonlyArray<keyof MailTemplateParams[T] & string> } = {
+  'mfa-code': ['code', 'minutes'],
+  'factor-added': ['factor'],
+  'factor-removed': ['factor'],
+  'recovery-code-used': ['remaining'],
+  'recovery-codes-regenerated': [],
+  'mfa-changed-by-admin': ['what'],
+};
+
+export function isMailTemplateName(name: unknown): name is MailTemplateName {
+  return typeof name === 'string' && (MAIL_TEMPLATE_NAMES as readonly string[]).includes(name);
+}
+
+/** What a renderer produces: both bodies of one mail. */
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface RenderContext {
+  /** The service name shown to the user. */
+  issuer: string;
+  /** When the mail was asked for; notices say when the change happened. */
+  requestedAt: Date;
+  /** The locale actually used (after falling back). */
+  locale: string;
+}
+
+/** One locale's renderers: every template, so a locale is complete or absent. */
+export type MailCatalog = { readonly [T in MailTemplateName]: (params: MailTemplateParams[T], context: RenderContext) => RenderedMail };
