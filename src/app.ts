@@ -3,13 +3,14 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { buildApiSchema } from './graphql/schema.js';
-import type { FactorPlugin } from './mfa/factor-plugin.js';
+import { createMailPipeline, type MailPipeline, type MailPipelineOptions } from './mail/mail-pipeline.js';
+import type { FactorPlugin, FactorPluginOptions } from './mfa/factor-plugin.js';
 import { loadFactorPlugins } from './mfa/load-factor-plugins.js';
 import { createRequestContext } from './graphql/request-context.js';
 import { createHttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { connectRedis } from './redis.js';
-import { createServices, type Services } from './services.js';
+import { createServices, secretsFromConfig, type Services } from './services.js';
 
 export interface App {
   /** `http://host:port` once listening. */
@@ -17,6 +18,7 @@ export interface App {
   services: Services;
   database: Database;
   redis: Redis;
+  mail: MailPipeline;
   /** Stops accepting, drains in-flight requests, then closes every connection. */
   stop(): Promise<void>;
 }
@@ -24,8 +26,10 @@ export interface App {
 /** The composition root: everything the service needs, built from one config. */
 export interface StartOptions {
   logger?: Logger;
-  /** Factor plugins to use instead of loading FACTOR_PLUGINS (tests, embedding). */
-  factorPlugins?: FactorPlugin[];
+  /** Factor plugins to use instead of loading FACTOR_PLUGINS (tests, embedding); a function gets the options loaded plugins get. */
+  factorPlugins?: FactorPlugin[] | ((options: FactorPluginOptions) => FactorPlugin[]);
+  /** Mail settings (retry schedule, queue prefix) instead of the defaults; tests shorten them. */
+  mailSettings?: MailPipelineOptions['settings'];
   /** The clock of the MFA rules; tests move it. */
   clock?: () => Date;
 }
@@ -35,14 +39,22 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const redis = await connectRedis(config.redisUrl, logger);
   let database: Database | undefined;
   let fastify: FastifyInstance | undefined;
+  let mail: MailPipeline | undefined;
   try {
     database = await openDatabase(config.mongodb, logger);
-    const factorPlugins = options.factorPlugins ?? (await loadFactorPlugins(config.mfa.factorPlugins, { issuer: config.mfa.issuer }));
-    const services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins, clock: options.clock });
+    const secrets = secretsFromConfig(config);
+    mail = await createMailPipeline({ config, redisUrl: config.redisUrl, secrets, logger, startWorker: config.mail.worker === 'inline', settings: options.mailSettings });
+    const pluginOptions: FactorPluginOptions = { issuer: config.mfa.issuer, mail: mail.sender };
+    const factorPlugins =
+      typeof options.factorPlugins === 'function'
+        ? options.factorPlugins(pluginOptions)
+        : (options.factorPlugins ?? (await loadFactorPlugins(config.mfa.factorPlugins, pluginOptions)));
+    const services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins, secrets, mail: mail.sender, clock: options.clock });
     if (config.accounts.bootstrapAdmin && (await services.accounts.ensureAdmin(config.accounts.bootstrapAdmin))) {
       logger.info({ username: config.accounts.bootstrapAdmin.username }, 'created the bootstrap admin');
     }
     const db = database;
+    const mailPipeline = mail;
     ({ fastify } = await createHttpServer({
       config,
       logger,
@@ -65,15 +77,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       services,
       database,
       redis,
+      mail: mailPipeline,
       stop: () =>
         (stopping ??= (async () => {
           await server.close(); // stops accepting, waits for in-flight requests (http-server.ts ends their connections)
+          await mailPipeline.close(); // the inline worker finishes its current job first
           await db.close();
           redis.disconnect();
         })()),
     };
   } catch (error) {
     await fastify?.close();
+    await mail?.close();
     await database?.close();
     redis.disconnect();
     throw error;

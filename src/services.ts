@@ -12,6 +12,8 @@ import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
 import { DisableMfaService } from './mfa/disable-mfa.service.js';
 import { EnrollmentService } from './mfa/enrollment.service.js';
+import { FactorsService } from './mfa/factors.service.js';
+import { RecoveryCodesService } from './mfa/recovery-codes.service.js';
 import type { FactorPlugin } from './mfa/factor-plugin.js';
 import { FactorRegistry } from './mfa/factor-registry.js';
 import { factorModel } from './mfa/factor.model.js';
@@ -20,6 +22,9 @@ import { MfaPolicyService } from './mfa/mfa-policy.service.js';
 import { SecondFactorAttempts } from './mfa/second-factor-attempts.js';
 import { SecondFactorService } from './mfa/second-factor.service.js';
 import { SecretBox, loadOrCreateDevelopmentKeys } from './mfa/secret-box.js';
+import { SecurityNotices } from './mfa/security-notices.js';
+import { ChallengeService } from './mfa/challenge.service.js';
+import type { MailSender } from './mail/mail-sender.js';
 import { signInChallengeModel } from './mfa/sign-in-challenge.model.js';
 import { SignInService } from './mfa/sign-in.service.js';
 import { sessionModel } from './sessions/session.model.js';
@@ -38,6 +43,9 @@ export interface Services {
   enrollment: EnrollmentService;
   signIn: SignInService;
   disableMfa: DisableMfaService;
+  challenges: ChallengeService;
+  factors: FactorsService;
+  recoveryCodes: RecoveryCodesService;
 }
 
 export interface ServiceDeps {
@@ -46,12 +54,21 @@ export interface ServiceDeps {
   redis: Redis;
   logger: Logger;
   factorPlugins: FactorPlugin[];
+  /** Seals factor secrets and keys recovery-code hashes. */
+  secrets: SecretBox;
+  /** Security notices (and the plugins' codes, through their own options). */
+  mail: MailSender;
   /** The time every MFA rule reads; tests move it to cross TOTP steps and expiries. */
   clock?: () => Date;
 }
 
+/** The key set from MFA_ENCRYPTION_KEYS, or outside production the development key kept in DATA_DIR. */
+export function secretsFromConfig(config: Config): SecretBox {
+  return SecretBox.fromSpec(config.mfa.encryptionKeys ?? loadOrCreateDevelopmentKeys(config.mongodb.dataDir));
+}
+
 export async function createServices(deps: ServiceDeps): Promise<Services> {
-  const { config, connection, redis, logger } = deps;
+  const { config, connection, redis, logger, secrets } = deps;
   const clock = deps.clock ?? (() => new Date());
   const models = {
     users: userModel(connection),
@@ -64,29 +81,35 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
-  const secrets = SecretBox.fromSpec(config.mfa.encryptionKeys ?? loadOrCreateDevelopmentKeys(config.mongodb.dataDir));
   const audit = new AuditService(models.auditEvents, logger);
   const sessions = new SessionsService(models.sessions, config.sessions);
   const accounts = new AccountsService(models.users, new PasswordHasher(), new LoginThrottle(redis), sessions, audit, {
     allowSignup: config.accounts.allowSignup,
   });
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
-  const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, factors: models.factors, registry: factorRegistry, audit, clock });
+  const notices = new SecurityNotices({ mail: deps.mail, logger, issuer: config.mfa.issuer, registry: factorRegistry });
+  const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, factors: models.factors, registry: factorRegistry, audit, notices, clock });
   const attempts = new SecondFactorAttempts(models.users);
-  const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, clock });
+  const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, notices, logger, clock });
+  const challenges = new ChallengeService({ factors: models.factors, secondFactor, redis, logger, clock });
+  const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
+  const recoveryCodes = new RecoveryCodesService({ users: models.users, factors, secrets, audit, notices, clock, count: config.mfa.recoveryCodeCount });
   const enrollment = new EnrollmentService({
     users: models.users,
-    factors: models.factors,
+    factorRecords: models.factors,
+    factors,
+    recoveryCodes,
     secondFactor,
     policy: mfaPolicy,
     sessions,
     secrets,
     audit,
+    challenges,
+    notices,
     clock,
-    recoveryCodeCount: config.mfa.recoveryCodeCount,
   });
-  const signIn = new SignInService({ accounts, users: models.users, challenges: models.signInChallenges, sessions, enrollment, secondFactor, audit, clock });
-  const disableMfa = new DisableMfaService({ accounts, users: models.users, enrollment, secondFactor, sessions, policy: mfaPolicy });
+  const signIn = new SignInService({ accounts, users: models.users, challenges: models.signInChallenges, sessions, factors, secondFactor, audit, clock });
+  const disableMfa = new DisableMfaService({ accounts, users: models.users, factors, secondFactor, sessions, policy: mfaPolicy });
   const apiKeys = new ApiKeysService(models.apiKeys, audit);
-  return { config, accounts, sessions, audit, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa };
+  return { config, accounts, sessions, audit, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa, challenges, factors, recoveryCodes };
 }

@@ -5,7 +5,7 @@ import { generateTotpSecret, matchTotpStep } from './totp-code.js';
 import { TotpEnrollment } from './totp-enrollment.type.js';
 import { TOTP_DIGITS, TOTP_SECRET_BYTES } from './totp.constants.js';
 
-export interface TotpFactorOptions extends FactorPluginOptions {
+export interface TotpFactorOptions extends Pick<FactorPluginOptions, 'issuer'> {
   /** Secret length; RFC 4226 §4 asks for at least 128 bits and recommends 160. @default 20 */
   secretBytes?: number;
 }

@@ -19,7 +19,7 @@ export class ApiKeyResolver {
     const { services, ip } = context;
     const viewer = sessionViewerOf(context);
     // A key outlives the session and skips MFA, so minting one needs the same fresh proof as adding a factor.
-    await services.enrollment.assertRecentProofIfEnrolled(viewer);
+    await services.factors.assertRecentProofIfEnrolled(viewer);
     const { apiKey, secret } = await services.apiKeys.create(viewer.user._id, input, ip);
     return { apiKey: ApiKeyType.from(apiKey), secret };
   }

@@ -11,7 +11,7 @@ import { DataDirInUseError } from '../embedded-mongo/index.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { connectRedis, RedisUnavailableError } from '../redis.js';
-import { createServices } from '../services.js';
+import { createServices, secretsFromConfig } from '../services.js';
 import { PasswordEntryError, readPassword } from './read-password.js';
 
 /** sysexits.h codes, as main.ts uses them. */
@@ -48,8 +48,16 @@ async function createAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<stri
   try {
     const database = await openDatabase(config.mongodb, logger);
     try {
-      // Creating an account touches no factor, so no factor plugin is loaded.
-      const services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins: [] });
+      // Creating an account touches no factor and sends no mail: no factor plugin is loaded, and mail is refused.
+      const services = await createServices({
+        config,
+        connection: database.connection,
+        redis,
+        logger,
+        factorPlugins: [],
+        secrets: secretsFromConfig(config),
+        mail: { send: () => Promise.reject(new Error('create-admin sends no mail')) },
+      });
       const user = await services.accounts.createUser({ username, password }, Role.ADMIN);
       await services.audit.record({ type: AuditEventType.ADMIN_CREATED, userId: user._id, details: { via: 'create-admin' } });
       return `created admin "${user.username}" (id ${String(user._id)}) in the ${database.description} database`;

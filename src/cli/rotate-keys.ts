@@ -5,7 +5,7 @@ import { openDatabase } from '../db/database.js';
 import { DataDirInUseError } from '../embedded-mongo/index.js';
 import { createLogger } from '../logger.js';
 import { countStaleRecoveryCodes, rotateFactorSecrets, type FactorRotationReport, type StaleRecoveryCodes } from '../mfa/rotate-keys.js';
-import { SecretBox, loadOrCreateDevelopmentKeys } from '../mfa/secret-box.js';
+import { secretsFromConfig } from '../services.js';
 
 /** sysexits.h codes, as main.ts and create-admin use them. */
 const EX_USAGE = 64;
@@ -59,7 +59,7 @@ async function rotateKeys(argv: string[], env: NodeJS.ProcessEnv): Promise<{ out
   const config = loadConfig(env);
   if (!config.mongodb.uri && config.mongodb.dataDir === ':memory:') throw new CliFailure('DATA_DIR=:memory: keeps nothing to rotate', EX_USAGE);
   // Loaded before the database opens, so a bad key list fails without touching it; the same source as services.ts.
-  const secrets = SecretBox.fromSpec(config.mfa.encryptionKeys ?? loadOrCreateDevelopmentKeys(config.mongodb.dataDir));
+  const secrets = secretsFromConfig(config);
   const logger = createLogger({ level: env.LOG_LEVEL ?? 'error', destination: process.stderr });
   const database = await openDatabase(config.mongodb, logger);
   try {

@@ -26,7 +26,7 @@ export interface Config {
     issuer: string;
     /** `kid:base64key,...`; the first encrypts. Generated into DATA_DIR outside production when unset. */
     encryptionKeys?: string;
-    /** Factor plugins to load: built-in names or module paths. @default ["totp"] */
+    /** Factor plugins to load: built-in names or module paths. @default ["totp", "email"] */
     factorPlugins: string[];
     /** Recovery codes per set. @default 10 */
     recoveryCodeCount: number;
@@ -68,7 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mfa: {
       issuer: env.MFA_ISSUER ?? 'mfa-graphql',
       encryptionKeys: nonEmpty(env.MFA_ENCRYPTION_KEYS),
-      factorPlugins: list(env, 'FACTOR_PLUGINS', ['totp']),
+      factorPlugins: list(env, 'FACTOR_PLUGINS', ['totp', 'email']),
       recoveryCodeCount: integer(env, 'RECOVERY_CODE_COUNT', 10, 5, 20),
     },
     accounts: {

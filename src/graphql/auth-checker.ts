@@ -29,9 +29,14 @@ export const authChecker: AuthChecker<GraphQLContext, Access> = ({ context }, re
   return true;
 };
 
-/** The viewer of a resolver behind `Access.SESSION`, typed as the session it is. */
-export function sessionViewerOf(context: GraphQLContext): Extract<Viewer, { kind: 'session' }> {
+/**
+ * The viewer of a resolver behind `Access.SESSION`, typed as the session it is.
+ * `fullScope` is for resolvers that check access themselves (no `@Authorized`).
+ */
+export function sessionViewerOf(context: GraphQLContext, options: { fullScope?: boolean } = {}): Extract<Viewer, { kind: 'session' }> {
   const viewer = context.viewer;
-  if (viewer?.kind !== 'session') throw forbidden('API keys cannot do this: sign in interactively.');
+  if (!viewer) throw unauthenticated();
+  if (viewer.kind !== 'session') throw forbidden('API keys cannot do this: sign in interactively.');
+  if (options.fullScope && viewer.session.scope !== SessionScope.FULL) throw forbidden('This session may only finish enrolling a second factor.');
   return viewer;
 }

@@ -4,7 +4,7 @@ import type { UserModel, UserRecord } from '../accounts/user.model.js';
 import { notFound } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
-import type { EnrollmentService } from './enrollment.service.js';
+import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
 import type { MfaPolicyService } from './mfa-policy.service.js';
 
@@ -16,7 +16,7 @@ export class DisableMfaService {
     private readonly deps: {
       accounts: AccountsService;
       users: UserModel;
-      enrollment: EnrollmentService;
+      factors: FactorsService;
       secondFactor: SecondFactorService;
       sessions: SessionsService;
       policy: MfaPolicyService;
@@ -28,7 +28,7 @@ export class DisableMfaService {
     const user = await this.deps.accounts.checkPassword(viewer.user.username, password, ip);
     if (!user._id.equals(viewer.user._id)) throw notFound('User'); // a rename raced the request
     await this.deps.secondFactor.prove(user, proof, { ip, purpose: 'disable-mfa' });
-    return this.deps.enrollment.remove(user, factorId, { ip });
+    return this.deps.factors.remove(user, factorId, { ip });
   }
 
   /** An admin who uses MFA, freshly proven, removes someone's factors; that user's sessions end. */
@@ -36,7 +36,7 @@ export class DisableMfaService {
     await this.deps.policy.assertPolicyAdmin(viewer);
     const target = await this.deps.users.findById(userId).lean<UserRecord>();
     if (!target) throw notFound('User');
-    const updated = await this.deps.enrollment.remove(target, factorId, { ip, actorId: viewer.user._id });
+    const updated = await this.deps.factors.remove(target, factorId, { ip, actorId: viewer.user._id });
     await this.deps.sessions.revokeAllOf(target._id);
     return updated;
   }

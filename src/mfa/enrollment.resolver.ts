@@ -53,6 +53,6 @@ export class EnrollmentResolver {
   async regenerateRecoveryCodes(@Arg('input', () => RegenerateRecoveryCodesInput) input: RegenerateRecoveryCodesInput, @Ctx() context: GraphQLContext): Promise<string[]> {
     const viewer = sessionViewerOf(context);
     if (input.code) viewer.session.mfaVerifiedAt = await context.services.signIn.stepUp(viewer.user, viewer.session._id, toProof(input), context.ip);
-    return context.services.enrollment.regenerateRecoveryCodes(viewer, context.ip);
+    return context.services.recoveryCodes.regenerate(viewer, context.ip);
   }
 }

@@ -2,16 +2,19 @@ import { Types } from 'mongoose';
 import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { AppError, ErrorCode, forbidden, invalidCode, notFound, tokenExpired } from '../errors.js';
+import { AppError, ErrorCode, invalidCode, notFound, tokenExpired } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
-import { FactorStatus, type FactorModel, type FactorRecord, type RecoveryCodeSet } from './factor.model.js';
+import type { ChallengeService } from './challenge.service.js';
+import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
+import type { FactorsService } from './factors.service.js';
 import type { MfaPolicyService } from './mfa-policy.service.js';
-import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
-import { RECOVERY_CODE_HMAC_PURPOSE, type SecondFactorService } from './second-factor.service.js';
+import type { RecoveryCodesService } from './recovery-codes.service.js';
+import type { SecondFactorService } from './second-factor.service.js';
 import type { SecretBox } from './secret-box.js';
+import type { SecurityNotices } from './security-notices.js';
 import { assertRecentSecondFactor } from './step-up.js';
 
 /** enableMfa's token lives this long, and dies after this many wrong codes (DESIGN.md, rules: enableMfa). */
@@ -42,14 +45,17 @@ export class EnrollmentService {
   constructor(
     private readonly deps: {
       users: UserModel;
-      factors: FactorModel;
+      factorRecords: FactorModel;
+      factors: FactorsService;
+      recoveryCodes: RecoveryCodesService;
       secondFactor: SecondFactorService;
       policy: MfaPolicyService;
       sessions: SessionsService;
       secrets: SecretBox;
       audit: AuditService;
+      challenges: ChallengeService;
+      notices: SecurityNotices;
       clock: () => Date;
-      recoveryCodeCount: number;
     },
   ) {}
 
@@ -61,20 +67,20 @@ export class EnrollmentService {
     if (!owner) throw notFound('User');
     const plugin = this.deps.secondFactor.plugin(await this.deps.policy.assertAllowed(request.factorType));
 
-    const active = await this.activeFactors(owner._id);
+    const active = await this.deps.factors.activeFactors(owner._id);
     const sameType = active.find((factor) => factor.type === plugin.type);
     if (sameType && !request.recreate) throw new AppError(ErrorCode.ALREADY_ENABLED, `A ${plugin.displayName} factor is already active; pass recreate: true to replace it.`);
     if (active.length > 0 && !forOther) assertRecentSecondFactor(viewer.session, now);
 
     // Recovery codes come with a user's first factor and with a replacement (lost device); they take effect on acceptance.
-    const scratchCodes = active.length === 0 || sameType ? generateRecoveryCodes(this.deps.recoveryCodeCount) : undefined;
+    const recoveryCodes = active.length === 0 || sameType ? this.deps.recoveryCodes.issue(owner._id) : undefined;
     const factorId = new Types.ObjectId();
     const enrollment = await plugin.enroll({ owner: { id: owner._id.toHexString(), username: owner.username, email: owner.email }, input: { email: request.email ?? undefined }, now });
     const token = newOpaqueToken(ENROLLMENT_TOKEN_PREFIX);
     const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_MS);
     // One enrollment of a type at a time: starting again abandons the previous PENDING one.
-    await this.deps.factors.deleteMany({ userId: owner._id, type: plugin.type, status: FactorStatus.PENDING });
-    const [created] = await this.deps.factors.create([
+    await this.deps.factorRecords.deleteMany({ userId: owner._id, type: plugin.type, status: FactorStatus.PENDING });
+    const [created] = await this.deps.factorRecords.create([
       {
         _id: factorId,
         userId: owner._id,
@@ -89,12 +95,19 @@ export class EnrollmentService {
           failures: 0,
           startedBy: viewer.user._id,
           replaces: sameType?._id,
-          recoveryCodes: scratchCodes && this.recoveryCodeSet(owner._id, scratchCodes),
+          recoveryCodes: recoveryCodes?.set,
         },
         pendingExpiresAt: expiresAt,
         createdAt: now,
       },
     ]);
+    if (plugin.challenge) {
+      // Factors that deliver codes send the first one now; without it the enrollment cannot be accepted.
+      await this.deps.challenges.send(owner, created.toObject(), 'enrollment').catch(async (error: unknown) => {
+        await this.deps.factorRecords.deleteOne({ _id: factorId });
+        throw error;
+      });
+    }
     await this.deps.audit.record({
       type: AuditEventType.MFA_ENROLLMENT_STARTED,
       userId: owner._id,
@@ -102,24 +115,24 @@ export class EnrollmentService {
       ip,
       details: { factorId: factorId.toHexString(), factorType: plugin.type, recreate: Boolean(sameType) },
     });
-    return { owner, factor: created.toObject(), token, scratchCodes, details: enrollment.details, expiresAt };
+    return { owner, factor: created.toObject(), token, scratchCodes: recoveryCodes?.codes, details: enrollment.details, expiresAt };
   }
 
   /** Confirms a PENDING factor with a code from it; the code's step is spent, so it cannot sign in afterwards. */
   async accept(viewer: Extract<Viewer, { kind: 'session' }>, token: string, code: string, ip?: string): Promise<FactorRecord> {
     const now = this.deps.clock();
     const pending = token.startsWith(ENROLLMENT_TOKEN_PREFIX)
-      ? await this.deps.factors.findOne({ 'pending.tokenHash': hashToken(token), status: FactorStatus.PENDING }).lean<FactorRecord>()
+      ? await this.deps.factorRecords.findOne({ 'pending.tokenHash': hashToken(token), status: FactorStatus.PENDING }).lean<FactorRecord>()
       : null;
     const mayAccept = pending && (pending.userId.equals(viewer.user._id) || pending.pending!.startedBy.equals(viewer.user._id));
     if (!pending || !mayAccept || pending.pending!.expiresAt <= now) throw tokenExpired('enrollment token');
     // Started as a first factor (no step-up asked), but another is ACTIVE now: adding this one needs the proof enableMfa would ask for today.
     const startedAsFirst = pending.pending!.recoveryCodes !== undefined && pending.pending!.replaces === undefined;
-    if (startedAsFirst && pending.userId.equals(viewer.user._id) && (await this.hasActiveFactor(pending.userId))) {
+    if (startedAsFirst && pending.userId.equals(viewer.user._id) && (await this.deps.factors.hasActiveFactor(pending.userId, { except: pending._id }))) {
       assertRecentSecondFactor(viewer.session, now);
     }
     // Reserve the try first, so parallel wrong codes cannot exceed the allowance.
-    const reserved = await this.deps.factors.updateOne(
+    const reserved = await this.deps.factorRecords.updateOne(
       { _id: pending._id, status: FactorStatus.PENDING, 'pending.failures': { $lt: ENROLLMENT_MAX_FAILURES } },
       { $inc: { 'pending.failures': 1 } },
     );
@@ -130,11 +143,11 @@ export class EnrollmentService {
       await this.deps.audit.record({ type: AuditEventType.MFA_ENROLLMENT_CODE_FAILED, userId: pending.userId, ip, details: { factorId: pending._id.toHexString() } });
       throw invalidCode();
     }
-    const activated = await this.deps.factors
+    const activated = await this.deps.factorRecords
       .findOneAndUpdate(
         { _id: pending._id, status: FactorStatus.PENDING },
         { $set: { status: FactorStatus.ACTIVE, activatedAt: now, lastUsedStep: step, lastUsedAt: now }, $unset: { pending: 1, pendingExpiresAt: 1 } },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean<FactorRecord>();
     if (!activated) throw tokenExpired('enrollment token');
@@ -145,10 +158,10 @@ export class EnrollmentService {
   private async completeActivation(owner: UserRecord, pending: FactorRecord, activated: FactorRecord, viewer: Extract<Viewer, { kind: 'session' }>, ip: string | undefined, now: Date) {
     const { replaces, recoveryCodes } = pending.pending!;
     if (replaces) {
-      await this.deps.factors.deleteOne({ _id: replaces, userId: owner._id });
+      await this.deps.factorRecords.deleteOne({ _id: replaces, userId: owner._id });
       await this.deps.audit.record({ type: AuditEventType.MFA_FACTOR_REMOVED, userId: owner._id, ip, details: { factorId: replaces.toHexString(), replacedBy: activated._id.toHexString() } });
     }
-    const othersActive = await this.deps.factors.countDocuments({ userId: owner._id, status: FactorStatus.ACTIVE, _id: { $ne: activated._id } });
+    const othersActive = await this.deps.factorRecords.countDocuments({ userId: owner._id, status: FactorStatus.ACTIVE, _id: { $ne: activated._id } });
     const set: Record<string, unknown> = {};
     // Codes come with the first factor or a replacement; a stale first enrollment must not overwrite the codes saved since.
     const issueCodes = recoveryCodes !== undefined && (replaces !== undefined || othersActive === 0);
@@ -167,53 +180,7 @@ export class EnrollmentService {
       ip,
       details: { factorId: activated._id.toHexString(), factorType: activated.type, recoveryCodesIssued: issueCodes },
     });
-  }
-
-  /** Replaces every recovery code; needs a fresh proof (a code now, or a step-up within five minutes). */
-  async regenerateRecoveryCodes(viewer: Extract<Viewer, { kind: 'session' }>, ip?: string): Promise<string[]> {
-    if (!(await this.hasActiveFactor(viewer.user._id))) throw forbidden('Recovery codes come with a second factor: enroll one first.');
-    assertRecentSecondFactor(viewer.session, this.deps.clock());
-    const codes = generateRecoveryCodes(this.deps.recoveryCodeCount);
-    await this.deps.users.updateOne({ _id: viewer.user._id }, { $set: { recoveryCodes: this.recoveryCodeSet(viewer.user._id, codes) } });
-    await this.deps.audit.record({ type: AuditEventType.RECOVERY_CODES_REGENERATED, userId: viewer.user._id, ip, details: { count: codes.length } });
-    return codes;
-  }
-
-  /** Removes one factor or all; removing the last turns MFA off and drops the recovery codes. */
-  async remove(owner: UserRecord, factorId: Types.ObjectId | undefined, context: { ip?: string; actorId?: Types.ObjectId }): Promise<UserRecord> {
-    const filter = factorId ? { _id: factorId, userId: owner._id } : { userId: owner._id };
-    const removed = await this.deps.factors.find(filter, { _id: 1, type: 1, status: 1 }).lean<FactorRecord[]>();
-    if (factorId && removed.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
-    await this.deps.factors.deleteMany({ _id: { $in: removed.map((factor) => factor._id) } });
-    for (const factor of removed) {
-      await this.deps.audit.record({ type: AuditEventType.MFA_FACTOR_REMOVED, userId: owner._id, actorId: context.actorId, ip: context.ip, details: { factorId: factor._id.toHexString(), factorType: factor.type } });
-    }
-    if (!(await this.hasActiveFactor(owner._id))) {
-      await this.deps.users.updateOne({ _id: owner._id }, { $set: { mfaPolicyStatus: MfaPolicyStatus.DISABLED }, $unset: { recoveryCodes: 1 } });
-    }
-    return (await this.deps.users.findById(owner._id).lean<UserRecord>())!;
-  }
-
-  activeFactors(userId: Types.ObjectId): Promise<FactorRecord[]> {
-    return this.deps.factors.find({ userId, status: FactorStatus.ACTIVE }).sort({ _id: 1 }).lean<FactorRecord[]>();
-  }
-
-  /** Every factor of a user, PENDING ones included, oldest first. */
-  factorsOf(userId: Types.ObjectId): Promise<FactorRecord[]> {
-    return this.deps.factors.find({ userId }).sort({ _id: 1 }).lean<FactorRecord[]>();
-  }
-
-  /** Throws STEP_UP_REQUIRED when the viewer has an ACTIVE factor but passed none in this session within five minutes (DESIGN.md, rules: step-up). */
-  async assertRecentProofIfEnrolled(viewer: Extract<Viewer, { kind: 'session' }>): Promise<void> {
-    if (await this.hasActiveFactor(viewer.user._id)) assertRecentSecondFactor(viewer.session, this.deps.clock());
-  }
-
-  async hasActiveFactor(userId: Types.ObjectId): Promise<boolean> {
-    return (await this.deps.factors.exists({ userId, status: FactorStatus.ACTIVE })) !== null;
-  }
-
-  private recoveryCodeSet(userId: Types.ObjectId, codes: string[]): RecoveryCodeSet {
-    const { kid, key } = this.deps.secrets.hmacKey(RECOVERY_CODE_HMAC_PURPOSE);
-    return { kid, hashes: codes.map((code) => hashRecoveryCode(normalizeRecoveryCode(code)!, userId.toHexString(), key)) };
+    await this.deps.notices.factorAdded(owner, activated.type);
+    if (!owner._id.equals(viewer.user._id)) await this.deps.notices.changedByAdmin(owner, `an administrator added a ${activated.type} factor`);
   }
 }

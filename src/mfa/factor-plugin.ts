@@ -1,4 +1,5 @@
 import type { ClassType } from 'type-graphql';
+import type { MailSender } from '../mail/mail-sender.js';
 
 /**
  * The contract between the MFA core and a factor type. A plugin answers two
@@ -25,8 +26,23 @@ export interface FactorPlugin {
    * Compare in constant time.
    */
   verify(request: VerifyRequest): Promise<number | null>;
-  /** Delivers a fresh code (e-mail, SMS); factors whose codes the user already has (TOTP) leave it out. */
+  /**
+   * Delivers a fresh code (e-mail, SMS), replacing any earlier one; factors whose
+   * codes the user already has (TOTP) leave it out. The core calls it right after
+   * enrollment and on `sendMfaCode`, within `delivery`'s limits.
+   */
   challenge?(request: ChallengeRequest): Promise<Challenge>;
+  /** Limits the core enforces for factors with `challenge`. */
+  readonly delivery?: DeliveryLimits;
+}
+
+export interface DeliveryLimits {
+  /** Least time between two sends for one factor. */
+  cooldownSeconds: number;
+  /** Most sends per user and hour, across their factors of this type. */
+  maxSendsPerHour: number;
+  /** Wrong tries one delivered code survives; the next send starts a new count (the user's lockout count goes on). */
+  maxAttemptsPerCode: number;
 }
 
 /** The account a factor belongs to, as a plugin sees it. */
@@ -67,12 +83,24 @@ export interface VerifyRequest {
   /** Already checked against `codePattern`. */
   code: string;
   now: Date;
+  /** The same keyed hash `challenge` was given, for comparing a code with the stored hash. */
+  keyedHash: KeyedHash;
 }
 
 export interface ChallengeRequest {
   factor: StoredFactor;
   now: Date;
+  /** Why: the user is confirming a new factor, or signing in / stepping up with an active one. */
+  purpose: 'enrollment' | 'verification';
+  /**
+   * HMAC-SHA256 under a server key that is not in the database, bound to this
+   * factor: store codes through it, so a leaked record cannot be brute-forced
+   * offline (a 6-digit code has only 10^6 values).
+   */
+  keyedHash: KeyedHash;
 }
+
+export type KeyedHash = (value: string) => string;
 
 export interface Challenge {
   /** Replaces the factor's stored state, e.g. the new code's hash and send sequence. */
@@ -86,4 +114,6 @@ export type FactorPluginFactory<Options = FactorPluginOptions> = (options: Optio
 export interface FactorPluginOptions {
   /** Names the service in authenticator apps and mails (MFA_ISSUER). */
   issuer: string;
+  /** Sends mail through the service's queue (at-least-once, retried, idempotent per key). */
+  mail: MailSender;
 }

@@ -37,6 +37,8 @@ export interface FactorRecord {
   state: Record<string, unknown>;
   /** The newest step accepted; this and older steps are refused (single use). */
   lastUsedStep?: number;
+  /** Wrong tries against the code last delivered (factors with `delivery`); a new send starts again at 0. */
+  codeFailures?: number;
   pending?: PendingEnrollment;
   /** Set while PENDING so the TTL index removes abandoned enrollments. */
   pendingExpiresAt?: Date;
@@ -54,6 +56,7 @@ const factorSchema = new Schema<FactorRecord>(
     secret: { type: Schema.Types.Mixed },
     state: { type: Schema.Types.Mixed, default: {} },
     lastUsedStep: { type: Number },
+    codeFailures: { type: Number },
     pending: { type: Schema.Types.Mixed },
     pendingExpiresAt: { type: Date, expires: 0 },
     createdAt: { type: Date, required: true },

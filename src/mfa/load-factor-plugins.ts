@@ -5,6 +5,7 @@ import type { FactorPlugin, FactorPluginFactory, FactorPluginOptions } from './f
 /** The plugins that ship with the service, by the names FACTOR_PLUGINS uses for them. */
 const BUILT_IN: Record<string, () => Promise<{ default: FactorPluginFactory }>> = {
   totp: () => import('../../plugins/totp/index.js'),
+  email: () => import('../../plugins/email-otp/index.js'),
 };
 
 /**

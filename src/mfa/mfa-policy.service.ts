@@ -7,6 +7,7 @@ import type { Viewer } from '../graphql/context.js';
 import { FactorStatus, type FactorModel } from './factor.model.js';
 import type { FactorRegistry } from './factor-registry.js';
 import type { MfaPolicyModel, MfaPolicyRecord } from './mfa-policy.model.js';
+import type { SecurityNotices } from './security-notices.js';
 import { assertRecentSecondFactor } from './step-up.js';
 
 const POLICY_ID = 'mfa';
@@ -14,7 +15,7 @@ const POLICY_ID = 'mfa';
 /** Who must use MFA (per user) and which factor types may be enrolled (deployment-wide). */
 export class MfaPolicyService {
   constructor(
-    private readonly deps: { policies: MfaPolicyModel; users: UserModel; factors: FactorModel; registry: FactorRegistry; audit: AuditService; clock: () => Date },
+    private readonly deps: { policies: MfaPolicyModel; users: UserModel; factors: FactorModel; registry: FactorRegistry; audit: AuditService; notices: SecurityNotices; clock: () => Date },
   ) {}
 
   /**
@@ -59,9 +60,10 @@ export class MfaPolicyService {
    */
   async setStatus(viewer: Extract<Viewer, { kind: 'session' }>, userId: Types.ObjectId, status: MfaPolicyStatus, ip?: string): Promise<UserRecord> {
     await this.assertPolicyAdmin(viewer);
-    const user = await this.deps.users.findByIdAndUpdate(userId, { $set: { mfaPolicyStatus: status } }, { new: true }).lean<UserRecord>();
+    const user = await this.deps.users.findByIdAndUpdate(userId, { $set: { mfaPolicyStatus: status } }, { returnDocument: 'after' }).lean<UserRecord>();
     if (!user) throw notFound('User');
     await this.deps.audit.record({ type: AuditEventType.MFA_POLICY_STATUS_CHANGED, userId, actorId: viewer.user._id, ip, details: { status } });
+    await this.deps.notices.changedByAdmin(user, status === MfaPolicyStatus.ENABLED ? 'an administrator turned MFA on for your account' : 'an administrator turned MFA off for your account');
     return user;
   }
 }

@@ -30,7 +30,7 @@ export class SecondFactorAttempts {
           $or: [{ secondFactorLockedUntil: { $exists: false } }, { secondFactorLockedUntil: null }, { secondFactorLockedUntil: { $lte: now } }],
         },
         { $inc: { secondFactorFailures: 1 } },
-        { new: true, projection: { secondFactorFailures: 1 } },
+        { returnDocument: 'after', projection: { secondFactorFailures: 1 } },
       )
       .lean<Pick<UserRecord, 'secondFactorFailures'>>();
     if (reserved) return reserved.secondFactorFailures;
@@ -50,10 +50,11 @@ export class SecondFactorAttempts {
     if (counted < MAX_CONSECUTIVE_FAILURES) return undefined;
     const user = await this.users.findById(userId, { secondFactorLockouts: 1 }).lean<Pick<UserRecord, 'secondFactorLockouts'>>();
     const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** (user?.secondFactorLockouts ?? 0));
-    await this.users.updateOne(
-      { _id: userId },
+    // Only while the count is still full: a success that raced this failure has cleared it, and then there is nothing to lock.
+    const locked = await this.users.updateOne(
+      { _id: userId, secondFactorFailures: { $gte: MAX_CONSECUTIVE_FAILURES } },
       { $set: { secondFactorFailures: 0, secondFactorLockedUntil: new Date(now.getTime() + seconds * 1000) }, $inc: { secondFactorLockouts: 1 } },
     );
-    return seconds;
+    return locked.modifiedCount === 1 ? seconds : undefined;
   }
 }

@@ -1,14 +1,18 @@
+import { createHmac } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { UserModel, UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, badInput, invalidCode } from '../errors.js';
-import type { FactorPlugin, StoredFactor } from './factor-plugin.js';
+import type { Logger } from '../logger.js';
+import type { FactorPlugin, KeyedHash, StoredFactor } from './factor-plugin.js';
 import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { FactorRegistry } from './factor-registry.js';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
+import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.service.js';
 import type { SecondFactorAttempts } from './second-factor-attempts.js';
 import type { SecretBox } from './secret-box.js';
+import type { SecurityNotices } from './security-notices.js';
 
 /** What a caller offers as a second factor: a code from one of their factors, or a recovery code. */
 export interface SecondFactorProof {
@@ -25,7 +29,8 @@ export interface ProvenSecondFactor {
 
 /** Longest code or recovery code looked at; longer input is refused before any work. */
 const MAX_CODE_INPUT_LENGTH = 64;
-export const RECOVERY_CODE_HMAC_PURPOSE = 'recovery-codes';
+/** Delivered codes are stored keyed under this purpose; they live minutes, so a key rotation merely voids those in flight. */
+const FACTOR_CODE_HMAC_PURPOSE = 'factor-codes';
 
 /**
  * The one rule that accepts a second factor, for every factor type and every
@@ -43,6 +48,8 @@ export class SecondFactorService {
       attempts: SecondFactorAttempts;
       secrets: SecretBox;
       audit: AuditService;
+      notices: SecurityNotices;
+      logger: Logger;
       clock: () => Date;
     },
   ) {}
@@ -69,6 +76,7 @@ export class SecondFactorService {
     await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_SUCCEEDED, details: { purpose: context.purpose, ...describe(factor) } });
     if (!factor) {
       await this.deps.audit.record({ ...audit, type: AuditEventType.RECOVERY_CODE_USED, details: { remaining: proven.recoveryCodesRemaining } });
+      await this.deps.notices.recoveryCodeUsed(user, proven.recoveryCodesRemaining ?? 0);
     }
     return proven;
   }
@@ -80,7 +88,7 @@ export class SecondFactorService {
   async matchStep(factor: FactorRecord, owner: UserRecord, code: string, now: Date): Promise<number | null> {
     const plugin = this.plugin(factor.type);
     if (!plugin.codePattern.test(code)) return null;
-    const step = await plugin.verify({ factor: this.storedFactor(factor, owner), code, now });
+    const step = await plugin.verify({ factor: this.storedFactor(factor, owner), code, now, keyedHash: this.keyedHashFor(factor) });
     return step !== null && (factor.lastUsedStep === undefined || step > factor.lastUsedStep) ? step : null;
   }
 
@@ -93,6 +101,13 @@ export class SecondFactorService {
       state: factor.state ?? {},
       lastUsedStep: factor.lastUsedStep,
     };
+  }
+
+  /** HMAC-SHA256 bound to the factor, under a key that is not in the database (see FactorPlugin's `keyedHash`). */
+  keyedHashFor(factor: FactorRecord): KeyedHash {
+    const { key } = this.deps.secrets.hmacKey(FACTOR_CODE_HMAC_PURPOSE);
+    const prefix = `${factor._id.toHexString()}:`;
+    return (value) => createHmac('sha256', key).update(prefix + value).digest('base64url');
   }
 
   plugin(type: string): FactorPlugin {
@@ -112,14 +127,27 @@ export class SecondFactorService {
 
   /** Spends the code's step: only the first request to move `lastUsedStep` past it wins. */
   private async spendCode(factor: FactorRecord, owner: UserRecord, code: string, now: Date): Promise<ProvenSecondFactor | undefined> {
+    const limits = this.plugin(factor.type).delivery;
+    if (limits && !(await this.reserveCodeAttempt(factor, limits.maxAttemptsPerCode))) return undefined;
     const step = await this.matchStep(factor, owner, code, now);
     if (step === null) return undefined;
-    const spent = await this.deps.factors.findOneAndUpdate(
-      { _id: factor._id, status: FactorStatus.ACTIVE, $or: [{ lastUsedStep: { $exists: false } }, { lastUsedStep: { $lt: step } }] },
-      { $set: { lastUsedStep: step, lastUsedAt: now } },
-      { new: true },
-    ).lean<FactorRecord>();
+    const spent = await this.deps.factors
+      .findOneAndUpdate(
+        { _id: factor._id, status: FactorStatus.ACTIVE, $or: [{ lastUsedStep: { $exists: false } }, { lastUsedStep: { $lt: step } }] },
+        { $set: { lastUsedStep: step, lastUsedAt: now, codeFailures: 0 } },
+        { returnDocument: 'after' },
+      )
+      .lean<FactorRecord>();
     return spent ? { factor: spent } : undefined;
+  }
+
+  /** A delivered code survives `max` tries: each is reserved on the factor before the code is looked at. */
+  private async reserveCodeAttempt(factor: FactorRecord, max: number): Promise<boolean> {
+    const reserved = await this.deps.factors.updateOne(
+      { _id: factor._id, $or: [{ codeFailures: { $exists: false } }, { codeFailures: { $lt: max } }] },
+      { $inc: { codeFailures: 1 } },
+    );
+    return reserved.modifiedCount === 1;
   }
 
   /** Spends a recovery code by pulling its hash: one conditional update, so each code works once. */
@@ -127,10 +155,17 @@ export class SecondFactorService {
     const normalized = normalizeRecoveryCode(input);
     const set = user.recoveryCodes;
     if (!normalized || !set) return undefined;
-    const { key } = this.deps.secrets.hmacKey(RECOVERY_CODE_HMAC_PURPOSE, set.kid);
+    let key: Buffer;
+    try {
+      ({ key } = this.deps.secrets.hmacKey(RECOVERY_CODE_HMAC_PURPOSE, set.kid));
+    } catch {
+      // The key these codes were hashed with was removed from MFA_ENCRYPTION_KEYS: they can no longer be checked.
+      this.deps.logger.warn({ userId: user._id.toHexString(), kid: set.kid }, 'recovery codes are keyed with a key no longer configured');
+      return undefined;
+    }
     const hash = hashRecoveryCode(normalized, user._id.toHexString(), key);
     const updated = await this.deps.users
-      .findOneAndUpdate({ _id: user._id, 'recoveryCodes.kid': set.kid, 'recoveryCodes.hashes': hash }, { $pull: { 'recoveryCodes.hashes': hash } }, { new: true, projection: { recoveryCodes: 1 } })
+      .findOneAndUpdate({ _id: user._id, 'recoveryCodes.kid': set.kid, 'recoveryCodes.hashes': hash }, { $pull: { 'recoveryCodes.hashes': hash } }, { returnDocument: 'after', projection: { recoveryCodes: 1 } })
       .lean<Pick<UserRecord, 'recoveryCodes'>>();
     return updated ? { recoveryCodesRemaining: updated.recoveryCodes?.hashes.length ?? 0 } : undefined;
   }

@@ -28,3 +28,14 @@ export class VerifyMfaInput extends SecondFactorProofInput {
 
 @InputType()
 export class StepUpInput extends SecondFactorProofInput {}
+
+@InputType({ description: "Sends a fresh code for a factor that delivers codes (e-mail). With login's mfaToken while signing in; without it, for the signed-in session (step-up, disableMfa)." })
+export class SendMfaCodeInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 200)
+  mfaToken?: string | null;
+
+  @Field(() => ID)
+  factorId!: string;
+}

@@ -8,7 +8,7 @@ import { parseObjectId } from '../graphql/object-id.js';
 import { FactorType } from './factor.type.js';
 import type { SecondFactorProof } from './second-factor.service.js';
 import type { SignInOutcome } from './sign-in.service.js';
-import { StepUpInput, VerifyMfaInput, type SecondFactorProofInput } from './sign-in.inputs.js';
+import { SendMfaCodeInput, StepUpInput, VerifyMfaInput, type SecondFactorProofInput } from './sign-in.inputs.js';
 
 @Resolver()
 export class SignInResolver {
@@ -20,6 +20,14 @@ export class SignInResolver {
   @Mutation(() => LoginPayload, { description: "Finishes a sign-in with a code or a recovery code and login's mfaToken." })
   async verifyMfa(@Arg('input', () => VerifyMfaInput) input: VerifyMfaInput, @Ctx() { services, ip }: GraphQLContext): Promise<LoginPayload> {
     return toPayload(await services.signIn.verify(input.mfaToken, toProof(input), ip));
+  }
+
+  @Mutation(() => Boolean, { description: 'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour.' })
+  async sendMfaCode(@Arg('input', () => SendMfaCodeInput) input: SendMfaCodeInput, @Ctx() context: GraphQLContext): Promise<boolean> {
+    const { services } = context;
+    const user = input.mfaToken ? await services.signIn.challengedUser(input.mfaToken) : sessionViewerOf(context, { fullScope: true }).user;
+    await services.challenges.sendForVerification(user, parseObjectId('factorId', input.factorId));
+    return true;
   }
 
   @Authorized(Access.SESSION)

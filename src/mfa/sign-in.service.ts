@@ -8,7 +8,7 @@ import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
 import type { FactorRecord } from './factor.model.js';
-import type { EnrollmentService } from './enrollment.service.js';
+import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
 import type { SignInChallengeModel, SignInChallengeRecord } from './sign-in-challenge.model.js';
 
@@ -34,7 +34,7 @@ export class SignInService {
       users: UserModel;
       challenges: SignInChallengeModel;
       sessions: SessionsService;
-      enrollment: EnrollmentService;
+      factors: FactorsService;
       secondFactor: SecondFactorService;
       audit: AuditService;
       clock: () => Date;
@@ -45,7 +45,7 @@ export class SignInService {
     const user = await this.deps.accounts.checkPassword(username, password, ip);
     const now = this.deps.clock();
     if (user.mfaPolicyStatus === MfaPolicyStatus.DISABLED) return this.signedIn(user, ip, undefined, { method: 'password' });
-    const factors = await this.deps.enrollment.activeFactors(user._id);
+    const factors = await this.deps.factors.activeFactors(user._id);
     if (factors.length === 0) {
       const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.ENROLLMENT, { ip });
       await this.deps.audit.record({ type: AuditEventType.SIGN_IN_ENROLLMENT_REQUIRED, userId: user._id, ip });

@@ -8,12 +8,12 @@ import { FactorType } from './factor.type.js';
 export class UserMfaFieldsResolver {
   @FieldResolver(() => Boolean, { description: 'At least one ACTIVE factor.' })
   async mfaEnabled(@Root() user: UserType, @Ctx() { services }: GraphQLContext): Promise<boolean> {
-    return services.enrollment.hasActiveFactor(user.record._id);
+    return services.factors.hasActiveFactor(user.record._id);
   }
 
   @FieldResolver(() => [FactorType], { description: 'ACTIVE factors, and PENDING ones awaiting acceptMfa.' })
   async factors(@Root() user: UserType, @Ctx() { services }: GraphQLContext): Promise<FactorType[]> {
-    return (await services.enrollment.factorsOf(user.record._id)).map(FactorType.from);
+    return (await services.factors.factorsOf(user.record._id)).map(FactorType.from);
   }
 
   @FieldResolver(() => Int, { description: 'Unused recovery codes.' })

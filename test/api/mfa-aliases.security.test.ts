@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { AcceptMfaDocument as ACCEPT_MFA, EnableMfaDocument as ENABLE_MFA, StepUpDocument as STEP_UP, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { alignToFreshStep, auditCount, failuresOf, storedFactors, userWithTotp, type MfaUser } from '../support/attacker.js';
-import { TestClock, mfaToken, totpCode } from '../support/mfa.js';
+import { TestClock, mfaToken, totpCode, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
 /** A literal GraphQL string: JSON's escaping is a subset of GraphQL's. */
@@ -94,7 +94,7 @@ describe('many second-factor checks in one request', () => {
     const { id, token } = await signUpAndLogIn(app, 'iris');
     const enabled = (await app.graphql(ENABLE_MFA, { token, variables: { input: { factorType: 'totp' } } })).data!.enableMfa;
     alignToFreshStep(clock);
-    const right = totpCode(enabled.details!.secretKey, clock);
+    const right = totpCode(totpSecretOf(enabled.details), clock);
     const query = aliased(20, (i) => `acceptMfa(input: { token: ${str(enabled.token)}, code: ${str(i === 0 ? right : wrongCode(right))} }) { id status }`);
     assertRefusedWhole(await app.graphql(query, { token }));
     const [pending] = await storedFactors(app, id);

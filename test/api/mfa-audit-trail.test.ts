@@ -10,7 +10,7 @@ import {
   VerifyMfaDocument as VERIFY_MFA,
 } from '../generated/graphql.js';
 import { TEST_PASSWORD, signUpAndLogIn } from '../support/accounts.js';
-import { TestClock, totpCode } from '../support/mfa.js';
+import { TestClock, totpCode, totpSecretOf } from '../support/mfa.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const EXPECTED_ORDER = [
@@ -52,7 +52,7 @@ describe('the audit trail of an MFA life cycle', () => {
 
     const enabled = (await app.graphql(ENABLE_MFA, { token: firstSession, variables: { input: { factorType: 'totp' } } })).data!.enableMfa;
     assert.ok(enabled.details?.__typename === 'TotpEnrollment');
-    const secret = enabled.details.secretKey;
+    const secret = totpSecretOf(enabled.details);
     const scratchCodes = enabled.scratchCodes!;
     secrets.push(secret, enabled.details.qrString, enabled.token, ...scratchCodes);
     const accepted = await app.graphql(ACCEPT_MFA, { token: firstSession, variables: { input: { token: enabled.token, code: code() } } });

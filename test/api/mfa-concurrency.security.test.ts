@@ -4,7 +4,7 @@ import { MAX_CONSECUTIVE_FAILURES } from '../../src/mfa/second-factor-attempts.j
 import { AcceptMfaDocument as ACCEPT_MFA, EnableMfaDocument as ENABLE_MFA, MyMfaDocument as MY_MFA, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { alignToFreshStep, auditCount, mfaTokens, retryAfter, storedUser, tally, userWithTotp } from '../support/attacker.js';
-import { TestClock, mfaToken, totpCode } from '../support/mfa.js';
+import { TestClock, mfaToken, totpCode, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
 const PARALLEL = 50;
@@ -99,7 +99,7 @@ describe('MFA under concurrent requests', () => {
     const { id, token } = await signUpAndLogIn(app, 'gus');
     const enabled = (await app.graphql(ENABLE_MFA, { token, variables: { input: { factorType: 'totp' } } })).data!.enableMfa;
     alignToFreshStep(clock);
-    const secret = enabled.details!.secretKey;
+    const secret = totpSecretOf(enabled.details);
     const input = { token: enabled.token, code: totpCode(secret, clock) };
     const responses = await Promise.all(Array.from({ length: 10 }, () => app.graphql(ACCEPT_MFA, { token, variables: { input } })));
     assert.equal(responses.filter((response) => response.data?.acceptMfa.status === 'ACTIVE').length, 1, JSON.stringify(tally(responses)));

@@ -22,7 +22,7 @@ import {
 } from '../generated/graphql.js';
 import { TEST_PASSWORD, signUpAndLogIn } from '../support/accounts.js';
 import { failuresOf, storedFactors, userWithTotp, type MfaUser } from '../support/attacker.js';
-import { TestClock, mfaToken, totpCode } from '../support/mfa.js';
+import { TestClock, mfaToken, totpCode, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
 const ROOT = { username: 'root', password: 'admin password 1' };
@@ -96,7 +96,7 @@ describe('partial tokens and API keys', () => {
   it('after acceptMfa the enrollment-scoped session is a full one', async () => {
     const session = await enrollmentSession(ROOT.username, ROOT.password);
     const enabled = (await app.graphql(ENABLE_MFA, { token: session, variables: { input: {} } })).data!.enableMfa;
-    const accepted = await app.graphql(ACCEPT_MFA, { token: session, variables: { input: { token: enabled.token, code: totpCode(enabled.details!.secretKey, clock) } } });
+    const accepted = await app.graphql(ACCEPT_MFA, { token: session, variables: { input: { token: enabled.token, code: totpCode(totpSecretOf(enabled.details), clock) } } });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
     clock.nextStep();
     assert.equal(errorCode(await app.graphql(USERS, { token: session })), undefined);
@@ -123,7 +123,7 @@ describe('partial tokens and API keys', () => {
         ...managing(code, ned.id).filter(([name]) => !['apiKeys', 'auditEvents', 'users', 'user', 'mfaPolicy'].includes(name)),
         ['revokeApiKey (own key)', (token: string) => app.graphql(REVOKE_API_KEY, { token, variables: { input: { id: key.apiKey.id } } })] as const,
         ['enableMfa', (token: string) => app.graphql(ENABLE_MFA, { token, variables: { input: { recreate: true } } })] as const,
-        ['acceptMfa', (token: string) => app.graphql(ACCEPT_MFA, { token, variables: { input: { token: recreate.token, code: totpCode(recreate.details!.secretKey, clock) } } })] as const,
+        ['acceptMfa', (token: string) => app.graphql(ACCEPT_MFA, { token, variables: { input: { token: recreate.token, code: totpCode(totpSecretOf(recreate.details), clock) } } })] as const,
         ['logout', (token: string) => app.graphql(LOGOUT, { token })] as const,
       ];
       for (const [name, call] of calls) assert.equal(errorCode(await call(key.secret)), 'FORBIDDEN', `${key.apiKey.name}: ${name}`);

@@ -10,7 +10,7 @@ import {
   VerifyMfaDocument as VERIFY_MFA,
 } from '../generated/graphql.js';
 import { TEST_PASSWORD, signUpAndLogIn } from '../support/accounts.js';
-import { TestClock, enrollTotp, mfaToken, signInWithTotp, totpCode, type EnrolledTotp } from '../support/mfa.js';
+import { TestClock, enrollTotp, mfaToken, signInWithTotp, totpCode, type EnrolledTotp, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 /** Seed 000: enable → scan → accept → sign in with a code → a recovery code instead → recreate for a new device → disable. */
@@ -31,12 +31,12 @@ describe('seed 000: the authenticator-app life cycle over HTTP', () => {
     assert.equal(payload.factor.status, 'PENDING');
     assert.equal(payload.factor.description, 'my phone');
     assert.ok(payload.details?.__typename === 'TotpEnrollment');
-    assert.match(payload.details.secretKey, /^[A-Z2-7]{32}$/, '160-bit base32 secret');
+    assert.match(totpSecretOf(payload.details), /^[A-Z2-7]{32}$/, '160-bit base32 secret');
     const uri = new URL(payload.details.qrString);
     assert.equal(uri.protocol, 'otpauth:');
     assert.ok(decodeURIComponent(payload.details.qrString).startsWith('otpauth://totp/Acme Backup:alice?'), payload.details.qrString);
     assert.equal(uri.searchParams.get('issuer'), 'Acme Backup');
-    assert.equal(uri.searchParams.get('secret'), payload.details.secretKey);
+    assert.equal(uri.searchParams.get('secret'), totpSecretOf(payload.details));
     assert.match(payload.details.qrCodeSvg, /^<svg/);
     assert.equal(payload.scratchCodes?.length, 10);
     for (const code of payload.scratchCodes!) assert.match(code, /^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
@@ -50,9 +50,9 @@ describe('seed 000: the authenticator-app life cycle over HTTP', () => {
 
     const wrong = await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: payload.token, code: '000000' } } });
     assert.equal(errorCode(wrong), 'INVALID_CODE');
-    const accepted = await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: payload.token, code: totpCode(payload.details.secretKey, clock) } } });
+    const accepted = await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: payload.token, code: totpCode(totpSecretOf(payload.details), clock) } } });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
-    totp = { factorId: accepted.data!.acceptMfa.id, secret: payload.details.secretKey, scratchCodes: payload.scratchCodes! };
+    totp = { factorId: accepted.data!.acceptMfa.id, secret: totpSecretOf(payload.details), scratchCodes: payload.scratchCodes! };
 
     const after = await app.graphql(MY_MFA, { token });
     assert.deepEqual([after.data!.me!.mfaEnabled, after.data!.me!.mfaPolicyStatus, after.data!.me!.recoveryCodesRemaining], [true, 'ENABLED', 10]);

@@ -18,7 +18,7 @@ import {
   type MfaPolicyStatus,
 } from '../generated/graphql.js';
 import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
-import { TestClock, enrollTotp, signInWithTotp, totpCode, type EnrolledTotp } from '../support/mfa.js';
+import { TestClock, enrollTotp, signInWithTotp, totpCode, type EnrolledTotp, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 const ADMIN_PASSWORD = 'admin password 1';
@@ -135,7 +135,7 @@ describe('seed 001: the admin toggle and the policy over HTTP', () => {
     const enabled = (await app.graphql(ENABLE_MFA, { token: admin, variables: { input: { factorType: 'totp', userId: dave.id } } })).data!.enableMfa;
     assert.equal(enabled.userId, dave.id);
     assert.ok(enabled.details?.__typename === 'TotpEnrollment');
-    const secret = enabled.details.secretKey;
+    const secret = totpSecretOf(enabled.details);
     const accepted = await app.graphql(ACCEPT_MFA, { token: admin, variables: { input: { token: enabled.token, code: totpCode(secret, clock) } } });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
     clock.nextStep();
@@ -163,13 +163,17 @@ describe('seed 001: the admin toggle and the policy over HTTP', () => {
   });
 
   it('lists the factor types and the policy; setAllowedFactorTypes refuses an unknown type', async () => {
-    assert.deepEqual((await app.graphql(FACTOR_TYPES, { token: bob.token })).data?.factorTypes.map(({ type, allowed }) => ({ type, allowed })), [{ type: 'totp', allowed: true }]);
-    assert.deepEqual((await app.graphql(MFA_POLICY, { token: bob.token })).data?.mfaPolicy, { allowedFactorTypes: ['totp'], recoveryCodeCount: 10 });
+    const listed = (await app.graphql(FACTOR_TYPES, { token: bob.token })).data?.factorTypes.map(({ type, allowed }) => ({ type, allowed }));
+    assert.deepEqual(listed, [{ type: 'totp', allowed: true }, { type: 'email', allowed: true }]);
+    assert.deepEqual((await app.graphql(MFA_POLICY, { token: bob.token })).data?.mfaPolicy, { allowedFactorTypes: ['totp', 'email'], recoveryCodeCount: 10 });
     await stepUpAdmin();
     const unknown = await app.graphql(SET_ALLOWED_FACTOR_TYPES, { token: admin, variables: { input: { types: ['totp', 'carrier-pigeon'] } } });
     assert.equal(errorCode(unknown), 'BAD_USER_INPUT');
-    const kept = await app.graphql(SET_ALLOWED_FACTOR_TYPES, { token: admin, variables: { input: { types: ['totp'] } } });
-    assert.deepEqual(kept.data?.setAllowedFactorTypes.allowedFactorTypes, ['totp']);
-    assert.deepEqual((await app.graphql(MFA_POLICY, { token: bob.token })).data?.mfaPolicy.allowedFactorTypes, ['totp'], 'the refused change changed nothing');
+    assert.deepEqual((await app.graphql(MFA_POLICY, { token: bob.token })).data?.mfaPolicy.allowedFactorTypes, ['totp', 'email'], 'the refused change changed nothing');
+    await stepUpAdmin();
+    const narrowed = await app.graphql(SET_ALLOWED_FACTOR_TYPES, { token: admin, variables: { input: { types: ['totp'] } } });
+    assert.deepEqual(narrowed.data?.setAllowedFactorTypes.allowedFactorTypes, ['totp']);
+    const after = (await app.graphql(FACTOR_TYPES, { token: bob.token })).data?.factorTypes.map(({ type, allowed }) => ({ type, allowed }));
+    assert.deepEqual(after, [{ type: 'totp', allowed: true }, { type: 'email', allowed: false }]);
   });
 });

@@ -12,7 +12,7 @@ import {
   StepUpDocument as STEP_UP,
 } from '../generated/graphql.js';
 import { TEST_PASSWORD, signUpAndLogIn } from '../support/accounts.js';
-import { TestClock, totpCode, type EnrolledTotp } from '../support/mfa.js';
+import { TestClock, totpCode, type EnrolledTotp, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 /** A six-digit code that is not the current one. */
@@ -42,7 +42,7 @@ describe('seed 004: recovery codes, API keys and disabling MFA over HTTP', () =>
     const scratchCodes = enabled.scratchCodes!;
     assert.equal(new Set(scratchCodes).size, 10, 'ten distinct codes');
     assert.ok(enabled.details?.__typename === 'TotpEnrollment');
-    const secret = enabled.details.secretKey;
+    const secret = totpSecretOf(enabled.details);
     const accepted = await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enabled.token, code: totpCode(secret, clock) } } });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
     clock.nextStep();

@@ -14,7 +14,7 @@ import {
 } from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { failuresOf, storedFactors, storedUser, userWithTotp, type MfaUser } from '../support/attacker.js';
-import { TestClock, enrollTotp, signInWithTotp, totpCode } from '../support/mfa.js';
+import { TestClock, enrollTotp, signInWithTotp, totpCode, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 const STEP_UP_MAX_AGE_MS = 5 * 60_000;
@@ -107,7 +107,7 @@ describe('step-up for sensitive changes', () => {
     assert.equal(early.scratchCodes?.length, 10, 'started as a first factor: it comes with codes');
     const first = await enrollTotp(app, token, clock); // the totp factor wins the race to ACTIVE, with its own codes
     stale();
-    const accept = () => app.graphql(ACCEPT_MFA, { token, variables: { input: { token: early.token, code: totpCode(early.details!.secretKey, clock) } } });
+    const accept = () => app.graphql(ACCEPT_MFA, { token, variables: { input: { token: early.token, code: totpCode(totpSecretOf(early.details), clock) } } });
     assert.equal(errorCode(await accept()), 'STEP_UP_REQUIRED', 'adding a factor next to an ACTIVE one needs a fresh proof');
     assert.equal((await app.graphql(STEP_UP, { token, variables: { input: { recoveryCode: first.scratchCodes[0] } } })).data?.stepUp, true);
     assert.equal((await accept()).data?.acceptMfa.status, 'ACTIVE');

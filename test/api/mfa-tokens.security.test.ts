@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { AcceptMfaDocument as ACCEPT_MFA, EnableMfaDocument as ENABLE_MFA, MyMfaDocument as MY_MFA, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { auditCount, failuresOf, mfaTokens, storedUser, tally, userWithTotp, type MfaUser } from '../support/attacker.js';
-import { TestClock, mfaToken, totpCode } from '../support/mfa.js';
+import { TestClock, mfaToken, totpCode, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 const MINUTE_MS = 60_000;
@@ -78,7 +78,7 @@ describe('mfaTokens and enrollment tokens', () => {
     const start = async (token: string) => (await app.graphql(ENABLE_MFA, { token, variables: { input: {} } })).data!.enableMfa;
     const [earlyEnrollment, lateEnrollment] = [await start(early.token), await start(late.token)];
     const accept = (token: string, enrollment: typeof earlyEnrollment) =>
-      app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enrollment.token, code: totpCode(enrollment.details!.secretKey, clock) } } });
+      app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enrollment.token, code: totpCode(totpSecretOf(enrollment.details), clock) } } });
     clock.advance(10 * MINUTE_MS - 5_000);
     assert.equal((await accept(early.token, earlyEnrollment)).data?.acceptMfa.status, 'ACTIVE');
     clock.advance(6_000);
@@ -90,7 +90,7 @@ describe('mfaTokens and enrollment tokens', () => {
   it('an enrollment token dies after 5 wrong codes: the 6th try, even with the right code, is TOKEN_EXPIRED', async () => {
     const { id, token } = await signUpAndLogIn(app, 'rita');
     const enrollment = (await app.graphql(ENABLE_MFA, { token, variables: { input: {} } })).data!.enableMfa;
-    const right = () => totpCode(enrollment.details!.secretKey, clock);
+    const right = () => totpCode(totpSecretOf(enrollment.details), clock);
     const wrong = () => String((Number(right()) + 500_000) % 1_000_000).padStart(6, '0');
     for (let i = 0; i < 5; i++) {
       assert.equal(errorCode(await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enrollment.token, code: wrong() } } })), 'INVALID_CODE');
@@ -100,7 +100,7 @@ describe('mfaTokens and enrollment tokens', () => {
     assert.equal(await auditCount(app, id, 'mfa.enrollment_code_failed'), 5);
 
     const again = (await app.graphql(ENABLE_MFA, { token, variables: { input: {} } })).data!.enableMfa;
-    const accepted = await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: again.token, code: totpCode(again.details!.secretKey, clock) } } });
+    const accepted = await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: again.token, code: totpCode(totpSecretOf(again.details), clock) } } });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE', 'starting over gives a fresh token');
   });
 });

@@ -26,6 +26,12 @@ export function totpCode(secret: string, clock: TestClock, steps = 0): string {
   return generateTotpCode({ secret, now: clock.now().getTime() + steps * TOTP_STEP_MS });
 }
 
+/** The TOTP secret of enableMfa's details; fails the test when they are another factor's. */
+export function totpSecretOf(details: { __typename: string; secretKey?: string } | null | undefined): string {
+  assert.equal(details?.__typename, 'TotpEnrollment');
+  return details!.secretKey!;
+}
+
 export interface EnrolledTotp {
   factorId: string;
   secret: string;
@@ -36,9 +42,7 @@ export interface EnrolledTotp {
 export async function enrollTotp(app: TestApp, token: string, clock: TestClock, input: { recreate?: boolean; description?: string } = {}): Promise<EnrolledTotp> {
   const enabled = await app.graphql(EnableMfaDocument, { token, variables: { input: { factorType: 'totp', ...input } } });
   assert.equal(enabled.errors, undefined, JSON.stringify(enabled.errors));
-  const details = enabled.data!.enableMfa.details;
-  assert.equal(details?.__typename, 'TotpEnrollment');
-  const secret = details.__typename === 'TotpEnrollment' ? details.secretKey : '';
+  const secret = totpSecretOf(enabled.data!.enableMfa.details);
   const accepted = await app.graphql(AcceptMfaDocument, { token, variables: { input: { token: enabled.data!.enableMfa.token, code: totpCode(secret, clock) } } });
   assert.equal(accepted.errors, undefined, JSON.stringify(accepted.errors));
   clock.nextStep();

@@ -1,0 +1,7 @@
+import { Field, ObjectType } from 'type-graphql';
+
+@ObjectType('EmailEnrollment', { description: 'A code was sent to this address; confirm it with acceptMfa.' })
+export class EmailEnrollment {
+  @Field(() => String, { description: 'The address codes go to, masked, e.g. a***e@example.com.' })
+  maskedEmail!: string;
+}

@@ -1,0 +1,58 @@
+import type { Types } from 'mongoose';
+import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { AuditEventType } from '../audit/audit-event.model.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { AppError, ErrorCode } from '../errors.js';
+import type { Viewer } from '../graphql/context.js';
+import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
+import type { SecurityNotices } from './security-notices.js';
+import { assertRecentSecondFactor } from './step-up.js';
+
+/** A user's factors as they stand: which exist, whether MFA is in use, and removing them. */
+export class FactorsService {
+  constructor(private readonly deps: { users: UserModel; factors: FactorModel; audit: AuditService; notices: SecurityNotices; clock: () => Date }) {}
+
+  activeFactors(userId: Types.ObjectId): Promise<FactorRecord[]> {
+    return this.deps.factors.find({ userId, status: FactorStatus.ACTIVE }).sort({ _id: 1 }).lean<FactorRecord[]>();
+  }
+
+  /** Every factor of a user, PENDING ones included, oldest first. */
+  factorsOf(userId: Types.ObjectId): Promise<FactorRecord[]> {
+    return this.deps.factors.find({ userId }).sort({ _id: 1 }).lean<FactorRecord[]>();
+  }
+
+  /** Whether the user has an ACTIVE factor (besides `except`, e.g. one being accepted right now). */
+  async hasActiveFactor(userId: Types.ObjectId, options: { except?: Types.ObjectId } = {}): Promise<boolean> {
+    const filter = options.except ? { userId, status: FactorStatus.ACTIVE, _id: { $ne: options.except } } : { userId, status: FactorStatus.ACTIVE };
+    return (await this.deps.factors.exists(filter)) !== null;
+  }
+
+  /** Throws STEP_UP_REQUIRED when the viewer has an ACTIVE factor but passed none in this session within five minutes (DESIGN.md, rules: step-up). */
+  async assertRecentProofIfEnrolled(viewer: Extract<Viewer, { kind: 'session' }>): Promise<void> {
+    if (await this.hasActiveFactor(viewer.user._id)) assertRecentSecondFactor(viewer.session, this.deps.clock());
+  }
+
+  /** Removes one factor or all; removing the last turns MFA off and drops the recovery codes. */
+  async remove(owner: UserRecord, factorId: Types.ObjectId | undefined, context: { ip?: string; actorId?: Types.ObjectId }): Promise<UserRecord> {
+    const filter = factorId ? { _id: factorId, userId: owner._id } : { userId: owner._id };
+    const removed = await this.deps.factors.find(filter, { _id: 1, type: 1, status: 1 }).lean<FactorRecord[]>();
+    if (factorId && removed.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
+    await this.deps.factors.deleteMany({ _id: { $in: removed.map((factor) => factor._id) } });
+    for (const factor of removed) {
+      await this.deps.audit.record({
+        type: AuditEventType.MFA_FACTOR_REMOVED,
+        userId: owner._id,
+        actorId: context.actorId,
+        ip: context.ip,
+        details: { factorId: factor._id.toHexString(), factorType: factor.type },
+      });
+      if (factor.status === FactorStatus.ACTIVE) await this.deps.notices.factorRemoved(owner, factor.type);
+    }
+    if (context.actorId && removed.length > 0) await this.deps.notices.changedByAdmin(owner, 'an administrator removed your second factors');
+    if (!(await this.hasActiveFactor(owner._id))) {
+      // Removing the last factor turns MFA off (DESIGN.md, rules: mfaPolicyStatus); codes without a factor would be a password.
+      await this.deps.users.updateOne({ _id: owner._id }, { $set: { mfaPolicyStatus: MfaPolicyStatus.DISABLED }, $unset: { recoveryCodes: 1 } });
+    }
+    return (await this.deps.users.findById(owner._id).lean<UserRecord>())!;
+  }
+}

@@ -1,0 +1,48 @@
+import type { Types } from 'mongoose';
+import type { UserModel } from '../accounts/user.model.js';
+import { AuditEventType } from '../audit/audit-event.model.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { forbidden } from '../errors.js';
+import type { Viewer } from '../graphql/context.js';
+import type { RecoveryCodeSet } from './factor.model.js';
+import type { FactorsService } from './factors.service.js';
+import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
+import type { SecretBox } from './secret-box.js';
+import type { SecurityNotices } from './security-notices.js';
+import { assertRecentSecondFactor } from './step-up.js';
+
+/** Keyed hashes of recovery codes use this purpose's key (SecretBox.hmacKey), never the database's. */
+export const RECOVERY_CODE_HMAC_PURPOSE = 'recovery-codes';
+
+/** Issuing recovery codes: with a first factor or a replacement, and on request. Spending them is SecondFactorService's. */
+export class RecoveryCodesService {
+  constructor(
+    private readonly deps: {
+      users: UserModel;
+      factors: FactorsService;
+      secrets: SecretBox;
+      audit: AuditService;
+      notices: SecurityNotices;
+      clock: () => Date;
+      count: number;
+    },
+  ) {}
+
+  /** A new set: the codes to show once, and what to store. */
+  issue(userId: Types.ObjectId): { codes: string[]; set: RecoveryCodeSet } {
+    const codes = generateRecoveryCodes(this.deps.count);
+    const { kid, key } = this.deps.secrets.hmacKey(RECOVERY_CODE_HMAC_PURPOSE);
+    return { codes, set: { kid, hashes: codes.map((code) => hashRecoveryCode(normalizeRecoveryCode(code)!, userId.toHexString(), key)) } };
+  }
+
+  /** Replaces every recovery code; needs a fresh proof (a code now, or a step-up within five minutes). */
+  async regenerate(viewer: Extract<Viewer, { kind: 'session' }>, ip?: string): Promise<string[]> {
+    if (!(await this.deps.factors.hasActiveFactor(viewer.user._id))) throw forbidden('Recovery codes come with a second factor: enroll one first.');
+    assertRecentSecondFactor(viewer.session, this.deps.clock());
+    const { codes, set } = this.issue(viewer.user._id);
+    await this.deps.users.updateOne({ _id: viewer.user._id }, { $set: { recoveryCodes: set } });
+    await this.deps.audit.record({ type: AuditEventType.RECOVERY_CODES_REGENERATED, userId: viewer.user._id, ip, details: { count: codes.length } });
+    await this.deps.notices.recoveryCodesRegenerated(viewer.user);
+    return codes;
+  }
+}

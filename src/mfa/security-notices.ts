@@ -1,0 +1,48 @@
+import type { UserRecord } from '../accounts/user.model.js';
+import type { Logger } from '../logger.js';
+import type { MailMessage, MailSender } from '../mail/mail-sender.js';
+import type { FactorRegistry } from './factor-registry.js';
+
+/**
+ * Tells account owners about changes to their second factors, so a takeover
+ * does not go unnoticed (NIST SP 800-63B §6.1.2.1: notify the subscriber when
+ * authenticators are bound or removed). Sent through the mail queue; a notice
+ * that cannot be queued is logged, and never fails the change itself.
+ */
+export class SecurityNotices {
+  constructor(private readonly deps: { mail: MailSender; logger: Logger; issuer: string; registry: FactorRegistry }) {}
+
+  factorAdded(user: UserRecord, factorType: string): Promise<void> {
+    return this.notify(user, 'factor-added', { factor: this.nameOf(factorType) });
+  }
+
+  factorRemoved(user: UserRecord, factorType: string): Promise<void> {
+    return this.notify(user, 'factor-removed', { factor: this.nameOf(factorType) });
+  }
+
+  recoveryCodeUsed(user: UserRecord, remaining: number): Promise<void> {
+    return this.notify(user, 'recovery-code-used', { remaining });
+  }
+
+  recoveryCodesRegenerated(user: UserRecord): Promise<void> {
+    return this.notify(user, 'recovery-codes-regenerated', {});
+  }
+
+  changedByAdmin(user: UserRecord, what: string): Promise<void> {
+    return this.notify(user, 'mfa-changed-by-admin', { what });
+  }
+
+  /** What users call a factor type ("Authenticator app"), not its id. */
+  private nameOf(factorType: string): string {
+    return this.deps.registry.get(factorType)?.displayName ?? factorType;
+  }
+
+  private async notify(user: UserRecord, template: MailMessage['template'], params: MailMessage['params']): Promise<void> {
+    if (!user.email) return;
+    try {
+      await this.deps.mail.send({ template, to: user.email, params: { ...params, issuer: this.deps.issuer } });
+    } catch (error) {
+      this.deps.logger.warn({ template, userId: user._id.toHexString(), error: (error as Error).message }, 'a security notice could not be queued');
+    }
+  }
+}
