@@ -91,7 +91,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, factors: models.factors, registry: factorRegistry, audit, notices, clock });
   const attempts = new SecondFactorAttempts(models.users);
   const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, notices, logger, clock });
-  const challenges = new ChallengeService({ factors: models.factors, secondFactor, redis, logger, clock });
+  const challenges = new ChallengeService({ users: models.users, factors: models.factors, secondFactor, logger, clock });
   const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
   const recoveryCodes = new RecoveryCodesService({ users: models.users, factors, secrets, audit, notices, clock, count: config.mfa.recoveryCodeCount });
   const enrollment = new EnrollmentService({

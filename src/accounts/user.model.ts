@@ -24,6 +24,8 @@ export interface UserRecord {
   /** Consecutive lockouts: each doubles the next one's length. */
   secondFactorLockouts: number;
   secondFactorLockedUntil?: Date;
+  /** When codes were last sent to this user (e-mail, SMS), oldest first: the hourly send cap's window. */
+  challengeSends?: Date[];
   createdAt: Date;
 }
 
@@ -39,6 +41,7 @@ const userSchema = new Schema<UserRecord>(
     secondFactorFailures: { type: Number, required: true, default: 0 },
     secondFactorLockouts: { type: Number, required: true, default: 0 },
     secondFactorLockedUntil: { type: Date },
+    challengeSends: { type: [Date], default: undefined },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false },

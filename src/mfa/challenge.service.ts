@@ -1,25 +1,22 @@
-import type { Redis } from 'ioredis';
 import type { Types } from 'mongoose';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { UserRecord } from '../accounts/user.model.js';
+import type { UserModel, UserRecord } from '../accounts/user.model.js';
 import { AppError, ErrorCode, badInput, serviceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { DeliveryLimits, FactorPlugin } from './factor-plugin.js';
+import type { DeliveryLimits } from './factor-plugin.js';
 import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { SecondFactorService } from './second-factor.service.js';
 
-const SECONDS_PER_HOUR = 3600;
+const HOUR_MS = 60 * 60_000;
 
 /**
  * Sends codes for factors that deliver them (e-mail, SMS), within the limits
- * each plugin declares: a cooldown per factor and a cap per user and hour,
- * both reserved in Redis before anything is sent, so every server process
- * shares them. Without Redis nothing can be sent: SERVICE_UNAVAILABLE.
+ * each plugin declares: a cooldown per factor and a cap per user and hour.
+ * Both are reserved by conditional updates of the factor and the user before
+ * anything is sent, so parallel requests and several server processes share
+ * them; a send that fails gives its reservation back.
  */
 export class ChallengeService {
-  private readonly limiters = new Map<string, { cooldown: RateLimiterRedis; hourly: RateLimiterRedis }>();
-
-  constructor(private readonly deps: { factors: FactorModel; secondFactor: SecondFactorService; redis: Redis; logger: Logger; clock: () => Date }) {}
+  constructor(private readonly deps: { users: UserModel; factors: FactorModel; secondFactor: SecondFactorService; logger: Logger; clock: () => Date }) {}
 
   /** Sends a fresh code for one of the user's ACTIVE factors (sendMfaCode). */
   async sendForVerification(owner: UserRecord, factorId: Types.ObjectId): Promise<void> {
@@ -33,7 +30,7 @@ export class ChallengeService {
     const plugin = this.deps.secondFactor.plugin(factor.type);
     if (!plugin.challenge || !plugin.delivery) throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
     const now = this.deps.clock();
-    const refund = await this.reserve(plugin, plugin.delivery, owner, factor);
+    await this.reserve(plugin.delivery, owner, factor, now);
     let state: Record<string, unknown>;
     try {
       ({ state } = await plugin.challenge({
@@ -43,53 +40,48 @@ export class ChallengeService {
         keyedHash: this.deps.secondFactor.keyedHashFor(factor),
       }));
     } catch (error) {
-      await refund();
+      await this.release(owner, factor, now);
       if (error instanceof AppError) throw error;
       this.deps.logger.error({ err: error, factorType: factor.type }, 'a code could not be sent');
       throw serviceUnavailable('Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.');
     }
+    // The new state replaces the old code, and the new code gets its own tries.
     await this.deps.factors.updateOne({ _id: factor._id }, { $set: { state, codeFailures: 0 } });
   }
 
-  /** Takes one send from both limits, or throws; returns how to give it back if the send fails. */
-  private async reserve(plugin: FactorPlugin, limits: DeliveryLimits, owner: UserRecord, factor: FactorRecord): Promise<() => Promise<void>> {
-    const { cooldown, hourly } = this.limitersFor(plugin.type, limits);
-    const cooldownKey = factor._id.toHexString();
-    const hourlyKey = owner._id.toHexString();
-    await consume(cooldown, cooldownKey);
-    try {
-      await consume(hourly, hourlyKey);
-    } catch (error) {
-      await cooldown.reward(cooldownKey, 1).catch(() => undefined);
-      throw error;
+  /** Takes one send from the factor's cooldown and the user's hourly allowance, or throws TOO_MANY_ATTEMPTS. */
+  private async reserve(limits: DeliveryLimits, owner: UserRecord, factor: FactorRecord, now: Date): Promise<void> {
+    const cooldownMs = limits.cooldownSeconds * 1000;
+    const cooled = await this.deps.factors.findOneAndUpdate(
+      { _id: factor._id, $or: [{ lastChallengedAt: { $exists: false } }, { lastChallengedAt: { $lte: new Date(now.getTime() - cooldownMs) } }] },
+      { $set: { lastChallengedAt: now } },
+    );
+    if (!cooled) {
+      const last = (await this.deps.factors.findById(factor._id, { lastChallengedAt: 1 }).lean<FactorRecord>())?.lastChallengedAt;
+      throw waitBeforeSending((last?.getTime() ?? now.getTime()) + cooldownMs - now.getTime());
     }
-    return async () => {
-      await Promise.all([cooldown.reward(cooldownKey, 1), hourly.reward(hourlyKey, 1)]).catch(() => undefined);
-    };
+    // The user's last sends, oldest first, at most maxSendsPerHour of them: a sliding window in one document.
+    const max = limits.maxSendsPerHour;
+    const hourAgo = new Date(now.getTime() - HOUR_MS);
+    const counted = await this.deps.users.updateOne(
+      { _id: owner._id, $or: [{ [`challengeSends.${max - 1}`]: { $exists: false } }, { 'challengeSends.0': { $lte: hourAgo } }] },
+      { $push: { challengeSends: { $each: [now], $slice: -max } } },
+    );
+    if (counted.modifiedCount === 0) {
+      await this.deps.factors.updateOne({ _id: factor._id, lastChallengedAt: now }, { $unset: { lastChallengedAt: 1 } });
+      const oldest = (await this.deps.users.findById(owner._id, { challengeSends: 1 }).lean<UserRecord>())?.challengeSends?.[0];
+      throw waitBeforeSending((oldest?.getTime() ?? now.getTime()) + HOUR_MS - now.getTime());
+    }
   }
 
-  private limitersFor(type: string, limits: DeliveryLimits) {
-    let limiters = this.limiters.get(type);
-    if (!limiters) {
-      const common = { storeClient: this.deps.redis, inMemoryBlockOnConsumed: 0 };
-      limiters = {
-        cooldown: new RateLimiterRedis({ ...common, keyPrefix: `challenge:cooldown:${type}`, points: 1, duration: limits.cooldownSeconds }),
-        hourly: new RateLimiterRedis({ ...common, keyPrefix: `challenge:hourly:${type}`, points: limits.maxSendsPerHour, duration: SECONDS_PER_HOUR }),
-      };
-      this.limiters.set(type, limiters);
-    }
-    return limiters;
+  /** Gives a failed send's reservation back, so a queue outage does not use up the allowance. */
+  private async release(owner: UserRecord, factor: FactorRecord, now: Date): Promise<void> {
+    await this.deps.factors.updateOne({ _id: factor._id, lastChallengedAt: now }, { $unset: { lastChallengedAt: 1 } });
+    await this.deps.users.updateOne({ _id: owner._id }, { $pull: { challengeSends: now } });
   }
 }
 
-async function consume(limiter: RateLimiterRedis, key: string): Promise<void> {
-  try {
-    await limiter.consume(key);
-  } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Wait ${retryAfterSeconds} s before asking for another code.`, { retryAfterSeconds });
-    }
-    throw serviceUnavailable('Codes cannot be sent right now. Use another factor or a recovery code.');
-  }
+function waitBeforeSending(ms: number): AppError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(ms / 1000));
+  return new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Wait ${retryAfterSeconds} s before asking for another code.`, { retryAfterSeconds });
 }

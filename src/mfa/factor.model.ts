@@ -39,6 +39,8 @@ export interface FactorRecord {
   lastUsedStep?: number;
   /** Wrong tries against the code last delivered (factors with `delivery`); a new send starts again at 0. */
   codeFailures?: number;
+  /** When a code was last sent for this factor (the resend cooldown). */
+  lastChallengedAt?: Date;
   pending?: PendingEnrollment;
   /** Set while PENDING so the TTL index removes abandoned enrollments. */
   pendingExpiresAt?: Date;
@@ -57,6 +59,7 @@ const factorSchema = new Schema<FactorRecord>(
     state: { type: Schema.Types.Mixed, default: {} },
     lastUsedStep: { type: Number },
     codeFailures: { type: Number },
+    lastChallengedAt: { type: Date },
     pending: { type: Schema.Types.Mixed },
     pendingExpiresAt: { type: Date, expires: 0 },
     createdAt: { type: Date, required: true },

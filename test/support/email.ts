@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { AcceptMfaDocument, EnableEmailMfaDocument, SendMfaCodeDocument } from '../generated/graphql.js';
+import type { CapturedMail, SmtpSink } from './smtp-sink.js';
+import type { TestApp } from './test-app.js';
+
+/** The six-digit code in a `mfa-code` mail. */
+export function codeIn(mail: CapturedMail): string {
+  const code = /\b(\d{6})\b/.exec(mail.parsed.text ?? '')?.[1];
+  assert.ok(code, `no code in "${mail.parsed.subject}"`);
+  return code;
+}
+
+/** Waits for the next mail to `to` whose subject matches, counting from `after` mails already seen. */
+export async function nextMail(sink: SmtpSink, to: string, subject: RegExp, after: number): Promise<CapturedMail> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const found = sink.mails.slice(after).find((mail) => mail.envelopeTo.includes(to) && subject.test(mail.parsed.subject ?? ''));
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to}; got: ${sink.mails.slice(after).map((mail) => mail.parsed.subject).join(' | ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const CODE_SUBJECT = /verification code/;
+
+/** enableMfa for e-mail → the mailed code → acceptMfa, as a client does. */
+export async function enrollEmail(app: TestApp, sink: SmtpSink, token: string, address: string): Promise<{ factorId: string; scratchCodes: string[] }> {
+  const seen = sink.mails.length;
+  const enabled = await app.graphql(EnableEmailMfaDocument, { token, variables: { input: { factorType: 'email' } } });
+  assert.equal(enabled.errors, undefined, JSON.stringify(enabled.errors));
+  const code = codeIn(await nextMail(sink, address, CODE_SUBJECT, seen));
+  const accepted = await app.graphql(AcceptMfaDocument, { token, variables: { input: { token: enabled.data!.enableMfa.token, code } } });
+  assert.equal(accepted.errors, undefined, JSON.stringify(accepted.errors));
+  return { factorId: accepted.data!.acceptMfa.id, scratchCodes: enabled.data!.enableMfa.scratchCodes ?? [] };
+}
+
+/** sendMfaCode, then the code from the mail it caused. */
+export async function sendAndReadCode(app: TestApp, sink: SmtpSink, input: { mfaToken?: string; factorId: string }, address: string, token?: string): Promise<string> {
+  const seen = sink.mails.length;
+  const sent = await app.graphql(SendMfaCodeDocument, { token, variables: { input } });
+  assert.equal(sent.errors, undefined, JSON.stringify(sent.errors));
+  return codeIn(await nextMail(sink, address, CODE_SUBJECT, seen));
+}
