@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
-import type { FactorPlugin } from '../src/mfa/factor-plugin.js';
+import type { StartOptions } from '../src/app.js';
+import type { FactorPlugin, FactorPluginOptions } from '../src/mfa/factor-plugin.js';
 import { AuditEventsDocument, DisableMfaDocument, FactorTypesDocument, LoginDocument, MeDocument, MyMfaDocument, StepUpDocument } from './generated/graphql.js';
 import { TEST_PASSWORD } from './support/accounts.js';
 import { FactorClient, type CodeSource } from './support/factor-client.js';
-import { databaseContains, instrumentPlugin, objectTypeName, typeShape } from './support/factor-probe.js';
+import { NULL_MAIL_SENDER, databaseContains, instrumentPlugin, objectTypeName, typeShape, type InstrumentedPlugin } from './support/factor-probe.js';
 import { TestClock } from './support/mfa.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from './support/test-app.js';
 
@@ -13,8 +14,8 @@ export type { CodeContext, CodeSource, ConformanceUser } from './support/factor-
 export type { EnrollmentDetailsJson } from './support/factor-probe.js';
 
 export interface FactorConformanceOptions {
-  /** The plugin under test, or a factory for a fresh one. */
-  plugin: FactorPlugin | (() => FactorPlugin);
+  /** The plugin under test, or its factory: it gets the app's options (issuer, the mail queue's sender), as FACTOR_PLUGINS plugins do. */
+  plugin: FactorPlugin | ((options: FactorPluginOptions) => FactorPlugin);
   /** @default `factor plugin conformance: <type>` */
   name?: string;
   /** Where the codes a real user would have come from. */
@@ -25,6 +26,8 @@ export interface FactorConformanceOptions {
   setup?(): void | Record<string, string> | Promise<void | Record<string, string>>;
   /** Runs after the app stopped. */
   teardown?(): void | Promise<void>;
+  /** Mail queue settings for the app, e.g. one delivery at a time so mails arrive in the order they were sent. */
+  mailSettings?: StartOptions['mailSettings'];
 }
 
 /** DESIGN.md "Rules" and "Security numbers": the same for every factor type, so not read from the plugin or the core. */
@@ -44,19 +47,29 @@ const malformedVariants = (code: string) => [` ${code}`, `${code} `, `\t${code}`
  * through the generated operations, as a client would.
  */
 export function testFactorPlugin(options: FactorConformanceOptions): void {
-  const plugin = typeof options.plugin === 'function' ? options.plugin() : options.plugin;
-  const spy = instrumentPlugin(plugin);
-  const detailsTypeName = objectTypeName(plugin.detailsType);
+  const build = (pluginOptions: FactorPluginOptions) => (typeof options.plugin === 'function' ? options.plugin(pluginOptions) : options.plugin);
+  // Only to name the suite: the plugin under test is built by the app, with the app's options.
+  const title = options.name ?? `factor plugin conformance: ${build({ issuer: 'conformance', mail: NULL_MAIL_SENDER }).type}`;
 
-  describe(options.name ?? `factor plugin conformance: ${plugin.type}`, () => {
+  describe(title, () => {
     const clock = new TestClock();
     let app: TestApp;
     let client: FactorClient;
+    let plugin: FactorPlugin;
+    let spy: InstrumentedPlugin;
+    let detailsTypeName: string;
 
     before(async () => {
       const env = { ...options.env, ...((await options.setup?.()) ?? {}) };
-      app = await startTestApp(env, { clock: clock.now, factorPlugins: [spy.plugin] });
-      assert.ok(detailsTypeName, 'detailsType must be a class decorated with @ObjectType');
+      const factorPlugins = (pluginOptions: FactorPluginOptions) => {
+        plugin = build(pluginOptions);
+        spy = instrumentPlugin(plugin);
+        return [spy.plugin];
+      };
+      app = await startTestApp(env, { clock: clock.now, factorPlugins, mailSettings: options.mailSettings });
+      const name = objectTypeName(plugin.detailsType);
+      assert.ok(name, 'detailsType must be a class decorated with @ObjectType');
+      detailsTypeName = name;
       client = await FactorClient.connect(app, clock, plugin, options.codes, detailsTypeName);
     });
     after(async () => {
@@ -142,7 +155,7 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
 
       const stale = await client.logIn(user);
       clock.advance(MFA_TOKEN_TTL_MS + 1000);
-      const code = await client.freshCode(factor, stale);
+      const code = await client.freshCode(factor); // a factor that delivers codes sends it to the signed-in user: the mfaToken is dead
       assert.equal(errorCode(await client.verify(stale, factor, code)), 'TOKEN_EXPIRED');
       assertSignedIn(await client.verify(await client.logIn(user), factor, code), 'a code refused with an expired mfaToken is not spent');
     });
@@ -211,6 +224,7 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
         for (const code of batch) assert.equal(errorCode(await client.accept(factor, code)), 'INVALID_CODE', `acceptMfa ${JSON.stringify(code)}`);
       }
       assertAccepted(await client.accept(factor, await client.enrollmentCode(factor)));
+      client.renewSendAllowance(); // 5 enrollments so far, 6 sign-ins to come
       for (const batch of batches) {
         const mfaToken = await client.logIn(user);
         for (const code of batch) assert.equal(errorCode(await client.verify(mfaToken, factor, code)), 'INVALID_CODE', `verifyMfa ${JSON.stringify(code)}`);

@@ -1,3 +1,4 @@
+import 'reflect-metadata'; // type-graphql's decorators need it, and a plugin may be imported before the rest of the service
 import { Field, ObjectType } from 'type-graphql';
 
 @ObjectType('EmailEnrollment', { description: 'A code was sent to this address; confirm it with acceptMfa.' })

@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { RedisUnavailableError } from '../../src/redis.js';
 import { LoginDocument as LOGIN, MeDocument as ME, SignUpDocument as SIGN_UP } from '../generated/graphql.js';
 import { childEnv, compiled, exited, freePort, runNode, startRedisServer } from '../support/processes.js';
+import { readiness, readinessBecomes } from '../support/readiness.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 const REDIS_RETURN_TIMEOUT_MS = 6000; // ioredis retries at most every 2 s (src/redis.ts)
-
-async function readiness(app: TestApp): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${app.url}/readyz`);
-  return { status: response.status, body: await response.json() };
-}
-
-/** Polls /readyz until it answers `status`: losing and regaining Redis is noticed asynchronously. */
-async function readinessBecomes(app: TestApp, status: number, timeoutMs: number): Promise<{ status: number; body: unknown }> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await readiness(app);
-  while (last.status !== status && Date.now() < deadline) {
-    await sleep(100);
-    last = await readiness(app);
-  }
-  return last;
-}
 
 // DESIGN.md, Reliability: losing Redis degrades the service, it does not take it down.
 describe('readiness when its Redis stops and comes back', () => {

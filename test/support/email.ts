@@ -41,3 +41,19 @@ export async function sendAndReadCode(app: TestApp, sink: SmtpSink, input: { mfa
   assert.equal(sent.errors, undefined, JSON.stringify(sent.errors));
   return codeIn(await nextMail(sink, address, CODE_SUBJECT, seen));
 }
+
+/** Resolves once the app's mail queue holds no waiting, active or delayed job: every mail enqueued so far was delivered (or failed). */
+export async function queueDrained(app: TestApp, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { waiting, active, delayed } = await app.mail.health();
+    if (waiting + active + delayed === 0) return;
+    if (Date.now() > deadline) throw new Error(`the mail queue did not drain within ${timeoutMs} ms: ${JSON.stringify({ waiting, active, delayed })}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The code mails to `to` the sink has received so far, oldest first. */
+export function codeMailsTo(sink: SmtpSink, to: string): CapturedMail[] {
+  return sink.mails.filter((mail) => mail.envelopeTo.includes(to) && CODE_SUBJECT.test(mail.parsed.subject ?? ''));
+}

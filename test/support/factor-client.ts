@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { FactorPlugin } from '../../src/mfa/factor-plugin.js';
-import { AcceptMfaDocument, LoginDocument, VerifyMfaDocument, type EnableMfaMutationVariables } from '../generated/graphql.js';
+import { AcceptMfaDocument, LoginDocument, VerifyMfaDocument, type EnableMfaInput, type EnableMfaMutationVariables } from '../generated/graphql.js';
 import { TEST_PASSWORD, signUpAndLogIn } from './accounts.js';
 import { enableMfaDocumentFor, type EnrollmentDetailsJson, type GenericEnableMfaMutation } from './factor-probe.js';
 import type { TestClock } from './mfa.js';
 import type { TestApp } from './test-app.js';
+
+const HOUR_MS = 60 * 60_000;
 
 /**
  * How the conformance suite gets the codes a real user of the factor would
@@ -29,6 +31,8 @@ export interface CodeSource {
   freshCodeAfterMs?: number;
   /** The secret the details hand the user, if any: the suite checks it never comes back and is not stored in plaintext. */
   secret?(details: EnrollmentDetailsJson): string | undefined;
+  /** Plugin-specific enableMfa input for this user, e.g. the address e-mail codes go to. @default none */
+  enrollmentInput?(user: ConformanceUser): Pick<EnableMfaInput, 'email'>;
 }
 
 export interface CodeContext {
@@ -39,7 +43,10 @@ export interface CodeContext {
   factorId: string;
   /** enableMfa's details as served: `__typename` and every field of the plugin's details type. */
   details: EnrollmentDetailsJson;
-  /** This sign-in's mfaToken, when a code is asked for to finish one. */
+  /**
+   * This sign-in's mfaToken, when a code is asked for to finish one; unset when
+   * the code is for the signed-in user (`user.accessToken`: step-up, disableMfa).
+   */
   mfaToken?: string;
 }
 
@@ -83,7 +90,8 @@ export class FactorClient {
   }
 
   async enable(user: ConformanceUser): Promise<StartedFactor> {
-    const enabled = await this.app.graphql(this.enableMfa, { token: user.accessToken, variables: { input: { factorType: this.plugin.type } } });
+    const input = { factorType: this.plugin.type, ...this.codes.enrollmentInput?.(user) };
+    const enabled = await this.app.graphql(this.enableMfa, { token: user.accessToken, variables: { input } });
     assert.equal(enabled.errors, undefined, JSON.stringify(enabled.errors));
     const { token, factor, details, scratchCodes } = enabled.data!.enableMfa;
     assert.ok(details, 'enableMfa returns the plugin details');
@@ -111,6 +119,15 @@ export class FactorClient {
   async freshCode(factor: StartedFactor, mfaToken?: string): Promise<string> {
     this.clock.advance(this.codes.freshCodeAfterMs ?? 0);
     return this.wellFormed(await this.codes.next(this.context(factor, mfaToken)));
+  }
+
+  /**
+   * Lets a full hour of the plugin's send allowance pass (DeliveryLimits.maxSendsPerHour),
+   * for a test that needs more deliveries for one user than an hour allows. Call it
+   * while no token of the test is live; plugins that deliver nothing skip it.
+   */
+  renewSendAllowance(): void {
+    if (this.plugin.delivery) this.clock.advance(HOUR_MS + 1000);
   }
 
   async wrongCode(factor: StartedFactor, validCode: string): Promise<string> {

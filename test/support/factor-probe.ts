@@ -2,6 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse, visit, type OperationDefinitionNode } from 'graphql';
 import type { Connection } from 'mongoose';
 import { getMetadataStorage } from 'type-graphql';
+import type { MailSender } from '../../src/mail/mail-sender.js';
 import type { Enrollment, FactorPlugin } from '../../src/mfa/factor-plugin.js';
 import { EnableMfaDocument, TypeShapeDocument, type EnableMfaMutation, type EnableMfaMutationVariables } from '../generated/graphql.js';
 import type { TestApp } from './test-app.js';
@@ -26,6 +27,9 @@ export interface InstrumentedPlugin {
   enrollments: Array<{ ownerId: string; enrollment: Enrollment }>;
 }
 
+/** A mail sender for building a plugin outside an app (to read its type): it sends nothing. */
+export const NULL_MAIL_SENDER: MailSender = { send: () => Promise.reject(new Error('this plugin instance is not part of an app')) };
+
 /** Wraps the plugin's hooks in spies; each hook still runs on the plugin itself, so its own `this` and private fields work. */
 export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
   const verifiedCodes: string[] = [];
@@ -36,6 +40,7 @@ export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
     displayName: original.displayName,
     codePattern: original.codePattern,
     detailsType: original.detailsType,
+    ...(original.delivery ? { delivery: original.delivery } : {}),
     async enroll(request) {
       const enrollment = await original.enroll(request);
       enrollments.push({ ownerId: request.owner.id, enrollment });

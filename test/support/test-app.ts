@@ -25,7 +25,7 @@ export interface GraphQLResponse<T> {
  * The whole service in-process on an ephemeral port: embedded MongoDB in
  * memory, the real Redis, a fresh Redis key space for its limits.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: Pick<StartOptions, 'clock' | 'factorPlugins'> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: Pick<StartOptions, 'clock' | 'factorPlugins' | 'mailSettings'> = {}): Promise<TestApp> {
   // REDIS_URL from the environment lets parallel runs use separate Redis databases (each test app flushes its own).
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const config: Config = loadConfig({ DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'debug', REDIS_URL: redisUrl, ...env });
