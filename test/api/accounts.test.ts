@@ -86,3 +86,19 @@ describe('accounts over HTTP', () => {
     for (const secret of [password, 'wrong but secret', login.data!.login.accessToken!]) assert.ok(!logs.includes(secret), `log holds ${secret.slice(0, 4)}…`);
   });
 });
+
+describe('sign-up switched off', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ ALLOW_SIGNUP: 'false', ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'admin password 1' });
+  });
+  after(() => app.stop());
+
+  it('refuses signUp with FORBIDDEN and creates nothing, while admins still sign in', async () => {
+    const refused = await app.graphql(SIGN_UP, { variables: { input: { username: 'mallory', password: 'mallory password' } } });
+    assert.equal(errorCode(refused), 'FORBIDDEN');
+    assert.equal(await app.database.connection.db!.collection('users').countDocuments({ usernameKey: 'mallory' }), 0);
+    const login = await app.graphql(LOGIN, { variables: { input: { username: 'root', password: 'admin password 1' } } });
+    assert.match(login.data!.login.accessToken!, /^mfa_at_/);
+  });
+});
