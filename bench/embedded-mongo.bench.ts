@@ -5,6 +5,7 @@ import type { ObjectId } from 'bson';
 import mongoose from 'mongoose';
 import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
 import { measure, type Measurement } from './measure.js';
+import { formatTable } from './table.js';
 
 export interface EmbeddedMongoBenchResult extends Measurement {
   operation: string;
@@ -56,4 +57,21 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
     }
   }
   return results;
+}
+
+/** One row per operation and mode; the last column is ops/s at the largest size over the smallest (flat ≈ 1.0). */
+export function embeddedMongoReport(rows: EmbeddedMongoBenchResult[], sizes: number[]): string {
+  const [small, large] = [sizes[0], sizes[sizes.length - 1]];
+  const lines = [['operation', 'mode', ...sizes.flatMap((n) => [`ops/s @${n}`, `p50/p99 ms @${n}`]), `ratio ${large}/${small}`]];
+  const keys = [...new Set(rows.map((row) => `${row.operation}|${row.mode}`))];
+  for (const key of keys) {
+    const [operation, mode] = key.split('|');
+    const bySize = new Map(rows.filter((row) => row.operation === operation && row.mode === mode).map((row) => [row.documents, row]));
+    const cells = sizes.flatMap((n) => {
+      const row = bySize.get(n)!;
+      return [row.opsPerSecond.toFixed(0), `${row.p50Ms.toFixed(2)}/${row.p99Ms.toFixed(2)}`];
+    });
+    lines.push([operation, mode, ...cells, (bySize.get(large)!.opsPerSecond / bySize.get(small)!.opsPerSecond).toFixed(2)]);
+  }
+  return formatTable(lines);
 }
