@@ -32,9 +32,11 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
         const users = connection.db!.collection('users');
         await users.createIndex({ email: 1 }, { unique: true });
         await users.createIndex({ group: 1 });
+        // Like factors' { 'pending.tokenHash': 1 } (sparse), which acceptMfa looks up by.
+        await users.createIndex({ token: 1 }, { sparse: true });
         const ids: ObjectId[] = [];
         for (let start = 0; start < documents; start += 1000) {
-          const chunk = Array.from({ length: Math.min(1000, documents - start) }, (_, i) => ({ email: `user${start + i}@example.com`, group: (start + i) % 100, n: 0 }));
+          const chunk = Array.from({ length: Math.min(1000, documents - start) }, (_, i) => ({ email: `user${start + i}@example.com`, token: `token${start + i}`, group: (start + i) % 100, n: 0 }));
           const inserted = await users.insertMany(chunk);
           ids.push(...Object.values(inserted.insertedIds));
         }
@@ -42,6 +44,7 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
         const scenarios: Array<[string, (i: number) => Promise<unknown>]> = [
           ['findOne by _id', (i) => users.findOne({ _id: ids[pick(i)] })],
           ['findOne by unique email', (i) => users.findOne({ email: `user${pick(i)}@example.com` })],
+          ['findOne by sparse-indexed field', (i) => users.findOne({ token: `token${pick(i)}` })],
           ['insertOne (unique check)', (i) => users.insertOne({ email: `new${i}-${Math.random()}@example.com`, group: 1, n: 0 })],
           ['findOneAndUpdate by _id', (i) => users.findOneAndUpdate({ _id: ids[pick(i)] }, { $inc: { n: 1 } })],
         ];
