@@ -11,7 +11,7 @@ export interface HttpScenarioResult extends LoadResult {
   id: string;
   title: string;
   expectedErrorCode?: string;
-  /** Responses that are not what the scenario means to measure: any error, or for a wrong-code run anything but its expected code. */
+  /** Responses that are not what the scenario means to measure (any error; for a wrong-code run anything but its expected code), plus connection errors. */
   unexpected: number;
   /** The server's largest resident set sampled during the measured run. */
   serverPeakRssMiB?: number;
@@ -61,7 +61,8 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
       // let that drain so it neither counts against the next scenario nor meets the shutdown.
       await sleep(SETTLE_MS);
       const failed = Object.values(result.errors).reduce((sum, count) => sum + count, 0);
-      const unexpected = scenario.expectedErrorCode ? result.requests - (result.errors[scenario.expectedErrorCode] ?? 0) : failed;
+      const answeredWrongly = scenario.expectedErrorCode ? result.requests - (result.errors[scenario.expectedErrorCode] ?? 0) : failed;
+      const unexpected = answeredWrongly + result.socketErrors;
       results.push({ id: scenario.id, title: scenario.title, expectedErrorCode: scenario.expectedErrorCode, ...result, unexpected, serverPeakRssMiB });
     }
     serverPeakRssMiB = procStatusMiB(server.pid, 'VmHWM');

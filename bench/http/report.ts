@@ -38,6 +38,7 @@ export function httpReport(bench: HttpBenchResult): string {
 
 function errorCell(s: HttpScenarioResult): string {
   const entries = Object.entries(s.errors);
+  if (s.socketErrors > 0) entries.push(['connection errors', s.socketErrors]);
   if (entries.length === 0) return '0';
   return entries.map(([code, count]) => `${count} ${code}${code === s.expectedErrorCode ? ' (expected)' : ''}`).join(', ');
 }
