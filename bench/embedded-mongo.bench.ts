@@ -5,6 +5,7 @@ import type { ObjectId } from 'bson';
 import mongoose from 'mongoose';
 import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
 import { measure, type Measurement } from './measure.js';
+import { formatTable } from './table.js';
 
 export interface EmbeddedMongoBenchResult extends Measurement {
   operation: string;
@@ -31,9 +32,11 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
         const users = connection.db!.collection('users');
         await users.createIndex({ email: 1 }, { unique: true });
         await users.createIndex({ group: 1 });
+        // Like factors' { 'pending.tokenHash': 1 } (sparse), which acceptMfa looks up by.
+        await users.createIndex({ token: 1 }, { sparse: true });
         const ids: ObjectId[] = [];
         for (let start = 0; start < documents; start += 1000) {
-          const chunk = Array.from({ length: Math.min(1000, documents - start) }, (_, i) => ({ email: `user${start + i}@example.com`, group: (start + i) % 100, n: 0 }));
+          const chunk = Array.from({ length: Math.min(1000, documents - start) }, (_, i) => ({ email: `user${start + i}@example.com`, token: `token${start + i}`, group: (start + i) % 100, n: 0 }));
           const inserted = await users.insertMany(chunk);
           ids.push(...Object.values(inserted.insertedIds));
         }
@@ -41,6 +44,7 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
         const scenarios: Array<[string, (i: number) => Promise<unknown>]> = [
           ['findOne by _id', (i) => users.findOne({ _id: ids[pick(i)] })],
           ['findOne by unique email', (i) => users.findOne({ email: `user${pick(i)}@example.com` })],
+          ['findOne by sparse-indexed field', (i) => users.findOne({ token: `token${pick(i)}` })],
           ['insertOne (unique check)', (i) => users.insertOne({ email: `new${i}-${Math.random()}@example.com`, group: 1, n: 0 })],
           ['findOneAndUpdate by _id', (i) => users.findOneAndUpdate({ _id: ids[pick(i)] }, { $inc: { n: 1 } })],
         ];
@@ -56,4 +60,21 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
     }
   }
   return results;
+}
+
+/** One row per operation and mode; the last column is ops/s at the largest size over the smallest (flat ≈ 1.0). */
+export function embeddedMongoReport(rows: EmbeddedMongoBenchResult[], sizes: number[]): string {
+  const [small, large] = [sizes[0], sizes[sizes.length - 1]];
+  const lines = [['operation', 'mode', ...sizes.flatMap((n) => [`ops/s @${n}`, `p50/p99 ms @${n}`]), `ratio ${large}/${small}`]];
+  const keys = [...new Set(rows.map((row) => `${row.operation}|${row.mode}`))];
+  for (const key of keys) {
+    const [operation, mode] = key.split('|');
+    const bySize = new Map(rows.filter((row) => row.operation === operation && row.mode === mode).map((row) => [row.documents, row]));
+    const cells = sizes.flatMap((n) => {
+      const row = bySize.get(n)!;
+      return [row.opsPerSecond.toFixed(0), `${row.p50Ms.toFixed(2)}/${row.p99Ms.toFixed(2)}`];
+    });
+    lines.push([operation, mode, ...cells, (bySize.get(large)!.opsPerSecond / bySize.get(small)!.opsPerSecond).toFixed(2)]);
+  }
+  return formatTable(lines);
 }

@@ -1,35 +1,59 @@
-// `npm run bench [-- --quick]`: runs the benchmarks, prints a table, writes JSON to bench/results/.
+// `npm run bench [-- --quick] [--only=http,totp,embedded-mongo] [--scenarios=…] [--profile-server=DIR]`: runs the benchmarks, prints tables, writes JSON to bench/results/.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { benchEmbeddedMongo, type EmbeddedMongoBenchResult } from './embedded-mongo.bench.js';
+import { benchEmbeddedMongo, embeddedMongoReport } from './embedded-mongo.bench.js';
+import { benchHttp } from './http/http.bench.js';
+import { httpReport } from './http/report.js';
+import { benchTotp, totpReport } from './totp.bench.js';
+
+const GROUPS = ['totp', 'http', 'embedded-mongo'] as const;
+type Group = (typeof GROUPS)[number];
 
 const quick = process.argv.includes('--quick');
-const sizes = quick ? [1_000, 10_000] : [10_000, 100_000];
-const durationMs = quick ? 500 : 2_000;
+const onlyArgument = process.argv.find((argument) => argument.startsWith('--only='));
+const only = onlyArgument ? onlyArgument.slice('--only='.length).split(',') : [...GROUPS];
+const unknown = only.filter((group) => !GROUPS.includes(group as Group));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark group(s): ${unknown.join(', ')}; choose from ${GROUPS.join(', ')}\n`);
+  process.exit(2);
+}
+const runs = (group: Group) => only.includes(group);
+/** `--scenarios=trivial,me-token`: a subset of the HTTP scenarios (ids in bench/http/scenarios.ts). */
+const scenarioIds = process.argv.find((argument) => argument.startsWith('--scenarios='))?.slice('--scenarios='.length).split(',');
+/** `--profile-server=DIR`: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools). */
+const profileDir = process.argv.find((argument) => argument.startsWith('--profile-server='))?.slice('--profile-server='.length);
 
-const results = await benchEmbeddedMongo({ sizes, durationMs });
-printTable(results);
+const report: Record<string, unknown> = {
+  startedAt: new Date().toISOString(),
+  quick,
+  machine: { cpus: cpus().length, node: process.version, loadAverageAtStart: loadavg() },
+};
 
+if (runs('totp')) {
+  const totp = benchTotp({ durationMs: quick ? 500 : 2_000 });
+  process.stdout.write(`\n${totpReport(totp)}`);
+  report.totp = totp;
+}
+
+if (runs('http')) {
+  process.stderr.write('\nHTTP scenarios (server in a child process, autocannon here)\n');
+  const http = await benchHttp({ quick, durationSeconds: quick ? 3 : 10, warmUpSeconds: quick ? 0.5 : 2, scenarioIds, serverNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+  process.stdout.write(`\n${httpReport(http)}`);
+  report.http = http;
+}
+
+if (runs('embedded-mongo')) {
+  const sizes = quick ? [1_000, 10_000] : [10_000, 100_000];
+  const durationMs = quick ? 500 : 2_000;
+  const results = await benchEmbeddedMongo({ sizes, durationMs });
+  process.stdout.write(`\nEmbedded MongoDB (client and server in this process)\n${embeddedMongoReport(results, sizes)}`);
+  report.embeddedMongo = { sizes, durationMs, results };
+}
+
+report.loadAverageAtEnd = loadavg();
 const directory = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 await mkdir(directory, { recursive: true });
-const file = `${directory}embedded-mongo-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-await writeFile(file, JSON.stringify({ machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, sizes, durationMs, results }, null, 2));
+const file = `${directory}bench-${(report.startedAt as string).replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`;
+await writeFile(file, JSON.stringify(report, null, 2) + '\n');
 process.stdout.write(`\nJSON: ${file}\n`);
-
-/** One row per operation and mode; the last column is ops/s at the largest size over the smallest (flat ≈ 1.0). */
-function printTable(rows: EmbeddedMongoBenchResult[]): void {
-  const [small, large] = [sizes[0], sizes[sizes.length - 1]];
-  const lines = [['operation', 'mode', ...sizes.flatMap((n) => [`ops/s @${n}`, `p50/p99 ms @${n}`]), `ratio ${large}/${small}`]];
-  const keys = [...new Set(rows.map((row) => `${row.operation}|${row.mode}`))];
-  for (const key of keys) {
-    const [operation, mode] = key.split('|');
-    const bySize = new Map(rows.filter((row) => row.operation === operation && row.mode === mode).map((row) => [row.documents, row]));
-    const cells = sizes.flatMap((n) => {
-      const row = bySize.get(n)!;
-      return [row.opsPerSecond.toFixed(0), `${row.p50Ms.toFixed(2)}/${row.p99Ms.toFixed(2)}`];
-    });
-    lines.push([operation, mode, ...cells, (bySize.get(large)!.opsPerSecond / bySize.get(small)!.opsPerSecond).toFixed(2)]);
-  }
-  const widths = lines[0].map((_, column) => Math.max(...lines.map((line) => line[column].length)));
-  for (const line of lines) process.stdout.write(line.map((cell, column) => cell.padEnd(widths[column])).join('  ') + '\n');
-}

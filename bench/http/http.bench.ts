@@ -1,0 +1,84 @@
+import { Redis } from 'ioredis';
+import { cpus, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FIXTURE_SIZES, FixtureSet } from './fixture-set.js';
+import { runLoad, type LoadResult } from './load.js';
+import { procStatusMiB, sampleRss } from './rss.js';
+import { SCENARIOS } from './scenarios.js';
+import { BENCH_REDIS_URL, startServerProcess } from './server-process.js';
+
+export interface HttpScenarioResult extends LoadResult {
+  id: string;
+  title: string;
+  expectedErrorCode?: string;
+  /** Responses that are not what the scenario means to measure (any error; for a wrong-code run anything but its expected code), plus connection errors. */
+  unexpected: number;
+  /** The server's largest resident set sampled during the measured run. */
+  serverPeakRssMiB?: number;
+  /** Operations per second over the trivial query's requests per second in this run (the mean of its runs). */
+  ratioToTrivial?: number;
+}
+
+export interface HttpBenchResult {
+  connections: number;
+  durationSeconds: number;
+  warmUpSeconds: number;
+  database: string;
+  /** 1-minute load averages at start and end: other work on the machine competes for its cores. */
+  loadAverage: { start: number; end: number; cores: number };
+  /** The server's peak resident set over its whole life (VmHWM), preparation included. */
+  serverPeakRssMiB?: number;
+  scenarios: HttpScenarioResult[];
+}
+
+export const CONNECTIONS = 10;
+const SETTLE_MS = 1_000;
+
+/** Starts the service as a child process, prepares fixtures over GraphQL and drives each scenario with autocannon from this process. */
+export async function benchHttp(options: { quick: boolean; durationSeconds: number; warmUpSeconds: number; scenarioIds?: string[]; serverNodeArgs?: string[] }): Promise<HttpBenchResult> {
+  const loadAtStart = loadavg()[0];
+  const redis = new Redis(BENCH_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  await redis.flushdb(); // throttle counters of an earlier run
+  redis.disconnect();
+
+  const server = await startServerProcess({ nodeArgs: options.serverNodeArgs });
+  const results: HttpScenarioResult[] = [];
+  let serverPeakRssMiB: number | undefined;
+  try {
+    const fixtures = new FixtureSet(server.graphqlUrl, options.quick ? FIXTURE_SIZES.quick : FIXTURE_SIZES.full);
+    const load = { url: server.graphqlUrl, connections: CONNECTIONS };
+    for (const scenario of SCENARIOS.filter((s) => !options.scenarioIds || options.scenarioIds.includes(s.id))) {
+      process.stderr.write(`${scenario.title}\n`);
+      const plan = await scenario.plan(fixtures);
+      // Warm-up (JIT, connection pools, caches): a short run on at most a tenth of the fixtures, not recorded.
+      await runLoad(plan, { ...load, durationSeconds: options.warmUpSeconds, fixtureShare: 0.1 });
+      if (plan.operationsLeft && plan.operationsLeft() < CONNECTIONS) throw new Error(`${scenario.id}: the warm-up used up its fixtures`);
+      const rss = sampleRss(server.pid);
+      const result = await runLoad(plan, { ...load, durationSeconds: options.durationSeconds });
+      const serverPeakRssMiB = rss.stop();
+      // autocannon drops its connections at the end, but the server finishes what it had started (argon2 queues):
+      // let that drain so it neither counts against the next scenario nor meets the shutdown.
+      await sleep(SETTLE_MS);
+      const failed = Object.values(result.errors).reduce((sum, count) => sum + count, 0);
+      const answeredWrongly = scenario.expectedErrorCode ? result.requests - (result.errors[scenario.expectedErrorCode] ?? 0) : failed;
+      const unexpected = answeredWrongly + result.socketErrors;
+      results.push({ id: scenario.id, title: scenario.title, expectedErrorCode: scenario.expectedErrorCode, ...result, unexpected, serverPeakRssMiB });
+    }
+    serverPeakRssMiB = procStatusMiB(server.pid, 'VmHWM');
+  } finally {
+    await server.stop();
+  }
+  const ceilings = results.filter((result) => result.id.startsWith('trivial') && result.unexpected === 0).map((result) => result.requestsPerSecond);
+  const ceiling = ceilings.length > 0 ? ceilings.reduce((sum, rate) => sum + rate, 0) / ceilings.length : undefined;
+  for (const result of results) if (ceiling) result.ratioToTrivial = result.operationsPerSecond / ceiling;
+  return {
+    connections: CONNECTIONS,
+    durationSeconds: options.durationSeconds,
+    warmUpSeconds: options.warmUpSeconds,
+    database: process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded (in memory)',
+    loadAverage: { start: loadAtStart, end: loadavg()[0], cores: cpus().length },
+    serverPeakRssMiB,
+    scenarios: results,
+  };
+}
