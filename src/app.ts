@@ -23,6 +23,9 @@ export interface App {
   stop(): Promise<void>;
 }
 
+/** The longest shutdown waits for operations still running after the HTTP server closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 /** The composition root: everything the service needs, built from one config. */
 export interface StartOptions {
   logger?: Logger;
@@ -55,7 +58,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
     const db = database;
     const mailPipeline = mail;
-    ({ fastify } = await createHttpServer({
+    const http = await createHttpServer({
       config,
       logger,
       schema: buildApiSchema(factorPlugins),
@@ -67,7 +70,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         ]);
         return { down: mongoUp ? [] : ['mongodb'], degraded: redisUp ? [] : ['redis'] };
       },
-    }));
+    });
+    fastify = http.fastify;
     const url = await fastify.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: `${url}/graphql`, database: database.description }, 'mfa-graphql listening');
     const server = fastify;
@@ -81,6 +85,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stop: () =>
         (stopping ??= (async () => {
           await server.close(); // stops accepting, waits for in-flight requests (http-server.ts ends their connections)
+          await http.idle(SHUTDOWN_GRACE_MS); // and for operations whose client hung up, which the HTTP server no longer waits for
           await mailPipeline.close(); // the inline worker finishes its current job first
           await db.close();
           redis.disconnect();

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { ErrorCode } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { inFlightOperations } from './in-flight.js';
 import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
 import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
@@ -22,8 +23,16 @@ export interface HttpServerDeps {
 }
 
 /** Fastify with Apollo at POST /graphql, plus /healthz and /readyz. */
-export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify: FastifyInstance; apollo: ApolloServer<GraphQLContext> }> {
+export interface HttpServer {
+  fastify: FastifyInstance;
+  apollo: ApolloServer<GraphQLContext>;
+  /** Resolves once no GraphQL operation is running (or after `timeoutMs`). */
+  idle(timeoutMs: number): Promise<void>;
+}
+
+export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer> {
   const { config, logger } = deps;
+  const inFlight = inFlightOperations();
   const fastify = Fastify({ bodyLimit: config.http.bodyLimitBytes, logger: false, trustProxy: false });
   const limits = operationLimits();
   const apollo = new ApolloServer<GraphQLContext>({
@@ -38,7 +47,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     allowBatchedHttpRequests: false,
     // main.ts owns SIGTERM/SIGINT: Apollo's own handlers would stop it separately and re-raise the signal, killing the process mid-drain.
     stopOnTerminationSignals: false,
-    plugins: [fastifyApolloDrainPlugin(fastify), ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : [])],
+    plugins: [fastifyApolloDrainPlugin(fastify), inFlight.plugin, ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : [])],
   });
   await apollo.start();
 
@@ -68,5 +77,5 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     return reply.code(down.length > 0 || degraded.length > 0 ? 503 : 200).send({ status, down, degraded });
   });
   await fastify.register(fastifyApollo(apollo), { context: deps.context, path: '/graphql', method: ['GET', 'POST', 'OPTIONS'] });
-  return { fastify, apollo };
+  return { fastify, apollo, idle: inFlight.idle };
 }

@@ -69,7 +69,8 @@ const factorSchema = new Schema<FactorRecord>(
   { versionKey: false, minimize: false },
 );
 factorSchema.index({ userId: 1, status: 1 });
-factorSchema.index({ 'pending.tokenHash': 1 }, { sparse: true });
+// Not sparse: the embedded server answers equality lookups from full indexes only (a sparse one would mean a scan).
+factorSchema.index({ 'pending.tokenHash': 1 });
 
 export type FactorModel = Model<FactorRecord>;
 
