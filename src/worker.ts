@@ -1,8 +1,7 @@
 // `npm run worker`: only the mail worker, for MAIL_WORKER=off servers (senders scale separately).
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
-import { createMailPipeline, type MailPipeline } from './mail/mail-pipeline.js';
-import { loadMailSettings } from './mail/mail-settings.js';
+import { createMailPipeline, loadMailSettings, type MailPipeline } from './mail/index.js';
 import { loadOrCreateDevelopmentKeys, SecretBox } from './mfa/secret-box.js';
 import { RedisUnavailableError } from './redis.js';
 
