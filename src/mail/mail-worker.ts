@@ -40,7 +40,11 @@ export function createMailWorker(deps: MailWorkerDeps): MailWorker {
     logger[redisDown ? 'debug' : 'warn']({ error: error.message }, 'mail worker: redis error');
     redisDown = true;
   });
-  worker.on('ready', () => (redisDown = false));
+  // The worker's own 'ready' fires once; its backend's fires on every reconnect.
+  worker.getBackend().on('ready', () => {
+    if (redisDown) logger.info('mail worker: redis is back');
+    redisDown = false;
+  });
   return worker;
 }
 
