@@ -15,8 +15,9 @@ try {
         '(or give both the same DATA_DIR, whose generated development key they share); DATA_DIR=:memory: makes a key no other process knows',
     );
   }
+  const settings = loadMailSettings();
   const secrets = SecretBox.fromSpec(config.mfa.encryptionKeys ?? loadOrCreateDevelopmentKeys(config.mongodb.dataDir));
-  setup = { config, secrets, settings: loadMailSettings() };
+  setup = { config, secrets, settings };
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`configuration error: ${error.message}\n`);
