@@ -1,8 +1,7 @@
 // `npm run worker`: only the mail worker, for MAIL_WORKER=off servers (senders scale separately).
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
-import { createMailPipeline, type MailPipeline } from './mail/mail-pipeline.js';
-import { loadMailSettings } from './mail/mail-settings.js';
+import { createMailPipeline, loadMailSettings, type MailPipeline } from './mail/index.js';
 import { loadOrCreateDevelopmentKeys, SecretBox } from './mfa/secret-box.js';
 import { RedisUnavailableError } from './redis.js';
 
@@ -16,8 +15,9 @@ try {
         '(or give both the same DATA_DIR, whose generated development key they share); DATA_DIR=:memory: makes a key no other process knows',
     );
   }
+  const settings = loadMailSettings();
   const secrets = SecretBox.fromSpec(config.mfa.encryptionKeys ?? loadOrCreateDevelopmentKeys(config.mongodb.dataDir));
-  setup = { config, secrets, settings: loadMailSettings() };
+  setup = { config, secrets, settings };
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`configuration error: ${error.message}\n`);

@@ -17,6 +17,8 @@ export const MAIL_ATTEMPTS = 8;
 export const MAIL_BACKOFF_BASE_MS = 1000;
 /** Completed jobs (scrubbed) stay this long so a repeated idempotency key is still recognised. */
 export const COMPLETED_JOB_RETENTION_SECONDS = 60 * 60;
+/** ...but no more of them than this (a few hundred bytes each), whatever the volume. */
+export const COMPLETED_JOBS_KEPT = 100_000;
 /** Failed jobs (scrubbed, with failedReason) kept for operators to look at. */
 export const FAILED_JOBS_KEPT = 1000;
 
@@ -56,15 +58,19 @@ export function validateMailMessage(message: MailMessage): void {
   }
 }
 
+/** The key job ids are derived with: outside Redis, like the encryption keys. */
+export function mailJobIdKey(secrets: SecretBox): Buffer {
+  return secrets.hmacKey('mail-job-id').key;
+}
+
 /**
  * The BullMQ job id. From an idempotency key: a keyed hash, so the key (which
  * may name a user or an address) never appears in Redis key names, and the
  * same key always gives the same id. Without one: random.
  */
-export function mailJobId(secrets: SecretBox, idempotencyKey: string | undefined): string {
+export function mailJobId(jobIdKey: Buffer, idempotencyKey: string | undefined): string {
   if (idempotencyKey === undefined) return `mail-${randomUUID()}`;
-  const { key } = secrets.hmacKey('mail-job-id');
-  return `mail-${createHmac('sha256', key).update(idempotencyKey).digest('hex').slice(0, 40)}`;
+  return `mail-${createHmac('sha256', jobIdKey).update(idempotencyKey).digest('hex').slice(0, 40)}`;
 }
 
 /** Sealed under the job id and template, so a payload copied onto another job does not open. */

@@ -3,11 +3,13 @@ import type { Redis } from 'ioredis';
 import type { SecretBox } from '../mfa/secret-box.js';
 import {
   COMPLETED_JOB_RETENTION_SECONDS,
+  COMPLETED_JOBS_KEPT,
   FAILED_JOBS_KEPT,
   MAIL_ATTEMPTS,
   MAIL_BACKOFF_BASE_MS,
   MAIL_QUEUE_NAME,
   mailJobId,
+  mailJobIdKey,
   sealMailJob,
   validateMailMessage,
   type MailJobData,
@@ -39,7 +41,7 @@ export function createMailQueue(connection: Redis, prefix: string): MailQueue {
       attempts: MAIL_ATTEMPTS,
       backoff: { type: 'exponential', delay: MAIL_BACKOFF_BASE_MS },
       // The ids of completed jobs stay (for idempotency); their data is scrubbed by the worker.
-      removeOnComplete: { age: COMPLETED_JOB_RETENTION_SECONDS },
+      removeOnComplete: { age: COMPLETED_JOB_RETENTION_SECONDS, count: COMPLETED_JOBS_KEPT },
       removeOnFail: { count: FAILED_JOBS_KEPT },
       // Our failure messages are written to carry no address or code; one trace is enough to debug.
       stackTraceLimit: 1,
@@ -49,17 +51,21 @@ export function createMailQueue(connection: Redis, prefix: string): MailQueue {
 
 /** The MailSender of the service: seal, then one BullMQ add. */
 export class QueueMailSender implements MailSender {
+  readonly #jobIdKey: Buffer;
+
   constructor(
     private readonly queue: MailQueue,
     private readonly connection: Redis,
     private readonly secrets: SecretBox,
-  ) {}
+  ) {
+    this.#jobIdKey = mailJobIdKey(secrets);
+  }
 
   async send(message: MailMessage, options: { idempotencyKey?: string } = {}): Promise<void> {
     validateMailMessage(message);
     // ioredis reconnects in the background; until then a command would fail anyway, so say so now.
     if (this.connection.status !== 'ready') throw new MailQueueUnavailableError();
-    const jobId = mailJobId(this.secrets, options.idempotencyKey);
+    const jobId = mailJobId(this.#jobIdKey, options.idempotencyKey);
     const data = sealMailJob(this.secrets, jobId, message);
     let timer: NodeJS.Timeout | undefined;
     try {

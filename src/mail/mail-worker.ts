@@ -4,7 +4,7 @@ import { SecretBoxError, type SecretBox } from '../mfa/secret-box.js';
 import { isScrubbed, MAIL_QUEUE_NAME, openMailJob, type MailJobData, type OpenedMail, type PendingMailJob } from './mail-job.js';
 import type { MailSettings } from './mail-settings.js';
 import { describeSendFailure, type MailTransport } from './mail-transport.js';
-import { isMailTemplateName, type MailTemplateParams } from './templates/mail-templates.js';
+import { isMailTemplateName, type MailTemplateParams, type RenderedMail } from './templates/mail-templates.js';
 import { renderMail } from './templates/render-mail.js';
 
 export interface MailWorkerDeps {
@@ -40,7 +40,11 @@ export function createMailWorker(deps: MailWorkerDeps): MailWorker {
     logger[redisDown ? 'debug' : 'warn']({ error: error.message }, 'mail worker: redis error');
     redisDown = true;
   });
-  worker.on('ready', () => (redisDown = false));
+  // The worker's own 'ready' fires once; its backend's fires on every reconnect.
+  worker.getBackend().on('ready', () => {
+    if (redisDown) logger.info('mail worker: redis is back');
+    redisDown = false;
+  });
   return worker;
 }
 
@@ -54,11 +58,18 @@ async function processMailJob(job: Job<MailJobData, void>, deps: MailWorkerDeps)
     throw new UnrecoverableError(`unknown mail template "${String(job.data.template).slice(0, 64)}"`);
   }
   const opened = await open(job, job.data, deps);
-  const rendered = renderMail(job.data.template, opened.params as unknown as MailTemplateParams[typeof job.data.template], {
-    locale: job.data.locale,
-    issuer: deps.issuer,
-    requestedAt: new Date(job.timestamp),
-  });
+  let rendered: RenderedMail;
+  try {
+    rendered = renderMail(job.data.template, opened.params as unknown as MailTemplateParams[typeof job.data.template], {
+      locale: job.data.locale,
+      issuer: deps.issuer,
+      requestedAt: new Date(job.timestamp),
+    });
+  } catch {
+    // The error text could quote a param; the template name is enough to find the bug.
+    await scrub(job, logger);
+    throw new UnrecoverableError(`cannot render mail template "${job.data.template}"`);
+  }
   try {
     await deps.transport.send({ to: opened.to, ...rendered });
   } catch (error) {
@@ -73,19 +84,26 @@ async function processMailJob(job: Job<MailJobData, void>, deps: MailWorkerDeps)
 }
 
 async function open(job: Job<MailJobData, void>, data: PendingMailJob, deps: MailWorkerDeps): Promise<OpenedMail> {
+  let opened: OpenedMail;
   try {
-    return openMailJob(deps.secrets, job.id!, data);
+    opened = openMailJob(deps.secrets, job.id!, data);
   } catch (error) {
-    if (!(error instanceof SecretBoxError)) throw error;
+    // SecretBoxError messages name no plaintext; anything else (a parse error) might quote it, so it is not repeated.
+    const reason = error instanceof SecretBoxError ? error.message : 'the payload is not a mail';
     deps.logger.error(
-      { jobId: job.id, reason: error.message },
+      { jobId: job.id, reason },
       'mail job cannot be opened: the worker needs the same MFA_ENCRYPTION_KEYS as the server (a DATA_DIR=:memory: server has a key no other process knows)',
     );
     // An unknown kid may be a key the server has and this worker does not have yet (rolling deploy): retry.
-    if (error.code === 'UNKNOWN_KEY') throw new Error(`cannot open the mail job: ${error.message}`);
+    if (error instanceof SecretBoxError && error.code === 'UNKNOWN_KEY') throw new Error(`cannot open the mail job: ${reason}`);
     await scrub(job, deps.logger);
-    throw new UnrecoverableError(`cannot open the mail job: ${error.message}`);
+    throw new UnrecoverableError(`cannot open the mail job: ${reason}`);
   }
+  if (typeof opened?.to !== 'string' || typeof opened.params !== 'object' || opened.params === null) {
+    await scrub(job, deps.logger);
+    throw new UnrecoverableError('cannot open the mail job: the payload is not a mail');
+  }
+  return opened;
 }
 
 /**

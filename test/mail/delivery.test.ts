@@ -86,4 +86,20 @@ describe('mail delivery', () => {
     assert.equal(await failed!.getState(), 'failed');
     assert.deepEqual((await pipeline.health()).failed, 1);
   });
+
+  it('fails a job sealed under another key at once, and says the worker needs the server\'s keys', async () => {
+    const otherServer = await startPipeline({ smtpUrl: sink.url, secrets: testKeys().secrets, prefix, startWorker: false });
+    try {
+      const rcptBefore = sink.rcptAttempts;
+      await otherServer.sender.send({ template: 'factor-added', to: recipient(), params: { factor: 'Authenticator app' } }, { idempotencyKey: 'foreign-1' });
+      const failed = await waitFor('the failed job', async () => (await pipeline.queue.getFailed()).find((job) => /cannot open/.test(job.failedReason)));
+      assert.match(failed.failedReason, /failed authentication/);
+      assert.equal(failed.attemptsMade, 1);
+      assert.deepEqual(failed.data, { template: 'factor-added', scrubbed: true });
+      assert.equal(sink.rcptAttempts, rcptBefore, 'nothing was sent');
+      assert.ok(pipeline.logLines.some((line) => line.includes('needs the same MFA_ENCRYPTION_KEYS')));
+    } finally {
+      await otherServer.close();
+    }
+  });
 });

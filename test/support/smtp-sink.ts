@@ -24,7 +24,7 @@ export class SmtpSink extends EventEmitter {
   rcptAttempts = 0;
   /** Messages whose DATA phase started. */
   dataAttempts = 0;
-  /** Messages fully received whose client was gone before the sink replied (not in `mails`). */
+  /** Messages whose client was gone before the sink replied (not in `mails`). */
   abandoned = 0;
   port = 0;
   #server: SMTPServer | undefined;
@@ -105,7 +105,12 @@ export class SmtpSink extends EventEmitter {
     const reply = this.#dataReplies.shift();
     this.emit('data-started', session.id);
     const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+    } catch {
+      this.abandoned += 1; // the client went away in the middle of the message
+      return;
+    }
     if (reply && 'holdMs' in reply) await new Promise((resolve) => setTimeout(resolve, reply.holdMs).unref());
     if (reply && 'code' in reply) return callback(smtpError(reply));
     if (this.#closedSessions.has(session.id)) {
