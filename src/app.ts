@@ -10,7 +10,8 @@ import { createRequestContext } from './graphql/request-context.js';
 import { createHttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { connectRedis } from './redis.js';
-import { createServices, secretsFromConfig, type Services } from './services.js';
+import { secretsFromConfig } from './mfa/encryption-keys.js';
+import { createServices, type Services } from './services.js';
 
 export interface App {
   /** `http://host:port` once listening. */
@@ -46,7 +47,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   try {
     database = await openDatabase(config.mongodb, logger);
     const secrets = secretsFromConfig(config);
-    mail = await createMailPipeline({ config, redisUrl: config.redisUrl, secrets, logger, startWorker: config.mail.worker === 'inline', settings: options.mailSettings });
+    mail = await createMailPipeline({ config, redisUrl: config.redisUrl, secrets, logger, startWorker: config.mail.worker === 'inline', settings: { ...config.mail.queue, ...options.mailSettings } });
     const pluginOptions: FactorPluginOptions = { issuer: config.mfa.issuer, mail: mail.sender };
     const factorPlugins =
       typeof options.factorPlugins === 'function'

@@ -21,7 +21,7 @@ import { mfaPolicyModel } from './mfa/mfa-policy.model.js';
 import { MfaPolicyService } from './mfa/mfa-policy.service.js';
 import { SecondFactorAttempts } from './mfa/second-factor-attempts.js';
 import { SecondFactorService } from './mfa/second-factor.service.js';
-import { SecretBox, loadOrCreateDevelopmentKeys } from './mfa/secret-box.js';
+import type { SecretBox } from './mfa/secret-box.js';
 import { SecurityNotices } from './mfa/security-notices.js';
 import { ChallengeService } from './mfa/challenge.service.js';
 import type { MailSender } from './mail/mail-sender.js';
@@ -60,11 +60,6 @@ export interface ServiceDeps {
   mail: MailSender;
   /** The time every MFA rule reads; tests move it to cross TOTP steps and expiries. */
   clock?: () => Date;
-}
-
-/** The key set from MFA_ENCRYPTION_KEYS, or outside production the development key kept in DATA_DIR. */
-export function secretsFromConfig(config: Config): SecretBox {
-  return SecretBox.fromSpec(config.mfa.encryptionKeys ?? loadOrCreateDevelopmentKeys(config.mongodb.dataDir));
 }
 
 export async function createServices(deps: ServiceDeps): Promise<Services> {

@@ -1,8 +1,8 @@
 // `npm run worker`: only the mail worker, for MAIL_WORKER=off servers (senders scale separately).
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
-import { createMailPipeline, loadMailSettings, type MailPipeline } from './mail/index.js';
-import { loadOrCreateDevelopmentKeys, SecretBox } from './mfa/secret-box.js';
+import { createMailPipeline, type MailPipeline } from './mail/index.js';
+import { secretsFromConfig } from './mfa/encryption-keys.js';
 import { RedisUnavailableError } from './redis.js';
 
 let setup;
@@ -15,8 +15,8 @@ try {
         '(or give both the same DATA_DIR, whose generated development key they share); DATA_DIR=:memory: makes a key no other process knows',
     );
   }
-  const settings = loadMailSettings();
-  const secrets = SecretBox.fromSpec(config.mfa.encryptionKeys ?? loadOrCreateDevelopmentKeys(config.mongodb.dataDir));
+  const settings = config.mail.queue;
+  const secrets = secretsFromConfig(config);
   setup = { config, secrets, settings };
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

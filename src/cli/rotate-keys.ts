@@ -5,7 +5,7 @@ import { openDatabase } from '../db/database.js';
 import { DataDirInUseError } from '../embedded-mongo/index.js';
 import { createLogger } from '../logger.js';
 import { countStaleRecoveryCodes, rotateFactorSecrets, type FactorRotationReport, type StaleRecoveryCodes } from '../mfa/rotate-keys.js';
-import { secretsFromConfig } from '../services.js';
+import { secretsFromConfig } from '../mfa/encryption-keys.js';
 
 /** sysexits.h codes, as main.ts and create-admin use them. */
 const EX_USAGE = 64;

@@ -1,3 +1,6 @@
+import { loadMailSettings, type MailSettings } from '../mail/mail-settings.js';
+import { ConfigError } from './config-error.js';
+
 /** Everything the service reads from its environment, typed and checked once at start. */
 export interface Config {
   production: boolean;
@@ -21,6 +24,8 @@ export interface Config {
     from: string;
     /** `inline` runs the mail worker in the server; `off` leaves it to `npm run worker`. */
     worker: 'inline' | 'off';
+    /** The queue's Redis prefix and the worker's concurrency and stall detection (MAIL_QUEUE_PREFIX, MAIL_WORKER_CONCURRENCY, …). */
+    queue: MailSettings;
   };
   mfa: {
     issuer: string;
@@ -45,7 +50,7 @@ export interface Config {
   logLevel: string;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 const MINUTE_MS = 60_000;
 
@@ -64,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smtpUrl: nonEmpty(env.SMTP_URL),
       from: env.MAIL_FROM ?? 'MFA <no-reply@localhost>',
       worker: oneOf(env, 'MAIL_WORKER', ['inline', 'off'] as const, 'inline'),
+      queue: loadMailSettings(env),
     },
     mfa: {
       issuer: env.MFA_ISSUER ?? 'mfa-graphql',

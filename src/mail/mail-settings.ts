@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../config/config-error.js';
 
 /** Knobs of the queue and its worker. Read from the environment by `loadMailSettings`. */
 export interface MailSettings {

@@ -1,16 +1,13 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../config/config-error.js';
 
 /** AES-256 takes exactly this many key bytes. */
-const KEY_BYTES = 32;
+export const KEY_BYTES = 32;
 /** 96-bit IVs: the length NIST SP 800-38D §8.2 recommends for GCM. */
 const IV_BYTES = 12;
 /** Full 128-bit tags; shorter ones weaken forgery resistance (SP 800-38D §5.2.1.2, Appendix C). */
 const TAG_BYTES = 16;
 const KID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
-const DEV_KEYS_FILE = 'mfa-encryption-keys';
 const ENV = 'MFA_ENCRYPTION_KEYS';
 
 export type EncryptionKey = { readonly kid: string; readonly key: Buffer };
@@ -123,38 +120,6 @@ export class SecretBox {
     if (!key) throw new SecretBoxError('UNKNOWN_KEY', `No encryption key with kid ${shown} is configured (${ENV})`);
     return key;
   }
-}
-
-/**
- * Development only (MFA_ENCRYPTION_KEYS unset outside production): the spec
- * kept in `<dataDir>/mfa-encryption-keys`, created on first use with mode 0600.
- * ':memory:' gets a fresh key that is never written, like its database.
- */
-export function loadOrCreateDevelopmentKeys(dataDir: string): string {
-  const fresh = (kid: string) => `${kid}:${randomBytes(KEY_BYTES).toString('base64')}`;
-  if (dataDir === ':memory:') return fresh('dev-memory');
-  const path = join(dataDir, DEV_KEYS_FILE);
-  if (!existsSync(path)) {
-    // Written whole to a private temp file, then linked into place: link()
-    // fails if another process won the race, and no one reads a half-written file.
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temp, `${fresh(`dev-${new Date().toISOString().slice(0, 10)}`)}\n`, { mode: 0o600, flag: 'wx' });
-    try {
-      linkSync(temp, path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(temp);
-    }
-  }
-  const spec = readFileSync(path, 'utf8').trim();
-  try {
-    parseEncryptionKeys(spec);
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message} (read from ${path})`);
-  }
-  return spec;
 }
 
 const malformed = () => new SecretBoxError('MALFORMED', 'Sealed secret is malformed: iv, tag or data is not canonical base64 of the right length');

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/config.js';
-import { loadOrCreateDevelopmentKeys, parseEncryptionKeys, SecretBox, SecretBoxError, type SealedSecret } from '../../src/mfa/secret-box.js';
+import { loadOrCreateDevelopmentKeys } from '../../src/mfa/encryption-keys.js';
+import { parseEncryptionKeys, SecretBox, SecretBoxError, type SealedSecret } from '../../src/mfa/secret-box.js';
 
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');
