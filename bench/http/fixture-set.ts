@@ -9,13 +9,13 @@ import { TotpPool } from './totp-pool.js';
  * one argon2id operation (≈ 45/s on two cores), so these bound the
  * preparation time; scenarios whose users are used up end early and say so.
  * E-mail users: the 30 s cooldown per factor lets each send once in a 10 s
- * run, so sendMfaCode needs one user per request (≈ 180/s measured → 1,800
+ * run, so sendMfaCode needs one user per request (≈ 180–270/s measured → up to 2,700
  * for 10 s, plus the warm-up's tenth); the hourly cap (10, the enrollment's
  * send included) does not bind before the cooldown does.
  */
 export const FIXTURE_SIZES = {
-  full: { loginUsers: 100, totpUsers: 1_200, enrollUsers: 400, emailUsers: 2_400 },
-  quick: { loginUsers: 30, totpUsers: 300, enrollUsers: 120, emailUsers: 600 },
+  full: { loginUsers: 100, totpUsers: 1_200, enrollUsers: 400, emailUsers: 3_000 },
+  quick: { loginUsers: 30, totpUsers: 300, enrollUsers: 120, emailUsers: 900 },
 } as const;
 
 /** The users and credentials scenarios share, each prepared over GraphQL the first time a scenario asks. */
