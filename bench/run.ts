@@ -1,13 +1,14 @@
-// `npm run bench [-- --quick] [--only=http,totp,embedded-mongo] [--scenarios=…] [--profile-server=DIR]`: runs the benchmarks, prints tables, writes JSON to bench/results/.
+// `npm run bench [-- --quick] [--only=http,mail,totp,embedded-mongo] [--scenarios=…] [--profile-server=DIR]`: runs the benchmarks, prints tables, writes JSON to bench/results/.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchEmbeddedMongo, embeddedMongoReport } from './embedded-mongo.bench.js';
 import { benchHttp } from './http/http.bench.js';
+import { benchDeliveries, deliveriesReport } from './mail/deliveries.bench.js';
 import { httpReport } from './http/report.js';
 import { benchTotp, totpReport } from './totp.bench.js';
 
-const GROUPS = ['totp', 'http', 'embedded-mongo'] as const;
+const GROUPS = ['totp', 'http', 'mail', 'embedded-mongo'] as const;
 type Group = (typeof GROUPS)[number];
 
 const quick = process.argv.includes('--quick');
@@ -41,6 +42,13 @@ if (runs('http')) {
   const http = await benchHttp({ quick, durationSeconds: quick ? 3 : 10, warmUpSeconds: quick ? 0.5 : 2, scenarioIds, serverNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
   process.stdout.write(`\n${httpReport(http)}`);
   report.http = http;
+}
+
+if (runs('mail')) {
+  process.stderr.write('\nMail worker deliveries (worker in a child process, SMTP server here)\n');
+  const mail = await benchDeliveries({ mails: quick ? 500 : 2_000 });
+  process.stdout.write(`\nMail worker deliveries\n${deliveriesReport(mail)}`);
+  report.mail = mail;
 }
 
 if (runs('embedded-mongo')) {

@@ -1,14 +1,21 @@
-import { createApiKey, enrollTotp, issueMfaTokens, preparing, signUp, signUpAndLogIn, usernames, type SignedInUser } from './fixtures.js';
+import type { SmtpSink } from '../../test/support/smtp-sink.js';
+import type { WorkerProcess } from '../mail/worker-process.js';
+import { EmailPool } from './email-pool.js';
+import { createApiKey, enrollEmail, enrollTotp, issueMfaTokens, preparing, signUp, signUpAndLogIn, usernames, type SignedInUser } from './fixtures.js';
 import { TotpPool } from './totp-pool.js';
 
 /**
  * How many users each kind of scenario gets. Every sign-up and login costs
  * one argon2id operation (≈ 45/s on two cores), so these bound the
  * preparation time; scenarios whose users are used up end early and say so.
+ * E-mail users: the 30 s cooldown per factor lets each send once in a 10 s
+ * run, so sendMfaCode needs one user per request (≈ 180–270/s measured → up to 2,700
+ * for 10 s, plus the warm-up's tenth); the hourly cap (10, the enrollment's
+ * send included) does not bind before the cooldown does.
  */
 export const FIXTURE_SIZES = {
-  full: { loginUsers: 100, totpUsers: 1_200, enrollUsers: 400 },
-  quick: { loginUsers: 30, totpUsers: 300, enrollUsers: 120 },
+  full: { loginUsers: 100, totpUsers: 1_200, enrollUsers: 400, emailUsers: 3_000 },
+  quick: { loginUsers: 30, totpUsers: 300, enrollUsers: 120, emailUsers: 900 },
 } as const;
 
 /** The users and credentials scenarios share, each prepared over GraphQL the first time a scenario asks. */
@@ -18,6 +25,8 @@ export class FixtureSet {
   constructor(
     readonly url: string,
     private readonly sizes: (typeof FIXTURE_SIZES)[keyof typeof FIXTURE_SIZES],
+    /** The server runs with MAIL_WORKER=off: enrollment codes reach `sink` through a worker process started for the preparation only. */
+    private readonly mail: { sink: SmtpSink; startWorker(): Promise<WorkerProcess>; clearQueue(): Promise<number> },
   ) {}
 
   /** A user without MFA, signed in: for `me`. */
@@ -57,6 +66,25 @@ export class FixtureSet {
   enrollUsers(): Promise<SignedInUser[]> {
     const names = usernames('enroll', this.sizes.enrollUsers);
     return this.once('enrollUsers', () => preparing(`${names.length} users without a factor`, () => signUpAndLogIn(this.url, names)));
+  }
+
+  /** Users with an ACTIVE e-mail factor (enableMfa → the mailed code → acceptMfa), each good for one sendMfaCode per 30 s. */
+  emailPool(): Promise<EmailPool> {
+    const names = usernames('email', this.sizes.emailUsers);
+    return this.once('emailPool', async () => {
+      const users = await preparing(`${names.length} users for e-mail codes (sign-up, login)`, () => signUpAndLogIn(this.url, names));
+      const worker = await this.mail.startWorker();
+      try {
+        return new EmailPool(await preparing(`their e-mail factors (enableMfa → code by SMTP → acceptMfa)`, () => enrollEmail(this.url, users, this.mail.sink)));
+      } finally {
+        await worker.stop(); // the scenario measures the enqueue alone: no worker competes for the CPU
+      }
+    });
+  }
+
+  /** Removes every job from the server's mail queue (nothing delivers them during the run); resolves with how many were waiting. */
+  clearMailQueue(): Promise<number> {
+    return this.mail.clearQueue();
   }
 
   private once<T>(key: string, prepare: () => Promise<T>): Promise<T> {

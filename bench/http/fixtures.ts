@@ -1,4 +1,7 @@
-import { AcceptMfaDocument, CreateApiKeyDocument, EnableMfaDocument, LoginDocument, SignUpDocument } from '../../test/generated/graphql.js';
+import { AcceptMfaDocument, CreateApiKeyDocument, EnableEmailMfaDocument, EnableMfaDocument, LoginDocument, SignUpDocument } from '../../test/generated/graphql.js';
+import { codeIn } from '../../test/support/email.js';
+import type { CapturedMail, SmtpSink } from '../../test/support/smtp-sink.js';
+import type { EmailUser } from './email-pool.js';
 import { graphql, mapLimit } from './graphql-client.js';
 import { codeForStep, currentTotpStep, type TotpUser } from './totp-pool.js';
 
@@ -52,6 +55,55 @@ export async function issueMfaTokens(url: string, users: TotpUser[]): Promise<vo
     user.mfaToken = login.mfaToken;
     user.wrongCodes = 0;
   });
+}
+
+/** enableMfa for e-mail (its code mailed to the account address) → the code from the SMTP sink → acceptMfa, as a client does. */
+export async function enrollEmail(url: string, users: SignedInUser[], sink: SmtpSink): Promise<EmailUser[]> {
+  const mailbox = new Mailbox(sink);
+  try {
+    return await mapLimit(users, PREPARE_CONCURRENCY, async ({ username, token }) => {
+      const address = `${username}@example.com`;
+      const arrived = mailbox.next(address);
+      const { enableMfa } = await graphql(url, EnableEmailMfaDocument, { input: { factorType: 'email' } }, token);
+      const sentAt = Date.now(); // the enrollment's send counts against the cooldown and the hourly cap
+      const code = codeIn(await arrived);
+      const { acceptMfa } = await graphql(url, AcceptMfaDocument, { input: { token: enableMfa.token, code } }, token);
+      return { username, token, factorId: acceptMfa.id, sentAt: [sentAt] };
+    });
+  } finally {
+    mailbox.close();
+  }
+}
+
+/** The next mail to each address, however soon it arrives. */
+class Mailbox {
+  private readonly waiting = new Map<string, (mail: CapturedMail) => void>();
+  private readonly early = new Map<string, CapturedMail>();
+  private readonly onMail = (mail: CapturedMail) => {
+    for (const to of mail.envelopeTo) {
+      const resolve = this.waiting.get(to);
+      this.waiting.delete(to);
+      if (resolve) resolve(mail);
+      else this.early.set(to, mail);
+    }
+  };
+
+  constructor(private readonly sink: SmtpSink) {
+    sink.on('mail', this.onMail);
+  }
+
+  next(address: string, timeoutMs = 30_000): Promise<CapturedMail> {
+    const early = this.early.get(address);
+    if (early) return (this.early.delete(address), Promise.resolve(early));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no mail to ${address} within ${timeoutMs / 1000} s (is the mail worker running?)`)), timeoutMs);
+      this.waiting.set(address, (mail) => (clearTimeout(timer), resolve(mail)));
+    });
+  }
+
+  close(): void {
+    this.sink.off('mail', this.onMail);
+  }
 }
 
 export async function createApiKey(url: string, token: string): Promise<string> {

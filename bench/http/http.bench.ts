@@ -1,6 +1,13 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MAIL_QUEUE_NAME } from '../../src/mail/mail-job.js';
+import { startSmtpSink } from '../../test/support/smtp-sink.js';
+import { BENCH_ENCRYPTION_KEYS, startWorkerProcess } from '../mail/worker-process.js';
+import { ENQUEUE_TIMING_PRELOAD, enqueueTimingSnapshot, type EnqueueTiming } from './enqueue-timing.js';
 import { FIXTURE_SIZES, FixtureSet } from './fixture-set.js';
 import { runLoad, type LoadResult } from './load.js';
 import { procStatusMiB, sampleRss } from './rss.js';
@@ -17,6 +24,8 @@ export interface HttpScenarioResult extends LoadResult {
   serverPeakRssMiB?: number;
   /** Operations per second over the trivial query's requests per second in this run (the mean of its runs). */
   ratioToTrivial?: number;
+  /** QueueMailSender.send timed inside the server during the measured run (sendMfaCode). */
+  enqueue?: EnqueueTiming;
 }
 
 export interface HttpBenchResult {
@@ -42,11 +51,33 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
   await redis.flushdb(); // throttle counters of an earlier run
   redis.disconnect();
 
-  const server = await startServerProcess({ nodeArgs: options.serverNodeArgs });
+  // Mail: codes go to an SMTP server in this process, through a worker process only while enrolling e-mail factors;
+  // the server itself only enqueues (MAIL_WORKER=off), so sendMfaCode measures the enqueue.
+  const sink = await startSmtpSink();
+  const queuePrefix = `bench-${Date.now().toString(36)}`;
+  const clearQueue = async () => {
+    const queue = new Queue(MAIL_QUEUE_NAME, { connection: { url: BENCH_REDIS_URL }, prefix: queuePrefix });
+    try {
+      const { waiting = 0 } = await queue.getJobCounts('waiting');
+      await queue.obliterate({ force: true });
+      return waiting;
+    } finally {
+      await queue.close();
+    }
+  };
+  const timingFile = join(tmpdir(), `mfa-bench-enqueue-${process.pid}.json`);
+  const server = await startServerProcess({
+    nodeArgs: ['--import', ENQUEUE_TIMING_PRELOAD, ...(options.serverNodeArgs ?? [])],
+    env: { SMTP_URL: sink.url, MAIL_WORKER: 'off', MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS, MAIL_QUEUE_PREFIX: queuePrefix, BENCH_ENQUEUE_TIMING_FILE: timingFile },
+  });
   const results: HttpScenarioResult[] = [];
   let serverPeakRssMiB: number | undefined;
   try {
-    const fixtures = new FixtureSet(server.graphqlUrl, options.quick ? FIXTURE_SIZES.quick : FIXTURE_SIZES.full);
+    const fixtures = new FixtureSet(server.graphqlUrl, options.quick ? FIXTURE_SIZES.quick : FIXTURE_SIZES.full, {
+      sink,
+      startWorker: () => startWorkerProcess({ redisUrl: BENCH_REDIS_URL, smtpUrl: sink.url, queuePrefix, concurrency: 10 }),
+      clearQueue,
+    });
     const load = { url: server.graphqlUrl, connections: CONNECTIONS };
     for (const scenario of SCENARIOS.filter((s) => !options.scenarioIds || options.scenarioIds.includes(s.id))) {
       process.stderr.write(`${scenario.title}\n`);
@@ -54,20 +85,26 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
       // Warm-up (JIT, connection pools, caches): a short run on at most a tenth of the fixtures, not recorded.
       await runLoad(plan, { ...load, durationSeconds: options.warmUpSeconds, fixtureShare: 0.1 });
       if (plan.operationsLeft && plan.operationsLeft() < CONNECTIONS) throw new Error(`${scenario.id}: the warm-up used up its fixtures`);
+      if (plan.timesEnqueue) await enqueueTimingSnapshot(server.pid, timingFile); // starts its count over
       const rss = sampleRss(server.pid);
       const result = await runLoad(plan, { ...load, durationSeconds: options.durationSeconds });
       const serverPeakRssMiB = rss.stop();
       // autocannon drops its connections at the end, but the server finishes what it had started (argon2 queues):
       // let that drain so it neither counts against the next scenario nor meets the shutdown.
       await sleep(SETTLE_MS);
+      const enqueue = plan.timesEnqueue ? await enqueueTimingSnapshot(server.pid, timingFile) : undefined;
+      await plan.after?.();
       const failed = Object.values(result.errors).reduce((sum, count) => sum + count, 0);
       const answeredWrongly = scenario.expectedErrorCode ? result.requests - (result.errors[scenario.expectedErrorCode] ?? 0) : failed;
       const unexpected = answeredWrongly + result.socketErrors;
-      results.push({ id: scenario.id, title: scenario.title, expectedErrorCode: scenario.expectedErrorCode, ...result, unexpected, serverPeakRssMiB });
+      results.push({ id: scenario.id, title: scenario.title, expectedErrorCode: scenario.expectedErrorCode, ...result, unexpected, serverPeakRssMiB, enqueue });
     }
     serverPeakRssMiB = procStatusMiB(server.pid, 'VmHWM');
   } finally {
     await server.stop();
+    await sink.stop();
+    await clearQueue().catch(() => undefined);
+    await rm(timingFile, { force: true });
   }
   const ceilings = results.filter((result) => result.id.startsWith('trivial') && result.unexpected === 0).map((result) => result.requestsPerSecond);
   const ceiling = ceilings.length > 0 ? ceilings.reduce((sum, rate) => sum + rate, 0) / ceilings.length : undefined;

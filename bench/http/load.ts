@@ -8,6 +8,10 @@ export interface LoadPlan {
   operationsLeft?: () => number;
   /** Requests so far that found no fitting fixture (sent anyway with a used one, so they fail and show). */
   exhausted?: () => number;
+  /** Time QueueMailSender.send inside the server during the measured run (bench/http/enqueue-timing.preload.ts). */
+  timesEnqueue?: boolean;
+  /** After the measured run and its settling pause, e.g. to empty the mail queue it filled. */
+  after?: () => Promise<void>;
 }
 
 export interface LoadResult {

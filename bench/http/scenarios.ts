@@ -1,4 +1,5 @@
-import { AcceptMfaDocument, EnableMfaDocument, LoginDocument, MeDocument, VerifyMfaDocument } from '../../test/generated/graphql.js';
+import { AcceptMfaDocument, EnableMfaDocument, LoginDocument, MeDocument, SendMfaCodeDocument, VerifyMfaDocument } from '../../test/generated/graphql.js';
+import type { EmailUser } from './email-pool.js';
 import { BENCH_PASSWORD } from './fixtures.js';
 import type { FixtureSet } from './fixture-set.js';
 import { requestBody } from './graphql-client.js';
@@ -27,10 +28,8 @@ const verifyBody = (user: TotpUser, mfaToken: string | undefined, code: string) 
 const trivial = async (): Promise<LoadPlan> => ({ requests: [post(requestBody('{ __typename }'))] });
 
 /**
- * The HTTP scenarios, in the order they run. `sendMfaCode` (enqueue only)
- * joins this list, before the closing trivial run, with the e-mail factor;
- * the mail worker's deliveries are not HTTP load and will come as a
- * measurement of their own beside it.
+ * The HTTP scenarios, in the order they run. The mail worker's deliveries are
+ * not HTTP load: they are measured on their own (bench/mail/, `--only=mail`).
  */
 export const SCENARIOS: Scenario[] = [
   { id: 'trivial', title: '{ __typename }', plan: trivial },
@@ -112,6 +111,30 @@ export const SCENARIOS: Scenario[] = [
         return { body: requestBody(AcceptMfaDocument, { input: { token: enrollment?.token ?? 'missing', code } }), token: context.token as string };
       });
       return { requests: [enable, accept], operationsLeft: () => Math.max(0, users.length - next), exhausted: () => misses };
+    },
+  },
+  {
+    // The server runs with MAIL_WORKER=off, so this is the enqueue alone: reserve the send in MongoDB, seal, one BullMQ add.
+    id: 'send-code',
+    title: 'sendMfaCode (e-mail; enqueue only)',
+    async plan(f) {
+      const pool = await f.emailPool();
+      const waitMs = pool.msUntilAllCooledDown();
+      if (waitMs > 0) process.stderr.write(`  waiting ${(waitMs / 1000).toFixed(1)} s for the 30 s cooldown of the factors enrolled last\n`);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const request = dynamic(
+        (context) => {
+          const user = pool.take();
+          context.user = user;
+          return { body: requestBody(SendMfaCodeDocument, { input: { factorId: user.factorId } }), token: user.token };
+        },
+        (_body, context) => pool.sent(context.user as EmailUser),
+      );
+      const after = async () => {
+        const jobs = await f.clearMailQueue();
+        process.stderr.write(`  removed the ${jobs} mail jobs the run enqueued (no worker delivers during the run)\n`);
+      };
+      return { requests: [request], operationsLeft: () => pool.eligibleNow(), exhausted: () => pool.exhausted, timesEnqueue: true, after };
     },
   },
   // The ceiling once more: other work on the machine shows as a difference between the two, and ratios use their mean.

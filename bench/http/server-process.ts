@@ -23,7 +23,7 @@ const MAX_DISTINCT_LINES = 50;
  * server do not share an event loop. At LOG_LEVEL=warn the server does not
  * print its "listening" line, so the port is chosen here and /healthz polled.
  */
-export async function startServerProcess(options: { nodeArgs?: string[] } = {}): Promise<ServerProcess> {
+export async function startServerProcess(options: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const env = childEnv({
     DATA_DIR: ':memory:',
@@ -32,6 +32,7 @@ export async function startServerProcess(options: { nodeArgs?: string[] } = {}):
     REDIS_URL: BENCH_REDIS_URL,
     ALLOW_SIGNUP: 'true',
     ...(process.env.MONGODB_URI ? { MONGODB_URI: process.env.MONGODB_URI } : {}),
+    ...options.env,
   });
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   // What it logs (LOG_LEVEL=warn: warnings and errors), each distinct line counted once.
