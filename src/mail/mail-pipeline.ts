@@ -71,10 +71,14 @@ export async function createMailPipeline(options: MailPipelineOptions): Promise<
     health: () => mailQueueHealth(queue),
     close: () =>
       (closing ??= (async () => {
-        if (worker) await closeWorker(worker, connection);
-        await transport?.close();
-        await queue.close();
-        connection.disconnect();
+        try {
+          if (worker) await closeWorker(worker, connection);
+          await transport?.close();
+          await queue.close();
+        } finally {
+          // Always, also when Redis is gone and closing the queue failed: a connection left reconnecting keeps the process alive.
+          connection.disconnect();
+        }
       })()),
   };
 }
