@@ -1,4 +1,4 @@
-import { ObjectId, type Document } from 'bson';
+import { ObjectId, type Document } from '../bson.js';
 import { update as applyModifier, updateOne as applyPipeline } from 'mingo/updater';
 import { CommandError } from '../errors.js';
 import { cloneDocument, equalityKey, isPlainDocument } from '../storage/values.js';

@@ -1,4 +1,4 @@
-import { UUID, type Document } from 'bson';
+import { UUID, type Document } from '../bson.js';
 import { CommandError } from '../errors.js';
 import { CollectionIndex, sameIndexOptions, sameKeyPattern, type IndexSpec } from './collection-index.js';
 import { cartesian, equalityKey, isPlainDocument } from './values.js';
