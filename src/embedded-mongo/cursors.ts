@@ -1,4 +1,4 @@
-import { Long, type Document } from 'bson';
+import { Long, type Document } from './bson.js';
 import { randomBytes } from 'node:crypto';
 import { CommandError } from './errors.js';
 

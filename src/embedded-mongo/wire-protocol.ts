@@ -1,4 +1,4 @@
-import { deserialize, serialize, type Document } from 'bson';
+import { deserialize, serialize, type Document } from './bson.js';
 
 // Opcodes and layouts from the MongoDB Wire Protocol specification.
 export const OP_REPLY = 1;

@@ -50,6 +50,8 @@ export function parseEncryptionKeys(spec: string): EncryptionKey[] {
 /** AES-256-GCM for factor secrets at rest, with key ids so keys can rotate. */
 export class SecretBox {
   readonly #keys: ReadonlyMap<string, Buffer>;
+  /** Derived keyed-hash keys by purpose and kid: HKDF is deterministic, and the code paths ask on every request. */
+  readonly #hmacKeys = new Map<string, Buffer>();
   /** The kid new secrets are sealed under. */
   readonly currentKid: string;
 
@@ -111,7 +113,13 @@ export class SecretBox {
    */
   hmacKey(purpose: string, kid: string = this.currentKid): { kid: string; key: Buffer } {
     if (purpose === '') throw new TypeError('hmacKey needs a purpose');
-    return { kid, key: Buffer.from(hkdfSync('sha256', this.#key(kid), Buffer.alloc(0), `mfa-graphql/hmac/${purpose}`, KEY_BYTES)) };
+    const cacheKey = JSON.stringify([purpose, kid]);
+    let key = this.#hmacKeys.get(cacheKey);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.#key(kid), Buffer.alloc(0), `mfa-graphql/hmac/${purpose}`, KEY_BYTES));
+      this.#hmacKeys.set(cacheKey, key);
+    }
+    return { kid, key: Buffer.from(key) }; // a copy: a caller that wipes its key must not wipe the cache
   }
 
   #key(kid: string | undefined): Buffer {

@@ -1,4 +1,4 @@
-import { Long } from 'bson';
+import { Long } from '../bson.js';
 import { hostname } from 'node:os';
 import type { CommandHandler } from './command-context.js';
 

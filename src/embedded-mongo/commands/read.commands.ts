@@ -1,4 +1,4 @@
-import { Long, type Document } from 'bson';
+import { Long, type Document } from '../bson.js';
 import { Aggregator, ProcessingMode } from 'mingo';
 import { CommandError } from '../errors.js';
 import { findDocuments } from '../query/matcher.js';

@@ -1,4 +1,4 @@
-import { ObjectId, type Document } from 'bson';
+import { ObjectId, type Document } from '../bson.js';
 import { CommandError } from '../errors.js';
 import { findDocuments, projectDocument } from '../query/matcher.js';
 import { updatedDocument, upsertSeed } from '../query/update.js';

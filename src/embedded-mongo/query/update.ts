@@ -1,7 +1,8 @@
-import { ObjectId, type Document } from 'bson';
+import { ObjectId, type Document } from '../bson.js';
 import { update as applyModifier, updateOne as applyPipeline } from 'mingo/updater';
 import { CommandError } from '../errors.js';
 import { cloneDocument, equalityKey, isPlainDocument } from '../storage/values.js';
+import { applySimpleModifier } from './simple-update.js';
 
 export interface UpdateSpec {
   /** An operator document, a replacement document, or an aggregation pipeline. */
@@ -47,7 +48,7 @@ function applyDocumentUpdate(next: Document, spec: UpdateSpec, inserting: boolea
     modifier.$set = { ...modifier.$set, ...$setOnInsert };
   }
   if (Object.keys(modifier).length === 0) return false;
-  return applyModifier(next, modifier, spec.arrayFilters, spec.filter, { cloneMode: 'deep' }).length > 0;
+  return applySimpleModifier(next, modifier) ?? applyModifier(next, modifier, spec.arrayFilters, spec.filter, { cloneMode: 'deep' }).length > 0;
 }
 
 function replaceContents(next: Document, replacement: Document): boolean {

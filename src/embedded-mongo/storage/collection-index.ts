@@ -47,9 +47,14 @@ export class CollectionIndex {
     return this.spec.unique === true;
   }
 
-  /** Usable for lookups only when every document is in it. */
-  get coversAllDocuments(): boolean {
-    return !this.spec.sparse && !this.partialFilter;
+  /**
+   * Whether every document that can hold these key values is in the index. A
+   * sparse index leaves out only documents missing all its fields, which no
+   * non-null equality matches; a partial one leaves out documents by filter.
+   */
+  covers(values: unknown[]): boolean {
+    if (this.partialFilter) return false;
+    return !this.spec.sparse || values.every((value) => value !== null && value !== undefined);
   }
 
   /** The index keys of a document, or none when sparse/partial rules leave it out. */

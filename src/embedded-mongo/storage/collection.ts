@@ -1,4 +1,4 @@
-import { UUID, type Document } from 'bson';
+import { UUID, type Document } from '../bson.js';
 import { CommandError } from '../errors.js';
 import { CollectionIndex, sameIndexOptions, sameKeyPattern, type IndexSpec } from './collection-index.js';
 import { cartesian, equalityKey, isPlainDocument } from './values.js';
@@ -112,12 +112,13 @@ export class Collection {
   candidates(filter: Document): Iterable<Document> {
     const ids = equalityValues(filter, '_id');
     if (ids) return this.fetch(ids.map(equalityKey));
-    for (const index of this.indexes.values()) {
-      if (!index.coversAllDocuments) continue;
+    indexes: for (const index of this.indexes.values()) {
       const perField = index.fields.map((field) => equalityValues(filter, field));
       if (perField.some((values) => values === undefined)) continue;
+      const combinations = [...cartesian(perField as unknown[][])];
+      for (const combination of combinations) if (!index.covers(combination)) continue indexes;
       const found = new Set<string>();
-      for (const combination of cartesian(perField as unknown[][])) {
+      for (const combination of combinations) {
         for (const id of index.lookup(index.keyOfValues(combination))) found.add(id);
       }
       return this.fetch(found);

@@ -1,4 +1,4 @@
-import { deserialize, serialize, type Document } from 'bson';
+import { deserialize, serialize, type Document } from '../bson.js';
 import { closeSync, openSync, readFileSync, writeSync, type PathLike } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-import { UUID, type Document } from 'bson';
+import { UUID, type Document } from '../bson.js';
 import { CommandError } from '../errors.js';
 import type { EmbeddedMongoLog } from '../options.js';
 import { Collection } from './collection.js';
