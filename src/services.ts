@@ -105,6 +105,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   });
   const signIn = new SignInService({ accounts, users: models.users, challenges: models.signInChallenges, sessions, factors, secondFactor, audit, clock });
   const disableMfa = new DisableMfaService({ accounts, users: models.users, factors, secondFactor, sessions, policy: mfaPolicy });
-  const apiKeys = new ApiKeysService(models.apiKeys, audit);
+  const apiKeys = new ApiKeysService(models.apiKeys, audit, factors);
   return { config, accounts, sessions, audit, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa, challenges, factors, recoveryCodes };
 }

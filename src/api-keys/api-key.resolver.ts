@@ -18,9 +18,7 @@ export class ApiKeyResolver {
   async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() context: GraphQLContext): Promise<CreateApiKeyPayload> {
     const { services, ip } = context;
     const viewer = sessionViewerOf(context);
-    // A key outlives the session and skips MFA, so minting one needs the same fresh proof as adding a factor.
-    await services.factors.assertRecentProofIfEnrolled(viewer);
-    const { apiKey, secret } = await services.apiKeys.create(viewer.user._id, input, ip);
+    const { apiKey, secret } = await services.apiKeys.create(viewer, input, ip);
     return { apiKey: ApiKeyType.from(apiKey), secret };
   }
 

@@ -3,6 +3,8 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, badInput, notFound } from '../errors.js';
 import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
+import type { Viewer } from '../graphql/context.js';
+import type { FactorsService } from '../mfa/factors.service.js';
 import type { ApiKeyModel, ApiKeyRecord } from './api-key.model.js';
 
 /** Recognisable in logs, diffs and secret scanners; what follows is 256 random bits. */
@@ -23,9 +25,14 @@ export class ApiKeysService {
   constructor(
     private readonly keys: ApiKeyModel,
     private readonly audit: AuditService,
+    private readonly factors: FactorsService,
   ) {}
 
-  async create(userId: Types.ObjectId, input: { name: string; expiresAt?: Date | null }, ip?: string, now = new Date()): Promise<CreatedApiKey> {
+  /** A key for the calling session's user. */
+  async create(viewer: Extract<Viewer, { kind: 'session' }>, input: { name: string; expiresAt?: Date | null }, ip?: string, now = new Date()): Promise<CreatedApiKey> {
+    // A key outlives the session and skips MFA, so minting one needs the same fresh proof as adding a factor.
+    await this.factors.assertRecentProofIfEnrolled(viewer);
+    const userId = viewer.user._id;
     if (input.expiresAt && input.expiresAt <= now) throw badInput('expiresAt', 'expiresAt must be in the future.');
     const live = await this.keys.countDocuments({ userId, revokedAt: { $exists: false } });
     if (live >= MAX_API_KEYS_PER_USER) {
