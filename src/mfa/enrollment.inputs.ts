@@ -1,8 +1,6 @@
 import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-
-/** Codes are checked in their exact form by the core; this only bounds what reaches it. */
-export const MAX_CODE_INPUT = 64;
+import { MAX_CODE_INPUT_CHARS } from './second-factor.service.js';
 
 @InputType()
 export class EnableMfaInput {
@@ -36,7 +34,7 @@ export class AcceptMfaInput {
   token!: string;
 
   @Field(() => String, { description: 'A current code from the new factor.' })
-  @MaxLength(MAX_CODE_INPUT)
+  @MaxLength(MAX_CODE_INPUT_CHARS)
   code!: string;
 }
 
@@ -57,12 +55,12 @@ export class DisableMfaInput {
 
   @Field(() => String, { nullable: true, description: 'Self: a current code (from factorId\'s factor, or your only one).' })
   @IsOptional()
-  @MaxLength(MAX_CODE_INPUT)
+  @MaxLength(MAX_CODE_INPUT_CHARS)
   code?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Self: a recovery code instead of a code.' })
   @IsOptional()
-  @MaxLength(MAX_CODE_INPUT)
+  @MaxLength(MAX_CODE_INPUT_CHARS)
   recoveryCode?: string | null;
 }
 
@@ -70,7 +68,7 @@ export class DisableMfaInput {
 export class RegenerateRecoveryCodesInput {
   @Field(() => String, { nullable: true, description: 'A current code; without one, the session needs a step-up within 5 minutes.' })
   @IsOptional()
-  @MaxLength(MAX_CODE_INPUT)
+  @MaxLength(MAX_CODE_INPUT_CHARS)
   code?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'Which factor the code is from; needed when you have several.' })

@@ -27,8 +27,8 @@ export interface ProvenSecondFactor {
   recoveryCodesRemaining?: number;
 }
 
-/** Longest code or recovery code looked at; longer input is refused before any work. */
-const MAX_CODE_INPUT_LENGTH = 64;
+/** Longest code or recovery code looked at; longer input is refused before any work (the GraphQL inputs use it too). */
+export const MAX_CODE_INPUT_CHARS = 64;
 /** Delivered codes are stored keyed under this purpose; they live minutes, so a key rotation merely voids those in flight. */
 const FACTOR_CODE_HMAC_PURPOSE = 'factor-codes';
 
@@ -59,7 +59,7 @@ export class SecondFactorService {
     const hasRecoveryCode = typeof proof.recoveryCode === 'string';
     if (hasCode === hasRecoveryCode) throw badInput('code', 'Give either a code or a recoveryCode.');
     const candidate = (hasCode ? proof.code : proof.recoveryCode)!;
-    if (candidate.length > MAX_CODE_INPUT_LENGTH) throw badInput(hasCode ? 'code' : 'recoveryCode', 'That is far too long to be a code.');
+    if (candidate.length > MAX_CODE_INPUT_CHARS) throw badInput(hasCode ? 'code' : 'recoveryCode', 'That is far too long to be a code.');
     const factor = hasCode ? await this.activeFactor(user._id, proof.factorId) : undefined;
 
     const now = this.deps.clock();

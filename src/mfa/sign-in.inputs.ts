@@ -1,6 +1,6 @@
 import { IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { MAX_CODE_INPUT } from './enrollment.inputs.js';
+import { MAX_CODE_INPUT_CHARS } from './second-factor.service.js';
 
 @InputType({ description: 'A code from one factor, or a recovery code.' })
 export class SecondFactorProofInput {
@@ -10,12 +10,12 @@ export class SecondFactorProofInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(MAX_CODE_INPUT)
+  @MaxLength(MAX_CODE_INPUT_CHARS)
   code?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(MAX_CODE_INPUT)
+  @MaxLength(MAX_CODE_INPUT_CHARS)
   recoveryCode?: string | null;
 }
 

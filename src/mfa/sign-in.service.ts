@@ -59,9 +59,7 @@ export class SignInService {
 
   /** Finishes a sign-in with a second factor; the mfaToken is spent with it, so it serves once. */
   async verify(mfaToken: string, proof: SecondFactorProof, ip: string): Promise<SignInOutcome> {
-    const challenge = await this.liveChallenge(mfaToken);
-    const user = await this.deps.users.findById(challenge.userId).lean<UserRecord>();
-    if (!user) throw tokenExpired('mfaToken');
+    const { challenge, user } = await this.challenged(mfaToken);
     const proven = await this.deps.secondFactor.prove(user, proof, { ip, purpose: 'sign-in' });
     const spent = await this.deps.challenges.updateOne({ _id: challenge._id, consumedAt: { $exists: false } }, { $set: { consumedAt: this.deps.clock() } });
     if (spent.modifiedCount === 0) throw tokenExpired('mfaToken');
@@ -70,10 +68,14 @@ export class SignInService {
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */
   async challengedUser(mfaToken: string): Promise<UserRecord> {
+    return (await this.challenged(mfaToken)).user;
+  }
+
+  private async challenged(mfaToken: string): Promise<{ challenge: SignInChallengeRecord; user: UserRecord }> {
     const challenge = await this.liveChallenge(mfaToken);
     const user = await this.deps.users.findById(challenge.userId).lean<UserRecord>();
     if (!user) throw tokenExpired('mfaToken');
-    return user;
+    return { challenge, user };
   }
 
   /** A fresh second-factor proof for this session, for the changes that need one. */

@@ -1,12 +1,10 @@
 import type { Types } from 'mongoose';
 import type { Config } from '../config/config.js';
 import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
-import { hashToken, newOpaqueToken } from './opaque-token.js';
+import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from './opaque-token.js';
 
 export const ACCESS_TOKEN_PREFIX = 'mfa_at_';
 
-/** Touching `lastUsedAt` at most this often keeps reads from turning into a write each. */
-const TOUCH_INTERVAL_MS = 60_000;
 
 export interface IssuedSession {
   accessToken: string;
@@ -43,7 +41,7 @@ export class SessionsService {
   async authenticate(accessToken: string, now = new Date()): Promise<SessionRecord | undefined> {
     const session = await this.sessions.findOne({ tokenHash: hashToken(accessToken) }).lean<SessionRecord>();
     if (!session || session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now) return undefined;
-    if (now.getTime() - session.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
+    if (now.getTime() - session.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       const expiresAt = this.expiryAfterUse(now, session.absoluteExpiresAt);
       await this.sessions.updateOne({ _id: session._id }, { $set: { lastUsedAt: now, expiresAt } });
       Object.assign(session, { lastUsedAt: now, expiresAt });
@@ -71,4 +69,3 @@ export class SessionsService {
   }
 }
 
-export { SessionScope };
