@@ -83,11 +83,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   });
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
   const notices = new SecurityNotices({ mail: deps.mail, logger, issuer: config.mfa.issuer, registry: factorRegistry });
-  const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, factors: models.factors, registry: factorRegistry, audit, notices, clock });
+  const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
+  const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, factors, registry: factorRegistry, audit, notices, clock });
   const attempts = new SecondFactorAttempts(models.users);
   const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, notices, logger, clock });
   const challenges = new ChallengeService({ users: models.users, factors: models.factors, secondFactor, logger, clock });
-  const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
   const recoveryCodes = new RecoveryCodesService({ users: models.users, factors, secrets, audit, notices, clock, count: config.mfa.recoveryCodeCount });
   const enrollment = new EnrollmentService({
     users: models.users,

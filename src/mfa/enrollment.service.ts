@@ -161,13 +161,13 @@ export class EnrollmentService {
       await this.deps.factorRecords.deleteOne({ _id: replaces, userId: owner._id });
       await this.deps.audit.record({ type: AuditEventType.MFA_FACTOR_REMOVED, userId: owner._id, ip, details: { factorId: replaces.toHexString(), replacedBy: activated._id.toHexString() } });
     }
-    const othersActive = await this.deps.factorRecords.countDocuments({ userId: owner._id, status: FactorStatus.ACTIVE, _id: { $ne: activated._id } });
+    const firstFactor = !(await this.deps.factors.hasActiveFactor(owner._id, { except: activated._id }));
     const set: Record<string, unknown> = {};
     // Codes come with the first factor or a replacement; a stale first enrollment must not overwrite the codes saved since.
-    const issueCodes = recoveryCodes !== undefined && (replaces !== undefined || othersActive === 0);
+    const issueCodes = recoveryCodes !== undefined && (replaces !== undefined || firstFactor);
     if (issueCodes) set.recoveryCodes = recoveryCodes;
     // Accepting the first factor turns MFA on for the account (DESIGN.md, rules: mfaPolicyStatus).
-    if (othersActive === 0) set.mfaPolicyStatus = MfaPolicyStatus.ENABLED;
+    if (firstFactor) set.mfaPolicyStatus = MfaPolicyStatus.ENABLED;
     if (Object.keys(set).length > 0) await this.deps.users.updateOne({ _id: owner._id }, { $set: set });
     if (owner._id.equals(viewer.user._id)) {
       // Proving the new factor is a second-factor proof; an enrollment-scoped session becomes a full one.

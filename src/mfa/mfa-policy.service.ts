@@ -4,7 +4,7 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, badInput, forbidden, notFound } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
-import { FactorStatus, type FactorModel } from './factor.model.js';
+import type { FactorsService } from './factors.service.js';
 import type { FactorRegistry } from './factor-registry.js';
 import type { MfaPolicyModel, MfaPolicyRecord } from './mfa-policy.model.js';
 import type { SecurityNotices } from './security-notices.js';
@@ -15,7 +15,7 @@ const POLICY_ID = 'mfa';
 /** Who must use MFA (per user) and which factor types may be enrolled (deployment-wide). */
 export class MfaPolicyService {
   constructor(
-    private readonly deps: { policies: MfaPolicyModel; users: UserModel; factors: FactorModel; registry: FactorRegistry; audit: AuditService; notices: SecurityNotices; clock: () => Date },
+    private readonly deps: { policies: MfaPolicyModel; users: UserModel; factors: FactorsService; registry: FactorRegistry; audit: AuditService; notices: SecurityNotices; clock: () => Date },
   ) {}
 
   /**
@@ -24,7 +24,7 @@ export class MfaPolicyService {
    */
   async assertPolicyAdmin(viewer: Extract<Viewer, { kind: 'session' }>): Promise<void> {
     if (viewer.user.role !== Role.ADMIN) throw forbidden('Only an admin may do this.');
-    if (!(await this.deps.factors.exists({ userId: viewer.user._id, status: FactorStatus.ACTIVE }))) {
+    if (!(await this.deps.factors.hasActiveFactor(viewer.user._id))) {
       throw forbidden('Admins who change MFA for others must use MFA themselves: enroll a factor first.');
     }
     assertRecentSecondFactor(viewer.session, this.deps.clock());
