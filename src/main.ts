@@ -1,9 +1,10 @@
 // `npm start`: the service on its configuration (embedded MongoDB when MONGODB_URI is unset).
-import { startApp, type App } from './app.js';
+import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { DataDirInUseError } from './embedded-mongo/index.js';
 import { createLogger } from './logger.js';
 import { RedisUnavailableError } from './redis.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 let config;
 try {
@@ -15,21 +16,11 @@ try {
 }
 const logger = createLogger({ level: config.logLevel });
 
-// Listening for signals before starting: a SIGTERM that arrives during start-up waits for it, then drains.
-let app: App | undefined;
-let stopRequested = false;
-const stop = () => void app!.stop().then(() => process.exit(0));
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    logger.info({ signal }, 'stopping: draining in-flight requests');
-    if (app) stop();
-    else stopRequested = true;
-  });
-}
+const signals = stopOnSignals(logger, 'stopping: draining in-flight requests');
 
 try {
-  app = await startApp(config, { logger });
-  if (stopRequested) stop();
+  const app = await startApp(config, { logger });
+  signals.started(app.stop);
 } catch (error) {
   if (error instanceof RedisUnavailableError || error instanceof DataDirInUseError) {
     logger.fatal(error.message);

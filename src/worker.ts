@@ -1,9 +1,10 @@
 // `npm run worker`: only the mail worker, for MAIL_WORKER=off servers (senders scale separately).
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
-import { createMailPipeline, type MailPipeline } from './mail/index.js';
+import { createMailPipeline } from './mail/index.js';
 import { secretsFromConfig } from './mfa/encryption-keys.js';
 import { RedisUnavailableError } from './redis.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 let setup;
 try {
@@ -26,21 +27,12 @@ try {
 const { config, secrets, settings } = setup;
 const logger = createLogger({ level: config.logLevel });
 
-let pipeline: MailPipeline | undefined;
-let stopRequested = false;
-const stop = () => void pipeline!.close().then(() => process.exit(0));
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    logger.info({ signal }, 'mail worker stopping: finishing the current jobs');
-    if (pipeline) stop();
-    else stopRequested = true;
-  });
-}
+const signals = stopOnSignals(logger, 'mail worker stopping: finishing the current jobs');
 
 try {
-  pipeline = await createMailPipeline({ config, redisUrl: config.redisUrl, secrets, logger, startWorker: true, settings });
+  const pipeline = await createMailPipeline({ config, redisUrl: config.redisUrl, secrets, logger, startWorker: true, settings });
   logger.info({ concurrency: settings.concurrency, queuePrefix: settings.queuePrefix, smtp: Boolean(config.mail.smtpUrl) }, 'mail worker running');
-  if (stopRequested) stop();
+  signals.started(pipeline.close);
 } catch (error) {
   if (error instanceof RedisUnavailableError) {
     logger.fatal(error.message);
