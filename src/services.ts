@@ -88,7 +88,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const attempts = new SecondFactorAttempts(models.users);
   const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, notices, logger, clock });
   const challenges = new ChallengeService({ users: models.users, factors: models.factors, secondFactor, logger, clock });
-  const recoveryCodes = new RecoveryCodesService({ users: models.users, factors, secrets, audit, notices, clock, count: config.mfa.recoveryCodeCount });
+  const signIn = new SignInService({ accounts, users: models.users, challenges: models.signInChallenges, sessions, factors, secondFactor, audit, clock });
+  const recoveryCodes = new RecoveryCodesService({ users: models.users, factors, signIn, secrets, audit, notices, clock, count: config.mfa.recoveryCodeCount });
   const enrollment = new EnrollmentService({
     users: models.users,
     factorRecords: models.factors,
@@ -103,7 +104,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     notices,
     clock,
   });
-  const signIn = new SignInService({ accounts, users: models.users, challenges: models.signInChallenges, sessions, factors, secondFactor, audit, clock });
   const disableMfa = new DisableMfaService({ accounts, users: models.users, factors, secondFactor, sessions, policy: mfaPolicy });
   const apiKeys = new ApiKeysService(models.apiKeys, audit, factors);
   return { config, accounts, sessions, audit, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa, challenges, factors, recoveryCodes };

@@ -52,7 +52,6 @@ export class EnrollmentResolver {
   @Mutation(() => [String], { description: 'New recovery codes, shown once; every old one stops working.' })
   async regenerateRecoveryCodes(@Arg('input', () => RegenerateRecoveryCodesInput) input: RegenerateRecoveryCodesInput, @Ctx() context: GraphQLContext): Promise<string[]> {
     const viewer = sessionViewerOf(context);
-    if (input.code) viewer.session.mfaVerifiedAt = await context.services.signIn.stepUp(viewer.user, viewer.session._id, toProof(input), context.ip);
-    return context.services.recoveryCodes.regenerate(viewer, context.ip);
+    return context.services.recoveryCodes.regenerate(viewer, input.code ? toProof(input) : undefined, context.ip);
   }
 }

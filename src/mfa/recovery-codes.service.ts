@@ -9,6 +9,8 @@ import type { FactorsService } from './factors.service.js';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
 import type { SecretBox } from './secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
+import type { SecondFactorProof } from './second-factor.service.js';
+import type { SignInService } from './sign-in.service.js';
 import { assertRecentSecondFactor } from './step-up.js';
 
 /** Keyed hashes of recovery codes use this purpose's key (SecretBox.hmacKey), never the database's. */
@@ -20,6 +22,7 @@ export class RecoveryCodesService {
     private readonly deps: {
       users: UserModel;
       factors: FactorsService;
+      signIn: SignInService;
       secrets: SecretBox;
       audit: AuditService;
       notices: SecurityNotices;
@@ -35,10 +38,11 @@ export class RecoveryCodesService {
     return { codes, set: { kid, hashes: codes.map((code) => hashRecoveryCode(normalizeRecoveryCode(code)!, userId.toHexString(), key)) } };
   }
 
-  /** Replaces every recovery code; needs a fresh proof (a code now, or a step-up within five minutes). */
-  async regenerate(viewer: Extract<Viewer, { kind: 'session' }>, ip?: string): Promise<string[]> {
+  /** Replaces every recovery code; needs a fresh proof: `proof` now (it counts as a step-up), or a step-up within five minutes. */
+  async regenerate(viewer: Extract<Viewer, { kind: 'session' }>, proof: SecondFactorProof | undefined, ip: string): Promise<string[]> {
     if (!(await this.deps.factors.hasActiveFactor(viewer.user._id))) throw forbidden('Recovery codes come with a second factor: enroll one first.');
-    assertRecentSecondFactor(viewer.session, this.deps.clock());
+    const provenAt = proof ? await this.deps.signIn.stepUp(viewer.user, viewer.session._id, proof, ip) : viewer.session.mfaVerifiedAt;
+    assertRecentSecondFactor({ ...viewer.session, mfaVerifiedAt: provenAt }, this.deps.clock());
     const { codes, set } = this.issue(viewer.user._id);
     await this.deps.users.updateOne({ _id: viewer.user._id }, { $set: { recoveryCodes: set } });
     await this.deps.audit.record({ type: AuditEventType.RECOVERY_CODES_REGENERATED, userId: viewer.user._id, ip, details: { count: codes.length } });
