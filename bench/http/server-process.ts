@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_ENV } from '../service-env.js';
 import { childEnv, exited, freePort } from '../../test/support/processes.js';
 
 /** The Redis database the benchmarked server counts its throttles in; flushed before each run. */
@@ -26,6 +27,7 @@ const MAX_DISTINCT_LINES = 50;
 export async function startServerProcess(options: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const env = childEnv({
+    ...SERVICE_ENV,
     DATA_DIR: ':memory:',
     PORT: String(port),
     LOG_LEVEL: 'warn',

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_ENV } from '../service-env.js';
 import { childEnv, exited } from '../../test/support/processes.js';
 
 const WORKER = fileURLToPath(new URL('../../src/worker.js', import.meta.url));
@@ -24,6 +25,7 @@ export interface WorkerProcess {
  */
 export async function startWorkerProcess(options: { redisUrl: string; smtpUrl: string; queuePrefix: string; concurrency: number }): Promise<WorkerProcess> {
   const env = childEnv({
+    ...SERVICE_ENV,
     REDIS_URL: options.redisUrl,
     SMTP_URL: options.smtpUrl,
     MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS,
