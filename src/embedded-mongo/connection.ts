@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { CommandMetrics } from './command-metrics.js';
 import { runCommand } from './commands/index.js';
 import type { CursorRegistry } from './cursors.js';
 import type { EmbeddedMongoLog } from './options.js';
@@ -8,6 +9,7 @@ import { decodeMessage, encodeOpMsg, encodeOpReply, HEADER_BYTES, ProtocolError 
 export interface ConnectionDependencies {
   storage: Storage;
   cursors: CursorRegistry;
+  metrics: CommandMetrics;
   log: EmbeddedMongoLog;
   maxMessageSizeBytes: number;
 }
@@ -65,7 +67,7 @@ export class Connection {
       return;
     }
     const database = typeof message.body.$db === 'string' ? message.body.$db : 'admin';
-    const reply = await runCommand({ body: message.body, database, storage: this.deps.storage, cursors: this.deps.cursors, connectionId: this.id });
+    const reply = await runCommand({ body: message.body, database, storage: this.deps.storage, cursors: this.deps.cursors, metrics: this.deps.metrics, connectionId: this.id });
     if (this.closed || message.moreToCome) return;
     const requestId = nextRequestId++;
     const encode = message.legacy ? encodeOpReply : encodeOpMsg;

@@ -1,4 +1,5 @@
 import { createServer, type Socket } from 'node:net';
+import { CommandMetrics } from './command-metrics.js';
 import { MAX_MESSAGE_SIZE_BYTES } from './commands/handshake.commands.js';
 import { Connection } from './connection.js';
 import { CursorRegistry } from './cursors.js';
@@ -17,7 +18,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
   const storage = await Storage.open({ dataDir: options.memory ? undefined : options.dataDir, log });
   const cursors = new CursorRegistry(options.cursorTimeoutMs ?? DEFAULT_CURSOR_TIMEOUT_MS);
   const ttl = new TtlMonitor(storage, options.ttlMonitorIntervalMs ?? DEFAULT_TTL_MONITOR_INTERVAL_MS, log);
-  const deps = { storage, cursors, log, maxMessageSizeBytes: options.maxMessageSizeBytes ?? MAX_MESSAGE_SIZE_BYTES };
+  const deps = { storage, cursors, metrics: new CommandMetrics(), log, maxMessageSizeBytes: options.maxMessageSizeBytes ?? MAX_MESSAGE_SIZE_BYTES };
 
   const connections = new Set<Connection>();
   let nextConnectionId = 1;

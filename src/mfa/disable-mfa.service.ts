@@ -27,7 +27,7 @@ export class DisableMfaService {
   async disableOwn(viewer: SessionViewer, password: string, proof: SecondFactorProof, factorId: Types.ObjectId | undefined, ip: string): Promise<UserRecord> {
     const user = await this.deps.accounts.checkPassword(viewer.user.username, password, ip);
     if (!user._id.equals(viewer.user._id)) throw notFound('User'); // a rename raced the request
-    await this.deps.secondFactor.prove(user, proof, { ip, purpose: 'disable-mfa' });
+    await this.deps.secondFactor.prove(user._id, proof, { ip, purpose: 'disable-mfa' });
     return this.deps.factors.remove(user, factorId, { ip });
   }
 

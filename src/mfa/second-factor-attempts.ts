@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { UserModel, UserRecord } from '../accounts/user.model.js';
-import { tooManyAttempts } from '../errors.js';
+import { notFound, tooManyAttempts } from '../errors.js';
 
 /** Consecutive second-factor failures before a lockout (NIST 800-63B §5.2.2 asks for a limit; 5 is the common choice). */
 export const MAX_CONSECUTIVE_FAILURES = 5;
@@ -20,8 +20,12 @@ export const LOCKOUT_MAX_SECONDS = 60 * 60;
 export class SecondFactorAttempts {
   constructor(private readonly users: UserModel) {}
 
-  /** Reserves one attempt; returns how many are now counted. Throws TOO_MANY_ATTEMPTS while locked or full. */
-  async reserve(userId: Types.ObjectId, now: Date): Promise<number> {
+  /**
+   * Reserves one attempt and returns the user as it stands with it counted
+   * (`secondFactorFailures` includes it), so the check that follows reads no
+   * second copy. Throws TOO_MANY_ATTEMPTS while locked or full.
+   */
+  async reserve(userId: Types.ObjectId, now: Date): Promise<UserRecord> {
     const reserved = await this.users
       .findOneAndUpdate(
         {
@@ -30,12 +34,13 @@ export class SecondFactorAttempts {
           $or: [{ secondFactorLockedUntil: { $exists: false } }, { secondFactorLockedUntil: null }, { secondFactorLockedUntil: { $lte: now } }],
         },
         { $inc: { secondFactorFailures: 1 } },
-        { returnDocument: 'after', projection: { secondFactorFailures: 1 } },
+        { returnDocument: 'after' },
       )
-      .lean<Pick<UserRecord, 'secondFactorFailures'>>();
-    if (reserved) return reserved.secondFactorFailures;
+      .lean<UserRecord>();
+    if (reserved) return reserved;
     const user = await this.users.findById(userId, { secondFactorLockedUntil: 1 }).lean<Pick<UserRecord, 'secondFactorLockedUntil'>>();
-    const lockedForMs = (user?.secondFactorLockedUntil?.getTime() ?? 0) - now.getTime();
+    if (!user) throw notFound('User');
+    const lockedForMs = (user.secondFactorLockedUntil?.getTime() ?? 0) - now.getTime();
     // Full but not yet locked: the attempts that filled it are still being checked.
     throw tooManyAttempts(Math.max(1, Math.ceil(lockedForMs / 1000)));
   }

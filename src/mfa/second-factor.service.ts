@@ -23,6 +23,8 @@ export interface SecondFactorProof {
 }
 
 export interface ProvenSecondFactor {
+  /** The user as read when the attempt was reserved. */
+  user: UserRecord;
   factor?: FactorRecord;
   recoveryCodesRemaining?: number;
 }
@@ -54,25 +56,25 @@ export class SecondFactorService {
     },
   ) {}
 
-  async prove(user: UserRecord, proof: SecondFactorProof, context: { ip?: string; purpose: string }): Promise<ProvenSecondFactor> {
+  async prove(userId: Types.ObjectId, proof: SecondFactorProof, context: { ip?: string; purpose: string }): Promise<ProvenSecondFactor> {
     const hasCode = typeof proof.code === 'string';
     const hasRecoveryCode = typeof proof.recoveryCode === 'string';
     if (hasCode === hasRecoveryCode) throw badInput('code', 'Give either a code or a recoveryCode.');
     const candidate = (hasCode ? proof.code : proof.recoveryCode)!;
     if (candidate.length > MAX_CODE_INPUT_CHARS) throw badInput(hasCode ? 'code' : 'recoveryCode', 'That is far too long to be a code.');
-    const factor = hasCode ? await this.activeFactor(user._id, proof.factorId) : undefined;
+    const factor = hasCode ? await this.activeFactor(userId, proof.factorId) : undefined;
 
     const now = this.deps.clock();
-    const counted = await this.deps.attempts.reserve(user._id, now);
+    const user = await this.deps.attempts.reserve(userId, now);
     const proven = factor ? await this.spendCode(factor, user, candidate, now) : await this.spendRecoveryCode(user, candidate);
-    const audit = { userId: user._id, ip: context.ip };
+    const audit = { userId, ip: context.ip };
     if (!proven) {
-      const lockedForSeconds = await this.deps.attempts.failed(user._id, counted, now);
+      const lockedForSeconds = await this.deps.attempts.failed(userId, user.secondFactorFailures, now);
       await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_FAILED, details: { purpose: context.purpose, ...describe(factor) } });
       if (lockedForSeconds) await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_LOCKED_OUT, details: { seconds: lockedForSeconds } });
       throw invalidCode();
     }
-    await this.deps.attempts.succeeded(user._id);
+    await this.deps.attempts.succeeded(userId);
     await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_SUCCEEDED, details: { purpose: context.purpose, ...describe(factor) } });
     if (!factor) {
       await this.deps.audit.record({ ...audit, type: AuditEventType.RECOVERY_CODE_USED, details: { remaining: proven.recoveryCodesRemaining } });
@@ -138,7 +140,7 @@ export class SecondFactorService {
         { returnDocument: 'after' },
       )
       .lean<FactorRecord>();
-    return spent ? { factor: spent } : undefined;
+    return spent ? { user: owner, factor: spent } : undefined;
   }
 
   /** A delivered code survives `max` tries: each is reserved on the factor before the code is looked at. */
@@ -167,7 +169,7 @@ export class SecondFactorService {
     const updated = await this.deps.users
       .findOneAndUpdate({ _id: user._id, 'recoveryCodes.kid': set.kid, 'recoveryCodes.hashes': hash }, { $pull: { 'recoveryCodes.hashes': hash } }, { returnDocument: 'after', projection: { recoveryCodes: 1 } })
       .lean<Pick<UserRecord, 'recoveryCodes'>>();
-    return updated ? { recoveryCodesRemaining: updated.recoveryCodes?.hashes.length ?? 0 } : undefined;
+    return updated ? { user, recoveryCodesRemaining: updated.recoveryCodes?.hashes.length ?? 0 } : undefined;
   }
 }
 

@@ -59,11 +59,12 @@ export class SignInService {
 
   /** Finishes a sign-in with a second factor; the mfaToken is spent with it, so it serves once. */
   async verify(mfaToken: string, proof: SecondFactorProof, ip: string): Promise<SignInOutcome> {
-    const { challenge, user } = await this.challenged(mfaToken);
-    const proven = await this.deps.secondFactor.prove(user, proof, { ip, purpose: 'sign-in' });
+    const challenge = await this.liveChallenge(mfaToken);
+    // The proof reads the user itself, as it reserves the attempt.
+    const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, { ip, purpose: 'sign-in' });
     const spent = await this.deps.challenges.updateOne({ _id: challenge._id, consumedAt: { $exists: false } }, { $set: { consumedAt: this.deps.clock() } });
     if (spent.modifiedCount === 0) throw tokenExpired('mfaToken');
-    return this.signedIn(user, ip, this.deps.clock(), { method: proven.factor ? proven.factor.type : 'recovery_code' });
+    return this.signedIn(user, ip, this.deps.clock(), { method: factor ? factor.type : 'recovery_code' });
   }
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */
@@ -80,7 +81,7 @@ export class SignInService {
 
   /** A fresh second-factor proof for this session, for the changes that need one. */
   async stepUp(user: UserRecord, sessionId: Types.ObjectId, proof: SecondFactorProof, ip: string): Promise<Date> {
-    await this.deps.secondFactor.prove(user, proof, { ip, purpose: 'step-up' });
+    await this.deps.secondFactor.prove(user._id, proof, { ip, purpose: 'step-up' });
     const at = this.deps.clock();
     await this.deps.sessions.recordSecondFactor(sessionId, at);
     await this.deps.audit.record({ type: AuditEventType.STEPPED_UP, userId: user._id, ip });

@@ -1,4 +1,5 @@
 import type { Document } from 'bson';
+import type { CommandMetrics } from '../command-metrics.js';
 import type { CursorRegistry } from '../cursors.js';
 import { CommandError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
@@ -10,6 +11,7 @@ export interface CommandContext {
   database: string;
   storage: Storage;
   cursors: CursorRegistry;
+  metrics: CommandMetrics;
   connectionId: number;
 }
 

@@ -46,14 +46,14 @@ const diagnostics: Record<string, CommandHandler> = {
   getLog: () => ({ totalLinesWritten: 0, log: [], ok: 1 }),
   connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
   hostInfo: () => ({ system: { hostname: hostname(), currentTime: new Date() }, os: { type: process.platform }, extra: {}, ok: 1 }),
-  serverStatus: ({ cursors }) => ({
+  serverStatus: ({ cursors, metrics }) => ({
     host: hostname(),
     version: SERVER_VERSION,
     process: 'mongod',
     pid: Long.fromNumber(process.pid),
     uptime: (Date.now() - startedAt) / 1000,
     localTime: new Date(),
-    metrics: { cursor: { open: { total: cursors.openCount } } },
+    metrics: { cursor: { open: { total: cursors.openCount } }, commands: metrics.toDocument() },
     ok: 1,
   }),
   getParameter: () => ({ featureCompatibilityVersion: { version: '7.0' }, ok: 1 }),

@@ -20,8 +20,11 @@ export async function runCommand(context: CommandContext): Promise<Document> {
     }
     const handler = name === undefined ? undefined : handlers.get(name);
     if (!handler) throw new CommandError('CommandNotFound', `no such command: '${name}'`);
-    return await handler(context);
+    const reply = await handler(context);
+    context.metrics.record(name!, reply.ok !== 1);
+    return reply;
   } catch (error) {
+    if (name !== undefined && handlers.has(name)) context.metrics.record(name, true);
     if (error instanceof CommandError) return error.toReply();
     return new CommandError('OperationFailed', `${name} failed: ${(error as Error).message}`).toReply();
   }

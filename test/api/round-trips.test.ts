@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CreateApiKeyDocument, LoginDocument, MeDocument, VerifyMfaDocument } from '../generated/graphql.js';
+import { signUpAndLogIn, TEST_PASSWORD } from '../support/accounts.js';
+import { alignToFreshStep, userWithTotp, type MfaUser } from '../support/attacker.js';
+import { mfaToken, TestClock, totpCode } from '../support/mfa.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/** Connection upkeep the driver sends on its own, not work of the operation measured. */
+const UPKEEP = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'serverStatus']);
+
+/** Per-command totals as mongod reports them (`serverStatus().metrics.commands`); the embedded server reports them too. */
+async function commandTotals(app: TestApp): Promise<Map<string, number>> {
+  const status = await app.database.connection.db!.admin().command({ serverStatus: 1 });
+  const commands = (status.metrics?.commands ?? {}) as Record<string, { total: unknown }>;
+  return new Map(Object.entries(commands).map(([name, { total }]) => [name, Number(total)]));
+}
+
+/** The database commands — round trips — one operation makes, by command name. */
+async function commandsOf(app: TestApp, operation: () => Promise<unknown>): Promise<Record<string, number>> {
+  const before = await commandTotals(app);
+  await operation();
+  const after = await commandTotals(app);
+  const made: Record<string, number> = {};
+  for (const [name, total] of after) {
+    const count = total - (before.get(name) ?? 0);
+    if (count > 0 && !UPKEEP.has(name)) made[name] = count;
+  }
+  return made;
+}
+
+/**
+ * Each database round trip costs this service far more CPU than the rest of
+ * a request (see README, Performance), so the hot paths' trips are pinned
+ * here: a change that adds one has to change this test and say why.
+ */
+describe('database round trips per operation', () => {
+  const clock = new TestClock();
+  let app: TestApp;
+  let plain: { id: string; token: string };
+  let apiKey: string;
+  let mfa: MfaUser;
+
+  before(async () => {
+    app = await startTestApp({}, { clock: clock.now });
+    plain = await signUpAndLogIn(app, 'plain');
+    const created = await app.graphql(CreateApiKeyDocument, { token: plain.token, variables: { input: { name: 'script' } } });
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    apiKey = created.data!.createApiKey.secret;
+    await app.graphql(MeDocument, { token: apiKey }); // its first use records lastUsedAt
+    mfa = await userWithTotp(app, clock, 'with-totp');
+  });
+  after(() => app.stop());
+
+  it('me: the session (or API key), the user and one factor lookup for mfaEnabled', async () => {
+    for (const credential of [plain.token, apiKey]) {
+      let response: Awaited<ReturnType<typeof app.graphql>> | undefined;
+      const made = await commandsOf(app, async () => (response = await app.graphql(MeDocument, { token: credential })));
+      assert.equal(response?.errors, undefined, JSON.stringify(response?.errors));
+      assert.deepEqual(made, { find: 3 });
+    }
+  });
+
+  it('login without MFA: the user, then the new session and its audit event', async () => {
+    const made = await commandsOf(app, () => app.graphql(LoginDocument, { variables: { input: { username: 'plain', password: TEST_PASSWORD } } }));
+    assert.deepEqual(made, { find: 1, insert: 2 });
+  });
+
+  it('verifyMfa with a wrong code: the mfaToken, the factor, the reserved attempt and the audit event', async () => {
+    const token = await mfaToken(app, 'with-totp');
+    alignToFreshStep(clock);
+    const wrong = String((Number(totpCode(mfa.totp.secret, clock)) + 500_000) % 1_000_000).padStart(6, '0');
+    const made = await commandsOf(app, () => app.graphql(VerifyMfaDocument, { variables: { input: { mfaToken: token, factorId: mfa.totp.factorId, code: wrong } } }));
+    assert.deepEqual(made, { find: 2, findAndModify: 1, insert: 1 });
+  });
+
+  it('verifyMfa with a valid code: also spends the step, clears the count, spends the mfaToken and issues the session', async () => {
+    const token = await mfaToken(app, 'with-totp');
+    alignToFreshStep(clock);
+    let response: Awaited<ReturnType<typeof app.graphql>> | undefined;
+    const input = { mfaToken: token, factorId: mfa.totp.factorId, code: totpCode(mfa.totp.secret, clock) };
+    const made = await commandsOf(app, async () => (response = await app.graphql(VerifyMfaDocument, { variables: { input } })));
+    assert.equal(response?.errors, undefined, JSON.stringify(response?.errors));
+    // find: mfaToken, factor · findAndModify: reserve the attempt, spend the step · update: clear the count, spend the mfaToken · insert: audit ×2, session
+    assert.deepEqual(made, { find: 2, findAndModify: 2, update: 2, insert: 3 });
+  });
+});
