@@ -1,4 +1,5 @@
-import { createServer, type Socket } from 'node:net';
+import { rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { CommandMetrics } from './command-metrics.js';
 import { MAX_MESSAGE_SIZE_BYTES } from './commands/handshake.commands.js';
 import { Connection } from './connection.js';
@@ -22,29 +23,47 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
 
   const connections = new Set<Connection>();
   let nextConnectionId = 1;
-  const server = createServer((socket: Socket) => {
+  const accept = (socket: Socket) => {
     const connection = new Connection(socket, nextConnectionId++, deps);
     connections.add(connection);
     socket.on('close', () => connections.delete(connection));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const address = server.address();
+  };
+  const servers: Server[] = [];
+  /** Listens on a TCP port or, given a path, on a Unix domain socket. */
+  const listen = (where: { port: number; host: string } | { path: string }) => {
+    const server = createServer(accept);
+    servers.push(server);
+    return new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(where, () => resolve());
+    });
+  };
+  try {
+    await listen({ port: options.port ?? 0, host });
+    if (options.socketPath) await listen({ path: options.socketPath });
+  } catch (error) {
+    for (const server of servers) server.close();
+    ttl.stop();
+    await storage.close();
+    throw error;
+  }
+  const address = servers[0].address();
   const port = typeof address === 'object' && address ? address.port : 0;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       ttl.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const connection of connections) connection.close();
       await closed;
+      // Node removes its socket file on close; this covers a close that could not.
+      if (options.socketPath) rmSync(options.socketPath, { force: true });
       cursors.close();
       await ttl.idle();
       await storage.close();
     })());
 
-  return { uri: `mongodb://${host}:${port}/`, port, stop };
+  const socketUri = options.socketPath ? `mongodb://${encodeURIComponent(options.socketPath)}/` : undefined;
+  return { uri: `mongodb://${host}:${port}/`, port, socketUri, stop };
 }

@@ -20,6 +20,19 @@ describe('handshake and admin commands', () => {
     assert.equal((await db().admin().command({ endSessions: [] })).ok, 1);
   });
 
+  it('counts each command and its failures in serverStatus().metrics.commands, as mongod does', async () => {
+    const totals = async () => {
+      const { find } = (await db().admin().command({ serverStatus: 1 })).metrics.commands;
+      return { total: Number(find?.total ?? 0), failed: Number(find?.failed ?? 0) };
+    };
+    const before = await totals();
+    await db().collection('counted').findOne({});
+    await db().collection('counted').findOne({});
+    await assert.rejects(db().command({ find: 42 }));
+    const after = await totals();
+    assert.deepEqual({ total: after.total - before.total, failed: after.failed - before.failed }, { total: 3, failed: 1 });
+  });
+
   it('fails an unknown command with code 59', async () => {
     await assert.rejects(db().command({ frobnicate: 1 }), (error: { code?: number }) => error.code === 59);
   });
