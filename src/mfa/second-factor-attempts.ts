@@ -50,14 +50,16 @@ export class SecondFactorAttempts {
     await this.users.updateOne({ _id: userId }, { $set: { secondFactorFailures: 0, secondFactorLockouts: 0 }, $unset: { secondFactorLockedUntil: 1 } });
   }
 
-  /** The code was wrong. When `counted` filled the allowance, locks the user; returns the lockout's length then. */
-  async failed(userId: Types.ObjectId, counted: number, now: Date): Promise<number | undefined> {
-    if (counted < MAX_CONSECUTIVE_FAILURES) return undefined;
-    const user = await this.users.findById(userId, { secondFactorLockouts: 1 }).lean<Pick<UserRecord, 'secondFactorLockouts'>>();
-    const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** (user?.secondFactorLockouts ?? 0));
+  /**
+   * The code was wrong. When this attempt filled the allowance (`reserved`
+   * is what `reserve` returned), locks the user; returns the lockout's length then.
+   */
+  async failed(reserved: UserRecord, now: Date): Promise<number | undefined> {
+    if (reserved.secondFactorFailures < MAX_CONSECUTIVE_FAILURES) return undefined;
+    const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** (reserved.secondFactorLockouts ?? 0));
     // Only while the count is still full: a success that raced this failure has cleared it, and then there is nothing to lock.
     const locked = await this.users.updateOne(
-      { _id: userId, secondFactorFailures: { $gte: MAX_CONSECUTIVE_FAILURES } },
+      { _id: reserved._id, secondFactorFailures: { $gte: MAX_CONSECUTIVE_FAILURES } },
       { $set: { secondFactorFailures: 0, secondFactorLockedUntil: new Date(now.getTime() + seconds * 1000) }, $inc: { secondFactorLockouts: 1 } },
     );
     return locked.modifiedCount === 1 ? seconds : undefined;

@@ -69,7 +69,7 @@ export class SecondFactorService {
     const proven = factor ? await this.spendCode(factor, user, candidate, now) : await this.spendRecoveryCode(user, candidate);
     const audit = { userId, ip: context.ip };
     if (!proven) {
-      const lockedForSeconds = await this.deps.attempts.failed(userId, user.secondFactorFailures, now);
+      const lockedForSeconds = await this.deps.attempts.failed(user, now);
       await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_FAILED, details: { purpose: context.purpose, ...describe(factor) } });
       if (lockedForSeconds) await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_LOCKED_OUT, details: { seconds: lockedForSeconds } });
       throw invalidCode();
