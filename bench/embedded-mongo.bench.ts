@@ -18,8 +18,8 @@ const WARM_UP_MS = 300;
 
 /**
  * The embedded server's hot operations at several collection sizes. Lookups
- * by `_id` or a unique field and unique checks on insert go through hashed
- * indexes, so their rate should not fall as the collection grows.
+ * by `_id` or a unique field, unique checks on insert and `$lookup` joins go
+ * through hashed indexes, so their rate should not fall as the collection grows.
  */
 export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs: number }): Promise<EmbeddedMongoBenchResult[]> {
   const results: EmbeddedMongoBenchResult[] = [];
@@ -41,12 +41,19 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
           ids.push(...Object.values(inserted.insertedIds));
         }
         const pick = (i: number) => (i * 7919) % documents;
+        // Sign-in's session → user join: one $lookup into the large collection per call.
+        const sessions = connection.db!.collection('sessions');
+        const sessionIds = Object.values((await sessions.insertMany(Array.from({ length: 1000 }, (_, i) => ({ userId: ids[pick(i)] })))).insertedIds);
         const scenarios: Array<[string, (i: number) => Promise<unknown>]> = [
           ['findOne by _id', (i) => users.findOne({ _id: ids[pick(i)] })],
           ['findOne by unique email', (i) => users.findOne({ email: `user${pick(i)}@example.com` })],
           ['findOne by sparse-indexed field', (i) => users.findOne({ token: `token${pick(i)}` })],
           ['insertOne (unique check)', (i) => users.insertOne({ email: `new${i}-${Math.random()}@example.com`, group: 1, n: 0 })],
           ['findOneAndUpdate by _id', (i) => users.findOneAndUpdate({ _id: ids[pick(i)] }, { $inc: { n: 1 } })],
+          [
+            '$match + $lookup by _id',
+            (i) => sessions.aggregate([{ $match: { _id: sessionIds[i % sessionIds.length] } }, { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } }]).toArray(),
+          ],
         ];
         for (const [operation, run] of scenarios) {
           await measure(run, { durationMs: WARM_UP_MS, concurrency: CONCURRENCY }); // JIT and pool warm-up, not recorded

@@ -77,7 +77,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
   const audit = new AuditService(models.auditEvents, logger);
-  const sessions = new SessionsService(models.sessions, config.sessions);
+  const sessions = new SessionsService(models.sessions, models.users, config.sessions);
   const accounts = new AccountsService(models.users, new PasswordHasher(), new LoginThrottle(redis), sessions, audit, {
     allowSignup: config.accounts.allowSignup,
   });
@@ -105,6 +105,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     clock,
   });
   const disableMfa = new DisableMfaService({ accounts, users: models.users, factors, secondFactor, sessions, policy: mfaPolicy });
-  const apiKeys = new ApiKeysService(models.apiKeys, audit, factors);
+  const apiKeys = new ApiKeysService(models.apiKeys, models.users, audit, factors);
   return { config, accounts, sessions, audit, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa, challenges, factors, recoveryCodes };
 }

@@ -1,4 +1,6 @@
 import type { Types } from 'mongoose';
+import type { UserModel, UserRecord } from '../accounts/user.model.js';
+import { findOneWithOwner } from '../accounts/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, badInput, notFound } from '../errors.js';
@@ -24,6 +26,7 @@ export interface CreatedApiKey {
 export class ApiKeysService {
   constructor(
     private readonly keys: ApiKeyModel,
+    private readonly users: UserModel,
     private readonly audit: AuditService,
     private readonly factors: FactorsService,
   ) {}
@@ -62,13 +65,15 @@ export class ApiKeysService {
   }
 
   /** The live key behind a presented secret; undefined when unknown, expired or revoked. */
-  async authenticate(secret: string, now = new Date()): Promise<ApiKeyRecord | undefined> {
-    const apiKey = await this.keys.findOne({ secretHash: hashToken(secret) }).lean<ApiKeyRecord>();
-    if (!apiKey || apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now)) return undefined;
+  async authenticate(secret: string, now = new Date()): Promise<{ apiKey: ApiKeyRecord; user: UserRecord } | undefined> {
+    const found = await findOneWithOwner(this.keys, this.users, { secretHash: hashToken(secret) });
+    if (!found?.owner) return undefined;
+    const { record: apiKey, owner: user } = found;
+    if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now)) return undefined;
     if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await this.keys.updateOne({ _id: apiKey._id }, { $set: { lastUsedAt: now } });
       apiKey.lastUsedAt = now;
     }
-    return apiKey;
+    return { apiKey, user };
   }
 }

@@ -28,17 +28,15 @@ export function createRequestContext(services: Services) {
 }
 
 async function sessionViewer(services: Services, accessToken: string): Promise<Viewer> {
-  const session = await services.sessions.authenticate(accessToken);
-  const user = session && (await services.accounts.findById(session.userId));
-  if (!session || !user) throw unauthenticated('The access token is unknown, expired or revoked. Sign in again.');
-  return { kind: 'session', user, session };
+  const authenticated = await services.sessions.authenticate(accessToken);
+  if (!authenticated) throw unauthenticated('The access token is unknown, expired or revoked. Sign in again.');
+  return { kind: 'session', ...authenticated };
 }
 
 async function apiKeyViewer(services: Services, secret: string): Promise<Viewer> {
-  const apiKey = await services.apiKeys.authenticate(secret);
-  const user = apiKey && (await services.accounts.findById(apiKey.userId));
-  if (!apiKey || !user) throw unauthenticated('The API key is unknown, expired or revoked.');
-  return { kind: 'apiKey', user, apiKey };
+  const authenticated = await services.apiKeys.authenticate(secret);
+  if (!authenticated) throw unauthenticated('The API key is unknown, expired or revoked.');
+  return { kind: 'apiKey', ...authenticated };
 }
 
 function unauthenticated(message: string): GraphQLError {

@@ -1,4 +1,6 @@
 import type { Types } from 'mongoose';
+import type { UserModel, UserRecord } from '../accounts/user.model.js';
+import { findOneWithOwner } from '../accounts/with-owner.js';
 import type { Config } from '../config/config.js';
 import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
 import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from './opaque-token.js';
@@ -14,6 +16,7 @@ export interface IssuedSession {
 export class SessionsService {
   constructor(
     private readonly sessions: SessionModel,
+    private readonly users: UserModel,
     private readonly options: Config['sessions'],
   ) {}
 
@@ -37,16 +40,21 @@ export class SessionsService {
     return { accessToken, session: session.toObject() };
   }
 
-  /** The live session behind an access token, refreshing its idle deadline; undefined when unknown, expired or revoked. */
-  async authenticate(accessToken: string, now = new Date()): Promise<SessionRecord | undefined> {
-    const session = await this.sessions.findOne({ tokenHash: hashToken(accessToken) }).lean<SessionRecord>();
-    if (!session || session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now) return undefined;
+  /**
+   * The live session behind an access token and its user, read together;
+   * refreshes the idle deadline. Undefined when unknown, expired or revoked.
+   */
+  async authenticate(accessToken: string, now = new Date()): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+    const found = await findOneWithOwner(this.sessions, this.users, { tokenHash: hashToken(accessToken) });
+    if (!found?.owner) return undefined;
+    const { record: session, owner: user } = found;
+    if (session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now) return undefined;
     if (now.getTime() - session.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       const expiresAt = this.expiryAfterUse(now, session.absoluteExpiresAt);
       await this.sessions.updateOne({ _id: session._id }, { $set: { lastUsedAt: now, expiresAt } });
       Object.assign(session, { lastUsedAt: now, expiresAt });
     }
-    return session;
+    return { session, user };
   }
 
   /** Records a second-factor proof in the session (step-up), widening an enrollment-scoped session when asked. */

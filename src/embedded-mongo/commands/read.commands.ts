@@ -1,7 +1,8 @@
-import { Long, type Document } from '../bson.js';
+import { Long, ObjectId, type Document } from '../bson.js';
 import { Aggregator, ProcessingMode } from 'mingo';
 import { CommandError } from '../errors.js';
 import { findDocuments } from '../query/matcher.js';
+import type { Collection } from '../storage/collection.js';
 import { equalityKey, valuesAtPath } from '../storage/values.js';
 import { optionalDocument, optionalNumber, requiredArray, targetCollection, type CommandHandler } from './command-context.js';
 
@@ -69,20 +70,75 @@ const aggregate: CommandHandler = ({ body, database, storage, cursors }) => {
   const name = body.aggregate === 1 ? undefined : targetCollection(body);
   // A leading $match picks candidates through the indexes, like mongod's planner.
   const leadingMatch = stageNames[0] === '$match' ? (pipeline[0].$match as Document) : undefined;
-  const input = name ? findDocuments(storage.collection(database, name), leadingMatch) : [];
-  const rest = leadingMatch ? pipeline.slice(1) : pipeline;
-  let results: Document[];
+  let documents = name ? findDocuments(storage.collection(database, name), leadingMatch) : [];
+  // The other stages run in mingo, except equality $lookups that the foreign collection's indexes can answer.
+  let segment: Document[] = [];
+  const runSegment = () => {
+    if (segment.length > 0) documents = runInMingo(segment, documents, (other) => [...(storage.collection(database, other)?.all() ?? [])]);
+    segment = [];
+  };
+  for (const stage of leadingMatch ? pipeline.slice(1) : pipeline) {
+    const joined = lookupThroughIndexes(stage, documents, (other) => storage.collection(database, other));
+    if (!joined) {
+      segment.push(stage);
+      continue;
+    }
+    runSegment();
+    documents = joined;
+  }
+  runSegment();
+  const cursorOptions = optionalDocument(body, 'cursor');
+  const cursor = cursors.open(`${database}.${name ?? '$cmd.aggregate'}`, documents, { batchSize: optionalNumber(cursorOptions ?? {}, 'batchSize') });
+  return { cursor, ok: 1 };
+};
+
+function runInMingo(stages: Document[], documents: Document[], collectionResolver: (name: string) => Document[]): Document[] {
   try {
-    results = new Aggregator(rest, {
-      processingMode: stageNames.every((stage) => NON_MUTATING_STAGES.has(stage)) ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT,
-      collectionResolver: (other: string) => [...(storage.collection(database, other)?.all() ?? [])],
-    }).run(input) as Document[];
+    return new Aggregator(stages, {
+      processingMode: stages.every((stage) => NON_MUTATING_STAGES.has(Object.keys(stage)[0])) ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT,
+      collectionResolver,
+    }).run(documents) as Document[];
   } catch (error) {
     throw new CommandError('BadValue', (error as Error).message);
   }
-  const cursorOptions = optionalDocument(body, 'cursor');
-  const cursor = cursors.open(`${database}.${name ?? '$cmd.aggregate'}`, results, { batchSize: optionalNumber(cursorOptions ?? {}, 'batchSize') });
-  return { cursor, ok: 1 };
-};
+}
+
+/**
+ * `{ $lookup: { from, localField, foreignField, as } }` answered with one
+ * indexed query per document instead of mingo's scan of the whole foreign
+ * collection: a local value `v` becomes `{ [foreignField]: v }`, a local
+ * array `{ $in: array }`, a missing or null one `{ [foreignField]: null }`.
+ * Query equality is $lookup's (arrays in the foreign field included). Other
+ * local values (documents, regular expressions, empty arrays) and other forms
+ * of $lookup return undefined, and mingo runs the stage.
+ */
+function lookupThroughIndexes(stage: Document, documents: Document[], collection: (name: string) => Collection | undefined): Document[] | undefined {
+  const spec = stage.$lookup as Document | undefined;
+  if (!spec || Object.keys(stage).length !== 1) return undefined;
+  const { from, localField, foreignField, as } = spec;
+  const simple = Object.keys(spec).length === 4 && [from, localField, foreignField, as].every((field) => typeof field === 'string' && field.length > 0 && !field.startsWith('$'));
+  if (!simple || localField.includes('.') || as.includes('.')) return undefined;
+  const filters: Document[] = [];
+  for (const document of documents) {
+    const filter = equalityFilter(foreignField, document[localField]);
+    if (!filter) return undefined;
+    filters.push(filter);
+  }
+  const foreign = collection(from);
+  return documents.map((document, i) => ({ ...document, [as]: findDocuments(foreign, filters[i]) }));
+}
+
+function equalityFilter(field: string, local: unknown): Document | undefined {
+  if (local === undefined || local === null) return { [field]: null };
+  if (isPlainScalar(local)) return { [field]: local };
+  if (Array.isArray(local) && local.length > 0 && local.every((value) => value === null || isPlainScalar(value))) return { [field]: { $in: local } };
+  return undefined;
+}
+
+/** Values whose query equality is plain equality: not arrays, documents (which could hold operators) or regular expressions. */
+function isPlainScalar(value: unknown): boolean {
+  if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && !Number.isNaN(value))) return true;
+  return value instanceof ObjectId || value instanceof Date;
+}
 
 export const readCommands: Record<string, CommandHandler> = { find, getMore, killCursors, count, distinct, aggregate };

@@ -1,0 +1,23 @@
+import type { Model, Types } from 'mongoose';
+import type { UserModel, UserRecord } from './user.model.js';
+
+/**
+ * The one document of `model` matching `filter` (a unique key, such as a
+ * token hash), with the user its `userId` names joined in by `$lookup`: a
+ * credential and its owner in one database round trip instead of two, on
+ * every authenticated request. `owner` is undefined when the user is gone.
+ */
+export async function findOneWithOwner<T extends { userId: Types.ObjectId }>(
+  model: Model<T>,
+  users: UserModel,
+  filter: Record<string, unknown>,
+): Promise<{ record: T; owner: UserRecord | undefined } | undefined> {
+  const [found] = await model.aggregate<T & { owner: UserRecord[] }>([
+    { $match: filter },
+    { $limit: 1 },
+    { $lookup: { from: users.collection.collectionName, localField: 'userId', foreignField: '_id', as: 'owner' } },
+  ]);
+  if (!found) return undefined;
+  const { owner, ...record } = found;
+  return { record: record as unknown as T, owner: owner[0] };
+}

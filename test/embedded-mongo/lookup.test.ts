@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { ObjectId } from 'mongodb';
+import { after, before, describe, it } from 'node:test';
+import { openMongoUnderTest, type MongoUnderTest } from '../support/mongo-under-test.js';
+
+/** $lookup's equality, whether the embedded server answers it through indexes (plain scalar local values) or through mingo. */
+describe('aggregate $lookup', () => {
+  let mongo: MongoUnderTest;
+  const alice = new ObjectId();
+  const bob = new ObjectId();
+  const db = () => mongo.connection.db!;
+  const lookupUser = { $lookup: { from: 'people', localField: 'owner', foreignField: '_id', as: 'person' } };
+  /** Names of the people whose `teams` hold the token's `team`, as $lookup finds them. */
+  const teamMembers = async (tokenId: string) => {
+    const [token] = await db()
+      .collection('tokens')
+      .aggregate([{ $match: { _id: tokenId } }, { $lookup: { from: 'people', localField: 'team', foreignField: 'teams', as: 'members' } }])
+      .toArray();
+    return (token.members as Array<{ name: string }>).map((member) => member.name).sort();
+  };
+
+  before(async () => {
+    mongo = await openMongoUnderTest();
+    await db().collection('people').insertMany([
+      { _id: alice, name: 'alice', teams: ['red', 'blue'] },
+      { _id: bob, name: 'bob', teams: 'blue' },
+      { _id: new ObjectId(), name: 'nobody' },
+    ]);
+    await db().collection('people').createIndex({ teams: 1 });
+    await db().collection('tokens').insertMany([
+      { _id: 't1' as never, owner: alice, team: 'red' },
+      { _id: 't2' as never, owner: bob, team: 'blue' },
+      { _id: 't3' as never, owner: new ObjectId(), team: 'green' },
+      { _id: 't4' as never, team: ['red', 'green'] },
+    ]);
+  });
+  after(() => mongo.close());
+
+  it('joins by _id for a $match on one document, as session → user sign-in does', async () => {
+    const [joined] = await db().collection('tokens').aggregate([{ $match: { _id: 't1' } }, { $limit: 1 }, lookupUser]).toArray();
+    assert.deepEqual(joined, { _id: 't1', owner: alice, team: 'red', person: [{ _id: alice, name: 'alice', teams: ['red', 'blue'] }] });
+  });
+
+  it('gives an empty array when nothing matches, and keeps the stages after it working', async () => {
+    const rows = await db()
+      .collection('tokens')
+      .aggregate([{ $match: { _id: { $in: ['t1', 't3'] } } }, lookupUser, { $project: { _id: 1, people: { $size: '$person' } } }, { $sort: { _id: 1 } }])
+      .toArray();
+    assert.deepEqual(rows, [
+      { _id: 't1', people: 1 },
+      { _id: 't3', people: 0 },
+    ]);
+  });
+
+  it('matches a foreign array field that contains the local value', async () => {
+    assert.deepEqual(await teamMembers('t1'), ['alice']);
+    assert.deepEqual(await teamMembers('t2'), ['alice', 'bob']);
+  });
+
+  it('matches any element of a local array, and treats a missing local field as null', async () => {
+    assert.deepEqual(await teamMembers('t4'), ['alice']);
+    const [ownerless] = await db().collection('tokens').aggregate([{ $match: { _id: 't4' } }, { $lookup: { from: 'people', localField: 'owner', foreignField: 'missing', as: 'matches' } }]).toArray();
+    assert.equal(ownerless.matches.length, 3, 'a missing local field matches documents without the foreign field');
+  });
+
+  it('leaves the stored documents untouched when later stages change the joined ones', async () => {
+    await db()
+      .collection('tokens')
+      .aggregate([{ $match: { _id: 't1' } }, lookupUser, { $unwind: '$person' }, { $set: { 'person.name': 'changed' } }])
+      .toArray();
+    assert.equal((await db().collection('people').findOne({ _id: alice }))?.name, 'alice');
+  });
+});
