@@ -40,6 +40,8 @@ describe('database round trips per operation', () => {
   let plain: { id: string; token: string };
   let apiKey: string;
   let mfa: MfaUser;
+  /** The code the valid verifyMfa spent, for the replay. */
+  let spentCode: string;
 
   before(async () => {
     app = await startTestApp({}, { clock: clock.now });
@@ -78,10 +80,20 @@ describe('database round trips per operation', () => {
     const token = await mfaToken(app, 'with-totp');
     alignToFreshStep(clock);
     let response: Awaited<ReturnType<typeof app.graphql>> | undefined;
-    const input = { mfaToken: token, factorId: mfa.totp.factorId, code: totpCode(mfa.totp.secret, clock) };
+    spentCode = totpCode(mfa.totp.secret, clock);
+    const input = { mfaToken: token, factorId: mfa.totp.factorId, code: spentCode };
     const made = await commandsOf(app, async () => (response = await app.graphql(VerifyMfaDocument, { variables: { input } })));
     assert.equal(response?.errors, undefined, JSON.stringify(response?.errors));
     // find: mfaToken, factor · findAndModify: reserve the attempt, spend the step · update: clear the count, spend the mfaToken · insert: audit ×2, session
     assert.deepEqual(made, { find: 2, findAndModify: 2, update: 2, insert: 3 });
+  });
+
+  it('verifyMfa with a replayed code takes the wrong code’s path: its timing tells nothing the answer does not', async () => {
+    const token = await mfaToken(app, 'with-totp');
+    let response: Awaited<ReturnType<typeof app.graphql>> | undefined;
+    const input = { mfaToken: token, factorId: mfa.totp.factorId, code: spentCode };
+    const made = await commandsOf(app, async () => (response = await app.graphql(VerifyMfaDocument, { variables: { input } })));
+    assert.equal(response?.errors?.[0]?.extensions?.code, 'INVALID_CODE');
+    assert.deepEqual(made, { find: 2, findAndModify: 1, insert: 1 });
   });
 });
