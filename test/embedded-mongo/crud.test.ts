@@ -33,6 +33,12 @@ describe('CRUD through mongoose', () => {
     assert.equal(await Items.findOne({ sku: 'nope' }).lean(), null);
   });
 
+  it('refuses an unknown query operator, also on a collection that does not exist', async () => {
+    const isBadValue = (error: { code?: number }) => error.code === 2;
+    await assert.rejects(Items.find({ $frobnicate: 1 } as never).lean(), isBadValue);
+    await assert.rejects(mongo.connection.db!.collection('never_created').findOne({ qty: { $frobnicate: 1 } }), isBadValue);
+  });
+
   it('reports inserts that fail part-way, ordered and unordered', async () => {
     const ordered = await Items.insertMany([{ sku: 'o1' }, { sku: 's00' }, { sku: 'o2' }], { ordered: true }).catch((error) => error);
     assert.equal(ordered.code, 11000);

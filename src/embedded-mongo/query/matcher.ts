@@ -37,8 +37,9 @@ export function compileMatcher(filter: Document | undefined): Matcher {
 
 /** The matching documents, as stored (not copies): callers must not mutate them. */
 export function findDocuments(collection: Collection | undefined, filter: Document | undefined, options: FindOptions = {}): Document[] {
-  if (!collection) return [];
+  // Compiled first, so a bad filter fails even on a collection that does not exist, as mongod's does.
   const matcher = compileMatcher(filter);
+  if (!collection) return [];
   const { sort, skip, limit, projection } = options;
   const hasProjection = projection !== undefined && Object.keys(projection).length > 0;
   const hasSort = sort !== undefined && Object.keys(sort).length > 0;
