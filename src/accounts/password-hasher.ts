@@ -21,15 +21,16 @@ export class PasswordHasher {
   /** Verified against when the user does not exist, so both cases cost one argon2 verification. */
   private readonly decoyHash: Promise<string>;
   /**
-   * At most one hash per CPU core at a time. argon2 is CPU-bound, so more at
-   * once are not done sooner; they would only hold 19 MiB each and take every
-   * libuv thread from the file and DNS work that shares the pool.
+   * At most one hash per CPU core at a time, and always one libuv thread
+   * left. argon2 is CPU-bound, so more at once are not done sooner; they
+   * would only hold 19 MiB each and take the file and DNS work that shares
+   * the pool's threads.
    */
   private readonly slot: LimitFunction;
 
   constructor(
     private readonly options: Argon2Options = ARGON2_OPTIONS,
-    concurrency = availableParallelism(),
+    concurrency = Math.max(1, Math.min(availableParallelism(), libuvThreads() - 1)),
   ) {
     this.slot = pLimit(concurrency);
     this.decoyHash = this.slot(() => argon2.hash(randomBytes(32).toString('base64'), this.options));
@@ -50,4 +51,10 @@ export class PasswordHasher {
     const matches = await this.slot(() => argon2.verify(against, password));
     return hash !== undefined && matches;
   }
+}
+
+/** libuv's thread pool size: UV_THREADPOOL_SIZE as libuv reads it, 4 when unset. */
+function libuvThreads(): number {
+  const configured = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
+  return Number.isInteger(configured) && configured > 0 ? Math.min(configured, 1024) : 4;
 }

@@ -1,10 +1,9 @@
 import mongoose, { type Connection } from 'mongoose';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../embedded-mongo/index.js';
 import type { Logger } from '../logger.js';
+import { privateSocket, type PrivateSocket } from './private-socket.js';
 
 export interface Database {
   connection: Connection;
@@ -19,16 +18,27 @@ const DATABASE_NAME = 'mfa';
 /** Connects to MONGODB_URI, or starts the embedded server and connects to that. */
 export async function openDatabase(config: Config['mongodb'], logger: Logger): Promise<Database> {
   let embedded: EmbeddedMongo | undefined;
+  // The service talks to the embedded server through a private Unix socket where it can: each round trip costs less CPU than over TCP.
+  let socket: PrivateSocket | undefined;
+  const stopEmbedded = async () => {
+    await embedded?.stop();
+    socket?.remove();
+  };
   let uri = config.uri;
   if (!uri) {
     const memory = config.dataDir === ':memory:';
-    embedded = await startEmbeddedMongo({
-      memory,
-      dataDir: memory ? undefined : join(config.dataDir, 'mongo'),
-      // The service talks to it through a private Unix socket: each round trip costs less CPU than over TCP.
-      socketPath: process.platform === 'win32' ? undefined : join(tmpdir(), `mfa-graphql-${process.pid}-${randomBytes(4).toString('hex')}.sock`),
-      log: (level, message, details) => logger[level]({ ...details, component: 'embedded-mongo' }, message),
-    });
+    socket = privateSocket();
+    try {
+      embedded = await startEmbeddedMongo({
+        memory,
+        dataDir: memory ? undefined : join(config.dataDir, 'mongo'),
+        socketPath: socket?.path,
+        log: (level, message, details) => logger[level]({ ...details, component: 'embedded-mongo' }, message),
+      });
+    } catch (error) {
+      socket?.remove();
+      throw error;
+    }
     uri = embedded.socketUri ?? embedded.uri;
     // The TCP address is the one for mongosh or Compass.
     logger.warn({ uri: embedded.uri, memory }, 'MONGODB_URI is unset: using the embedded MongoDB-compatible server (development and tests only)');
@@ -38,7 +48,7 @@ export async function openDatabase(config: Config['mongodb'], logger: Logger): P
   try {
     await connection.asPromise();
   } catch (error) {
-    await embedded?.stop();
+    await stopEmbedded();
     throw error;
   }
   return {
@@ -49,7 +59,7 @@ export async function openDatabase(config: Config['mongodb'], logger: Logger): P
     },
     async close() {
       await connection.close();
-      await embedded?.stop();
+      await stopEmbedded();
     },
   };
 }

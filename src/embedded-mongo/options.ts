@@ -12,8 +12,9 @@ export interface EmbeddedMongoOptions {
   host?: string;
   /**
    * Also listen on this Unix domain socket (not on Windows). A round trip
-   * through it costs about a quarter less CPU than through loopback TCP, and
-   * only the owner can connect. Removed by `stop()`.
+   * through it costs about a quarter less CPU than through loopback TCP. Who
+   * may connect is up to the directory it is in (see src/db/private-socket.ts).
+   * Removed by `stop()`.
    */
   socketPath?: string;
   /** How often expired documents of TTL indexes are removed; mongod uses 60 s. @default 60000 */

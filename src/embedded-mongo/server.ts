@@ -57,11 +57,11 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
       const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const connection of connections) connection.close();
       await closed;
-      // Node removes its socket file on close; this covers a close that could not.
-      if (options.socketPath) rmSync(options.socketPath, { force: true });
       cursors.close();
       await ttl.idle();
       await storage.close();
+      // Node removes its socket file on close; this covers a close that could not.
+      if (options.socketPath) rmSync(options.socketPath, { force: true });
     })());
 
   const socketUri = options.socketPath ? `mongodb://${encodeURIComponent(options.socketPath)}/` : undefined;

@@ -70,4 +70,28 @@ describe('aggregate $lookup', () => {
       .toArray();
     assert.equal((await db().collection('people').findOne({ _id: alice }))?.name, 'alice');
   });
+
+  it('runs the stages before a $lookup first, whatever they are', async () => {
+    const tokens = db().collection('tokens');
+    const names = (rows: Array<{ person: Array<{ name: string }> }>) => rows.map((row) => row.person.map((person) => person.name).join());
+    assert.deepEqual(names((await tokens.aggregate([{ $match: { _id: { $in: ['t1', 't2'] } } }, { $sort: { _id: -1 } }, { $limit: 1 }, lookupUser]).toArray()) as never), ['bob']);
+    const [projected] = await tokens.aggregate([{ $match: { _id: 't1' } }, { $project: { team: 0 } }, lookupUser]).toArray();
+    assert.equal('team' in projected, false);
+    const [moved] = await tokens.aggregate([{ $match: { _id: 't1' } }, { $set: { owner: bob } }, lookupUser]).toArray();
+    assert.equal(moved.person[0].name, 'bob');
+    const grouped = await tokens.aggregate([{ $match: { owner: { $exists: true } } }, { $group: { _id: null, owner: { $first: '$owner' } } }, lookupUser]).toArray();
+    assert.equal(grouped.length, 1);
+  });
+
+  it('leaves the stored documents untouched when a later $project excludes nested fields, through either $lookup', async () => {
+    await db().collection('people').updateOne({ _id: bob }, { $set: { profile: { city: 'Bern', zip: '3000' } } });
+    await db().collection('tokens').updateOne({ _id: 't2' as never }, { $set: { meta: { a: 1, b: 2 } } });
+    const indexed = { $lookup: { from: 'people', localField: 'owner', foreignField: '_id', as: 'person' } };
+    const throughMingo = { $lookup: { from: 'people', localField: 'owner', foreignField: 'name', as: 'person' } }; // `name` has no index
+    for (const lookup of [indexed, throughMingo]) {
+      await db().collection('tokens').aggregate([{ $match: { _id: 't2' } }, lookup, { $project: { 'meta.a': 0, 'person.profile.city': 0 } }]).toArray();
+      assert.deepEqual((await db().collection('tokens').findOne({ _id: 't2' as never }))?.meta, { a: 1, b: 2 });
+      assert.deepEqual((await db().collection('people').findOne({ _id: bob }))?.profile, { city: 'Bern', zip: '3000' });
+    }
+  });
 });

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MongoClient } from 'mongodb';
+import { privateSocket } from '../../src/db/private-socket.js';
 import { startEmbeddedMongo } from '../../src/embedded-mongo/index.js';
 
 describe('embedded server on a Unix domain socket', { skip: process.platform === 'win32' ? 'no Unix sockets on Windows' : false }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'embedded-socket-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('serves the same data through the socket and through TCP, lets only its owner connect, and removes the socket on stop', async () => {
+  it('serves the same data through the socket and through TCP, and removes the socket on stop', async () => {
     const socketPath = join(dir, 'mongo.sock');
     const server = await startEmbeddedMongo({ memory: true, socketPath, log: () => undefined });
     assert.equal(server.socketUri, `mongodb://${encodeURIComponent(socketPath)}/`);
-    assert.equal(statSync(socketPath).mode & 0o002, 0, 'other users cannot write to (connect to) the socket');
 
     const viaSocket = await new MongoClient(server.socketUri!).connect();
     const viaTcp = await new MongoClient(server.uri).connect();
@@ -36,6 +36,33 @@ describe('embedded server on a Unix domain socket', { skip: process.platform ===
       await assert.rejects(startEmbeddedMongo({ memory: true, socketPath, log: () => undefined }), /EADDRINUSE/);
     } finally {
       await first.stop();
+    }
+  });
+});
+
+describe('the service’s private socket path', { skip: process.platform === 'win32' ? 'no Unix sockets on Windows' : false }, () => {
+  it('lies in a fresh directory only its owner may enter, and goes with it', () => {
+    const socket = privateSocket();
+    assert.ok(socket);
+    const directory = dirname(socket.path);
+    assert.equal(statSync(directory).mode & 0o777, 0o700);
+    assert.ok(Buffer.byteLength(socket.path) <= 103);
+    socket.remove();
+    assert.equal(existsSync(directory), false);
+  });
+
+  it('is not offered when the temporary directory’s path is too long for a socket', () => {
+    const long = join(mkdtempSync(join(tmpdir(), 'long-')), 'x'.repeat(100));
+    mkdirSync(long);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = long;
+    try {
+      assert.equal(privateSocket(), undefined);
+      assert.deepEqual(readdirSync(long), [], 'the directory it made is removed again');
+    } finally {
+      process.env.TMPDIR = saved;
+      if (saved === undefined) delete process.env.TMPDIR;
+      rmSync(dirname(long), { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,7 @@ import { Aggregator, ProcessingMode } from 'mingo';
 import { CommandError } from '../errors.js';
 import { findDocuments } from '../query/matcher.js';
 import type { Collection } from '../storage/collection.js';
-import { equalityKey, valuesAtPath } from '../storage/values.js';
+import { cloneDocument, equalityKey, valuesAtPath } from '../storage/values.js';
 import { optionalDocument, optionalNumber, requiredArray, targetCollection, type CommandHandler } from './command-context.js';
 
 const find: CommandHandler = ({ body, database, storage, cursors }) => {
@@ -59,7 +59,8 @@ const distinct: CommandHandler = ({ body, database, storage }) => {
 };
 
 /** Stages that never modify their input documents, so those need no copy. */
-const NON_MUTATING_STAGES = new Set(['$match', '$sort', '$skip', '$limit', '$count', '$group', '$project']);
+// Not $project: mingo removes excluded nested fields in place.
+const NON_MUTATING_STAGES = new Set(['$match', '$sort', '$skip', '$limit', '$count', '$group']);
 const WRITING_STAGES = new Set(['$out', '$merge']);
 
 const aggregate: CommandHandler = ({ body, database, storage, cursors }) => {
@@ -74,17 +75,19 @@ const aggregate: CommandHandler = ({ body, database, storage, cursors }) => {
   // The other stages run in mingo, except equality $lookups that the foreign collection's indexes can answer.
   let segment: Document[] = [];
   const runSegment = () => {
-    if (segment.length > 0) documents = runInMingo(segment, documents, (other) => [...(storage.collection(database, other)?.all() ?? [])]);
+    // Stages such as mingo's own $lookup put documents of other collections into the results: copies, so that later stages cannot change the stored ones.
+    if (segment.length > 0) documents = runInMingo(segment, documents, (other) => [...(storage.collection(database, other)?.all() ?? [])].map(cloneDocument));
     segment = [];
   };
   for (const stage of leadingMatch ? pipeline.slice(1) : pipeline) {
-    const joined = lookupThroughIndexes(stage, documents, (other) => storage.collection(database, other));
-    if (!joined) {
+    if (!isSimpleLookup(stage)) {
       segment.push(stage);
       continue;
     }
-    runSegment();
-    documents = joined;
+    runSegment(); // the join sees what the stages before it made
+    const joined = lookupThroughIndexes(stage.$lookup, documents, storage.collection(database, stage.$lookup.from));
+    if (joined) documents = joined;
+    else segment.push(stage);
   }
   runSegment();
   const cursorOptions = optionalDocument(body, 'cursor');
@@ -103,29 +106,36 @@ function runInMingo(stages: Document[], documents: Document[], collectionResolve
   }
 }
 
-/**
- * `{ $lookup: { from, localField, foreignField, as } }` answered with one
- * indexed query per document instead of mingo's scan of the whole foreign
- * collection: a local value `v` becomes `{ [foreignField]: v }`, a local
- * array `{ $in: array }`, a missing or null one `{ [foreignField]: null }`.
- * Query equality is $lookup's (arrays in the foreign field included). Other
- * local values (documents, regular expressions, empty arrays) and other forms
- * of $lookup return undefined, and mingo runs the stage.
- */
-function lookupThroughIndexes(stage: Document, documents: Document[], collection: (name: string) => Collection | undefined): Document[] | undefined {
+type SimpleLookup = { from: string; localField: string; foreignField: string; as: string };
+
+/** `{ $lookup: { from, localField, foreignField, as } }` with plain field names: the form lookupThroughIndexes may answer. */
+function isSimpleLookup(stage: Document): stage is { $lookup: SimpleLookup } {
   const spec = stage.$lookup as Document | undefined;
-  if (!spec || Object.keys(stage).length !== 1) return undefined;
+  if (!spec || Object.keys(stage).length !== 1 || Object.keys(spec).length !== 4) return false;
   const { from, localField, foreignField, as } = spec;
-  const simple = Object.keys(spec).length === 4 && [from, localField, foreignField, as].every((field) => typeof field === 'string' && field.length > 0 && !field.startsWith('$'));
-  if (!simple || localField.includes('.') || as.includes('.')) return undefined;
+  if (![from, localField, foreignField, as].every((field) => typeof field === 'string' && field.length > 0 && !field.startsWith('$'))) return false;
+  return !localField.includes('.') && !as.includes('.');
+}
+
+/**
+ * A simple $lookup answered with one indexed query per document instead of
+ * mingo's scan of the whole foreign collection: a local value `v` becomes
+ * `{ [foreignField]: v }`, a local array `{ $in: array }`, a missing or null
+ * one `{ [foreignField]: null }`. Query equality is $lookup's (arrays in the
+ * foreign field included). Undefined, and mingo runs the stage, when the
+ * foreign field has no index (one scan beats one per document) or a local
+ * value is a document, a regular expression or an empty array.
+ */
+function lookupThroughIndexes(spec: SimpleLookup, documents: Document[], foreign: Collection | undefined): Document[] | undefined {
+  if (foreign && !foreign.hasEqualityIndexOn(spec.foreignField)) return undefined;
   const filters: Document[] = [];
   for (const document of documents) {
-    const filter = equalityFilter(foreignField, document[localField]);
+    const filter = equalityFilter(spec.foreignField, document[spec.localField]);
     if (!filter) return undefined;
     filters.push(filter);
   }
-  const foreign = collection(from);
-  return documents.map((document, i) => ({ ...document, [as]: findDocuments(foreign, filters[i]) }));
+  // The joined documents are the stored ones: safe, as a segment with a stage that changes documents runs on deep copies (CLONE_INPUT).
+  return documents.map((document, i) => ({ ...document, [spec.as]: findDocuments(foreign, filters[i]) }));
 }
 
 function equalityFilter(field: string, local: unknown): Document | undefined {

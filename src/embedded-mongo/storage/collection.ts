@@ -109,6 +109,13 @@ export class Collection {
    * every field the filter pins by equality, else all of them. Callers still
    * apply the full filter.
    */
+  /** True when equality on `field` alone is answered by `_id` or a single-field index, not by a scan. */
+  hasEqualityIndexOn(field: string): boolean {
+    if (field === '_id') return true;
+    for (const index of this.indexes.values()) if (index.fields.length === 1 && index.fields[0] === field) return true;
+    return false;
+  }
+
   candidates(filter: Document): Iterable<Document> {
     const ids = equalityValues(filter, '_id');
     if (ids) return this.fetch(ids.map(equalityKey));
