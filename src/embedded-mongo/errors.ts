@@ -48,3 +48,13 @@ export class CommandError extends Error {
     return { index, code: this.code, errmsg: this.message, ...this.details };
   }
 }
+
+/** Runs `work`, reporting what it throws other than a CommandError (mingo's complaints) as mongod's BadValue. */
+export function asBadValue<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof CommandError) throw error;
+    throw new CommandError('BadValue', (error as Error).message);
+  }
+}

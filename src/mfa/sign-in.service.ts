@@ -69,14 +69,10 @@ export class SignInService {
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */
   async challengedUser(mfaToken: string): Promise<UserRecord> {
-    return (await this.challenged(mfaToken)).user;
-  }
-
-  private async challenged(mfaToken: string): Promise<{ challenge: SignInChallengeRecord; user: UserRecord }> {
     const challenge = await this.liveChallenge(mfaToken);
     const user = await this.deps.users.findById(challenge.userId).lean<UserRecord>();
     if (!user) throw tokenExpired('mfaToken');
-    return { challenge, user };
+    return user;
   }
 
   /** A fresh second-factor proof for this session, for the changes that need one. */

@@ -33,6 +33,14 @@ describe('CRUD through mongoose', () => {
     assert.equal(await Items.findOne({ sku: 'nope' }).lean(), null);
   });
 
+  it('leaves the stored document whole when a projection hides nested fields (find and findAndModify)', async () => {
+    const nested = mongo.connection.db!.collection('nested');
+    await nested.insertOne({ _id: 'n1' as never, a: { b: 1, c: 2 }, n: 0 });
+    assert.deepEqual(await nested.findOne({ _id: 'n1' as never }, { projection: { 'a.b': 0 } }), { _id: 'n1', a: { c: 2 }, n: 0 });
+    assert.deepEqual(await nested.findOneAndUpdate({ _id: 'n1' as never }, { $inc: { n: 1 } }, { projection: { 'a.c': 0 }, returnDocument: 'after' }), { _id: 'n1', a: { b: 1 }, n: 1 });
+    assert.deepEqual(await nested.findOne({ _id: 'n1' as never }), { _id: 'n1', a: { b: 1, c: 2 }, n: 1 });
+  });
+
   it('refuses an unknown query operator, also on a collection that does not exist', async () => {
     const isBadValue = (error: { code?: number }) => error.code === 2;
     await assert.rejects(Items.find({ $frobnicate: 1 } as never).lean(), isBadValue);

@@ -1,6 +1,6 @@
 import { Long, ObjectId, type Document } from '../bson.js';
 import { Aggregator, ProcessingMode } from 'mingo';
-import { CommandError } from '../errors.js';
+import { asBadValue, CommandError } from '../errors.js';
 import { findDocuments } from '../query/matcher.js';
 import type { Collection } from '../storage/collection.js';
 import { cloneDocument, equalityKey, valuesAtPath } from '../storage/values.js';
@@ -96,14 +96,13 @@ const aggregate: CommandHandler = ({ body, database, storage, cursors }) => {
 };
 
 function runInMingo(stages: Document[], documents: Document[], collectionResolver: (name: string) => Document[]): Document[] {
-  try {
-    return new Aggregator(stages, {
-      processingMode: stages.every((stage) => NON_MUTATING_STAGES.has(Object.keys(stage)[0])) ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT,
-      collectionResolver,
-    }).run(documents) as Document[];
-  } catch (error) {
-    throw new CommandError('BadValue', (error as Error).message);
-  }
+  return asBadValue(
+    () =>
+      new Aggregator(stages, {
+        processingMode: stages.every((stage) => NON_MUTATING_STAGES.has(Object.keys(stage)[0])) ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT,
+        collectionResolver,
+      }).run(documents) as Document[],
+  );
 }
 
 type SimpleLookup = { from: string; localField: string; foreignField: string; as: string };
@@ -127,11 +126,10 @@ function isSimpleLookup(stage: Document): stage is { $lookup: SimpleLookup } {
  * value is a document, a regular expression or an empty array.
  */
 function lookupThroughIndexes(spec: SimpleLookup, documents: Document[], foreign: Collection | undefined): Document[] | undefined {
-  if (foreign && !foreign.hasEqualityIndexOn(spec.foreignField)) return undefined;
   const filters: Document[] = [];
   for (const document of documents) {
     const filter = equalityFilter(spec.foreignField, document[spec.localField]);
-    if (!filter) return undefined;
+    if (!filter || (foreign && !foreign.answersByIndex(filter))) return undefined;
     filters.push(filter);
   }
   // The joined documents are the stored ones: safe, as a segment with a stage that changes documents runs on deep copies (CLONE_INPUT).

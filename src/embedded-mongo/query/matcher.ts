@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import { Query } from 'mingo';
-import { CommandError } from '../errors.js';
+import { asBadValue } from '../errors.js';
+import { cloneDocument } from '../storage/values.js';
 import type { Collection } from '../storage/collection.js';
 import { compileSimpleFilter } from './simple-filter.js';
 
@@ -13,11 +14,7 @@ export interface FindOptions {
 
 /** Compiles a query filter, reporting mingo's complaints as mongod's BadValue. */
 export function compileFilter(filter: Document | undefined): Query {
-  try {
-    return new Query(filter ?? {});
-  } catch (error) {
-    throw new CommandError('BadValue', (error as Error).message);
-  }
+  return asBadValue(() => new Query(filter ?? {}));
 }
 
 /** What a find needs of a filter: the simple compiler's verdict, with mingo asked only when it has none. */
@@ -35,40 +32,41 @@ export function compileMatcher(filter: Document | undefined): Matcher {
   return { test: (document) => simple(document) ?? query().test(document), query };
 }
 
-/** The matching documents, as stored (not copies): callers must not mutate them. */
+/** The matching documents; without a projection, as stored (not copies): callers must not mutate them. */
 export function findDocuments(collection: Collection | undefined, filter: Document | undefined, options: FindOptions = {}): Document[] {
   // Compiled first, so a bad filter fails even on a collection that does not exist, as mongod's does.
   const matcher = compileMatcher(filter);
   if (!collection) return [];
   const { sort, skip, limit, projection } = options;
-  const hasProjection = projection !== undefined && Object.keys(projection).length > 0;
   const hasSort = sort !== undefined && Object.keys(sort).length > 0;
-  if (!hasSort) {
-    const found = take(collection.candidates(filter ?? {}), matcher, skip ?? 0, limit ?? 0);
-    const project = hasProjection ? simpleProjection(projection) : identity;
-    if (project) return project === identity ? found : found.map(project);
-  }
-  try {
-    let cursor = matcher.query().find<Document>([...collection.candidates(filter ?? {})], hasProjection ? projection : undefined);
-    if (hasSort) cursor = cursor.sort(sort);
-    if (skip) cursor = cursor.skip(skip);
-    if (limit) cursor = cursor.limit(Math.abs(limit));
-    return cursor.all();
-  } catch (error) {
-    if (error instanceof CommandError) throw error;
-    throw new CommandError('BadValue', (error as Error).message);
-  }
+  // Without a sort the scan stops at the page; with one, every match is sorted first.
+  const page = hasSort
+    ? asBadValue(() => {
+        let cursor = matcher.query().find<Document>([...collection.candidates(filter ?? {})]).sort(sort);
+        if (skip) cursor = cursor.skip(skip);
+        if (limit) cursor = cursor.limit(Math.abs(limit));
+        return cursor.all();
+      })
+    : take(collection.candidates(filter ?? {}), matcher, skip ?? 0, limit ?? 0);
+  return projection !== undefined && Object.keys(projection).length > 0 ? page.map(projector(projection, matcher.query)) : page;
 }
 
 /** `document` reduced to `projection`, as find's projection would return it. */
 export function projectDocument(document: Document, projection: Document): Document {
-  const project = simpleProjection(projection);
-  if (project) return project(document);
-  try {
-    return new Query({}).find<Document>([document], projection).all()[0];
-  } catch (error) {
-    throw new CommandError('BadValue', (error as Error).message);
-  }
+  return projector(projection, () => EVERYTHING)(document);
+}
+
+const EVERYTHING = new Query({});
+
+/**
+ * A projection: top-level fields directly, anything else through mingo (with
+ * the filter's query, which positional `a.$` projections need). mingo removes
+ * excluded nested fields from the very objects it is given, so it gets copies.
+ */
+function projector(projection: Document, query: () => Query): (document: Document) => Document {
+  const simple = simpleProjection(projection);
+  if (simple) return simple;
+  return (document) => asBadValue(() => query().find<Document>([cloneDocument(document)], projection).all()[0]);
 }
 
 /** Natural-order scan that stops as soon as `limit` documents matched. */
@@ -87,8 +85,6 @@ function take(documents: Iterable<Document>, matcher: Matcher, skip: number, lim
   }
   return found;
 }
-
-const identity = (document: Document) => document;
 
 /**
  * Inclusion or exclusion of top-level fields (`{ a: 1, b: 1 }`, `{ _id: 0, a: 1 }`,

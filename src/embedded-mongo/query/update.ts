@@ -1,6 +1,6 @@
 import { ObjectId, type Document } from '../bson.js';
 import { update as applyModifier, updateOne as applyPipeline } from 'mingo/updater';
-import { CommandError } from '../errors.js';
+import { asBadValue, CommandError } from '../errors.js';
 import { cloneDocument, equalityKey, isPlainDocument } from '../storage/values.js';
 import { applySimpleModifier } from './simple-update.js';
 
@@ -17,13 +17,7 @@ export interface UpdateSpec {
  */
 export function updatedDocument(current: Document, spec: UpdateSpec, inserting = false): Document | undefined {
   const next = cloneDocument(current);
-  let changed: boolean;
-  try {
-    changed = Array.isArray(spec.update) ? applyPipelineUpdate(next, spec.update) : applyDocumentUpdate(next, spec, inserting);
-  } catch (error) {
-    if (error instanceof CommandError) throw error;
-    throw new CommandError('BadValue', (error as Error).message);
-  }
+  const changed = asBadValue(() => (Array.isArray(spec.update) ? applyPipelineUpdate(next, spec.update) : applyDocumentUpdate(next, spec, inserting)));
   if (!changed && !inserting) return undefined;
   if (!inserting && equalityKey(next._id) !== equalityKey(current._id)) {
     throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");

@@ -109,16 +109,20 @@ export class Collection {
    * every field the filter pins by equality, else all of them. Callers still
    * apply the full filter.
    */
-  /** True when equality on `field` alone is answered by `_id` or a single-field index, not by a scan. */
-  hasEqualityIndexOn(field: string): boolean {
-    if (field === '_id') return true;
-    for (const index of this.indexes.values()) if (index.fields.length === 1 && index.fields[0] === field) return true;
-    return false;
+  candidates(filter: Document): Iterable<Document> {
+    const ids = this.indexedIds(filter);
+    return ids ? this.fetch(ids) : this.documents.values();
   }
 
-  candidates(filter: Document): Iterable<Document> {
+  /** True when `_id` or an index answers `filter`'s equalities, so `candidates` does not scan. */
+  answersByIndex(filter: Document): boolean {
+    return this.indexedIds(filter) !== undefined;
+  }
+
+  /** The ids `_id` or the first index that can serve `filter`'s equalities picks; undefined when only a scan can answer it. */
+  private indexedIds(filter: Document): Iterable<string> | undefined {
     const ids = equalityValues(filter, '_id');
-    if (ids) return this.fetch(ids.map(equalityKey));
+    if (ids) return ids.map(equalityKey);
     indexes: for (const index of this.indexes.values()) {
       const perField = index.fields.map((field) => equalityValues(filter, field));
       if (perField.some((values) => values === undefined)) continue;
@@ -128,9 +132,9 @@ export class Collection {
       for (const combination of combinations) {
         for (const id of index.lookup(index.keyOfValues(combination))) found.add(id);
       }
-      return this.fetch(found);
+      return found;
     }
-    return this.documents.values();
+    return undefined;
   }
 
   private *fetch(ids: Iterable<string>): Generator<Document> {
