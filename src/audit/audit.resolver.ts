@@ -1,6 +1,4 @@
 import { Args, ArgsType, Authorized, Ctx, Field, ID, Query, Resolver } from 'type-graphql';
-import { Role } from '../accounts/user.model.js';
-import { forbidden } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { parseObjectId } from '../graphql/object-id.js';
 import { PageArgs, connectionType, toConnection, toPage, type Connection } from '../graphql/pagination.js';
@@ -19,11 +17,8 @@ export class AuditResolver {
   @Authorized()
   @Query(() => AuditEventConnection, { description: 'Security events, newest first.' })
   async auditEvents(@Args(() => AuditEventsArgs) args: AuditEventsArgs, @Ctx() { services, viewer }: GraphQLContext): Promise<Connection<AuditEventType>> {
-    const own = viewer!.user._id;
     const userId = args.userId === undefined || args.userId === null ? undefined : parseObjectId('userId', args.userId);
-    const admin = viewer!.user.role === Role.ADMIN;
-    if (!admin && userId && !userId.equals(own)) throw forbidden("Only an admin may read another user's events.");
     const page = toPage(args);
-    return toConnection(await services.audit.list({ userId: admin ? userId : own }, page), page, AuditEventType.from);
+    return toConnection(await services.audit.listFor(viewer!.user, userId, page), page, AuditEventType.from);
   }
 }

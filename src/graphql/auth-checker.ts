@@ -18,25 +18,28 @@ export const Access = {
 } as const;
 export type Access = (typeof Access)[keyof typeof Access];
 
-export const authChecker: AuthChecker<GraphQLContext, Access> = ({ context }, required) => {
-  const viewer = context.viewer;
+/** The one access rule: throws unless the viewer meets every requirement; returns the viewer. */
+function checkAccess(viewer: Viewer | undefined, required: readonly Access[]): Viewer {
   if (!viewer) throw unauthenticated();
   if (viewer.kind === 'session' && viewer.session.scope === SessionScope.ENROLLMENT && !required.includes(Access.ENROLLING)) {
     throw forbidden('This session may only finish enrolling a second factor.');
   }
   if (required.includes(Access.SESSION) && viewer.kind !== 'session') throw forbidden('API keys cannot do this: sign in interactively.');
   if (required.includes(Access.ADMIN) && viewer.user.role !== Role.ADMIN) throw forbidden('Only an admin may do this.');
+  return viewer;
+}
+
+export const authChecker: AuthChecker<GraphQLContext, Access> = ({ context }, required) => {
+  checkAccess(context.viewer, required);
   return true;
 };
 
 /**
  * The viewer of a resolver behind `Access.SESSION`, typed as the session it is.
- * `fullScope` is for resolvers that check access themselves (no `@Authorized`).
+ * `fullScope` is for resolvers that check access themselves (no `@Authorized`):
+ * without it an enrollment-scoped session passes, as with `Access.ENROLLING`.
  */
 export function sessionViewerOf(context: GraphQLContext, options: { fullScope?: boolean } = {}): Extract<Viewer, { kind: 'session' }> {
-  const viewer = context.viewer;
-  if (!viewer) throw unauthenticated();
-  if (viewer.kind !== 'session') throw forbidden('API keys cannot do this: sign in interactively.');
-  if (options.fullScope && viewer.session.scope !== SessionScope.FULL) throw forbidden('This session may only finish enrolling a second factor.');
-  return viewer;
+  const required: Access[] = options.fullScope ? [Access.SESSION] : [Access.SESSION, Access.ENROLLING];
+  return checkAccess(context.viewer, required) as Extract<Viewer, { kind: 'session' }>;
 }

@@ -1,6 +1,6 @@
 import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { MAX_CODE_INPUT_CHARS } from './second-factor.service.js';
+import { MAX_CODE_INPUT_CHARS } from './recovery-codes.js';
 
 @InputType()
 export class EnableMfaInput {

@@ -8,7 +8,7 @@ import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
 import type { ChallengeService } from './challenge.service.js';
-import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
+import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
 import type { MfaPolicyService } from './mfa-policy.service.js';
 import type { RecoveryCodesService } from './recovery-codes.service.js';
@@ -75,7 +75,7 @@ export class EnrollmentService {
     // Recovery codes come with a user's first factor and with a replacement (lost device); they take effect on acceptance.
     const recoveryCodes = active.length === 0 || sameType ? this.deps.recoveryCodes.issue(owner._id) : undefined;
     const factorId = new Types.ObjectId();
-    const enrollment = await plugin.enroll({ owner: { id: owner._id.toHexString(), username: owner.username, email: owner.email }, input: { email: request.email ?? undefined }, now });
+    const enrollment = await plugin.enroll({ owner: factorOwner(owner), input: { email: request.email ?? undefined }, now });
     const token = newOpaqueToken(ENROLLMENT_TOKEN_PREFIX);
     const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_MS);
     // One enrollment of a type at a time: starting again abandons the previous PENDING one.
@@ -87,7 +87,7 @@ export class EnrollmentService {
         type: plugin.type,
         status: FactorStatus.PENDING,
         description: request.description ?? undefined,
-        secret: enrollment.secret === undefined ? undefined : this.deps.secrets.seal(enrollment.secret, `factor:${factorId.toHexString()}`),
+        secret: enrollment.secret === undefined ? undefined : this.deps.secrets.seal(enrollment.secret, factorSecretContext(factorId)),
         state: enrollment.state ?? {},
         pending: {
           tokenHash: hashToken(token),
@@ -124,13 +124,14 @@ export class EnrollmentService {
     const pending = token.startsWith(ENROLLMENT_TOKEN_PREFIX)
       ? await this.deps.factorRecords.findOne({ 'pending.tokenHash': hashToken(token), status: FactorStatus.PENDING }).lean<FactorRecord>()
       : null;
-    const mayAccept = pending && (pending.userId.equals(viewer.user._id) || pending.pending!.startedBy.equals(viewer.user._id));
+    const own = pending?.userId.equals(viewer.user._id) ?? false;
+    const mayAccept = pending && (own || pending.pending!.startedBy.equals(viewer.user._id));
     if (!pending || !mayAccept || pending.pending!.expiresAt <= now) throw tokenExpired('enrollment token');
+    // An admin's acceptance for someone else is the policy change itself: the same freshly proven admin as at enableMfa.
+    if (!own) await this.deps.policy.assertPolicyAdmin(viewer);
     // Started as a first factor (no step-up asked), but another is ACTIVE now: adding this one needs the proof enableMfa would ask for today.
     const startedAsFirst = pending.pending!.recoveryCodes !== undefined && pending.pending!.replaces === undefined;
-    if (startedAsFirst && pending.userId.equals(viewer.user._id) && (await this.deps.factors.hasActiveFactor(pending.userId, { except: pending._id }))) {
-      assertRecentSecondFactor(viewer.session, now);
-    }
+    if (own && startedAsFirst) await this.deps.factors.assertRecentProofIfEnrolled(viewer, { except: pending._id });
     // Reserve the try first, so parallel wrong codes cannot exceed the allowance.
     const reserved = await this.deps.factorRecords.updateOne(
       { _id: pending._id, status: FactorStatus.PENDING, 'pending.failures': { $lt: ENROLLMENT_MAX_FAILURES } },

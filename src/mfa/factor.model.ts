@@ -1,4 +1,6 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { UserRecord } from '../accounts/user.model.js';
+import type { FactorOwner } from './factor-plugin.js';
 import type { SealedSecret } from './secret-box.js';
 
 /** PENDING until a code proves the user holds it (acceptMfa); ACTIVE until removed (the record is deleted). */
@@ -75,3 +77,13 @@ factorSchema.index({ 'pending.tokenHash': 1 });
 export type FactorModel = Model<FactorRecord>;
 
 export const factorModel = (connection: Connection): FactorModel => connection.model<FactorRecord>('Factor', factorSchema);
+
+/** The associated data a factor's secret is sealed with: the secret only opens for the factor it was sealed for. */
+export function factorSecretContext(factorId: Types.ObjectId): string {
+  return `factor:${factorId.toHexString()}`;
+}
+
+/** The account a factor belongs to, as a plugin sees it. */
+export function factorOwner(user: UserRecord): FactorOwner {
+  return { id: user._id.toHexString(), username: user.username, email: user.email };
+}

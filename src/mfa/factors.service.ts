@@ -27,9 +27,12 @@ export class FactorsService {
     return (await this.deps.factors.exists(filter)) !== null;
   }
 
-  /** Throws STEP_UP_REQUIRED when the viewer has an ACTIVE factor but passed none in this session within five minutes (DESIGN.md, rules: step-up). */
-  async assertRecentProofIfEnrolled(viewer: Extract<Viewer, { kind: 'session' }>): Promise<void> {
-    if (await this.hasActiveFactor(viewer.user._id)) assertRecentSecondFactor(viewer.session, this.deps.clock());
+  /**
+   * Throws STEP_UP_REQUIRED when the viewer has an ACTIVE factor (other than
+   * `except`) but passed none in this session within five minutes (DESIGN.md, rules: step-up).
+   */
+  async assertRecentProofIfEnrolled(viewer: Extract<Viewer, { kind: 'session' }>, options: { except?: Types.ObjectId } = {}): Promise<void> {
+    if (await this.hasActiveFactor(viewer.user._id, options)) assertRecentSecondFactor(viewer.session, this.deps.clock());
   }
 
   /** Removes one factor or all; removing the last turns MFA off and drops the recovery codes. */

@@ -18,8 +18,11 @@ export const RECOVERY_CODE_GROUP_CHARS = 4;
 export const RECOVERY_CODE_COUNT_DEFAULT = 10;
 /** Upper bound on one batch; a typo in a caller should not mint a million codes. */
 const RECOVERY_CODE_COUNT_MAX = 100;
-/** Longer input is refused before any work: generous for spaces and dashes, small enough to be cheap. */
-export const RECOVERY_CODE_INPUT_MAX_CHARS = 64;
+/**
+ * Longest code or recovery code looked at; longer input is refused before any
+ * work (the core and the GraphQL inputs use it): generous for spaces and dashes, small enough to be cheap.
+ */
+export const MAX_CODE_INPUT_CHARS = 64;
 /** HMAC keys at least as long as the hash output (NIST SP 800-107r1 §5.3.4). */
 const HMAC_KEY_MIN_BYTES = 32;
 
@@ -52,7 +55,7 @@ export function generateRecoveryCodes(count = RECOVERY_CODE_COUNT_DEFAULT): stri
  * or null when it cannot be a recovery code. Case, spaces and dashes do not matter.
  */
 export function normalizeRecoveryCode(input: string): string | null {
-  if (typeof input !== 'string' || input.length > RECOVERY_CODE_INPUT_MAX_CHARS) return null;
+  if (typeof input !== 'string' || input.length > MAX_CODE_INPUT_CHARS) return null;
   const compact = input.replace(SEPARATORS, '');
   // Checked before upper-casing: toUpperCase maps 'ı' to 'I', 'ſ' to 'S' and 'ﬀ' to 'FF'.
   return CODE_PATTERN.test(compact) ? compact.toUpperCase() : null;

@@ -1,6 +1,6 @@
 import type { Connection, Types } from 'mongoose';
 import { userModel } from '../accounts/user.model.js';
-import { factorModel, type FactorRecord } from './factor.model.js';
+import { factorModel, factorSecretContext, type FactorRecord } from './factor.model.js';
 import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.service.js';
 import { SecretBoxError, type SecretBox, type SecretBoxErrorCode } from './secret-box.js';
 
@@ -51,7 +51,7 @@ export async function rotateFactorSecrets(options: RotateFactorSecretsOptions): 
       .lean<Pick<FactorRecord, '_id' | 'secret'>[]>();
     for (const { _id, secret } of batch) {
       report.scanned += 1;
-      const context = `factor:${_id.toHexString()}`;
+      const context = factorSecretContext(_id);
       let resealed;
       try {
         resealed = secrets.seal(secrets.open(secret!, context), context);

@@ -6,9 +6,9 @@ import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, badInput, invalidCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { FactorPlugin, KeyedHash, StoredFactor } from './factor-plugin.js';
-import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
+import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { FactorRegistry } from './factor-registry.js';
-import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
+import { hashRecoveryCode, MAX_CODE_INPUT_CHARS, normalizeRecoveryCode } from './recovery-codes.js';
 import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.service.js';
 import type { SecondFactorAttempts } from './second-factor-attempts.js';
 import type { SecretBox } from './secret-box.js';
@@ -29,8 +29,6 @@ export interface ProvenSecondFactor {
   recoveryCodesRemaining?: number;
 }
 
-/** Longest code or recovery code looked at; longer input is refused before any work (the GraphQL inputs use it too). */
-export const MAX_CODE_INPUT_CHARS = 64;
 /** Delivered codes are stored keyed under this purpose; they live minutes, so a key rotation merely voids those in flight. */
 const FACTOR_CODE_HMAC_PURPOSE = 'factor-codes';
 
@@ -98,8 +96,8 @@ export class SecondFactorService {
   storedFactor(factor: FactorRecord, owner: UserRecord): StoredFactor {
     return {
       id: factor._id.toHexString(),
-      owner: { id: owner._id.toHexString(), username: owner.username, email: owner.email },
-      secret: factor.secret && this.deps.secrets.open(factor.secret, `factor:${factor._id.toHexString()}`),
+      owner: factorOwner(owner),
+      secret: factor.secret && this.deps.secrets.open(factor.secret, factorSecretContext(factor._id)),
       state: factor.state ?? {},
       lastUsedStep: factor.lastUsedStep,
     };

@@ -1,6 +1,6 @@
 import { IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { MAX_CODE_INPUT_CHARS } from './second-factor.service.js';
+import { MAX_CODE_INPUT_CHARS } from './recovery-codes.js';
 
 @InputType({ description: 'A code from one factor, or a recovery code.' })
 export class SecondFactorProofInput {

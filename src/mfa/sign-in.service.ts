@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import type { AccountsService } from '../accounts/accounts.service.js';
+import { findOneWithOwner } from '../accounts/with-owner.js';
 import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -69,10 +70,10 @@ export class SignInService {
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */
   async challengedUser(mfaToken: string): Promise<UserRecord> {
-    const challenge = await this.liveChallenge(mfaToken);
-    const user = await this.deps.users.findById(challenge.userId).lean<UserRecord>();
-    if (!user) throw tokenExpired('mfaToken');
-    return user;
+    const found = await findOneWithOwner(this.deps.challenges, this.deps.users, { tokenHash: mfaTokenHash(mfaToken) });
+    if (!found?.owner) throw tokenExpired('mfaToken');
+    this.assertLive(found.record);
+    return found.owner;
   }
 
   /** A fresh second-factor proof for this session, for the changes that need one. */
@@ -85,10 +86,15 @@ export class SignInService {
   }
 
   private async liveChallenge(mfaToken: string): Promise<SignInChallengeRecord> {
-    if (!mfaToken.startsWith(MFA_TOKEN_PREFIX) || !/^[A-Za-z0-9_-]{43}$/.test(mfaToken.slice(MFA_TOKEN_PREFIX.length))) throw badInput('mfaToken', 'That is not an mfaToken.');
-    const challenge = await this.deps.challenges.findOne({ tokenHash: hashToken(mfaToken) }).lean<SignInChallengeRecord>();
-    if (!challenge || challenge.consumedAt || challenge.expiresAt <= this.deps.clock()) throw tokenExpired('mfaToken');
+    const challenge = await this.deps.challenges.findOne({ tokenHash: mfaTokenHash(mfaToken) }).lean<SignInChallengeRecord>();
+    if (!challenge) throw tokenExpired('mfaToken');
+    this.assertLive(challenge);
     return challenge;
+  }
+
+  /** An mfaToken serves one sign-in, for five minutes. */
+  private assertLive(challenge: SignInChallengeRecord): void {
+    if (challenge.consumedAt || challenge.expiresAt <= this.deps.clock()) throw tokenExpired('mfaToken');
   }
 
   private async signedIn(user: UserRecord, ip: string, mfaVerifiedAt: Date | undefined, details: Record<string, unknown>): Promise<SignInOutcome> {
@@ -96,4 +102,10 @@ export class SignInService {
     await this.deps.audit.record({ type: AuditEventType.SIGN_IN_SUCCEEDED, userId: user._id, ip, details });
     return { kind: 'signedIn', user, accessToken };
   }
+}
+
+/** What the database keeps of an mfaToken; anything not shaped like one is refused before any lookup. */
+function mfaTokenHash(mfaToken: string): string {
+  if (!mfaToken.startsWith(MFA_TOKEN_PREFIX) || !/^[A-Za-z0-9_-]{43}$/.test(mfaToken.slice(MFA_TOKEN_PREFIX.length))) throw badInput('mfaToken', 'That is not an mfaToken.');
+  return hashToken(mfaToken);
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** 256 random bits: far beyond guessing, so a fast hash is enough to store them (no offline attack on 2^256). */
 const TOKEN_BYTES = 32;
@@ -17,10 +17,4 @@ export function newOpaqueToken(prefix: string, bytes = TOKEN_BYTES): string {
 /** What the database keeps instead of a token. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

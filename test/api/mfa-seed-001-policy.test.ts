@@ -150,6 +150,19 @@ describe('seed 001: the admin toggle and the policy over HTTP', () => {
     assert.match(daveSession, /^mfa_at_/);
   });
 
+  it("an admin's acceptMfa for another user needs the same fresh proof as its enableMfa", async () => {
+    const erin = await signUpAndLogIn(app, 'erin');
+    await stepUpAdmin();
+    const enabled = (await app.graphql(ENABLE_MFA, { token: admin, variables: { input: { factorType: 'totp', userId: erin.id } } })).data!.enableMfa;
+    clock.advance(6 * 60_000); // the enrollment token lives 10 minutes, the admin's proof 5
+    const input = { token: enabled.token, code: totpCode(totpSecretOf(enabled.details), clock) };
+    assert.equal(errorCode(await app.graphql(ACCEPT_MFA, { token: admin, variables: { input } })), 'STEP_UP_REQUIRED');
+    await stepUpAdmin();
+    const accepted = await app.graphql(ACCEPT_MFA, { token: admin, variables: { input: { ...input, code: totpCode(totpSecretOf(enabled.details), clock) } } });
+    assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE', JSON.stringify(accepted.errors));
+    clock.nextStep();
+  });
+
   it('deleting the identity disables MFA: removing the last factor sets DISABLED', async () => {
     const removed = await app.graphql(DISABLE_MFA, {
       token: bob.token,
