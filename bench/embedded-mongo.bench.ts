@@ -48,12 +48,13 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
           ['findOne by _id', (i) => users.findOne({ _id: ids[pick(i)] })],
           ['findOne by unique email', (i) => users.findOne({ email: `user${pick(i)}@example.com` })],
           ['findOne by sparse-indexed field', (i) => users.findOne({ token: `token${pick(i)}` })],
-          ['insertOne (unique check)', (i) => users.insertOne({ email: `new${i}-${Math.random()}@example.com`, group: 1, n: 0 })],
           ['findOneAndUpdate by _id', (i) => users.findOneAndUpdate({ _id: ids[pick(i)] }, { $inc: { n: 1 } })],
           [
             '$match + $lookup by _id',
             (i) => sessions.aggregate([{ $match: { _id: sessionIds[i % sessionIds.length] } }, { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } }]).toArray(),
           ],
+          // Last: what it inserts stays, and the rows above must run at the stated size.
+          ['insertOne (unique check)', (i) => users.insertOne({ email: `new${i}-${Math.random()}@example.com`, group: 1, n: 0 })],
         ];
         for (const [operation, run] of scenarios) {
           await measure(run, { durationMs: WARM_UP_MS, concurrency: CONCURRENCY }); // JIT and pool warm-up, not recorded

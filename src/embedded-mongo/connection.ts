@@ -22,7 +22,9 @@ let nextRequestId = 1;
  * this connection only.
  */
 export class Connection {
-  private buffered: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet framed: kept as chunks, joined once a whole frame is in (a large message would otherwise be copied once per chunk). */
+  private chunks: Buffer[] = [];
+  private bufferedBytes = 0;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -43,16 +45,21 @@ export class Connection {
   }
 
   private receive(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    while (!this.closed && this.buffered.length >= 4) {
-      const length = this.buffered.readInt32LE(0);
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.length;
+    while (!this.closed && this.bufferedBytes >= 4) {
+      if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks, this.bufferedBytes)];
+      const length = this.chunks[0].readInt32LE(0);
       if (length < HEADER_BYTES || length > this.deps.maxMessageSizeBytes) {
         this.reject(`message length ${length} outside [${HEADER_BYTES}, ${this.deps.maxMessageSizeBytes}]`);
         return;
       }
-      if (this.buffered.length < length) return;
-      const frame = this.buffered.subarray(0, length);
-      this.buffered = this.buffered.subarray(length);
+      if (this.bufferedBytes < length) return;
+      const buffered = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.bufferedBytes);
+      const frame = buffered.subarray(0, length);
+      const rest = buffered.subarray(length);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.bufferedBytes = rest.length;
       this.queue = this.queue.then(() => this.handle(frame));
     }
   }

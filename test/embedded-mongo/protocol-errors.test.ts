@@ -35,6 +35,42 @@ describe('malformed wire messages', () => {
 
   const stillServes = async () => assert.equal((await mongo.connection.db!.command({ ping: 1 })).ok, 1);
 
+  it('frames messages that arrive split into pieces, or two in one piece', async (t) => {
+    if (!mongo.embedded) return t.diagnostic('embedded server only');
+    const { serialize } = await import('bson');
+    const ping = (requestId: number) => {
+      const body = Buffer.concat([Buffer.alloc(4), Buffer.from([0]), Buffer.from(serialize({ ping: 1, $db: 'admin' }))]);
+      const frame = Buffer.concat([header(16 + body.length), body]);
+      frame.writeInt32LE(requestId, 4);
+      return frame;
+    };
+    const bytes = Buffer.concat([ping(1), ping(2)]);
+    const { hostname, port } = new URL(mongo.embeddedUri!);
+    const socket: Socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    let received = Buffer.alloc(0);
+    const answeredTo: number[] = [];
+    const bothAnswered = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        while (received.length >= 16 && received.length >= received.readInt32LE(0)) {
+          answeredTo.push(received.readInt32LE(8)); // responseTo
+          received = received.subarray(received.readInt32LE(0));
+        }
+        if (answeredTo.length === 2) resolve();
+      }),
+    );
+    // 2 bytes (not even the length), then 3 at a time: the second message starts inside a piece of the first.
+    socket.write(bytes.subarray(0, 2));
+    for (let at = 2; at < bytes.length; at += 3) {
+      await new Promise((resolve) => setImmediate(resolve));
+      socket.write(bytes.subarray(at, at + 3));
+    }
+    await bothAnswered;
+    socket.destroy();
+    assert.deepEqual(answeredTo, [1, 2]);
+  });
+
   it('closes the connection on a message over 48 MB', async (t) => {
     if (!mongo.embedded) return t.diagnostic('embedded server only');
     assert.equal(await sendRaw(header(64 * 1024 * 1024)), 'closed');
