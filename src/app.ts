@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -7,7 +6,7 @@ import { createMailPipeline, type MailPipeline, type MailPipelineOptions } from 
 import type { FactorPlugin, FactorPluginOptions } from './mfa/factor-plugin.js';
 import { loadFactorPlugins } from './mfa/load-factor-plugins.js';
 import { createRequestContext } from './graphql/request-context.js';
-import { createHttpServer } from './http/http-server.js';
+import { createHttpServer, type HttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { connectRedis } from './redis.js';
 import { secretsFromConfig } from './mfa/encryption-keys.js';
@@ -42,8 +41,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const redis = await connectRedis(config.redisUrl, logger);
   let database: Database | undefined;
-  let fastify: FastifyInstance | undefined;
+  let http: HttpServer | undefined;
   let mail: MailPipeline | undefined;
+  /** Closes whatever has started, in order: for stop(), and for a start that failed half-way. */
+  const closeAll = async () => {
+    await http?.fastify.close(); // stops accepting, waits for in-flight requests (http-server.ts ends their connections)
+    await http?.idle(SHUTDOWN_GRACE_MS); // and for operations whose client hung up, which the HTTP server no longer waits for
+    await mail?.close(); // the inline worker finishes its current job first
+    await database?.close();
+    redis.disconnect();
+  };
   try {
     database = await openDatabase(config.mongodb, logger);
     const secrets = secretsFromConfig(config);
@@ -58,8 +65,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger.info({ username: config.accounts.bootstrapAdmin.username }, 'created the bootstrap admin');
     }
     const db = database;
-    const mailPipeline = mail;
-    const http = await createHttpServer({
+    http = await createHttpServer({
       config,
       logger,
       schema: buildApiSchema(factorPlugins),
@@ -72,31 +78,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         return { down: mongoUp ? [] : ['mongodb'], degraded: redisUp ? [] : ['redis'] };
       },
     });
-    fastify = http.fastify;
-    const url = await fastify.listen({ host: config.http.host, port: config.http.port });
+    const url = await http.fastify.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: `${url}/graphql`, database: database.description }, 'mfa-graphql listening');
-    const server = fastify;
     let stopping: Promise<void> | undefined;
-    return {
-      url,
-      services,
-      database,
-      redis,
-      mail: mailPipeline,
-      stop: () =>
-        (stopping ??= (async () => {
-          await server.close(); // stops accepting, waits for in-flight requests (http-server.ts ends their connections)
-          await http.idle(SHUTDOWN_GRACE_MS); // and for operations whose client hung up, which the HTTP server no longer waits for
-          await mailPipeline.close(); // the inline worker finishes its current job first
-          await db.close();
-          redis.disconnect();
-        })()),
-    };
+    return { url, services, database, redis, mail, stop: () => (stopping ??= closeAll()) };
   } catch (error) {
-    await fastify?.close();
-    await mail?.close();
-    await database?.close();
-    redis.disconnect();
+    await closeAll();
     throw error;
   }
 }
