@@ -1,5 +1,6 @@
 import { loadMailSettings, type MailSettings } from '../mail/mail-settings.js';
 import { ConfigError } from './config-error.js';
+import { boolean, integer, list, nonEmpty, oneOf } from './env-values.js';
 
 /** Everything the service reads from its environment, typed and checked once at start. */
 export interface Config {
@@ -90,41 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !config.mfa.encryptionKeys) throw new ConfigError('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
   if (production && !config.mail.smtpUrl) throw new ConfigError('SMTP_URL is required when NODE_ENV=production');
   return config;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = nonEmpty(env[name]);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
-
-function list(env: NodeJS.ProcessEnv, name: string, fallback: string[]): string[] {
-  const raw = nonEmpty(env[name]);
-  if (raw === undefined) return fallback;
-  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
-  if (items.length === 0) throw new ConfigError(`${name} must name at least one item`);
-  return items;
-}
-
-function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = nonEmpty(env[name])?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  if (['false', '0', 'no'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
-}
-
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = nonEmpty(env[name]);
-  if (raw === undefined) return fallback;
-  if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
-  return raw as T;
 }
 
 function bootstrapAdmin(env: NodeJS.ProcessEnv): Config['accounts']['bootstrapAdmin'] {

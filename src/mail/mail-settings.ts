@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/config-error.js';
+import { integer } from '../config/env-values.js';
 
 /** Knobs of the queue and its worker. Read from the environment by `loadMailSettings`. */
 export interface MailSettings {
@@ -32,12 +33,4 @@ export function loadMailSettings(env: NodeJS.ProcessEnv = process.env): MailSett
     lockDurationMs: integer(env, 'MAIL_LOCK_DURATION_MS', DEFAULT_MAIL_SETTINGS.lockDurationMs, 1000, 600_000),
     stalledIntervalMs: integer(env, 'MAIL_STALLED_INTERVAL_MS', DEFAULT_MAIL_SETTINGS.stalledIntervalMs, 500, 600_000),
   };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return value;
 }
