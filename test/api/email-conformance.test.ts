@@ -5,6 +5,7 @@ import { type CodeContext, type CodeSource, type ConformanceUser, testFactorPlug
 import { codeIn, codeMailsTo, queueDrained } from '../support/email.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import type { TestApp } from '../support/test-app.js';
+import { otherCode } from '../support/mfa.js';
 
 /** The plugin's resend cooldown (DESIGN.md: 30 s), and a second: a fresh code can be sent after this. */
 const RESEND_AFTER_MS = 31_000;
@@ -41,7 +42,7 @@ function mailbox(sink: SmtpSink): CodeSource {
     },
     freshCodeAfterMs: RESEND_AFTER_MS,
     // One code is valid at a time (a send kills the previous one): any other six digits are wrong.
-    wrong: (validCode) => String((Number(validCode) + 1) % 1_000_000).padStart(6, '0'),
+    wrong: (validCode) => otherCode(validCode),
   };
 }
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { EnableEmailMfaDocument as ENABLE_EMAIL, SendMfaCodeDocument as SEND_CODE, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { CODE_SUBJECT, codeIn, enrollEmail, nextMail, sendAndReadCode } from '../support/email.js';
-import { TestClock, mfaToken } from '../support/mfa.js';
+import { TestClock, mfaToken, otherCode } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -135,7 +135,4 @@ describe('e-mail one-time codes over HTTP', () => {
 
 const HOUR_PLUS = 61 * MINUTE_MS;
 
-/** A well-formed code that is not `code`. */
-function wrong(code: string): string {
-  return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-}
+const wrong = otherCode;

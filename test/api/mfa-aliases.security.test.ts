@@ -3,13 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { AcceptMfaDocument as ACCEPT_MFA, EnableMfaDocument as ENABLE_MFA, StepUpDocument as STEP_UP, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { alignToFreshStep, auditCount, failuresOf, storedFactors, userWithTotp, type MfaUser } from '../support/attacker.js';
-import { TestClock, mfaToken, totpCode, totpSecretOf } from '../support/mfa.js';
+import { TestClock, mfaToken, totpCode, totpSecretOf, otherCode } from '../support/mfa.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
 /** A literal GraphQL string: JSON's escaping is a subset of GraphQL's. */
 const str = (value: string) => JSON.stringify(value);
 /** A code that is well-formed and wrong right now. */
-const wrongCode = (right: string) => String((Number(right) + 500_000) % 1_000_000).padStart(6, '0');
 /** `count` aliased copies of one field in one mutation: what the typed documents cannot express. */
 const aliased = (count: number, field: (i: number) => string) => `mutation { ${Array.from({ length: count }, (_, i) => `a${i}: ${field(i)}`).join(' ')} }`;
 
@@ -36,14 +35,14 @@ describe('many second-factor checks in one request', () => {
     alignToFreshStep(clock);
     const right = totpCode(hank.totp.secret, clock);
     // a0 carries the right code: had anything run, it would have signed in and spent the step.
-    const query = aliased(20, (i) => `verifyMfa(input: { mfaToken: ${str(mfa)}, code: ${str(i === 0 ? right : wrongCode(right))} }) { accessToken }`);
+    const query = aliased(20, (i) => `verifyMfa(input: { mfaToken: ${str(mfa)}, code: ${str(i === 0 ? right : otherCode(right))} }) { accessToken }`);
     assertRefusedWhole(await app.graphql(query));
     assert.equal(await failuresOf(app, hank.id), 0, 'no attempt was reserved');
     assert.equal(await auditCount(app, hank.id, 'mfa.verification_failed'), 0);
     assert.equal(await auditCount(app, hank.id, 'mfa.verification_succeeded'), 0, 'nothing was signed in');
 
     for (const expected of [1, 2]) {
-      const single = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: mfa, code: wrongCode(right) } } });
+      const single = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: mfa, code: otherCode(right) } } });
       assert.equal(errorCode(single), 'INVALID_CODE');
       assert.equal(await failuresOf(app, hank.id), expected);
     }
@@ -81,11 +80,11 @@ describe('many second-factor checks in one request', () => {
   it('20 aliased stepUp are refused before any code is checked; single wrong ones afterwards still count', async () => {
     alignToFreshStep(clock);
     const right = totpCode(hank.totp.secret, clock);
-    const query = aliased(20, (i) => `stepUp(input: { code: ${str(i === 0 ? right : wrongCode(right))} })`);
+    const query = aliased(20, (i) => `stepUp(input: { code: ${str(i === 0 ? right : otherCode(right))} })`);
     assertRefusedWhole(await app.graphql(query, { token: hank.token }));
     assert.equal(await failuresOf(app, hank.id), 0);
     assert.equal(await auditCount(app, hank.id, 'session.stepped_up'), 0);
-    assert.equal(errorCode(await app.graphql(STEP_UP, { token: hank.token, variables: { input: { code: wrongCode(right) } } })), 'INVALID_CODE');
+    assert.equal(errorCode(await app.graphql(STEP_UP, { token: hank.token, variables: { input: { code: otherCode(right) } } })), 'INVALID_CODE');
     assert.equal(await failuresOf(app, hank.id), 1);
     assert.equal((await app.graphql(STEP_UP, { token: hank.token, variables: { input: { code: right } } })).data?.stepUp, true, 'the right code was not spent');
   });
@@ -95,13 +94,13 @@ describe('many second-factor checks in one request', () => {
     const enabled = (await app.graphql(ENABLE_MFA, { token, variables: { input: { factorType: 'totp' } } })).data!.enableMfa;
     alignToFreshStep(clock);
     const right = totpCode(totpSecretOf(enabled.details), clock);
-    const query = aliased(20, (i) => `acceptMfa(input: { token: ${str(enabled.token)}, code: ${str(i === 0 ? right : wrongCode(right))} }) { id status }`);
+    const query = aliased(20, (i) => `acceptMfa(input: { token: ${str(enabled.token)}, code: ${str(i === 0 ? right : otherCode(right))} }) { id status }`);
     assertRefusedWhole(await app.graphql(query, { token }));
     const [pending] = await storedFactors(app, id);
     assert.deepEqual([pending.status, pending.pending.failures], ['PENDING', 0]);
     assert.equal(await auditCount(app, id, 'mfa.enrollment_code_failed'), 0);
 
-    assert.equal(errorCode(await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enabled.token, code: wrongCode(right) } } })), 'INVALID_CODE');
+    assert.equal(errorCode(await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enabled.token, code: otherCode(right) } } })), 'INVALID_CODE');
     assert.equal((await storedFactors(app, id))[0].pending.failures, 1, 'a single wrong try is counted');
     const accepted = await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enabled.token, code: right } } });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE', JSON.stringify(accepted.errors));

@@ -9,7 +9,7 @@ import {
 } from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { alignToFreshStep, failuresOf, storedFactors, userWithTotp, type MfaUser } from '../support/attacker.js';
-import { TOTP_STEP_MS, TestClock, enrollTotp, mfaToken, totpCode } from '../support/mfa.js';
+import { TOTP_STEP_MS, TestClock, enrollTotp, mfaToken, totpCode, otherCode } from '../support/mfa.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 /** Digits of another script: what a lenient parser (NFKC, `\d` with /u, parseInt) might turn into the right code. */
@@ -27,7 +27,7 @@ const MALFORMED: Record<string, (right: string) => string> = {
   'seven digits': (right) => `${right}0`,
   'letters': () => 'abcdef',
   'empty': () => '',
-  'well-formed but wrong': (right) => String((Number(right) + 500_000) % 1_000_000).padStart(6, '0'),
+  'well-formed but wrong': (right) => otherCode(right),
 };
 
 /** Codes are checked in their exact form only, and each time step works once (RFC 6238 §5.2). */

@@ -4,7 +4,7 @@ import { MAX_CONSECUTIVE_FAILURES } from '../../src/mfa/second-factor-attempts.j
 import { AcceptMfaDocument as ACCEPT_MFA, EnableMfaDocument as ENABLE_MFA, MyMfaDocument as MY_MFA, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { alignToFreshStep, auditCount, mfaTokens, retryAfter, storedUser, tally, userWithTotp } from '../support/attacker.js';
-import { TestClock, mfaToken, totpCode, totpSecretOf } from '../support/mfa.js';
+import { TestClock, mfaToken, totpCode, totpSecretOf, wrongTotpCode } from '../support/mfa.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
 const PARALLEL = 50;
@@ -68,7 +68,7 @@ describe('MFA under concurrent requests', () => {
     secrets.push(erin.totp.secret, ...erin.totp.scratchCodes);
     const tokens = await mfaTokens(app, 'erin', 10);
     alignToFreshStep(clock);
-    const wrong = String((Number(totpCode(erin.totp.secret, clock)) + 1) % 1_000_000).padStart(6, '0');
+    const wrong = wrongTotpCode(erin.totp.secret, clock);
     const responses = await Promise.all(
       Array.from({ length: PARALLEL }, (_, i) => app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: tokens[i % 10], code: wrong } } })),
     );

@@ -26,6 +26,20 @@ export function totpCode(secret: string, clock: TestClock, steps = 0): string {
   return generateTotpCode({ secret, now: clock.now().getTime() + steps * TOTP_STEP_MS });
 }
 
+/** A well-formed six-digit code other than `code` (the codes of a delivered factor are one at a time, so any other is wrong). */
+export function otherCode(code: string): string {
+  return String((Number(code) + 500_000) % 1_000_000).padStart(6, '0');
+}
+
+/** A well-formed code the factor holding `secret` refuses now: none of the steps it accepts (T-1, T, T+1). */
+export function wrongTotpCode(secret: string, clock: TestClock): string {
+  const window = new Set([-1, 0, 1].map((steps) => totpCode(secret, clock, steps)));
+  let code = totpCode(secret, clock);
+  do code = otherCode(code);
+  while (window.has(code));
+  return code;
+}
+
 /** The TOTP secret of enableMfa's details; fails the test when they are another factor's. */
 export function totpSecretOf(details: { __typename: string; secretKey?: string } | null | undefined): string {
   assert.equal(details?.__typename, 'TotpEnrollment');
