@@ -78,7 +78,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   await Promise.all(Object.values(models).map((model) => model.init()));
   const audit = new AuditService(models.auditEvents, logger);
   const sessions = new SessionsService(models.sessions, models.users, config.sessions);
-  const accounts = new AccountsService(models.users, new PasswordHasher(), new LoginThrottle(redis), sessions, audit, {
+  const accounts = new AccountsService(models.users, new PasswordHasher(), new LoginThrottle(redis, config.redisKeyPrefix), sessions, audit, {
     allowSignup: config.accounts.allowSignup,
   });
   const factorRegistry = new FactorRegistry(deps.factorPlugins);

@@ -68,7 +68,7 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
   const timingFile = join(tmpdir(), `mfa-bench-enqueue-${process.pid}.json`);
   const server = await startServerProcess({
     nodeArgs: ['--import', ENQUEUE_TIMING_PRELOAD, ...(options.serverNodeArgs ?? [])],
-    env: { SMTP_URL: sink.url, MAIL_WORKER: 'off', MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS, MAIL_QUEUE_PREFIX: queuePrefix, BENCH_ENQUEUE_TIMING_FILE: timingFile },
+    env: { SMTP_URL: sink.url, MAIL_WORKER: 'off', MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS, REDIS_KEY_PREFIX: queuePrefix, BENCH_ENQUEUE_TIMING_FILE: timingFile },
   });
   const results: HttpScenarioResult[] = [];
   let serverPeakRssMiB: number | undefined;

@@ -30,7 +30,7 @@ export async function startWorkerProcess(options: { redisUrl: string; smtpUrl: s
     SMTP_URL: options.smtpUrl,
     MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS,
     DATA_DIR: ':memory:',
-    MAIL_QUEUE_PREFIX: options.queuePrefix,
+    REDIS_KEY_PREFIX: options.queuePrefix,
     MAIL_WORKER_CONCURRENCY: String(options.concurrency),
     LOG_LEVEL: 'info', // for the "running" line; deliveries are logged at debug, so no line per mail
   });

@@ -16,10 +16,10 @@ export const PASSWORD_WINDOW_SECONDS = 15 * 60;
 export class LoginThrottle {
   private readonly limiter: RateLimiterRedis;
 
-  constructor(redis: Redis) {
+  constructor(redis: Redis, redisKeyPrefix: string) {
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
-      keyPrefix: 'throttle:password',
+      keyPrefix: `${redisKeyPrefix}:throttle:password`,
       points: PASSWORD_ATTEMPTS_PER_WINDOW,
       duration: PASSWORD_WINDOW_SECONDS,
       insuranceLimiter: new RateLimiterMemory({ points: PASSWORD_ATTEMPTS_PER_WINDOW, duration: PASSWORD_WINDOW_SECONDS }),

@@ -19,13 +19,15 @@ export interface Config {
     dataDir: string;
   };
   redisUrl: string;
+  /** Prefix of every Redis key the service writes (REDIS_KEY_PREFIX), so that several deployments or test runs can share one Redis. @default "mfa" */
+  redisKeyPrefix: string;
   mail: {
     /** Unset outside production prints mails to the log. */
     smtpUrl?: string;
     from: string;
     /** `inline` runs the mail worker in the server; `off` leaves it to `npm run worker`. */
     worker: 'inline' | 'off';
-    /** The queue's Redis prefix and the worker's concurrency and stall detection (MAIL_QUEUE_PREFIX, MAIL_WORKER_CONCURRENCY, …). */
+    /** The queue's Redis prefix and the worker's concurrency and stall detection (REDIS_KEY_PREFIX, MAIL_WORKER_CONCURRENCY, …). */
     queue: MailSettings;
   };
   mfa: {
@@ -57,6 +59,7 @@ const MINUTE_MS = 60_000;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
+  const mailQueue = loadMailSettings(env);
   const config: Config = {
     production,
     http: {
@@ -66,11 +69,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     mongodb: { uri: nonEmpty(env.MONGODB_URI), dataDir: env.DATA_DIR ?? './.data' },
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisKeyPrefix: mailQueue.queuePrefix, // the queue's keys are under the same prefix
     mail: {
       smtpUrl: nonEmpty(env.SMTP_URL),
       from: env.MAIL_FROM ?? 'MFA <no-reply@localhost>',
       worker: oneOf(env, 'MAIL_WORKER', ['inline', 'off'] as const, 'inline'),
-      queue: loadMailSettings(env),
+      queue: mailQueue,
     },
     mfa: {
       issuer: env.MFA_ISSUER ?? 'mfa-graphql',

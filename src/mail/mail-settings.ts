@@ -3,7 +3,7 @@ import { integer } from '../config/env-values.js';
 
 /** Knobs of the queue and its worker. Read from the environment by `loadMailSettings`. */
 export interface MailSettings {
-  /** Prefix of every Redis key of the queue (MAIL_QUEUE_PREFIX). Server and workers must agree. @default "mfa" */
+  /** Prefix of every Redis key of the service, the queue's included (REDIS_KEY_PREFIX). Servers and workers must agree. @default "mfa" */
   queuePrefix: string;
   /** Mails one worker process delivers at once (MAIL_WORKER_CONCURRENCY). @default 10 */
   concurrency: number;
@@ -25,8 +25,8 @@ export const DEFAULT_MAIL_SETTINGS: Readonly<MailSettings> = {
 };
 
 export function loadMailSettings(env: NodeJS.ProcessEnv = process.env): MailSettings {
-  const prefix = env.MAIL_QUEUE_PREFIX?.trim() || DEFAULT_MAIL_SETTINGS.queuePrefix;
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) throw new ConfigError('MAIL_QUEUE_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . -');
+  const prefix = env.REDIS_KEY_PREFIX?.trim() || DEFAULT_MAIL_SETTINGS.queuePrefix;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_KEY_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . -');
   return {
     queuePrefix: prefix,
     concurrency: integer(env, 'MAIL_WORKER_CONCURRENCY', DEFAULT_MAIL_SETTINGS.concurrency, 1, 500),

@@ -7,6 +7,9 @@ import { createMailPipeline, type MailPipeline } from '../../src/mail/mail-pipel
 import type { MailSettings } from '../../src/mail/mail-settings.js';
 import { SecretBox } from '../../src/mfa/secret-box.js';
 import { sharedRedisUrl } from '../support/processes.js';
+import { keysUnder } from '../support/redis-keys.js';
+
+export { deleteKeys } from '../support/redis-keys.js';
 
 export const redisUrl = sharedRedisUrl;
 export const ISSUER = 'Test Issuer';
@@ -57,13 +60,7 @@ export async function startPipeline(options: {
 
 /** Every key of the queue with its whole content, as one searchable text. */
 export async function dumpKeys(redis: Redis, prefix: string): Promise<{ keys: string[]; text: string }> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
+  const keys = await keysUnder(redis, prefix);
   const parts: string[] = [];
   for (const key of keys.sort()) {
     const type = await redis.type(key);
@@ -78,11 +75,6 @@ export async function dumpKeys(redis: Redis, prefix: string): Promise<{ keys: st
     parts.push(`${key} ${type} ${JSON.stringify(content)}`);
   }
   return { keys, text: parts.join('\n') };
-}
-
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  const { keys } = await dumpKeys(redis, prefix);
-  if (keys.length > 0) await redis.del(...keys);
 }
 
 /** `needle` as a whole token: a 6-digit code must not "appear" inside a timestamp or a hex id. */

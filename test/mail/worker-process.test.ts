@@ -28,7 +28,7 @@ describe('npm run worker (dist/src/worker.js)', () => {
       SMTP_URL: sink.url,
       MFA_ENCRYPTION_KEYS: keys.spec,
       DATA_DIR: ':memory:',
-      MAIL_QUEUE_PREFIX: prefix,
+      REDIS_KEY_PREFIX: prefix,
       MAIL_WORKER_CONCURRENCY: '1',
       MAIL_LOCK_DURATION_MS: String(LOCK_DURATION_MS),
       MAIL_STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS),

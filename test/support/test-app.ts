@@ -1,9 +1,11 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { startApp, type App, type StartOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
+import { deleteKeys } from './redis-keys.js';
 
 export interface TestApp extends App {
   /** Every log line the app wrote, for assertions that secrets never appear. */
@@ -23,12 +25,14 @@ export interface GraphQLResponse<T> {
 
 /**
  * The whole service in-process on an ephemeral port: embedded MongoDB in
- * memory, the real Redis, a fresh Redis key space for its limits.
+ * memory, the real Redis under a key prefix of its own (REDIS_KEY_PREFIX), so
+ * a dev server or another run on the same Redis neither sees its keys nor
+ * takes its mail jobs. Stopping it deletes those keys and no others.
  */
 export async function startTestApp(env: Record<string, string> = {}, options: Pick<StartOptions, 'clock' | 'factorPlugins' | 'mailSettings'> = {}): Promise<TestApp> {
-  // REDIS_URL from the environment lets parallel runs use separate Redis databases (each test app flushes its own).
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const config: Config = loadConfig({ DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'debug', REDIS_URL: redisUrl, ...env });
+  const redisKeyPrefix = `test-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const config: Config = loadConfig({ DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'debug', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisKeyPrefix, ...env });
   const logLines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -37,9 +41,11 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
     },
   });
   const app = await startApp(config, { ...options, logger: createLogger({ level: config.logLevel, destination }) });
-  await app.redis.flushdb();
+  const stopApp = app.stop;
+  let stopping: Promise<void> | undefined;
   return Object.assign(app, {
     logLines,
+    stop: () => (stopping ??= deleteKeys(app.redis, config.redisKeyPrefix).then(stopApp, stopApp)),
     async graphql<T, V>(operation: TypedDocumentNode<T, V> | string, options: { variables?: V; token?: string } = {}): Promise<GraphQLResponse<T>> {
       const query = typeof operation === 'string' ? operation : print(operation);
       const response = await fetch(`${app.url}/graphql`, {
