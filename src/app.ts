@@ -53,7 +53,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
   try {
     database = await openDatabase(config.mongodb, logger);
-    const secrets = secretsFromConfig(config);
+    const secrets = secretsFromConfig(config, logger);
     mail = await createMailPipeline({ config, redisUrl: config.redisUrl, secrets, logger, startWorker: config.mail.worker === 'inline', settings: { ...config.mail.queue, ...options.mailSettings } });
     const pluginOptions: FactorPluginOptions = { issuer: config.mfa.issuer, mail: mail.sender };
     const factorPlugins =

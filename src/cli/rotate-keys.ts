@@ -58,9 +58,9 @@ async function rotateKeys(argv: string[], env: NodeJS.ProcessEnv): Promise<{ out
   const batchSize = parseBatchSize(argv);
   const config = loadConfig(env);
   if (!config.mongodb.uri && config.mongodb.dataDir === ':memory:') throw new CliFailure('DATA_DIR=:memory: keeps nothing to rotate', EX_USAGE);
-  // Loaded before the database opens, so a bad key list fails without touching it; the same source as services.ts.
-  const secrets = secretsFromConfig(config);
   const logger = createLogger({ level: env.LOG_LEVEL ?? 'error', destination: process.stderr });
+  // Loaded before the database opens, so a bad key list fails without touching it; the same source as services.ts.
+  const secrets = secretsFromConfig(config, logger);
   const database = await openDatabase(config.mongodb, logger);
   try {
     const report = await rotateFactorSecrets({ connection: database.connection, secrets, batchSize });
