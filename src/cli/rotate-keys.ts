@@ -31,7 +31,8 @@ Rotating a key:
      still keyed with an old kid. KEEP THAT OLD KEY CONFIGURED until those
      users have regenerated their codes (regenerateRecoveryCodes) or used
      them up; removing it makes their recovery codes stop working.
-  4. Remove an old key only when this command reports nothing left under it.
+  4. Remove an old key only when this command reports nothing left under it:
+     a server refuses to start without a key that factors are sealed under.
 
 A factor whose secret cannot be opened (its key is no longer configured, or
 the stored secret is damaged) is reported by id and left as it is; the exit
