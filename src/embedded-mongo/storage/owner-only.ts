@@ -9,7 +9,7 @@ export const OWNER_ONLY_FILE_MODE = 0o600;
 const SHARED_BITS = 0o077;
 
 /**
- * Creates `directory` (and missing parents) owner-only, and takes the group
+ * Creates `directory` (and missing parents) owner-only, and takes the POSIX group
  * and other permission bits off it and off everything under it that has
  * them, whatever the umask was when they were made. Symbolic links are
  * neither followed nor changed. Returns the paths it changed, for a warning:
@@ -17,6 +17,8 @@ const SHARED_BITS = 0o077;
  */
 export function makeOwnerOnly(directory: string): string[] {
   mkdirSync(directory, { recursive: true, mode: OWNER_ONLY_DIRECTORY_MODE });
+  // Windows keeps access in ACLs (a profile directory's are the user's own); its mode bits always read as shared and chmod cannot change them.
+  if (process.platform === 'win32') return [];
   const fixed: string[] = [];
   const visit = (path: string) => {
     const stats = lstatSync(path);
