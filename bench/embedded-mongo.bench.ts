@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectId } from 'bson';
 import mongoose from 'mongoose';
+import { privateSocket } from '../src/db/private-socket.js';
 import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
 import { measure, type Measurement } from './measure.js';
 import { formatTable } from './table.js';
@@ -26,7 +27,9 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
   for (const mode of ['memory', 'journal'] as const) {
     for (const documents of options.sizes) {
       const dataDir = mode === 'journal' ? await mkdtemp(join(tmpdir(), 'bench-mongo-')) : undefined;
-      const server = await startEmbeddedMongo(dataDir ? { dataDir } : { memory: true });
+      // Through a private socket, as the service reaches it.
+      const socket = privateSocket();
+      const server = await startEmbeddedMongo({ ...(dataDir ? { dataDir } : { memory: true }), socketPath: socket.path });
       const connection = await mongoose.createConnection(server.uri, { dbName: 'bench', maxPoolSize: CONCURRENCY }).asPromise();
       try {
         const users = connection.db!.collection('users');
@@ -63,6 +66,7 @@ export async function benchEmbeddedMongo(options: { sizes: number[]; durationMs:
       } finally {
         await connection.close();
         await server.stop();
+        socket.remove();
         if (dataDir) await rm(dataDir, { recursive: true, force: true });
       }
     }

@@ -10,6 +10,7 @@ import { createHttpServer, type HttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { connectRedis } from './redis.js';
 import { secretsFromConfig } from './mfa/encryption-keys.js';
+import { assertKeysOpenStoredSecrets } from './mfa/stored-keys-check.js';
 import { createServices, type Services } from './services.js';
 
 export interface App {
@@ -53,7 +54,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
   try {
     database = await openDatabase(config.mongodb, logger);
-    const secrets = secretsFromConfig(config);
+    const secrets = secretsFromConfig(config, logger);
     mail = await createMailPipeline({ config, redisUrl: config.redisUrl, secrets, logger, startWorker: config.mail.worker === 'inline', settings: { ...config.mail.queue, ...options.mailSettings } });
     const pluginOptions: FactorPluginOptions = { issuer: config.mfa.issuer, mail: mail.sender };
     const factorPlugins =
@@ -61,6 +62,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         ? options.factorPlugins(pluginOptions)
         : (options.factorPlugins ?? (await loadFactorPlugins(config.mfa.factorPlugins, pluginOptions)));
     const services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins, secrets, mail: mail.sender, clock: options.clock });
+    await assertKeysOpenStoredSecrets(database.connection, secrets);
     if (config.accounts.bootstrapAdmin && (await services.accounts.ensureAdmin(config.accounts.bootstrapAdmin))) {
       logger.info({ username: config.accounts.bootstrapAdmin.username }, 'created the bootstrap admin');
     }

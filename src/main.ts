@@ -22,6 +22,10 @@ try {
   const app = await startApp(config, { logger });
   signals.started(app.stop);
 } catch (error) {
+  if (error instanceof ConfigError) {
+    logger.fatal(`configuration error: ${error.message}`);
+    process.exit(78); // EX_CONFIG
+  }
   if (error instanceof RedisUnavailableError || error instanceof DataDirInUseError) {
     logger.fatal(error.message);
     process.exit(69); // EX_UNAVAILABLE: a dependency is missing or taken, nothing is wrong with the service

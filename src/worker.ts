@@ -17,15 +17,15 @@ try {
     );
   }
   const settings = config.mail.queue;
-  const secrets = secretsFromConfig(config);
-  setup = { config, secrets, settings };
+  const logger = createLogger({ level: config.logLevel });
+  const secrets = secretsFromConfig(config, logger);
+  setup = { config, logger, secrets, settings };
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`configuration error: ${error.message}\n`);
   process.exit(78); // EX_CONFIG
 }
-const { config, secrets, settings } = setup;
-const logger = createLogger({ level: config.logLevel });
+const { config, logger, secrets, settings } = setup;
 
 const signals = stopOnSignals(logger, 'mail worker stopping: finishing the current jobs');
 

@@ -56,7 +56,7 @@ async function createAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<stri
         redis,
         logger,
         factorPlugins: [],
-        secrets: secretsFromConfig(config),
+        secrets: secretsFromConfig(config, logger),
         mail: { send: () => Promise.reject(new Error('create-admin sends no mail')) },
       });
       const user = await services.accounts.createUser({ username, password }, Role.ADMIN);

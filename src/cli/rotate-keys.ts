@@ -31,7 +31,8 @@ Rotating a key:
      still keyed with an old kid. KEEP THAT OLD KEY CONFIGURED until those
      users have regenerated their codes (regenerateRecoveryCodes) or used
      them up; removing it makes their recovery codes stop working.
-  4. Remove an old key only when this command reports nothing left under it.
+  4. Remove an old key only when this command reports nothing left under it:
+     a server refuses to start without a key that factors are sealed under.
 
 A factor whose secret cannot be opened (its key is no longer configured, or
 the stored secret is damaged) is reported by id and left as it is; the exit
@@ -58,9 +59,9 @@ async function rotateKeys(argv: string[], env: NodeJS.ProcessEnv): Promise<{ out
   const batchSize = parseBatchSize(argv);
   const config = loadConfig(env);
   if (!config.mongodb.uri && config.mongodb.dataDir === ':memory:') throw new CliFailure('DATA_DIR=:memory: keeps nothing to rotate', EX_USAGE);
-  // Loaded before the database opens, so a bad key list fails without touching it; the same source as services.ts.
-  const secrets = secretsFromConfig(config);
   const logger = createLogger({ level: env.LOG_LEVEL ?? 'error', destination: process.stderr });
+  // Loaded before the database opens, so a bad key list fails without touching it; the same source as services.ts.
+  const secrets = secretsFromConfig(config, logger);
   const database = await openDatabase(config.mongodb, logger);
   try {
     const report = await rotateFactorSecrets({ connection: database.connection, secrets, batchSize });

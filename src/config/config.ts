@@ -1,6 +1,6 @@
 import { loadMailSettings, type MailSettings } from '../mail/mail-settings.js';
 import { ConfigError } from './config-error.js';
-import { boolean, integer, list, nonEmpty, oneOf } from './env-values.js';
+import { boolean, integer, list, nonEmpty, oneOf, optionalInteger } from './env-values.js';
 
 /** Everything the service reads from its environment, typed and checked once at start. */
 export interface Config {
@@ -15,8 +15,15 @@ export interface Config {
   mongodb: {
     /** A real MongoDB; unset starts the embedded server. */
     uri?: string;
-    /** The embedded server's files, or ":memory:" for none. @default "./.data" */
+    /** The embedded server's files, or ":memory:" for none; owner-only (0700/0600). @default "./.data" */
     dataDir: string;
+    /**
+     * Also expose the embedded server on this loopback TCP port (0: any free
+     * one), for mongosh or Compass. Unauthenticated: any local user can read
+     * and write the database there, so development only. The service itself
+     * uses a private Unix socket. @default undefined (no TCP listener)
+     */
+    embeddedPort?: number;
   };
   redisUrl: string;
   /** Prefix of every Redis key the service writes (REDIS_KEY_PREFIX), so that several deployments or test runs can share one Redis. @default "mfa" */
@@ -67,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: integer(env, 'PORT', 4000, 0, 65535),
       bodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
     },
-    mongodb: { uri: nonEmpty(env.MONGODB_URI), dataDir: env.DATA_DIR ?? './.data' },
+    mongodb: { uri: nonEmpty(env.MONGODB_URI), dataDir: env.DATA_DIR ?? './.data', embeddedPort: optionalInteger(env, 'EMBEDDED_MONGO_PORT', 0, 65535) },
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     redisKeyPrefix: mailQueue.queuePrefix, // the queue's keys are under the same prefix
     mail: {
@@ -92,6 +99,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'debug'),
   };
+  if (production && !config.mongodb.uri) {
+    throw new ConfigError(
+      'MONGODB_URI is required when NODE_ENV=production (a MongoDB replica set, e.g. mongodb://db1,db2,db3/mfa?replicaSet=rs0): ' +
+        'the embedded server has no authentication and no replication, and is for development and tests only',
+    );
+  }
+  if (config.mongodb.uri && config.mongodb.embeddedPort !== undefined) throw new ConfigError('EMBEDDED_MONGO_PORT exposes the embedded server, which MONGODB_URI replaces: set one of them');
   if (production && !config.mfa.encryptionKeys) throw new ConfigError('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
   if (production && !config.mail.smtpUrl) throw new ConfigError('SMTP_URL is required when NODE_ENV=production');
   return config;

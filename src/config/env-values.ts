@@ -14,6 +14,11 @@ export function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, 
   return value;
 }
 
+/** Like `integer`, but unset or blank gives undefined: for settings whose absence means "off". */
+export function optionalInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  return nonEmpty(env[name]) === undefined ? undefined : integer(env, name, min, min, max);
+}
+
 export function list(env: NodeJS.ProcessEnv, name: string, fallback: string[]): string[] {
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;

@@ -6,15 +6,20 @@ export interface EmbeddedMongoOptions {
   dataDir?: string;
   /** Keep everything in memory: nothing is written, nothing survives `stop()`. @default false */
   memory?: boolean;
-  /** TCP port on `host`; 0 picks a free one. @default 0 */
+  /**
+   * Listen on this TCP port on `host`; 0 picks a free one. Anyone on the host
+   * can connect there and the server has no authentication, so it listens on
+   * TCP only when given a port. @default undefined (no TCP listener)
+   */
   port?: number;
-  /** Interface to listen on. Loopback only by design. @default "127.0.0.1" */
+  /** Interface of the TCP listener. Loopback only by design. @default "127.0.0.1" */
   host?: string;
   /**
-   * Also listen on this Unix domain socket (not on Windows). A round trip
-   * through it costs about a quarter less CPU than through loopback TCP. Who
-   * may connect is up to the directory it is in (see src/db/private-socket.ts).
-   * Removed by `stop()`.
+   * Listen on this Unix domain socket (not on Windows). Who may connect is up
+   * to the directory it is in (see src/db/private-socket.ts), and a round trip
+   * through it costs about a quarter less CPU than through loopback TCP.
+   * Removed by `stop()`. At least one of `port` and `socketPath` is required.
+   * @default undefined (no socket)
    */
   socketPath?: string;
   /** How often expired documents of TTL indexes are removed; mongod uses 60 s. @default 60000 */
@@ -28,10 +33,13 @@ export interface EmbeddedMongoOptions {
 }
 
 export interface EmbeddedMongo {
-  /** A `mongodb://` connection string for the driver, mongosh or Compass. */
+  /** A `mongodb://` connection string for the driver: `socketUri` when there is a socket, else `tcpUri`. */
   readonly uri: string;
-  readonly port: number;
-  /** The same server through `socketPath`, when one was given. */
+  /** `mongodb://host:port/`, for mongosh or Compass too, when a `port` was given. */
+  readonly tcpUri?: string;
+  /** The TCP port listened on, when a `port` was given. */
+  readonly port?: number;
+  /** The server through `socketPath`, when one was given. */
   readonly socketUri?: string;
   /** Closes every connection, flushes the journal and stops listening. */
   stop(): Promise<void>;

@@ -14,6 +14,7 @@ const DEFAULT_CURSOR_TIMEOUT_MS = 600_000; // mongod's cursorTimeoutMillis
 /** Starts an in-process server that speaks enough of the MongoDB wire protocol for mongoose and the driver. */
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise<EmbeddedMongo> {
   if (!options.memory && !options.dataDir) throw new Error('startEmbeddedMongo needs a dataDir, or memory: true');
+  if (options.port === undefined && !options.socketPath) throw new Error('startEmbeddedMongo needs a socketPath or a port to listen on');
   const log = options.log ?? defaultLog;
   const host = options.host ?? '127.0.0.1';
   const storage = await Storage.open({ dataDir: options.memory ? undefined : options.dataDir, log });
@@ -39,7 +40,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
     });
   };
   try {
-    await listen({ port: options.port ?? 0, host });
+    if (options.port !== undefined) await listen({ port: options.port, host });
     if (options.socketPath) await listen({ path: options.socketPath });
   } catch (error) {
     for (const server of servers) server.close();
@@ -47,8 +48,8 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
     await storage.close();
     throw error;
   }
-  const address = servers[0].address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const address = options.port === undefined ? undefined : servers[0].address();
+  const port = typeof address === 'object' && address ? address.port : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -65,5 +66,6 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
     })());
 
   const socketUri = options.socketPath ? `mongodb://${encodeURIComponent(options.socketPath)}/` : undefined;
-  return { uri: `mongodb://${host}:${port}/`, port, socketUri, stop };
+  const tcpUri = port === undefined ? undefined : `mongodb://${host}:${port}/`;
+  return { uri: (socketUri ?? tcpUri)!, tcpUri, port, socketUri, stop };
 }

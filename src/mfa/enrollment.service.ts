@@ -132,14 +132,16 @@ export class EnrollmentService {
     // Started as a first factor (no step-up asked), but another is ACTIVE now: adding this one needs the proof enableMfa would ask for today.
     const startedAsFirst = pending.pending!.recoveryCodes !== undefined && pending.pending!.replaces === undefined;
     if (own && startedAsFirst) await this.deps.factors.assertRecentProofIfEnrolled(viewer, { except: pending._id });
+    const owner = pending.userId.equals(viewer.user._id) ? viewer.user : await this.deps.users.findById(pending.userId).lean<UserRecord>();
+    // Opened before a try is reserved: a secret this server cannot open (SERVICE_UNAVAILABLE) costs none.
+    const stored = owner && this.deps.secondFactor.storedFactor(pending, owner);
     // Reserve the try first, so parallel wrong codes cannot exceed the allowance.
     const reserved = await this.deps.factorRecords.updateOne(
       { _id: pending._id, status: FactorStatus.PENDING, 'pending.failures': { $lt: ENROLLMENT_MAX_FAILURES } },
       { $inc: { 'pending.failures': 1 } },
     );
     if (reserved.modifiedCount === 0) throw tokenExpired('enrollment token');
-    const owner = pending.userId.equals(viewer.user._id) ? viewer.user : await this.deps.users.findById(pending.userId).lean<UserRecord>();
-    const step = owner && (await this.deps.secondFactor.matchStep(pending, owner, code, now));
+    const step = owner && stored && (await this.deps.secondFactor.matchStep(pending, stored, code, now));
     if (step === null || step === undefined || !owner) {
       await this.deps.audit.record({ type: AuditEventType.MFA_ENROLLMENT_CODE_FAILED, userId: pending.userId, ip, details: { factorId: pending._id.toHexString() } });
       throw invalidCode();

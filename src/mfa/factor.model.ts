@@ -71,6 +71,8 @@ const factorSchema = new Schema<FactorRecord>(
   { versionKey: false, minimize: false },
 );
 factorSchema.index({ userId: 1, status: 1 });
+// The key ids in use, listed at every start (stored-keys-check.ts) and by rotate-keys.
+factorSchema.index({ 'secret.kid': 1 });
 // Not sparse: the embedded server answers equality lookups from full indexes only (a sparse one would mean a scan).
 factorSchema.index({ 'pending.tokenHash': 1 });
 

@@ -45,6 +45,15 @@ export class SecondFactorAttempts {
     throw tooManyAttempts(Math.max(1, Math.ceil(lockedForMs / 1000)));
   }
 
+  /**
+   * The code could not be checked at all (the server lacks a key): the
+   * attempt `reserve` counted is given back, unless a lockout or a success
+   * has reset the count meanwhile.
+   */
+  async release(reserved: UserRecord): Promise<void> {
+    await this.users.updateOne({ _id: reserved._id, secondFactorFailures: { $gt: 0 } }, { $inc: { secondFactorFailures: -1 } });
+  }
+
   /** The code was right: the consecutive count starts over. */
   async succeeded(userId: Types.ObjectId): Promise<void> {
     await this.users.updateOne({ _id: userId }, { $set: { secondFactorFailures: 0, secondFactorLockouts: 0 }, $unset: { secondFactorLockedUntil: 1 } });

@@ -3,7 +3,7 @@ import type { Types } from 'mongoose';
 import type { UserModel, UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { AppError, ErrorCode, badInput, invalidCode } from '../errors.js';
+import { AppError, ErrorCode, badInput, invalidCode, serviceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { FactorPlugin, KeyedHash, StoredFactor } from './factor-plugin.js';
 import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
@@ -11,7 +11,7 @@ import type { FactorRegistry } from './factor-registry.js';
 import { hashRecoveryCode, MAX_CODE_INPUT_CHARS, normalizeRecoveryCode } from './recovery-codes.js';
 import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.service.js';
 import type { SecondFactorAttempts } from './second-factor-attempts.js';
-import type { SecretBox } from './secret-box.js';
+import { SecretBoxError, type SecretBox } from './secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 
 /** What a caller offers as a second factor: a code from one of their factors, or a recovery code. */
@@ -64,7 +64,14 @@ export class SecondFactorService {
 
     const now = this.deps.clock();
     const user = await this.deps.attempts.reserve(userId, now);
-    const proven = factor ? await this.spendCode(factor, user, candidate, now) : await this.spendRecoveryCode(user, candidate);
+    let proven: ProvenSecondFactor | undefined;
+    try {
+      proven = factor ? await this.spendCode(factor, user, candidate, now) : await this.spendRecoveryCode(user, candidate);
+    } catch (error) {
+      // The code could not be checked (a key the server lacks): the server's fault, so not the user's attempt (no lockout by an operator's mistake).
+      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE) await this.deps.attempts.release(user);
+      throw error;
+    }
     const audit = { userId, ip: context.ip };
     if (!proven) {
       const lockedForSeconds = await this.deps.attempts.failed(user, now);
@@ -84,23 +91,34 @@ export class SecondFactorService {
   /**
    * The step `code` belongs to for this factor (ACTIVE or PENDING), or null:
    * the form check and the plugin call, shared by sign-in and acceptMfa.
+   * `stored` is `storedFactor(factor, …)`, opened before any try is reserved.
    */
-  async matchStep(factor: FactorRecord, owner: UserRecord, code: string, now: Date): Promise<number | null> {
+  async matchStep(factor: FactorRecord, stored: StoredFactor, code: string, now: Date): Promise<number | null> {
     const plugin = this.plugin(factor.type);
     if (!plugin.codePattern.test(code)) return null;
-    const step = await plugin.verify({ factor: this.storedFactor(factor, owner), code, now, keyedHash: this.keyedHashFor(factor) });
+    const step = await plugin.verify({ factor: stored, code, now, keyedHash: this.keyedHashFor(factor) });
     return step !== null && (factor.lastUsedStep === undefined || step > factor.lastUsedStep) ? step : null;
   }
 
-  /** The factor as a plugin sees it, its secret decrypted. */
+  /**
+   * The factor as a plugin sees it, its secret decrypted. A secret this
+   * server cannot open (its key id is not configured, or it fails
+   * authentication under the configured key) is SERVICE_UNAVAILABLE: the
+   * server's fault, never a wrong code; operators get one line naming the key id.
+   */
   storedFactor(factor: FactorRecord, owner: UserRecord): StoredFactor {
-    return {
-      id: factor._id.toHexString(),
-      owner: factorOwner(owner),
-      secret: factor.secret && this.deps.secrets.open(factor.secret, factorSecretContext(factor._id)),
-      state: factor.state ?? {},
-      lastUsedStep: factor.lastUsedStep,
-    };
+    let secret: string | undefined;
+    try {
+      secret = factor.secret && this.deps.secrets.open(factor.secret, factorSecretContext(factor._id));
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      this.deps.logger.error(
+        { factorId: factor._id.toHexString(), kid: String(factor.secret?.kid), reason: error.code },
+        `cannot open a factor secret, so its codes cannot be checked: ${error.message}. Configure that key in MFA_ENCRYPTION_KEYS`,
+      );
+      throw serviceUnavailable('This factor cannot be checked right now, through no fault of yours. Try again later, or use another factor.');
+    }
+    return { id: factor._id.toHexString(), owner: factorOwner(owner), secret, state: factor.state ?? {}, lastUsedStep: factor.lastUsedStep };
   }
 
   /** HMAC-SHA256 bound to the factor, under a key that is not in the database (see FactorPlugin's `keyedHash`). */
@@ -127,9 +145,10 @@ export class SecondFactorService {
 
   /** Spends the code's step: only the first request to move `lastUsedStep` past it wins. */
   private async spendCode(factor: FactorRecord, owner: UserRecord, code: string, now: Date): Promise<ProvenSecondFactor | undefined> {
+    const stored = this.storedFactor(factor, owner); // first: a secret that cannot be opened uses up none of the code's tries
     const limits = this.plugin(factor.type).delivery;
     if (limits && !(await this.reserveCodeAttempt(factor, limits.maxAttemptsPerCode))) return undefined;
-    const step = await this.matchStep(factor, owner, code, now);
+    const step = await this.matchStep(factor, stored, code, now);
     if (step === null) return undefined;
     const spent = await this.deps.factors
       .findOneAndUpdate(
@@ -158,10 +177,15 @@ export class SecondFactorService {
     let key: Buffer;
     try {
       ({ key } = this.deps.secrets.hmacKey(RECOVERY_CODE_HMAC_PURPOSE, set.kid));
-    } catch {
-      // The key these codes were hashed with was removed from MFA_ENCRYPTION_KEYS: they can no longer be checked.
-      this.deps.logger.warn({ userId: user._id.toHexString(), kid: set.kid }, 'recovery codes are keyed with a key no longer configured');
-      return undefined;
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      // The key these codes were hashed with is not in MFA_ENCRYPTION_KEYS: no code of the set can be checked, right or wrong,
+      // so an answer of INVALID_CODE would be a lie that counts towards the user's lockout.
+      this.deps.logger.error(
+        { userId: user._id.toHexString(), kid: set.kid, reason: error.code },
+        'recovery codes are keyed with a key that is not configured, so they cannot be checked: configure that key in MFA_ENCRYPTION_KEYS, or have the user regenerate their codes',
+      );
+      throw serviceUnavailable('Recovery codes cannot be checked right now, through no fault of yours. Use one of your factors, or ask an administrator.');
     }
     const hash = hashRecoveryCode(normalized, user._id.toHexString(), key);
     const updated = await this.deps.users

@@ -54,12 +54,15 @@ export class SecretBox {
   readonly #hmacKeys = new Map<string, Buffer>();
   /** The kid new secrets are sealed under. */
   readonly currentKid: string;
+  /** Every configured kid, the current one first. */
+  readonly kids: readonly string[];
 
   constructor(keys: readonly EncryptionKey[]) {
     const unique = new Set(keys.map(({ kid }) => kid)).size === keys.length;
     if (keys.length === 0 || !unique || keys.some(({ key }) => key.length !== KEY_BYTES)) throw new ConfigError(`${ENV}: needs unique kids and ${KEY_BYTES}-byte keys`);
     this.#keys = new Map(keys.map(({ kid, key }) => [kid, Buffer.from(key)]));
     this.currentKid = keys[0]!.kid;
+    this.kids = keys.map(({ kid }) => kid);
   }
 
   static fromSpec(spec: string): SecretBox {

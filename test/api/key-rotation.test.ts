@@ -101,15 +101,20 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
     for (const secret of [alice.secret, bob.secret]) assert.ok(!logs.includes(secret), 'no TOTP secret in the logs');
   });
 
-  it('with only "new": TOTP still signs in, recovery codes keyed with "old" no longer work, regenerated ones do', async () => {
+  it('with only "new": TOTP still signs in, recovery codes keyed with "old" cannot be checked (and cost no attempt), regenerated ones work', async () => {
     await start(NEW);
     await signInWithTotp(app!, 'alice', alice, clock);
     await signInWithTotp(app!, 'bob', bob, clock);
-    const dead = await withRecoveryCode('alice', alice.scratchCodes[1]);
-    assert.equal(dead.data, null);
-    assert.equal(errorCode(dead), 'INVALID_CODE', 'a code that can no longer be checked is a failed attempt, not a server error');
-    assert.match(app!.logLines.join(''), /recovery codes are keyed with a key no longer configured/, 'operators see why');
-    assert.match(app!.logLines.join(''), /"kid":"old"/);
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const dead = await withRecoveryCode('alice', alice.scratchCodes[1]);
+      assert.equal(dead.data, null);
+      assert.equal(errorCode(dead), 'SERVICE_UNAVAILABLE', 'a code the server cannot check is not the user’s failed attempt');
+    }
+    const users = app!.database.connection.db!.collection('users');
+    assert.equal((await users.findOne({ username: 'alice' }))!.secondFactorFailures, 0, 'ten tries locked nobody out');
+    const logs = app!.logLines.join('');
+    assert.match(logs, /recovery codes are keyed with a key that is not configured, so they cannot be checked/, 'operators see why');
+    assert.match(logs, /"kid":"old"/);
     assert.match((await withRecoveryCode('bob', bobCodes[0])).data?.verifyMfa.accessToken ?? '', /^mfa_at_/);
     assert.deepEqual(await staleCodes(NEW), { users: 1, pendingEnrollments: 0, byKid: [{ kid: 'old', users: 1, pendingEnrollments: 0, configured: false }] });
     assert.deepEqual(await rotate(NEW), { scanned: 0, reencrypted: 0, skipped: 0, failed: [] });
@@ -133,8 +138,14 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
     assert.match(help.stdout, /KEEP THAT OLD KEY CONFIGURED until those\s+users have regenerated their codes/);
   });
 
-  it('a tampered secret fails sign-in with a masked error and tells operators why, without the secret', async () => {
-    await start(`${NEWER},${NEW}`);
+  it('a server without the key a factor is sealed under refuses to start, naming it; with the key given back it starts', async () => {
+    await assert.rejects(start(`${NEWER},${NEW}`), /MFA_ENCRYPTION_KEYS has no key with kid "gone" \(1 factor\(s\)\), which stored factor secrets are sealed under/);
+    // bob's secret was sealed with the key of "new": the operator configures that key under the kid the factor names.
+    await start(`${NEWER},${NEW},gone:${NEW.slice(NEW.indexOf(':') + 1)}`);
+    await signInWithTotp(app!, 'bob', bob, clock);
+  });
+
+  it('a tampered secret fails sign-in as the server’s fault, counts no attempt, and tells operators why, without the secret', async () => {
     await signInWithTotp(app!, 'carol', carol, clock);
     const sealed = await storedSecret(alice);
     assert.equal(sealed.kid, 'newer');
@@ -146,10 +157,11 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
     });
     assert.equal(verified.status, 200);
     assert.equal(verified.data, null);
-    assert.deepEqual(verified.errors?.map((error) => [error.message, error.extensions?.code]), [['Internal server error', 'INTERNAL_SERVER_ERROR']]);
+    assert.deepEqual(verified.errors?.map((error) => error.extensions?.code), ['SERVICE_UNAVAILABLE']);
     assert.doesNotMatch(JSON.stringify(verified), /kid|tamper|SecretBox|stack|\.js:\d+/);
+    assert.equal((await app!.database.connection.db!.collection('users').findOne({ username: 'alice' }))!.secondFactorFailures, 0);
     const logs = app!.logLines.join('');
-    assert.match(logs, /failed authentication: tampered, or another context/);
+    assert.match(logs, /cannot open a factor secret, so its codes cannot be checked: Sealed secret \(kid \\"newer\\"\) failed authentication: tampered, or another context/);
     assert.ok(!logs.includes(alice.secret));
   });
 });

@@ -13,8 +13,7 @@ describe('malformed wire messages', () => {
   after(() => mongo.close());
 
   async function sendRaw(bytes: Buffer, { endAfter = false } = {}): Promise<'closed' | 'open'> {
-    const { hostname, port } = new URL(mongo.embeddedUri!);
-    const socket: Socket = connect(Number(port), hostname);
+    const socket: Socket = connect(mongo.embeddedSocketPath!);
     await once(socket, 'connect');
     socket.write(bytes);
     if (endAfter) socket.end();
@@ -45,8 +44,7 @@ describe('malformed wire messages', () => {
       return frame;
     };
     const bytes = Buffer.concat([ping(1), ping(2)]);
-    const { hostname, port } = new URL(mongo.embeddedUri!);
-    const socket: Socket = connect(Number(port), hostname);
+    const socket: Socket = connect(mongo.embeddedSocketPath!);
     await once(socket, 'connect');
     let received = Buffer.alloc(0);
     const answeredTo: number[] = [];

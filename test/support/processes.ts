@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /** A compiled entry point under dist/src, e.g. `compiled('main.js')`. */
@@ -77,4 +78,39 @@ export async function startRedisServer(port: number): Promise<ChildProcess> {
     });
   });
   return child;
+}
+
+const SERVICE_START_TIMEOUT_MS = 20_000;
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** The GraphQL endpoint, from the "listening" log line, as an operator would read it. */
+  graphqlUrl: string;
+  /** Every log line so far (and later ones as they come). */
+  logs: string[];
+}
+
+/**
+ * `node dist/src/main.js` (what `npm start` runs) with `env`, resolved once it
+ * listens. `umask` starts it under that file-mode mask (through /bin/sh), as
+ * an operator's shell would.
+ */
+export async function startService(env: NodeJS.ProcessEnv, options: { umask?: string } = {}): Promise<ServiceProcess> {
+  const main = compiled('main.js');
+  const child = options.umask
+    ? spawn('/bin/sh', ['-c', `umask ${options.umask} && exec "$0" "$1"`, process.execPath, main], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const logs: string[] = [];
+  const graphqlUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line within ${SERVICE_START_TIMEOUT_MS} ms:\n${logs.join('\n')}`)), SERVICE_START_TIMEOUT_MS);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${logs.join('\n')}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      logs.push(line);
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg !== 'mfa-graphql listening' || !entry.url) return;
+      clearTimeout(timer);
+      resolve(entry.url);
+    });
+  });
+  return { child, graphqlUrl, logs };
 }

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { startApp, type App, type StartOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
+import { startSharedDatabase } from './mongo-under-test.js';
 import { deleteKeys } from './redis-keys.js';
 
 export interface TestApp extends App {
@@ -28,11 +29,13 @@ export interface GraphQLResponse<T> {
  * memory, the real Redis under a key prefix of its own (REDIS_KEY_PREFIX), so
  * a dev server or another run on the same Redis neither sees its keys nor
  * takes its mail jobs. Stopping it deletes those keys and no others.
+ * A production app, which refuses the embedded default, gets a database
+ * this process starts for it (startSharedDatabase) as MONGODB_URI.
  */
 export async function startTestApp(env: Record<string, string> = {}, options: Pick<StartOptions, 'clock' | 'factorPlugins' | 'mailSettings'> = {}): Promise<TestApp> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisKeyPrefix = `test-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const config: Config = loadConfig({ DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'debug', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisKeyPrefix, ...env });
+  const database = env.NODE_ENV === 'production' && !env.MONGODB_URI ? await startSharedDatabase() : undefined;
   const logLines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -40,8 +43,28 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
       done();
     },
   });
-  const app = await startApp(config, { ...options, logger: createLogger({ level: config.logLevel, destination }) });
-  const stopApp = app.stop;
+  let config: Config;
+  let app: App;
+  try {
+    config = loadConfig({
+      DATA_DIR: ':memory:',
+      PORT: '0',
+      LOG_LEVEL: 'debug',
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
+      ...(database ? { MONGODB_URI: database.uri } : {}),
+      ...env,
+    });
+    app = await startApp(config, { ...options, logger: createLogger({ level: config.logLevel, destination }) });
+  } catch (error) {
+    await database?.close();
+    throw error;
+  }
+  const stopOwnApp = app.stop;
+  const stopApp = async () => {
+    await stopOwnApp();
+    await database?.close();
+  };
   let stopping: Promise<void> | undefined;
   return Object.assign(app, {
     logLines,

@@ -12,12 +12,29 @@ describe('loadConfig', () => {
     assert.equal(config.accounts.allowSignup, true);
     assert.equal(config.sessions.absoluteTtlMs, 12 * 3600_000);
     assert.equal(config.sessions.idleTtlMs, 30 * 60_000);
+    assert.equal(config.mongodb.embeddedPort, undefined, 'no TCP listener for the embedded server');
+  });
+
+  it('refuses production on the embedded server, saying what to set', () => {
+    const keys = { MFA_ENCRYPTION_KEYS: 'k1:abc', SMTP_URL: 'smtp://mail:587' };
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', ...keys }), ConfigError);
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', ...keys }), /^Error: MONGODB_URI is required when NODE_ENV=production \(a MongoDB replica set/);
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', ...keys, MONGODB_URI: ' ' }), /MONGODB_URI is required/);
+    assert.equal(loadConfig({ NODE_ENV: 'production', ...keys, MONGODB_URI: 'mongodb://db:27017/mfa' }).mongodb.uri, 'mongodb://db:27017/mfa');
+  });
+
+  it('opens a TCP port for the embedded server only when EMBEDDED_MONGO_PORT asks, and never beside MONGODB_URI', () => {
+    assert.equal(loadConfig({ EMBEDDED_MONGO_PORT: '27017' }).mongodb.embeddedPort, 27017);
+    assert.equal(loadConfig({ EMBEDDED_MONGO_PORT: '0' }).mongodb.embeddedPort, 0);
+    assert.throws(() => loadConfig({ EMBEDDED_MONGO_PORT: '70000' }), /EMBEDDED_MONGO_PORT must be an integer from 0 to 65535/);
+    assert.throws(() => loadConfig({ EMBEDDED_MONGO_PORT: '27017', MONGODB_URI: 'mongodb://db:27017/mfa' }), /EMBEDDED_MONGO_PORT .* MONGODB_URI replaces: set one of them/);
   });
 
   it('refuses production without encryption keys or SMTP, and closes sign-up there', () => {
-    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), ConfigError);
-    assert.throws(() => loadConfig({ NODE_ENV: 'production', MFA_ENCRYPTION_KEYS: 'k1:abc' }), /SMTP_URL/);
-    const production = loadConfig({ NODE_ENV: 'production', MFA_ENCRYPTION_KEYS: 'k1:abc', SMTP_URL: 'smtp://mail:587' });
+    const database = { MONGODB_URI: 'mongodb://db:27017/mfa' };
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', ...database }), ConfigError);
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', ...database, MFA_ENCRYPTION_KEYS: 'k1:abc' }), /SMTP_URL/);
+    const production = loadConfig({ NODE_ENV: 'production', ...database, MFA_ENCRYPTION_KEYS: 'k1:abc', SMTP_URL: 'smtp://mail:587' });
     assert.equal(production.accounts.allowSignup, false);
   });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/config.js';
+import { createLogger } from '../../src/logger.js';
 import { loadOrCreateDevelopmentKeys } from '../../src/mfa/encryption-keys.js';
 import { parseEncryptionKeys, SecretBox, SecretBoxError, type SealedSecret } from '../../src/mfa/secret-box.js';
 
@@ -143,24 +144,26 @@ describe('SecretBox.hmacKey', () => {
 });
 
 describe('loadOrCreateDevelopmentKeys', () => {
+  const silent = createLogger({ level: 'silent' });
   const root = mkdtempSync(join(tmpdir(), 'mfa-dev-keys-'));
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('creates the key file with mode 0600 and reads the same spec next time', () => {
+  it('creates the key file with mode 0600 in a 0700 directory and reads the same spec next time', () => {
     const dataDir = join(root, 'nested', 'data');
-    const spec = loadOrCreateDevelopmentKeys(dataDir);
+    const spec = loadOrCreateDevelopmentKeys(dataDir, silent);
     const file = join(dataDir, 'mfa-encryption-keys');
     assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     assert.equal(readFileSync(file, 'utf8').trim(), spec);
     assert.match(parseEncryptionKeys(spec)[0]!.kid, /^dev-\d{4}-\d{2}-\d{2}$/);
-    assert.equal(loadOrCreateDevelopmentKeys(dataDir), spec);
+    assert.equal(loadOrCreateDevelopmentKeys(dataDir, silent), spec);
     assert.deepEqual(readdirSync(dataDir), ['mfa-encryption-keys'], 'no temp files left behind');
   });
 
   it('writes nothing for :memory: and gives a fresh key each time', () => {
-    const first = loadOrCreateDevelopmentKeys(':memory:');
+    const first = loadOrCreateDevelopmentKeys(':memory:', silent);
     assert.equal(parseEncryptionKeys(first).length, 1);
-    assert.notEqual(loadOrCreateDevelopmentKeys(':memory:'), first);
+    assert.notEqual(loadOrCreateDevelopmentKeys(':memory:', silent), first);
     assert.equal(existsSync(':memory:'), false);
   });
 });

@@ -1,10 +1,11 @@
 import { deserialize, serialize, type Document } from '../bson.js';
 import { closeSync, openSync, readFileSync, writeSync, type PathLike } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BSON_READ_OPTIONS } from '../wire-protocol.js';
 import type { EmbeddedMongoLog } from '../options.js';
+import { makeOwnerOnly, OWNER_ONLY_FILE_MODE } from './owner-only.js';
 
 export type JournalRecord =
   | { op: 'create'; db: string; coll: string; options: Document; uuid: Document }
@@ -43,7 +44,9 @@ export class Journal {
     snapshot: () => Iterable<JournalRecord>,
     log: EmbeddedMongoLog,
   ): Promise<Journal> {
-    await mkdir(dataDir, { recursive: true });
+    // The journal holds every document (password hashes, sessions): no other user may read it.
+    const fixed = makeOwnerOnly(dataDir);
+    if (fixed.length > 0) log('warn', 'the data directory was open to other users: made it owner-only (directories 0700, files 0600)', { fixed });
     acquireLock(join(dataDir, LOCK_FILE));
     const path = join(dataDir, JOURNAL_FILE);
     const { records, validBytes, totalBytes } = readJournal(path);
@@ -58,7 +61,7 @@ export class Journal {
     }
     await writeSnapshot(path, snapshot());
     log('info', 'journal replayed', { records: records.length, dataDir });
-    return new Journal(dataDir, await open(path, 'a'));
+    return new Journal(dataDir, await open(path, 'a', OWNER_ONLY_FILE_MODE));
   }
 
   /** Resolves once `records` are on disk. Records are queued in call order. */
@@ -127,7 +130,7 @@ function readJournal(path: string): { records: JournalRecord[]; validBytes: numb
 /** Writes the state as a fresh log beside the old one, then swaps it in atomically. */
 async function writeSnapshot(path: string, records: Iterable<JournalRecord>): Promise<void> {
   const temporary = `${path}.compacting`;
-  const handle = await open(temporary, 'w');
+  const handle = await open(temporary, 'w', OWNER_ONLY_FILE_MODE);
   try {
     let chunk: Buffer[] = [];
     let chunkBytes = 0;
@@ -178,7 +181,7 @@ function acquireLock(path: PathLike): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const fd = openSync(path, 'w');
+  const fd = openSync(path, 'w', OWNER_ONLY_FILE_MODE);
   writeSync(fd, String(process.pid));
   closeSync(fd);
 }
