@@ -8,10 +8,10 @@ import { assertRecentSecondFactor } from './step-up.js';
 type SessionViewer = Extract<Viewer, { kind: 'session' }>;
 
 /**
- * Who may do admin work on other accounts. Privileged accounts use multi-factor
- * authentication (NIST SP 800-53 IA-2(1)): an admin's API key,
- * an admin without an ACTIVE factor, or a session that never passed one, may
- * read and change only its own account.
+ * Who may do admin work on other accounts. Privileged accounts use
+ * multi-factor authentication (NIST SP 800-53 IA-2(1)): an admin's API key,
+ * an admin without an ACTIVE factor, or a session that never passed one,
+ * reads and changes only its own account.
  */
 export class AdminAccess {
   constructor(private readonly deps: { factors: FactorsService; clock: () => Date }) {}
