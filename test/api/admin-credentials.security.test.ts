@@ -127,6 +127,8 @@ describe('admins and the sessions and API keys of others', () => {
     const unknown = new Types.ObjectId().toHexString();
     assert.equal(errorCode(await app.graphql(REVOKE_USER_SESSIONS, { token: root.token, variables: { input: { userId: unknown } } })), 'NOT_FOUND');
     assert.equal(errorCode(await app.graphql(REVOKE_API_KEY, { token: root.token, variables: { input: { id: unknown } } })), 'NOT_FOUND');
+    assert.deepEqual((await app.graphql(SESSIONS, { token: root.token, variables: { userId: unknown } })).data?.sessions, [], 'reads of an unknown user find nothing');
+    assert.deepEqual((await app.graphql(API_KEYS, { token: root.token, variables: { userId: unknown } })).data?.apiKeys, []);
     gina.token = await logIn(app, 'gina');
   });
 
