@@ -63,6 +63,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         : (options.factorPlugins ?? (await loadFactorPlugins(config.mfa.factorPlugins, pluginOptions)));
     const services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins, secrets, mail: mail.sender, clock: options.clock });
     await assertKeysOpenStoredSecrets(database.connection, secrets);
+    const adminsMfaOn = await services.accounts.enforceAdminMfa();
+    if (adminsMfaOn > 0) logger.warn({ admins: adminsMfaOn }, "turned MFA on for admins who had it off: each enrolls a factor at the next sign-in");
     if (config.accounts.bootstrapAdmin && (await services.accounts.ensureAdmin(config.accounts.bootstrapAdmin))) {
       logger.info({ username: config.accounts.bootstrapAdmin.username }, 'created the bootstrap admin');
     }

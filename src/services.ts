@@ -8,8 +8,10 @@ import { apiKeyModel } from './api-keys/api-key.model.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { auditEventModel } from './audit/audit-event.model.js';
 import { AuditService } from './audit/audit.service.js';
+import { AuditTrail } from './audit/audit-trail.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
+import { AdminAccess } from './mfa/admin-access.js';
 import { DisableMfaService } from './mfa/disable-mfa.service.js';
 import { EnrollmentService } from './mfa/enrollment.service.js';
 import { FactorsService } from './mfa/factors.service.js';
@@ -36,6 +38,8 @@ export interface Services {
   accounts: AccountsService;
   sessions: SessionsService;
   audit: AuditService;
+  auditTrail: AuditTrail;
+  admins: AdminAccess;
   apiKeys: ApiKeysService;
   factorRegistry: FactorRegistry;
   mfaPolicy: MfaPolicyService;
@@ -77,14 +81,15 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
   const audit = new AuditService(models.auditEvents, logger);
-  const sessions = new SessionsService(models.sessions, models.users, config.sessions);
-  const accounts = new AccountsService(models.users, new PasswordHasher(), new LoginThrottle(redis, config.redisKeyPrefix), sessions, audit, {
-    allowSignup: config.accounts.allowSignup,
-  });
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
   const notices = new SecurityNotices({ mail: deps.mail, logger, issuer: config.mfa.issuer, registry: factorRegistry });
   const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
-  const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, factors, registry: factorRegistry, audit, notices, clock });
+  const admins = new AdminAccess({ factors, clock });
+  const sessions = new SessionsService({ sessions: models.sessions, users: models.users, audit, admins, options: config.sessions });
+  const accounts = new AccountsService(models.users, new PasswordHasher(), new LoginThrottle(redis, config.redisKeyPrefix), sessions, audit, {
+    allowSignup: config.accounts.allowSignup,
+  });
+  const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, admins, registry: factorRegistry, audit, notices });
   const attempts = new SecondFactorAttempts(models.users);
   const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, notices, logger, clock });
   const challenges = new ChallengeService({ users: models.users, factors: models.factors, secondFactor, logger, clock });
@@ -97,6 +102,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     recoveryCodes,
     secondFactor,
     policy: mfaPolicy,
+    admins,
     sessions,
     secrets,
     audit,
@@ -104,7 +110,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     notices,
     clock,
   });
-  const disableMfa = new DisableMfaService({ accounts, users: models.users, factors, secondFactor, sessions, policy: mfaPolicy });
-  const apiKeys = new ApiKeysService(models.apiKeys, models.users, audit, factors);
-  return { config, accounts, sessions, audit, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa, challenges, factors, recoveryCodes };
+  const disableMfa = new DisableMfaService({ accounts, users: models.users, factors, secondFactor, sessions, admins });
+  const apiKeys = new ApiKeysService({ keys: models.apiKeys, users: models.users, audit, factors, admins });
+  const auditTrail = new AuditTrail(models.auditEvents, admins);
+  return { config, accounts, sessions, audit, auditTrail, admins, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa, challenges, factors, recoveryCodes };
 }

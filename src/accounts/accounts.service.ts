@@ -36,7 +36,7 @@ export class AccountsService {
     const passwordHash = await this.hasher.hash(input.password);
     try {
       const [user] = await this.users.create([
-        { username: input.username, usernameKey: usernameKey(input.username), email: input.email, passwordHash, role, mfaPolicyStatus: MfaPolicyStatus.DISABLED },
+        { username: input.username, usernameKey: usernameKey(input.username), email: input.email, passwordHash, role, mfaPolicyStatus: initialPolicyStatus(role) },
       ]);
       return user.toObject();
     } catch (error) {
@@ -45,6 +45,15 @@ export class AccountsService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Admins created before their MFA was mandatory get it now (at start): their
+   * next sign-in asks for their factor, or enrolls one. Returns how many changed.
+   */
+  async enforceAdminMfa(): Promise<number> {
+    const { modifiedCount } = await this.users.updateMany({ role: Role.ADMIN, mfaPolicyStatus: { $ne: MfaPolicyStatus.ENABLED } }, { $set: { mfaPolicyStatus: MfaPolicyStatus.ENABLED } });
+    return modifiedCount;
   }
 
   /** Creates the configured admin at start when no account of that name exists. */
@@ -97,4 +106,13 @@ export class AccountsService {
   findById(id: Types.ObjectId): Promise<UserRecord | null> {
     return this.users.findById(id).lean<UserRecord>();
   }
+}
+
+/**
+ * Users start with MFA off until they enroll; admins start with it on, so the
+ * first admin sign-in enrolls a factor (privileged accounts use
+ * multi-factor authentication, NIST SP 800-53 IA-2(1)).
+ */
+function initialPolicyStatus(role: Role): MfaPolicyStatus {
+  return role === Role.ADMIN ? MfaPolicyStatus.ENABLED : MfaPolicyStatus.DISABLED;
 }

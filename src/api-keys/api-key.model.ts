@@ -12,6 +12,13 @@ export interface ApiKeyRecord {
   expiresAt?: Date;
   lastUsedAt?: Date;
   revokedAt?: Date;
+  /**
+   * Which of the owner's MAX_API_KEYS_PER_USER places a live key holds; unique
+   * per owner, cleared on revocation. The unique index, not a count read
+   * before the insert, is what keeps parallel creations within the limit.
+   * Unset on keys created before slots (they are counted, see ApiKeysService).
+   */
+  slot?: number;
 }
 
 const apiKeySchema = new Schema<ApiKeyRecord>(
@@ -24,10 +31,12 @@ const apiKeySchema = new Schema<ApiKeyRecord>(
     expiresAt: { type: Date },
     lastUsedAt: { type: Date },
     revokedAt: { type: Date },
+    slot: { type: Number },
   },
   { versionKey: false },
 );
 apiKeySchema.index({ userId: 1, _id: -1 });
+apiKeySchema.index({ userId: 1, slot: 1 }, { unique: true, partialFilterExpression: { slot: { $exists: true } } });
 
 export type ApiKeyModel = Model<ApiKeyRecord>;
 

@@ -1,11 +1,13 @@
+import { randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
-import type { UserModel, UserRecord } from '../accounts/user.model.js';
+import { Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { findOneWithOwner } from '../accounts/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { AppError, ErrorCode, badInput, notFound } from '../errors.js';
+import { AppError, ErrorCode, badInput, notFound, serviceUnavailable } from '../errors.js';
 import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
 import type { Viewer } from '../graphql/context.js';
+import type { AdminAccess } from '../mfa/admin-access.js';
 import type { FactorsService } from '../mfa/factors.service.js';
 import type { ApiKeyModel, ApiKeyRecord } from './api-key.model.js';
 
@@ -15,6 +17,12 @@ export const API_KEY_PREFIX = 'mfa_ak_';
 const HINT_LENGTH = API_KEY_PREFIX.length + 4;
 /** Live keys one user may hold; more is a leak waiting to happen. */
 export const MAX_API_KEYS_PER_USER = 25;
+/**
+ * Tries at a free slot before giving up: each lost try means a parallel
+ * creation took a slot, so without revocations in between the limit is
+ * reached (and refused) within this many.
+ */
+const MAX_SLOT_TRIES = MAX_API_KEYS_PER_USER + 1;
 
 export interface CreatedApiKey {
   apiKey: ApiKeyRecord;
@@ -22,58 +30,95 @@ export interface CreatedApiKey {
   secret: string;
 }
 
-/** API keys let scripts in without MFA; the key's owner is always the caller, never an input. */
+/** API keys let scripts in without MFA; a key's owner is always its creator, never an input. */
 export class ApiKeysService {
-  constructor(
-    private readonly keys: ApiKeyModel,
-    private readonly users: UserModel,
-    private readonly audit: AuditService,
-    private readonly factors: FactorsService,
-  ) {}
+  constructor(private readonly deps: { keys: ApiKeyModel; users: UserModel; audit: AuditService; factors: FactorsService; admins: AdminAccess }) {}
 
   /** A key for the calling session's user. */
   async create(viewer: Extract<Viewer, { kind: 'session' }>, input: { name: string; expiresAt?: Date | null }, ip?: string, now = new Date()): Promise<CreatedApiKey> {
     // A key outlives the session and skips MFA, so minting one needs the same fresh proof as adding a factor.
-    await this.factors.assertRecentProofIfEnrolled(viewer);
+    await this.deps.factors.assertRecentProofIfEnrolled(viewer);
     const userId = viewer.user._id;
     if (input.expiresAt && input.expiresAt <= now) throw badInput('expiresAt', 'expiresAt must be in the future.');
-    const live = await this.keys.countDocuments({ userId, revokedAt: { $exists: false } });
-    if (live >= MAX_API_KEYS_PER_USER) {
-      throw new AppError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_API_KEYS_PER_USER} API keys; revoke one first.`, { field: 'name' });
-    }
     const secret = newOpaqueToken(API_KEY_PREFIX);
-    const [created] = await this.keys.create([
-      { userId, name: input.name, secretHash: hashToken(secret), hint: secret.slice(0, HINT_LENGTH), createdAt: now, expiresAt: input.expiresAt ?? undefined },
-    ]);
-    const apiKey = created.toObject();
-    await this.audit.record({ type: AuditEventType.API_KEY_CREATED, userId, ip, details: { apiKeyId: apiKey._id.toHexString(), name: apiKey.name } });
-    return { apiKey, secret };
+    const fields = { userId, name: input.name, secretHash: hashToken(secret), hint: secret.slice(0, HINT_LENGTH), createdAt: now, expiresAt: input.expiresAt ?? undefined };
+    for (let tries = 0; tries < MAX_SLOT_TRIES; tries++) {
+      const slot = await this.freeSlot(userId);
+      if (slot === undefined) throw new AppError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_API_KEYS_PER_USER} API keys; revoke one first.`, { field: 'name' });
+      try {
+        const [created] = await this.deps.keys.create([{ ...fields, slot }]);
+        const apiKey = created.toObject();
+        await this.deps.audit.record({ type: AuditEventType.API_KEY_CREATED, userId, ip, details: { apiKeyId: apiKey._id.toHexString(), name: apiKey.name } });
+        return { apiKey, secret };
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error; // 11000: a parallel creation took this slot first
+      }
+    }
+    throw serviceUnavailable('API keys of this account are being created and revoked too fast; try again.');
   }
 
-  /** Revokes one of the caller's own keys; someone else's key is NOT_FOUND, as if it did not exist. */
-  async revoke(userId: Types.ObjectId, apiKeyId: Types.ObjectId, ip?: string): Promise<void> {
-    const revoked = await this.keys
-      .findOneAndUpdate({ _id: apiKeyId, userId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } })
+  /**
+   * Revokes a key: the caller's own, or, for an admin with a fresh second
+   * factor, any user's but another admin's. Anyone else's key is NOT_FOUND,
+   * as if it did not exist.
+   */
+  async revoke(viewer: Viewer, apiKeyId: Types.ObjectId, ip?: string): Promise<void> {
+    const key = await this.deps.keys.findOne({ _id: apiKeyId, revokedAt: { $exists: false } }, { userId: 1 }).lean<Pick<ApiKeyRecord, '_id' | 'userId'>>();
+    const own = key?.userId.equals(viewer.user._id) ?? false;
+    if (!key || (!own && !(await this.adminRevocation(viewer, key.userId)))) throw notFound('API key');
+    const revoked = await this.deps.keys
+      .findOneAndUpdate({ _id: apiKeyId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() }, $unset: { slot: 1 } })
       .lean<ApiKeyRecord>();
     if (!revoked) throw notFound('API key');
-    await this.audit.record({ type: AuditEventType.API_KEY_REVOKED, userId, ip, details: { apiKeyId: apiKeyId.toHexString(), name: revoked.name } });
+    await this.deps.audit.record({
+      type: AuditEventType.API_KEY_REVOKED,
+      userId: revoked.userId,
+      actorId: own ? undefined : viewer.user._id,
+      ip,
+      details: { apiKeyId: apiKeyId.toHexString(), name: revoked.name },
+    });
   }
 
-  /** The caller's live keys (expired ones included, so they can be seen and revoked), newest first. */
-  list(userId: Types.ObjectId): Promise<ApiKeyRecord[]> {
-    return this.keys.find({ userId, revokedAt: { $exists: false } }).sort({ _id: -1 }).lean<ApiKeyRecord[]>();
+  /** Live keys (expired ones included, so they can be seen and revoked), newest first: the viewer's, or, for an admin with MFA, `userId`'s. */
+  async list(viewer: Viewer, userId?: Types.ObjectId): Promise<ApiKeyRecord[]> {
+    const whose = await this.deps.admins.whose(viewer, userId);
+    return this.deps.keys.find({ userId: whose, revokedAt: { $exists: false } }).sort({ _id: -1 }).lean<ApiKeyRecord[]>();
   }
 
   /** The live key behind a presented secret; undefined when unknown, expired or revoked. */
   async authenticate(secret: string, now = new Date()): Promise<{ apiKey: ApiKeyRecord; user: UserRecord } | undefined> {
-    const found = await findOneWithOwner(this.keys, this.users, { secretHash: hashToken(secret) });
+    const found = await findOneWithOwner(this.deps.keys, this.deps.users, { secretHash: hashToken(secret) });
     if (!found?.owner) return undefined;
     const { record: apiKey, owner: user } = found;
     if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now)) return undefined;
     if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-      await this.keys.updateOne({ _id: apiKey._id }, { $set: { lastUsedAt: now } });
+      await this.deps.keys.updateOne({ _id: apiKey._id }, { $set: { lastUsedAt: now } });
       apiKey.lastUsedAt = now;
     }
     return { apiKey, user };
+  }
+
+  /** Whether the viewer may revoke a key of `ownerId` as an admin: throws FORBIDDEN or STEP_UP_REQUIRED for an admin who may not. */
+  private async adminRevocation(viewer: Viewer, ownerId: Types.ObjectId): Promise<boolean> {
+    if (viewer.user.role !== Role.ADMIN) return false;
+    await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
+    const owner = await this.deps.users.findById(ownerId, { role: 1 }).lean<Pick<UserRecord, '_id' | 'role'>>();
+    if (!owner) return false;
+    this.deps.admins.assertNotAnotherAdmin(viewer, owner);
+    return true;
+  }
+
+  /**
+   * A slot no live key of the user holds, picked at random so parallel
+   * creations rarely collide; undefined at the limit. Keys from before slots
+   * hold none, so they shrink the range instead: their number only falls.
+   */
+  private async freeSlot(userId: Types.ObjectId): Promise<number | undefined> {
+    const live = await this.deps.keys.find({ userId, revokedAt: { $exists: false } }, { slot: 1 }).lean<Pick<ApiKeyRecord, 'slot'>[]>();
+    const taken = new Set(live.map((key) => key.slot));
+    const unslotted = live.filter((key) => key.slot === undefined).length;
+    const free: number[] = [];
+    for (let slot = 0; slot < MAX_API_KEYS_PER_USER - unslotted; slot++) if (!taken.has(slot)) free.push(slot);
+    return free.length === 0 ? undefined : free[randomInt(free.length)];
   }
 }

@@ -7,6 +7,8 @@ export const AuditEventType = {
   SIGN_IN_FAILED: 'sign_in.failed',
   SIGN_IN_THROTTLED: 'sign_in.throttled',
   SIGNED_OUT: 'session.signed_out',
+  /** A user's sessions ended in bulk; `details.reason` says why, `details.count` how many. */
+  SESSIONS_REVOKED: 'session.revoked',
   API_KEY_CREATED: 'api_key.created',
   API_KEY_REVOKED: 'api_key.revoked',
   ADMIN_CREATED: 'account.admin_created',

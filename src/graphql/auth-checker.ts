@@ -9,7 +9,7 @@ import type { GraphQLContext, Viewer } from './context.js';
  * `@Authorized()` alone means: signed in with a full session or an API key.
  */
 export const Access = {
-  /** The viewer is an admin. */
+  /** The viewer is an admin, in an interactive session that passed MFA (AdminAccess.assertMfaAdmin: never an API key). */
   ADMIN: 'ADMIN',
   /** An interactive session, not an API key (DESIGN.md: keys never manage factors, codes, keys or policy). */
   SESSION: 'SESSION',
@@ -29,8 +29,10 @@ function checkAccess(viewer: Viewer | undefined, required: readonly Access[]): V
   return viewer;
 }
 
-export const authChecker: AuthChecker<GraphQLContext, Access> = ({ context }, required) => {
-  checkAccess(context.viewer, required);
+export const authChecker: AuthChecker<GraphQLContext, Access> = async ({ context }, required) => {
+  const viewer = checkAccess(context.viewer, required);
+  // The role is checked above; whether this admin uses MFA needs the database, so that rule lives in the core.
+  if (required.includes(Access.ADMIN)) await context.services.admins.assertMfaAdmin(viewer);
   return true;
 };
 

@@ -9,5 +9,7 @@ export type Viewer = { kind: 'session'; user: UserRecord; session: SessionRecord
 export interface GraphQLContext {
   viewer?: Viewer;
   ip: string;
+  /** The User-Agent header, cut to MAX_USER_AGENT_CHARS; recorded with sessions issued by this request. */
+  userAgent?: string;
   services: Services;
 }

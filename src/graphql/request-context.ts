@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { API_KEY_PREFIX } from '../api-keys/api-keys.service.js';
 import { ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
+import { MAX_USER_AGENT_CHARS } from '../sessions/session.model.js';
 import { ACCESS_TOKEN_PREFIX } from '../sessions/sessions.service.js';
 import type { GraphQLContext, Viewer } from './context.js';
 
@@ -16,7 +17,7 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
  */
 export function createRequestContext(services: Services) {
   return async (request: FastifyRequest): Promise<GraphQLContext> => {
-    const context: GraphQLContext = { ip: request.ip, services };
+    const context: GraphQLContext = { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_CHARS), services };
     const header = request.headers.authorization;
     if (header === undefined) return context;
     const credential = BEARER.exec(header)?.[1];

@@ -14,9 +14,10 @@ import { loadFactorPlugins } from '../mfa/load-factor-plugins.js';
 import { MfaPolicyResolver } from '../mfa/mfa-policy.resolver.js';
 import { SignInResolver } from '../mfa/sign-in.resolver.js';
 import { UserMfaFieldsResolver } from '../mfa/user-mfa-fields.resolver.js';
+import { SessionsResolver } from '../sessions/sessions.resolver.js';
 import { authChecker } from './auth-checker.js';
 
-const RESOLVERS = [AccountResolver, UsersResolver, ApiKeyResolver, AuditResolver, SignInResolver, EnrollmentResolver, MfaPolicyResolver, UserMfaFieldsResolver] as const;
+const RESOLVERS = [AccountResolver, UsersResolver, ApiKeyResolver, AuditResolver, SignInResolver, EnrollmentResolver, MfaPolicyResolver, UserMfaFieldsResolver, SessionsResolver] as const;
 
 /** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */
 export function buildApiSchema(factorPlugins: readonly FactorPlugin[]): GraphQLSchema {

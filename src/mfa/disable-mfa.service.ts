@@ -4,9 +4,9 @@ import type { UserModel, UserRecord } from '../accounts/user.model.js';
 import { notFound } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
+import type { AdminAccess } from './admin-access.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
-import type { MfaPolicyService } from './mfa-policy.service.js';
 
 type SessionViewer = Extract<Viewer, { kind: 'session' }>;
 
@@ -19,7 +19,7 @@ export class DisableMfaService {
       factors: FactorsService;
       secondFactor: SecondFactorService;
       sessions: SessionsService;
-      policy: MfaPolicyService;
+      admins: AdminAccess;
     },
   ) {}
 
@@ -31,13 +31,14 @@ export class DisableMfaService {
     return this.deps.factors.remove(user, factorId, { ip });
   }
 
-  /** An admin who uses MFA, freshly proven, removes someone's factors; that user's sessions end. */
+  /** An admin who uses MFA, freshly proven, removes someone's factors (not another admin's); that user's sessions end. */
   async disableFor(viewer: SessionViewer, userId: Types.ObjectId, factorId: Types.ObjectId | undefined, ip: string): Promise<UserRecord> {
-    await this.deps.policy.assertPolicyAdmin(viewer);
+    await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     const target = await this.deps.users.findById(userId).lean<UserRecord>();
     if (!target) throw notFound('User');
+    this.deps.admins.assertNotAnotherAdmin(viewer, target);
     const updated = await this.deps.factors.remove(target, factorId, { ip, actorId: viewer.user._id });
-    await this.deps.sessions.revokeAllOf(target._id);
+    await this.deps.sessions.endSessionsOf(target._id, { reason: 'factors_removed_by_admin', actorId: viewer.user._id, ip });
     return updated;
   }
 }

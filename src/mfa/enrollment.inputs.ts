@@ -22,7 +22,7 @@ export class EnableMfaInput {
   @MaxLength(254)
   email?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'ADMIN only: enroll a factor for this user.' })
+  @Field(() => ID, { nullable: true, description: 'ADMIN only: enroll a factor for this user (not another admin).' })
   @IsOptional()
   userId?: string | null;
 }
@@ -44,7 +44,7 @@ export class DisableMfaInput {
   @IsOptional()
   factorId?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'ADMIN only: whose factors; they need no password or code then.' })
+  @Field(() => ID, { nullable: true, description: 'ADMIN only: whose factors (not another admin\'s); they need no password or code then.' })
   @IsOptional()
   userId?: string | null;
 

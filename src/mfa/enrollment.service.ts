@@ -7,6 +7,7 @@ import type { Viewer } from '../graphql/context.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
+import type { AdminAccess } from './admin-access.js';
 import type { ChallengeService } from './challenge.service.js';
 import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
@@ -50,6 +51,7 @@ export class EnrollmentService {
       recoveryCodes: RecoveryCodesService;
       secondFactor: SecondFactorService;
       policy: MfaPolicyService;
+      admins: AdminAccess;
       sessions: SessionsService;
       secrets: SecretBox;
       audit: AuditService;
@@ -62,9 +64,10 @@ export class EnrollmentService {
   async enable(viewer: Extract<Viewer, { kind: 'session' }>, request: EnableMfaRequest, ip?: string): Promise<StartedEnrollment> {
     const now = this.deps.clock();
     const forOther = request.userId !== undefined && !request.userId.equals(viewer.user._id);
-    if (forOther) await this.deps.policy.assertPolicyAdmin(viewer);
+    if (forOther) await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     const owner = forOther ? await this.deps.users.findById(request.userId).lean<UserRecord>() : viewer.user;
     if (!owner) throw notFound('User');
+    this.deps.admins.assertNotAnotherAdmin(viewer, owner);
     const plugin = this.deps.secondFactor.plugin(await this.deps.policy.assertAllowed(request.factorType));
 
     const active = await this.deps.factors.activeFactors(owner._id);
@@ -128,11 +131,12 @@ export class EnrollmentService {
     const mayAccept = pending && (own || pending.pending!.startedBy.equals(viewer.user._id));
     if (!pending || !mayAccept || pending.pending!.expiresAt <= now) throw tokenExpired('enrollment token');
     // An admin's acceptance for someone else is the policy change itself: the same freshly proven admin as at enableMfa.
-    if (!own) await this.deps.policy.assertPolicyAdmin(viewer);
+    if (!own) await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
+    const owner = own ? viewer.user : await this.deps.users.findById(pending.userId).lean<UserRecord>();
+    if (owner) this.deps.admins.assertNotAnotherAdmin(viewer, owner); // promoted since enableMfa
     // Started as a first factor (no step-up asked), but another is ACTIVE now: adding this one needs the proof enableMfa would ask for today.
     const startedAsFirst = pending.pending!.recoveryCodes !== undefined && pending.pending!.replaces === undefined;
     if (own && startedAsFirst) await this.deps.factors.assertRecentProofIfEnrolled(viewer, { except: pending._id });
-    const owner = pending.userId.equals(viewer.user._id) ? viewer.user : await this.deps.users.findById(pending.userId).lean<UserRecord>();
     // Opened before a try is reserved: a secret this server cannot open (SERVICE_UNAVAILABLE) costs none.
     const stored = owner && this.deps.secondFactor.storedFactor(pending, owner);
     // Reserve the try first, so parallel wrong codes cannot exceed the allowance.
@@ -171,10 +175,18 @@ export class EnrollmentService {
     if (issueCodes) set.recoveryCodes = recoveryCodes;
     // Accepting the first factor turns MFA on for the account (DESIGN.md, rules: mfaPolicyStatus).
     if (firstFactor) set.mfaPolicyStatus = MfaPolicyStatus.ENABLED;
+    const ownSession = owner._id.equals(viewer.user._id) ? viewer.session._id : undefined;
+    if (ownSession) {
+      // Proving the new factor is a second-factor proof; an enrollment-scoped session becomes a full one. Recorded
+      // before MFA is ENABLED, so the session never looks password-only to its own parallel requests.
+      await this.deps.sessions.recordSecondFactor(ownSession, now, SessionScope.FULL);
+    }
     if (Object.keys(set).length > 0) await this.deps.users.updateOne({ _id: owner._id }, { $set: set });
-    if (owner._id.equals(viewer.user._id)) {
-      // Proving the new factor is a second-factor proof; an enrollment-scoped session becomes a full one.
-      await this.deps.sessions.recordSecondFactor(viewer.session._id, now, SessionScope.FULL);
+    if (firstFactor) {
+      // The owner's other sessions rest on the password alone (or on a factor since removed); with MFA on they
+      // end, as other sessions do after a credential change (OWASP ASVS 4.0 V3.3.3). The one that proved the
+      // factor stays. API keys stay: scripts keep working once MFA is on.
+      await this.deps.sessions.endSessionsOf(owner._id, { reason: 'first_factor', except: ownSession, actorId: ownSession ? undefined : viewer.user._id, ip });
     }
     await this.deps.audit.record({
       type: AuditEventType.MFA_FACTOR_ACTIVATED,

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { MfaPolicyStatus, Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode } from '../errors.js';
@@ -35,7 +35,7 @@ export class FactorsService {
     if (await this.hasActiveFactor(viewer.user._id, options)) assertRecentSecondFactor(viewer.session, this.deps.clock());
   }
 
-  /** Removes one factor or all; removing the last turns MFA off and drops the recovery codes. */
+  /** Removes one factor or all; removing the last turns MFA off (never an admin's) and drops the recovery codes. */
   async remove(owner: UserRecord, factorId: Types.ObjectId | undefined, context: { ip?: string; actorId?: Types.ObjectId }): Promise<UserRecord> {
     const filter = factorId ? { _id: factorId, userId: owner._id } : { userId: owner._id };
     const removed = await this.deps.factors.find(filter, { _id: 1, type: 1, status: 1 }).lean<FactorRecord[]>();
@@ -53,8 +53,10 @@ export class FactorsService {
     }
     if (context.actorId && removed.length > 0) await this.deps.notices.changedByAdmin(owner, 'an administrator removed your second factors');
     if (!(await this.hasActiveFactor(owner._id))) {
-      // Removing the last factor turns MFA off (DESIGN.md, rules: mfaPolicyStatus); codes without a factor would be a password.
-      await this.deps.users.updateOne({ _id: owner._id }, { $set: { mfaPolicyStatus: MfaPolicyStatus.DISABLED }, $unset: { recoveryCodes: 1 } });
+      // Removing the last factor turns MFA off; codes without a factor would be a password. An admin's MFA stays
+      // ENABLED: their next sign-in enrolls a factor again.
+      const mfaOff = owner.role === Role.ADMIN ? {} : { $set: { mfaPolicyStatus: MfaPolicyStatus.DISABLED } };
+      await this.deps.users.updateOne({ _id: owner._id }, { ...mfaOff, $unset: { recoveryCodes: 1 } });
     }
     return (await this.deps.users.findById(owner._id).lean<UserRecord>())!;
   }

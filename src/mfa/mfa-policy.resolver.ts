@@ -22,7 +22,9 @@ export class MfaPolicyResolver {
   }
 
   @Authorized(Access.SESSION, Access.ADMIN)
-  @Mutation(() => UserType, { description: 'ADMIN, with MFA passed in the last 5 minutes. ENABLED: a second factor (or enrollment) at next sign-in.' })
+  @Mutation(() => UserType, {
+    description: "ADMIN, with MFA passed in the last 5 minutes. ENABLED: a second factor (or enrollment) at next sign-in. Not for admins: an admin's is always ENABLED.",
+  })
   async setMfaPolicyStatus(@Arg('input', () => SetMfaPolicyStatusInput) input: SetMfaPolicyStatusInput, @Ctx() context: GraphQLContext): Promise<UserType> {
     const viewer = sessionViewerOf(context);
     return UserType.from(await context.services.mfaPolicy.setStatus(viewer, parseObjectId('userId', input.userId), input.status, context.ip));

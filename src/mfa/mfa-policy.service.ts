@@ -4,31 +4,18 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, badInput, forbidden, notFound } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
-import type { FactorsService } from './factors.service.js';
+import type { AdminAccess } from './admin-access.js';
 import type { FactorRegistry } from './factor-registry.js';
 import type { MfaPolicyModel, MfaPolicyRecord } from './mfa-policy.model.js';
 import type { SecurityNotices } from './security-notices.js';
-import { assertRecentSecondFactor } from './step-up.js';
 
 const POLICY_ID = 'mfa';
 
 /** Who must use MFA (per user) and which factor types may be enrolled (deployment-wide). */
 export class MfaPolicyService {
   constructor(
-    private readonly deps: { policies: MfaPolicyModel; users: UserModel; factors: FactorsService; registry: FactorRegistry; audit: AuditService; notices: SecurityNotices; clock: () => Date },
+    private readonly deps: { policies: MfaPolicyModel; users: UserModel; admins: AdminAccess; registry: FactorRegistry; audit: AuditService; notices: SecurityNotices },
   ) {}
-
-  /**
-   * MFA policy is managed only by admins who use MFA themselves and passed it
-   * within five minutes in this session (DESIGN.md, rules: step-up).
-   */
-  async assertPolicyAdmin(viewer: Extract<Viewer, { kind: 'session' }>): Promise<void> {
-    if (viewer.user.role !== Role.ADMIN) throw forbidden('Only an admin may do this.');
-    if (!(await this.deps.factors.hasActiveFactor(viewer.user._id))) {
-      throw forbidden('Admins who change MFA for others must use MFA themselves: enroll a factor first.');
-    }
-    assertRecentSecondFactor(viewer.session, this.deps.clock());
-  }
 
   /** Registered types the policy allows, in registration order. */
   async allowedFactorTypes(): Promise<string[]> {
@@ -45,7 +32,7 @@ export class MfaPolicyService {
   }
 
   async setAllowedFactorTypes(viewer: Extract<Viewer, { kind: 'session' }>, types: string[], ip?: string): Promise<string[]> {
-    await this.assertPolicyAdmin(viewer);
+    await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     const unknown = types.filter((type) => !this.deps.registry.get(type));
     if (unknown.length > 0) throw badInput('types', `Unknown factor types: ${unknown.join(', ').slice(0, 100)}.`);
     if (types.length === 0) throw badInput('types', 'Allow at least one factor type.');
@@ -57,11 +44,18 @@ export class MfaPolicyService {
   /**
    * ENABLED: the user must pass (or enroll) a second factor at the next sign-in.
    * DISABLED: the password suffices; their factors stay, dormant.
+   * An admin's is always ENABLED, so it is not an admin's to set, not even their own.
    */
   async setStatus(viewer: Extract<Viewer, { kind: 'session' }>, userId: Types.ObjectId, status: MfaPolicyStatus, ip?: string): Promise<UserRecord> {
-    await this.assertPolicyAdmin(viewer);
-    const user = await this.deps.users.findByIdAndUpdate(userId, { $set: { mfaPolicyStatus: status } }, { returnDocument: 'after' }).lean<UserRecord>();
-    if (!user) throw notFound('User');
+    await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
+    // The role is part of the condition, so a promotion racing this update cannot leave an admin DISABLED.
+    const user = await this.deps.users
+      .findOneAndUpdate({ _id: userId, role: { $ne: Role.ADMIN } }, { $set: { mfaPolicyStatus: status } }, { returnDocument: 'after' })
+      .lean<UserRecord>();
+    if (!user) {
+      if (await this.deps.users.exists({ _id: userId })) throw forbidden("An admin's MFA policy is always ENABLED.");
+      throw notFound('User');
+    }
     await this.deps.audit.record({ type: AuditEventType.MFA_POLICY_STATUS_CHANGED, userId, actorId: viewer.user._id, ip, details: { status } });
     await this.deps.notices.changedByAdmin(user, status === MfaPolicyStatus.ENABLED ? 'an administrator turned MFA on for your account' : 'an administrator turned MFA off for your account');
     return user;

@@ -13,13 +13,13 @@ import { SendMfaCodeInput, StepUpInput, VerifyMfaInput, type SecondFactorProofIn
 @Resolver()
 export class SignInResolver {
   @Mutation(() => LoginPayload, { description: 'Password sign-in: a session, or mfaRequired with an mfaToken, or enrollmentRequired.' })
-  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() { services, ip }: GraphQLContext): Promise<LoginPayload> {
-    return toPayload(await services.signIn.login(input.username, input.password, ip));
+  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() { services, ip, userAgent }: GraphQLContext): Promise<LoginPayload> {
+    return toPayload(await services.signIn.login(input.username, input.password, ip, userAgent));
   }
 
   @Mutation(() => LoginPayload, { description: "Finishes a sign-in with a code or a recovery code and login's mfaToken." })
-  async verifyMfa(@Arg('input', () => VerifyMfaInput) input: VerifyMfaInput, @Ctx() { services, ip }: GraphQLContext): Promise<LoginPayload> {
-    return toPayload(await services.signIn.verify(input.mfaToken, toProof(input), ip));
+  async verifyMfa(@Arg('input', () => VerifyMfaInput) input: VerifyMfaInput, @Ctx() { services, ip, userAgent }: GraphQLContext): Promise<LoginPayload> {
+    return toPayload(await services.signIn.verify(input.mfaToken, toProof(input), ip, userAgent));
   }
 
   @Mutation(() => Boolean, { description: 'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour.' })

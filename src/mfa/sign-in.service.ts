@@ -6,7 +6,7 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { badInput, tokenExpired } from '../errors.js';
 import { SessionScope } from '../sessions/session.model.js';
-import type { SessionsService } from '../sessions/sessions.service.js';
+import type { SessionOrigin, SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
 import type { FactorRecord } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
@@ -42,13 +42,14 @@ export class SignInService {
     },
   ) {}
 
-  async login(username: string, password: string, ip: string): Promise<SignInOutcome> {
+  /** `userAgent` is kept with the session it issues, so the owner and admins can tell sessions apart. */
+  async login(username: string, password: string, ip: string, userAgent?: string): Promise<SignInOutcome> {
     const user = await this.deps.accounts.checkPassword(username, password, ip);
     const now = this.deps.clock();
-    if (user.mfaPolicyStatus === MfaPolicyStatus.DISABLED) return this.signedIn(user, ip, undefined, { method: 'password' });
+    if (user.mfaPolicyStatus === MfaPolicyStatus.DISABLED) return this.signedIn(user, { ip, userAgent, method: 'password' });
     const factors = await this.deps.factors.activeFactors(user._id);
     if (factors.length === 0) {
-      const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.ENROLLMENT, { ip });
+      const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.ENROLLMENT, { ip, userAgent, method: 'password' });
       await this.deps.audit.record({ type: AuditEventType.SIGN_IN_ENROLLMENT_REQUIRED, userId: user._id, ip });
       return { kind: 'enrollmentRequired', user, accessToken };
     }
@@ -59,13 +60,13 @@ export class SignInService {
   }
 
   /** Finishes a sign-in with a second factor; the mfaToken is spent with it, so it serves once. */
-  async verify(mfaToken: string, proof: SecondFactorProof, ip: string): Promise<SignInOutcome> {
+  async verify(mfaToken: string, proof: SecondFactorProof, ip: string, userAgent?: string): Promise<SignInOutcome> {
     const challenge = await this.liveChallenge(mfaToken);
     // The proof reads the user itself, as it reserves the attempt.
     const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, { ip, purpose: 'sign-in' });
     const spent = await this.deps.challenges.updateOne({ _id: challenge._id, consumedAt: { $exists: false } }, { $set: { consumedAt: this.deps.clock() } });
     if (spent.modifiedCount === 0) throw tokenExpired('mfaToken');
-    return this.signedIn(user, ip, this.deps.clock(), { method: factor ? factor.type : 'recovery_code' });
+    return this.signedIn(user, { ip, userAgent, method: factor ? factor.type : 'recovery_code', mfaVerifiedAt: this.deps.clock() });
   }
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */
@@ -97,9 +98,9 @@ export class SignInService {
     if (challenge.consumedAt || challenge.expiresAt <= this.deps.clock()) throw tokenExpired('mfaToken');
   }
 
-  private async signedIn(user: UserRecord, ip: string, mfaVerifiedAt: Date | undefined, details: Record<string, unknown>): Promise<SignInOutcome> {
-    const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, { ip, mfaVerifiedAt });
-    await this.deps.audit.record({ type: AuditEventType.SIGN_IN_SUCCEEDED, userId: user._id, ip, details });
+  private async signedIn(user: UserRecord, origin: SessionOrigin): Promise<SignInOutcome> {
+    const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, origin);
+    await this.deps.audit.record({ type: AuditEventType.SIGN_IN_SUCCEEDED, userId: user._id, ip: origin.ip, details: { method: origin.method } });
     return { kind: 'signedIn', user, accessToken };
   }
 }

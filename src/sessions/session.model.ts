@@ -20,7 +20,14 @@ export interface SessionRecord {
   expiresAt: Date;
   revokedAt?: Date;
   ip?: string;
+  /** The client's User-Agent header at sign-in, cut to MAX_USER_AGENT_CHARS: for the owner and admins to tell sessions apart. */
+  userAgent?: string;
+  /** How the sign-in was proven: "password", a factor type ("totp", "email"), or "recovery_code". Unset on sessions issued before it was recorded. */
+  method?: string;
 }
+
+/** Longest User-Agent kept with a session; the header is the client's to choose, so its length is capped. */
+export const MAX_USER_AGENT_CHARS = 256;
 
 const sessionSchema = new Schema<SessionRecord>(
   {
@@ -34,6 +41,8 @@ const sessionSchema = new Schema<SessionRecord>(
     expiresAt: { type: Date, required: true, expires: 0 },
     revokedAt: { type: Date },
     ip: { type: String },
+    userAgent: { type: String },
+    method: { type: String },
   },
   { versionKey: false },
 );

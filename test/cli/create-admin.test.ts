@@ -19,6 +19,7 @@ describe('npm run create-admin', () => {
   const signIn = async (username: string, password: string) => {
     const login = await app!.graphql(LOGIN, { variables: { input: { username, password } } });
     assert.equal(errorCode(login), undefined, `${username} signs in`);
+    assert.equal(login.data!.login.enrollmentRequired, true, 'an admin is created with MFA on: the first sign-in enrolls a factor');
     return (await app!.graphql(ME, { token: login.data!.login.accessToken! })).data?.me;
   };
 

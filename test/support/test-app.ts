@@ -14,7 +14,7 @@ export interface TestApp extends App {
   /** Sends an operation (a generated typed document, or raw text for malformed cases) as a client would. */
   graphql<T = Record<string, unknown>, V = Record<string, unknown>>(
     operation: TypedDocumentNode<T, V> | string,
-    options?: { variables?: V; token?: string },
+    options?: { variables?: V; token?: string; headers?: Record<string, string> },
   ): Promise<GraphQLResponse<T>>;
 }
 
@@ -69,11 +69,11 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
   return Object.assign(app, {
     logLines,
     stop: () => (stopping ??= deleteKeys(app.redis, config.redisKeyPrefix).then(stopApp, stopApp)),
-    async graphql<T, V>(operation: TypedDocumentNode<T, V> | string, options: { variables?: V; token?: string } = {}): Promise<GraphQLResponse<T>> {
+    async graphql<T, V>(operation: TypedDocumentNode<T, V> | string, options: { variables?: V; token?: string; headers?: Record<string, string> } = {}): Promise<GraphQLResponse<T>> {
       const query = typeof operation === 'string' ? operation : print(operation);
       const response = await fetch(`${app.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
         body: JSON.stringify({ query, variables: options.variables }),
       });
       return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse<T>;

@@ -1,0 +1,35 @@
+import type { Types } from 'mongoose';
+import { Role } from '../accounts/user.model.js';
+import type { Viewer } from '../graphql/context.js';
+import type { Page } from '../graphql/pagination.js';
+import type { AdminAccess } from '../mfa/admin-access.js';
+import type { AuditEventModel, AuditEventRecord } from './audit-event.model.js';
+
+/** Reading the audit trail: one's own events, or, for an admin with MFA, anyone's. */
+export class AuditTrail {
+  constructor(
+    private readonly events: AuditEventModel,
+    private readonly admins: AdminAccess,
+  ) {}
+
+  /**
+   * The events `viewer` may read, newest first: their own; another user's
+   * (`userId`) or everyone's (an admin leaving `userId` unset) only for an
+   * admin in a session that passed MFA.
+   */
+  async listFor(viewer: Viewer, userId: Types.ObjectId | undefined, page: Page): Promise<AuditEventRecord[]> {
+    if (userId === undefined && viewer.user.role === Role.ADMIN) {
+      await this.admins.assertMfaAdmin(viewer);
+      return this.list({}, page);
+    }
+    return this.list({ userId: await this.admins.whose(viewer, userId) }, page);
+  }
+
+  /** Newest first, `first` at a time, after the cursor `after` (an event id). */
+  private async list(filter: { userId?: Types.ObjectId }, page: Page): Promise<AuditEventRecord[]> {
+    const query: Record<string, unknown> = {};
+    if (filter.userId) query.userId = filter.userId;
+    if (page.after) query._id = { $lt: page.after };
+    return this.events.find(query).sort({ _id: -1 }).limit(page.first + 1).lean<AuditEventRecord[]>();
+  }
+}

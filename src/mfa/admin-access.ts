@@ -1,0 +1,44 @@
+import type { Types } from 'mongoose';
+import { Role, type UserRecord } from '../accounts/user.model.js';
+import { forbidden, stepUpRequired } from '../errors.js';
+import type { Viewer } from '../graphql/context.js';
+import type { FactorsService } from './factors.service.js';
+import { assertRecentSecondFactor } from './step-up.js';
+
+type SessionViewer = Extract<Viewer, { kind: 'session' }>;
+
+/**
+ * Who may do admin work on other accounts. Privileged accounts use
+ * multi-factor authentication (NIST SP 800-53 IA-2(1)): an admin's API key,
+ * an admin without an ACTIVE factor, or a session that never passed one,
+ * reads and changes only its own account.
+ */
+export class AdminAccess {
+  constructor(private readonly deps: { factors: FactorsService; clock: () => Date }) {}
+
+  /**
+   * Throws unless `viewer` is an admin using MFA in an interactive session that
+   * passed a second factor; with `fresh`, at most five minutes ago (changes:
+   * the step-up rule). MFA policy is managed only by admins who use MFA themselves.
+   */
+  async assertMfaAdmin(viewer: Viewer, options: { fresh?: boolean } = {}): Promise<SessionViewer> {
+    if (viewer.user.role !== Role.ADMIN) throw forbidden('Only an admin may do this.');
+    if (viewer.kind !== 'session') throw forbidden('Admin work needs an interactive session that passed MFA: API keys cannot do it.');
+    if (!(await this.deps.factors.hasActiveFactor(viewer.user._id))) throw forbidden('Admins must use MFA themselves: enroll a factor first.');
+    if (options.fresh) assertRecentSecondFactor(viewer.session, this.deps.clock());
+    else if (!viewer.session.mfaVerifiedAt) throw stepUpRequired();
+    return viewer;
+  }
+
+  /** Whose records a read returns: the viewer's own when `userId` is unset or theirs; anyone else's for an admin with MFA. */
+  async whose(viewer: Viewer, userId: Types.ObjectId | undefined): Promise<Types.ObjectId> {
+    if (userId === undefined || userId.equals(viewer.user._id)) return viewer.user._id;
+    await this.assertMfaAdmin(viewer);
+    return userId;
+  }
+
+  /** Each admin manages their own factors, sessions and keys: an admin change aimed at another admin is FORBIDDEN. */
+  assertNotAnotherAdmin(viewer: Viewer, target: Pick<UserRecord, '_id' | 'role'>): void {
+    if (target.role === Role.ADMIN && !target._id.equals(viewer.user._id)) throw forbidden("An admin cannot change another admin's MFA, sessions or API keys.");
+  }
+}

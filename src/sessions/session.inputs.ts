@@ -1,0 +1,7 @@
+import { Field, ID, InputType } from 'type-graphql';
+
+@InputType()
+export class UserIdInput {
+  @Field(() => ID)
+  userId!: string;
+}
