@@ -1,4 +1,5 @@
 import { loadMailSettings, type MailSettings } from '../mail/mail-settings.js';
+import type { DeliveryCapLimits } from '../mfa/delivery-caps.js';
 import { ConfigError } from './config-error.js';
 import { boolean, integer, list, nonEmpty, oneOf } from './env-values.js';
 
@@ -38,6 +39,8 @@ export interface Config {
     factorPlugins: string[];
     /** Recovery codes per set. @default 10 */
     recoveryCodeCount: number;
+    /** Caps on code mails across users: per destination address and per client address, each per hour. */
+    deliveryCaps: DeliveryCapLimits;
   };
   accounts: {
     allowSignup: boolean;
@@ -81,6 +84,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       encryptionKeys: nonEmpty(env.MFA_ENCRYPTION_KEYS),
       factorPlugins: list(env, 'FACTOR_PLUGINS', ['totp', 'email']),
       recoveryCodeCount: integer(env, 'RECOVERY_CODE_COUNT', 10, 5, 20),
+      deliveryCaps: {
+        perDestinationPerHour: integer(env, 'MAIL_CODES_PER_ADDRESS_PER_HOUR', 5, 1, 1000),
+        perClientPerHour: integer(env, 'MAIL_CODES_PER_CLIENT_PER_HOUR', 20, 1, 100_000),
+      },
     },
     accounts: {
       allowSignup: boolean(env, 'ALLOW_SIGNUP', !production),

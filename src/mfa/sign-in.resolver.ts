@@ -22,11 +22,11 @@ export class SignInResolver {
     return toPayload(await services.signIn.verify(input.mfaToken, toProof(input), ip));
   }
 
-  @Mutation(() => Boolean, { description: 'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour.' })
+  @Mutation(() => Boolean, { description: 'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour per user; the service also caps codes per address and per client.' })
   async sendMfaCode(@Arg('input', () => SendMfaCodeInput) input: SendMfaCodeInput, @Ctx() context: GraphQLContext): Promise<boolean> {
     const { services } = context;
     const user = input.mfaToken ? await services.signIn.challengedUser(input.mfaToken) : sessionViewerOf(context, { fullScope: true }).user;
-    await services.challenges.sendForVerification(user, parseObjectId('factorId', input.factorId));
+    await services.challenges.sendForVerification(user, parseObjectId('factorId', input.factorId), context.ip);
     return true;
   }
 
