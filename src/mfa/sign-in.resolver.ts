@@ -44,13 +44,13 @@ export function toProof(input: SecondFactorProofInput): SecondFactorProof {
 }
 
 function toPayload(outcome: SignInOutcome): LoginPayload {
-  const user = UserType.from(outcome.user);
   switch (outcome.kind) {
     case 'signedIn':
-      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: false, user };
+      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: false, user: UserType.from(outcome.user) };
     case 'enrollmentRequired':
-      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: true, user };
+      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: true, user: UserType.from(outcome.user) };
     case 'mfaRequired':
-      return { mfaRequired: true, mfaToken: outcome.mfaToken, factors: outcome.factors.map(FactorType.from), enrollmentRequired: false, user };
+      // A password alone is one factor of two: it shows which factors to prove, and no account data (address, role, recovery codes left).
+      return { mfaRequired: true, mfaToken: outcome.mfaToken, factors: outcome.factors.map(FactorType.from), enrollmentRequired: false };
   }
 }
