@@ -12,6 +12,10 @@ export interface Config {
     port: number;
     /** Largest accepted request body. @default 100 KiB */
     bodyLimitBytes: number;
+    /** A request (headers and body) not received in full within this is answered 408 and closed (HTTP_REQUEST_TIMEOUT_SECONDS). @default 10 s */
+    requestTimeoutMs: number;
+    /** Open connections at most; further ones are closed at once (HTTP_MAX_CONNECTIONS). @default 1000 */
+    maxConnections: number;
   };
   mongodb: {
     /** A real MongoDB; unset starts the embedded server. */
@@ -69,6 +73,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: env.HOST ?? '127.0.0.1',
       port: integer(env, 'PORT', 4000, 0, 65535),
       bodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+      requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+      maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
     },
     mongodb: { uri: nonEmpty(env.MONGODB_URI), dataDir: env.DATA_DIR ?? './.data' },
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
