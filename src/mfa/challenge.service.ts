@@ -32,20 +32,15 @@ export class ChallengeService {
     const plugin = this.deps.secondFactor.plugin(factor.type);
     if (!plugin.challenge || !plugin.delivery || !plugin.destination) throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
     const now = this.deps.clock();
-    const stored = this.deps.secondFactor.storedFactor(factor, owner);
     await this.reserve(plugin.delivery, owner, factor, now);
-    let capped: DeliveryReservation;
-    try {
-      capped = await this.deps.caps.reserve(plugin.destination(stored), clientIp, now);
-    } catch (error) {
-      await this.release(owner, factor, now);
-      throw error;
-    }
+    let capped: DeliveryReservation | undefined;
     let state: Record<string, unknown>;
     try {
+      const stored = this.deps.secondFactor.storedFactor(factor, owner);
+      capped = await this.deps.caps.reserve(plugin.destination(stored), clientIp, now);
       ({ state } = await plugin.challenge({ factor: stored, now, purpose, keyedHash: this.deps.secondFactor.keyedHashFor(factor) }));
     } catch (error) {
-      await Promise.all([this.release(owner, factor, now), capped.release()]);
+      await Promise.all([this.release(owner, factor, now), capped?.release()]);
       if (error instanceof AppError) throw error;
       this.deps.logger.error({ err: error, factorType: factor.type }, 'a code could not be sent');
       throw serviceUnavailable('Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.');
