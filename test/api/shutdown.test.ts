@@ -6,13 +6,14 @@ import { Redis } from 'ioredis';
 import { print } from 'graphql';
 import { LoginDocument as LOGIN, SignUpDocument as SIGN_UP } from '../generated/graphql.js';
 import { childEnv, compiled, exited, sharedRedisUrl } from '../support/processes.js';
+import { deleteKeys } from '../support/redis-keys.js';
 
 const EXIT_TIMEOUT_MS = 5000;
 const START_TIMEOUT_MS = 20_000;
 
 /** `node dist/src/main.js` on a free port; its URL comes from the "listening" log line, as an operator would read it. */
-async function startServer(): Promise<{ server: ChildProcess; graphqlUrl: string; logs: string[] }> {
-  const env = childEnv({ PORT: '0', DATA_DIR: ':memory:', REDIS_URL: sharedRedisUrl, LOG_LEVEL: 'info' });
+async function startServer(redisKeyPrefix: string): Promise<{ server: ChildProcess; graphqlUrl: string; logs: string[] }> {
+  const env = childEnv({ PORT: '0', DATA_DIR: ':memory:', REDIS_URL: sharedRedisUrl, REDIS_KEY_PREFIX: redisKeyPrefix, LOG_LEVEL: 'info' });
   const server = spawn(process.execPath, [compiled('main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const logs: string[] = [];
   const graphqlUrl = await new Promise<string>((resolve, reject) => {
@@ -35,20 +36,22 @@ describe('SIGTERM', () => {
   let graphqlUrl: string;
   let logs: string[];
   let redis: Redis;
-  // Unique per run: the throttle keys below live in the shared Redis, which this server does not flush.
+  // Unique per run: the server keeps its keys (the throttle's among them) in the shared Redis under a prefix of its own, deleted afterwards.
   const username = `drain-${process.pid}-${Date.now()}`;
+  const redisKeyPrefix = `test-${username}`;
   const post = async (operation: Parameters<typeof print>[0], variables: unknown) => {
     const response = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: print(operation), variables }) });
     return { status: response.status, body: (await response.json()) as { data?: { login?: { accessToken?: string } }; errors?: unknown[] } };
   };
 
   before(async () => {
-    ({ server, graphqlUrl, logs } = await startServer());
+    ({ server, graphqlUrl, logs } = await startServer(redisKeyPrefix));
     redis = new Redis(sharedRedisUrl);
   });
-  after(() => {
-    redis?.disconnect();
+  after(async () => {
     if (server?.exitCode === null) server.kill('SIGKILL');
+    if (redis) await deleteKeys(redis, redisKeyPrefix);
+    redis?.disconnect();
   });
 
   it('answers a sign-in that was in flight, then exits 0', async () => {
@@ -58,7 +61,7 @@ describe('SIGTERM', () => {
     const inFlight = post(LOGIN, { input: { username, password } }).then((answer) => ({ ...answer, answeredAt: Date.now() }));
     // The sign-in reserves a throttle slot first and clears it after argon2 (~50-100 ms): while the key exists,
     // the server is in the middle of this request. Signalling then makes the test about draining, not timing.
-    const throttleKey = `throttle:password:${username}|127.0.0.1`;
+    const throttleKey = `${redisKeyPrefix}:throttle:password:${username}|127.0.0.1`;
     const deadline = Date.now() + 2000;
     while (!(await redis.exists(throttleKey))) assert.ok(Date.now() < deadline, 'the sign-in never reached the server');
     const signalledAt = Date.now();
