@@ -26,6 +26,7 @@ import { SecondFactorService } from './mfa/second-factor.service.js';
 import type { SecretBox } from './mfa/secret-box.js';
 import { SecurityNotices } from './mfa/security-notices.js';
 import { ChallengeService } from './mfa/challenge.service.js';
+import { DeliveryCaps } from './mfa/delivery-caps.js';
 import type { MailSender } from './mail/mail-sender.js';
 import { signInChallengeModel } from './mfa/sign-in-challenge.model.js';
 import { SignInService } from './mfa/sign-in.service.js';
@@ -92,7 +93,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, admins, registry: factorRegistry, audit, notices });
   const attempts = new SecondFactorAttempts(models.users);
   const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, notices, logger, clock });
-  const challenges = new ChallengeService({ users: models.users, factors: models.factors, secondFactor, logger, clock });
+  const caps = new DeliveryCaps({ redis, redisKeyPrefix: config.redisKeyPrefix, secrets, limits: config.mfa.deliveryCaps, logger });
+  const challenges = new ChallengeService({ users: models.users, factors: models.factors, secondFactor, caps, logger, clock });
   const signIn = new SignInService({ accounts, users: models.users, challenges: models.signInChallenges, sessions, factors, secondFactor, audit, clock });
   const recoveryCodes = new RecoveryCodesService({ users: models.users, factors, signIn, secrets, audit, notices, clock, count: config.mfa.recoveryCodeCount });
   const enrollment = new EnrollmentService({

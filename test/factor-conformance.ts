@@ -8,7 +8,7 @@ import { TEST_PASSWORD } from './support/accounts.js';
 import { FactorClient, type CodeSource } from './support/factor-client.js';
 import { NULL_MAIL_SENDER, databaseContains, instrumentPlugin, objectTypeName, typeShape, type InstrumentedPlugin } from './support/factor-probe.js';
 import { TestClock } from './support/mfa.js';
-import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from './support/test-app.js';
+import { LIFTED_DELIVERY_CAPS, errorCode, startTestApp, type GraphQLResponse, type TestApp } from './support/test-app.js';
 
 export type { CodeContext, CodeSource, ConformanceUser } from './support/factor-client.js';
 export type { EnrollmentDetailsJson } from './support/factor-probe.js';
@@ -60,7 +60,8 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
     let detailsTypeName: string;
 
     before(async () => {
-      const env = { ...options.env, ...((await options.setup?.()) ?? {}) };
+      // The service's caps per destination and client address hold for every plugin alike (mail-caps.security.test.ts); lifted here, so that the plugin's own limits are what this suite meets.
+      const env = { ...LIFTED_DELIVERY_CAPS, ...options.env, ...((await options.setup?.()) ?? {}) };
       const factorPlugins = (pluginOptions: FactorPluginOptions) => {
         plugin = build(pluginOptions);
         spy = instrumentPlugin(plugin);
@@ -87,6 +88,7 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       assert.equal(typeof plugin.enroll, 'function');
       assert.equal(typeof plugin.verify, 'function');
       assert.ok(plugin.challenge === undefined || typeof plugin.challenge === 'function', 'challenge is an optional hook');
+      if (plugin.challenge) assert.equal(typeof plugin.destination, 'function', 'a plugin that delivers codes names their destination, for the per-destination cap');
 
       const user = await client.newUser();
       const types = await app.graphql(FactorTypesDocument, { token: user.accessToken });

@@ -2,6 +2,7 @@ import { badInput } from '../../src/errors.js';
 import type { FactorPlugin, FactorPluginOptions } from '../../src/mfa/factor-plugin.js';
 import { EMAIL_CODE_DIGITS, EMAIL_CODE_TTL_MS, codeHashInput, hashesEqual, maskEmail, newEmailCode } from './email-code.js';
 import { EmailEnrollment } from './email-enrollment.type.js';
+import { mailboxKey } from './mailbox.js';
 
 /** What the factor keeps between a send and the code's use; the code itself only as a keyed hash. */
 interface EmailCodeState {
@@ -42,6 +43,7 @@ export function emailOtpFactor(options: FactorPluginOptions): FactorPlugin {
       const next: EmailCodeState = { ...state, sequence, codeHash: keyedHash(codeHashInput(sequence, code)), codeExpiresAt: now.getTime() + EMAIL_CODE_TTL_MS };
       return { state: { ...next } };
     },
+    destination: (factor) => mailboxKey(factor.secret!),
     async verify({ factor, code, now, keyedHash }) {
       const { sequence, codeHash, codeExpiresAt } = factor.state as unknown as EmailCodeState;
       if (sequence === undefined || !codeHash || codeExpiresAt === undefined || now.getTime() >= codeExpiresAt) return null;

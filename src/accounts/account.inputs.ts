@@ -1,5 +1,6 @@
-import { IsEmail, IsOptional, Length, Matches } from 'class-validator';
+import { IsEmail, IsOptional, Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
+import { IsUsername } from './username-rules.js';
 
 /** NIST 800-63B §3.1.1.2: at least 8 characters, allow at least 64; we cap at 256 so argon2 input stays bounded. */
 export const PASSWORD_MIN_LENGTH = 8;
@@ -9,7 +10,7 @@ export const PASSWORD_MAX_LENGTH = 256;
 export class SignUpInput {
   @Field(() => String)
   @Length(3, 64)
-  @Matches(/^[\p{L}\p{N}._@-]+$/u, { message: 'username may hold letters, digits and . _ @ - only' })
+  @IsUsername()
   username!: string;
 
   @Field(() => String)

@@ -19,6 +19,6 @@ export class LoginPayload {
   @Field(() => Boolean, { description: 'MFA is required but no factor is active: accessToken may only enroll.' })
   enrollmentRequired!: boolean;
 
-  @Field(() => UserType, { nullable: true })
+  @Field(() => UserType, { nullable: true, description: 'The account, once signed in (or enrollment-scoped); null with mfaRequired, until verifyMfa.' })
   user?: UserType;
 }

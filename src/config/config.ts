@@ -1,4 +1,5 @@
 import { loadMailSettings, type MailSettings } from '../mail/mail-settings.js';
+import type { DeliveryCapLimits } from '../mfa/delivery-caps.js';
 import { ConfigError } from './config-error.js';
 import { boolean, integer, list, nonEmpty, oneOf, optionalInteger } from './env-values.js';
 
@@ -11,6 +12,10 @@ export interface Config {
     port: number;
     /** Largest accepted request body. @default 100 KiB */
     bodyLimitBytes: number;
+    /** A request (headers and body) not received in full within this is answered 408 and closed (HTTP_REQUEST_TIMEOUT_SECONDS). @default 10 s */
+    requestTimeoutMs: number;
+    /** Open connections at most; further ones are closed at once (HTTP_MAX_CONNECTIONS). @default 1000 */
+    maxConnections: number;
   };
   mongodb: {
     /** A real MongoDB; unset starts the embedded server. */
@@ -45,6 +50,8 @@ export interface Config {
     factorPlugins: string[];
     /** Recovery codes per set. @default 10 */
     recoveryCodeCount: number;
+    /** Caps on code mails across users: per destination address and per client address, each per hour. */
+    deliveryCaps: DeliveryCapLimits;
   };
   accounts: {
     allowSignup: boolean;
@@ -73,6 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: env.HOST ?? '127.0.0.1',
       port: integer(env, 'PORT', 4000, 0, 65535),
       bodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+      requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+      maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
     },
     mongodb: { uri: nonEmpty(env.MONGODB_URI), dataDir: env.DATA_DIR ?? './.data', embeddedPort: optionalInteger(env, 'EMBEDDED_MONGO_PORT', 0, 65535) },
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -88,6 +97,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       encryptionKeys: nonEmpty(env.MFA_ENCRYPTION_KEYS),
       factorPlugins: list(env, 'FACTOR_PLUGINS', ['totp', 'email']),
       recoveryCodeCount: integer(env, 'RECOVERY_CODE_COUNT', 10, 5, 20),
+      deliveryCaps: {
+        perDestinationPerHour: integer(env, 'MAIL_CODES_PER_ADDRESS_PER_HOUR', 5, 1, 1000),
+        perClientPerHour: integer(env, 'MAIL_CODES_PER_CLIENT_PER_HOUR', 20, 1, 100_000),
+      },
     },
     accounts: {
       allowSignup: boolean(env, 'ALLOW_SIGNUP', !production),

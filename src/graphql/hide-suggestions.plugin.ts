@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 
 /** graphql-js's hint in every form: `Did you mean "a"?`, `… "a" or "b"?`, `… the enum value "A"?`. Names cannot hold `?`. */
-const SUGGESTION = / ?Did you mean [^?]*\?/g;
+export const SUGGESTION = / ?Did you mean [^?]*\?/g;
 
 /**
  * Strips "Did you mean …?" from every error, so a client cannot map the schema

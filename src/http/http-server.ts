@@ -8,6 +8,7 @@ import { ErrorCode } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { inFlightOperations } from './in-flight.js';
+import { clientErrorHandler, RESPONSE_HEADERS } from './response-headers.js';
 import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
 import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
@@ -33,7 +34,21 @@ export interface HttpServer {
 export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer> {
   const { config, logger } = deps;
   const inFlight = inFlightOperations();
-  const fastify = Fastify({ bodyLimit: config.http.bodyLimitBytes, logger: false, trustProxy: false });
+  const { requestTimeoutMs } = config.http;
+  const fastify = Fastify({
+    bodyLimit: config.http.bodyLimitBytes,
+    logger: false,
+    trustProxy: false,
+    // Slow clients (slowloris, a body trickled byte by byte) hold a connection at most this long, then get 408.
+    requestTimeout: requestTimeoutMs,
+    // A socket silent both ways in the middle of a request closes too; twice the request timeout, so a trickle meets the 408 first.
+    connectionTimeout: 2 * requestTimeoutMs,
+    clientErrorHandler,
+    // Node checks for overdue requests every 30 s by default, which would let one live up to 30 s past its timeout.
+    http: { headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) },
+  });
+  // Past the cap Node closes new connections at once, so a flood of sockets cannot exhaust file descriptors or memory.
+  fastify.server.maxConnections = config.http.maxConnections;
   const limits = operationLimits();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: deps.schema,
@@ -66,6 +81,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     closing = true;
   });
   fastify.addHook('onSend', async (_request, reply, payload) => {
+    reply.headers(RESPONSE_HEADERS);
     if (closing) reply.header('connection', 'close');
     return payload;
   });

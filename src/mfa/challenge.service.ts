@@ -2,6 +2,7 @@ import type { Types } from 'mongoose';
 import type { UserModel, UserRecord } from '../accounts/user.model.js';
 import { AppError, ErrorCode, badInput, serviceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { DeliveryCaps, DeliveryReservation } from './delivery-caps.js';
 import type { DeliveryLimits } from './factor-plugin.js';
 import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { SecondFactorService } from './second-factor.service.js';
@@ -10,37 +11,36 @@ const HOUR_MS = 60 * 60_000;
 
 /**
  * Sends codes for factors that deliver them (e-mail, SMS), within the limits
- * each plugin declares: a cooldown per factor and a cap per user and hour.
- * Both are reserved by conditional updates of the factor and the user before
- * anything is sent, so parallel requests and several server processes share
- * them; a send that fails gives its reservation back.
+ * each plugin declares (a cooldown per factor and a cap per user and hour)
+ * and the service's own caps per destination and per client address. All are
+ * reserved before anything is sent — conditional updates of the factor and
+ * the user, one Redis script for the caps — so parallel requests and several
+ * server processes share them; a send that fails gives its reservations back.
  */
 export class ChallengeService {
-  constructor(private readonly deps: { users: UserModel; factors: FactorModel; secondFactor: SecondFactorService; logger: Logger; clock: () => Date }) {}
+  constructor(private readonly deps: { users: UserModel; factors: FactorModel; secondFactor: SecondFactorService; caps: DeliveryCaps; logger: Logger; clock: () => Date }) {}
 
-  /** Sends a fresh code for one of the user's ACTIVE factors (sendMfaCode). */
-  async sendForVerification(owner: UserRecord, factorId: Types.ObjectId): Promise<void> {
+  /** Sends a fresh code for one of the user's ACTIVE factors (sendMfaCode), asked for from `clientIp`. */
+  async sendForVerification(owner: UserRecord, factorId: Types.ObjectId, clientIp: string | undefined): Promise<void> {
     const factor = await this.deps.factors.findOne({ _id: factorId, userId: owner._id, status: FactorStatus.ACTIVE }).lean<FactorRecord>();
     if (!factor) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
-    await this.send(owner, factor, 'verification');
+    await this.send(owner, factor, 'verification', clientIp);
   }
 
   /** Sends a fresh code for `factor` (ACTIVE, or PENDING during enrollment); the previous one dies. */
-  async send(owner: UserRecord, factor: FactorRecord, purpose: 'enrollment' | 'verification'): Promise<void> {
+  async send(owner: UserRecord, factor: FactorRecord, purpose: 'enrollment' | 'verification', clientIp: string | undefined): Promise<void> {
     const plugin = this.deps.secondFactor.plugin(factor.type);
-    if (!plugin.challenge || !plugin.delivery) throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
+    if (!plugin.challenge || !plugin.delivery || !plugin.destination) throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
     const now = this.deps.clock();
     await this.reserve(plugin.delivery, owner, factor, now);
+    let capped: DeliveryReservation | undefined;
     let state: Record<string, unknown>;
     try {
-      ({ state } = await plugin.challenge({
-        factor: this.deps.secondFactor.storedFactor(factor, owner),
-        now,
-        purpose,
-        keyedHash: this.deps.secondFactor.keyedHashFor(factor),
-      }));
+      const stored = this.deps.secondFactor.storedFactor(factor, owner);
+      capped = await this.deps.caps.reserve(plugin.destination(stored), clientIp, now);
+      ({ state } = await plugin.challenge({ factor: stored, now, purpose, keyedHash: this.deps.secondFactor.keyedHashFor(factor) }));
     } catch (error) {
-      await this.release(owner, factor, now);
+      await Promise.all([this.release(owner, factor, now), capped?.release()]);
       if (error instanceof AppError) throw error;
       this.deps.logger.error({ err: error, factorType: factor.type }, 'a code could not be sent');
       throw serviceUnavailable('Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.');

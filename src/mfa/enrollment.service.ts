@@ -106,7 +106,7 @@ export class EnrollmentService {
     ]);
     if (plugin.challenge) {
       // Factors that deliver codes send the first one now; without it the enrollment cannot be accepted.
-      await this.deps.challenges.send(owner, created.toObject(), 'enrollment').catch(async (error: unknown) => {
+      await this.deps.challenges.send(owner, created.toObject(), 'enrollment', ip).catch(async (error: unknown) => {
         await this.deps.factorRecords.deleteOne({ _id: factorId });
         throw error;
       });

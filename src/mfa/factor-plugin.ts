@@ -32,10 +32,21 @@ export interface FactorPlugin {
    * enrollment and on `sendMfaCode`, within `delivery`'s limits.
    */
   challenge?(request: ChallengeRequest): Promise<Challenge>;
+  /**
+   * Where `challenge` would deliver, normalised so that every spelling of one
+   * mailbox or phone gives the same string (e.g. case, sub-addresses). Required
+   * with `challenge`: the core caps sends per destination across all users, and
+   * counts them under a keyed hash of this value, never the value itself.
+   */
+  destination?(factor: StoredFactor): string;
   /** Limits the core enforces for factors with `challenge`. */
   readonly delivery?: DeliveryLimits;
 }
 
+/**
+ * Per-plugin limits. The service adds caps of its own that no plugin sets:
+ * sends per destination across users and per client address (DeliveryCaps).
+ */
 export interface DeliveryLimits {
   /** Least time between two sends for one factor. */
   cooldownSeconds: number;

@@ -22,11 +22,11 @@ export class SignInResolver {
     return toPayload(await services.signIn.verify(input.mfaToken, toProof(input), ip, userAgent));
   }
 
-  @Mutation(() => Boolean, { description: 'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour.' })
+  @Mutation(() => Boolean, { description: 'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour per user; the service also caps codes per address and per client.' })
   async sendMfaCode(@Arg('input', () => SendMfaCodeInput) input: SendMfaCodeInput, @Ctx() context: GraphQLContext): Promise<boolean> {
     const { services } = context;
     const user = input.mfaToken ? await services.signIn.challengedUser(input.mfaToken) : sessionViewerOf(context, { fullScope: true }).user;
-    await services.challenges.sendForVerification(user, parseObjectId('factorId', input.factorId));
+    await services.challenges.sendForVerification(user, parseObjectId('factorId', input.factorId), context.ip);
     return true;
   }
 
@@ -44,13 +44,13 @@ export function toProof(input: SecondFactorProofInput): SecondFactorProof {
 }
 
 function toPayload(outcome: SignInOutcome): LoginPayload {
-  const user = UserType.from(outcome.user);
   switch (outcome.kind) {
     case 'signedIn':
-      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: false, user };
+      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: false, user: UserType.from(outcome.user) };
     case 'enrollmentRequired':
-      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: true, user };
+      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: true, user: UserType.from(outcome.user) };
     case 'mfaRequired':
-      return { mfaRequired: true, mfaToken: outcome.mfaToken, factors: outcome.factors.map(FactorType.from), enrollmentRequired: false, user };
+      // A password alone is one factor of two: it shows which factors to prove, and no account data (address, role, recovery codes left).
+      return { mfaRequired: true, mfaToken: outcome.mfaToken, factors: outcome.factors.map(FactorType.from), enrollmentRequired: false };
   }
 }

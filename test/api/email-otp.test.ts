@@ -5,7 +5,7 @@ import { signUpAndLogIn } from '../support/accounts.js';
 import { CODE_SUBJECT, codeIn, enrollEmail, nextMail, sendAndReadCode } from '../support/email.js';
 import { TestClock, mfaToken, otherCode } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
+import { LIFTED_DELIVERY_CAPS, errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 const MINUTE_MS = 60_000;
 
@@ -18,7 +18,7 @@ describe('e-mail one-time codes over HTTP', () => {
   const address = 'erin@example.com';
   before(async () => {
     sink = await startSmtpSink();
-    app = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${sink.port}` }, { clock: clock.now });
+    app = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${sink.port}`, ...LIFTED_DELIVERY_CAPS }, { clock: clock.now });
     const { token } = await signUpAndLogIn(app, 'erin');
     const masked = await app.graphql(ENABLE_EMAIL, { token, variables: { input: { factorType: 'email' } } });
     assert.deepEqual(masked.data?.enableMfa.details, { __typename: 'EmailEnrollment', maskedEmail: 'e***n@example.com' });

@@ -65,6 +65,17 @@ describe('partial tokens and API keys', () => {
   });
   after(() => app.stop());
 
+  it('a password alone reads no account data: login with mfaRequired answers user null, whatever the selection asks', async () => {
+    const selection = 'user { id username email role mfaPolicyStatus createdAt mfaEnabled recoveryCodesRemaining factors { id status } }';
+    const login = await app.graphql<{ login: { mfaRequired: boolean; factors: Array<{ id: string }>; user: unknown } }>(
+      `mutation { login(input: { username: "ned", password: "${TEST_PASSWORD}" }) { mfaRequired factors { id } ${selection} } }`,
+    );
+    assert.equal(login.errors, undefined, JSON.stringify(login.errors));
+    assert.equal(login.data!.login.mfaRequired, true);
+    assert.deepEqual(login.data!.login.factors.map((factor) => factor.id), [ned.totp.factorId], 'the factors to choose from');
+    assert.equal(login.data!.login.user, null);
+  });
+
   it('an mfaToken, an enrollment token or a look-alike sent as Authorization: Bearer is 401', async () => {
     const mfa = await mfaToken(app, 'ned');
     const { token } = await signUpAndLogIn(app, 'olga');

@@ -15,7 +15,7 @@ import { TestClock, enrollTotp, mfaToken, signInWithTotp, totpCode, type Enrolle
 import { exited, freePort, startRedisServer } from '../support/processes.js';
 import { readiness, readinessBecomes } from '../support/readiness.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
+import { LIFTED_DELIVERY_CAPS, errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
 const REDIS_RETURN_TIMEOUT_MS = 6000; // ioredis retries at most every 2 s (src/redis.ts)
 const RESEND_AFTER_MS = 31_000; // the e-mail factor's 30 s cooldown, and a second
@@ -53,7 +53,7 @@ describe('Redis stops and comes back: a user with TOTP, e-mail codes and recover
     port = await freePort();
     redis = await startRedisServer(port);
     sink = await startSmtpSink();
-    app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}`, SMTP_URL: sink.url }, { clock: clock.now });
+    app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}`, SMTP_URL: sink.url, ...LIFTED_DELIVERY_CAPS }, { clock: clock.now });
     const { token } = await signUpAndLogIn(app, 'rhea');
     totp = await enrollTotp(app, token, clock);
     clock.advance(STEP_UP_EXPIRED_MS);

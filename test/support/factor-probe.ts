@@ -51,6 +51,7 @@ export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
       return original.verify(request);
     },
     ...(challenge ? { challenge: (request: Parameters<typeof challenge>[0]) => challenge.call(original, request) } : {}),
+    ...(original.destination ? { destination: original.destination.bind(original) } : {}),
   };
   return { plugin, verifiedCodes, enrollments };
 }

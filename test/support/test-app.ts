@@ -81,6 +81,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
   });
 }
 
+/** Env for apps whose tests send many codes to one address from one client, to test the per-factor and per-user limits alone. */
+export const LIFTED_DELIVERY_CAPS = { MAIL_CODES_PER_ADDRESS_PER_HOUR: '1000', MAIL_CODES_PER_CLIENT_PER_HOUR: '100000' };
+
 /** The `extensions.code` of the first error, for terse assertions. */
 export function errorCode(response: GraphQLResponse<unknown>): string | undefined {
   return response.errors?.[0]?.extensions?.code;

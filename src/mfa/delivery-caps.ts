@@ -1,0 +1,117 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import type { Redis } from 'ioredis';
+import { AppError, ErrorCode, serviceUnavailable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { SecretBox } from './secret-box.js';
+
+const HOUR_MS = 60 * 60_000;
+
+/** Destinations are counted under a keyed hash of this purpose (SecretBox.hmacKey): Redis never holds an address. */
+const DESTINATION_HMAC_PURPOSE = 'delivery-destinations';
+
+/**
+ * Takes one send from every window named, or from none: for each key, drops
+ * the sends that left the window, then adds `member` to all keys only if each
+ * has room. Answers 0, or the milliseconds until the fullest window frees a
+ * place. One script, so parallel requests and processes cannot overshoot.
+ * KEYS: the windows; ARGV: now (ms), window (ms), member, then one cap per key.
+ */
+const RESERVE_SCRIPT = `
+local now, window, member = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local wait = 0
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[3 + i]) then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    wait = math.max(wait, tonumber(oldest[2]) + window - now)
+  end
+end
+if wait > 0 then return wait end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, window)
+end
+return 0`;
+
+export interface DeliveryCapLimits {
+  /** Code mails to one destination per hour, across all users (MAIL_CODES_PER_ADDRESS_PER_HOUR). @default 5 */
+  perDestinationPerHour: number;
+  /** Code mails asked for from one client address (an IPv6 /64) per hour (MAIL_CODES_PER_CLIENT_PER_HOUR). @default 20 */
+  perClientPerHour: number;
+}
+
+/** A send counted in the caps; `release` gives it back when the send failed. */
+export interface DeliveryReservation {
+  release(): Promise<void>;
+}
+
+/**
+ * Caps on delivered codes that no single account can lift: per destination
+ * (so that fresh accounts pointed at a stranger's address cannot flood it)
+ * and per client address (so one client cannot spread over many addresses).
+ * Sliding one-hour windows in Redis, shared by every server process; keyed by
+ * the service's clock, like the other MFA rules. Sent mail costs money and
+ * reputation: OWASP API Security Top 10 2023, API4 (Unrestricted Resource
+ * Consumption) names e-mail and SMS sends among the resources to cap.
+ */
+export class DeliveryCaps {
+  constructor(
+    private readonly deps: { redis: Redis; redisKeyPrefix: string; secrets: SecretBox; limits: DeliveryCapLimits; logger: Logger },
+  ) {}
+
+  /**
+   * Counts one send to `destination` (normalised by the plugin) asked for from
+   * `clientIp`, or throws TOO_MANY_ATTEMPTS with retryAfterSeconds, or
+   * SERVICE_UNAVAILABLE when Redis cannot be asked (then the mail queue, on the
+   * same Redis, could not take the mail either).
+   */
+  async reserve(destination: string, clientIp: string | undefined, now: Date): Promise<DeliveryReservation> {
+    const { redis, redisKeyPrefix, limits } = this.deps;
+    const windows = [{ key: `${redisKeyPrefix}:delivery:destination:${this.destinationKey(destination)}`, max: limits.perDestinationPerHour }];
+    if (clientIp) windows.push({ key: `${redisKeyPrefix}:delivery:client:${clientNetwork(clientIp)}`, max: limits.perClientPerHour });
+    const keys = windows.map((window) => window.key);
+    const member = randomUUID();
+    let waitMs: number;
+    try {
+      waitMs = Number(await redis.eval(RESERVE_SCRIPT, keys.length, ...keys, now.getTime(), HOUR_MS, member, ...windows.map((window) => window.max)));
+    } catch (error) {
+      this.deps.logger.warn({ error: (error as Error).message }, 'delivery caps cannot be counted: Redis is unavailable');
+      throw serviceUnavailable('Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.');
+    }
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      throw new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Too many codes were sent. Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+    }
+    return {
+      release: async () => {
+        await Promise.all(keys.map((key) => redis.zrem(key, member))).catch((error: Error) =>
+          this.deps.logger.warn({ error: error.message }, 'a failed send could not be given back to the delivery caps'),
+        );
+      },
+    };
+  }
+
+  /** HMAC-SHA256 of the destination under a server key, so the counter names no address (and cannot be reversed by guessing addresses). */
+  private destinationKey(destination: string): string {
+    const { key } = this.deps.secrets.hmacKey(DESTINATION_HMAC_PURPOSE);
+    return createHmac('sha256', key).update(destination).digest('base64url');
+  }
+}
+
+/**
+ * The unit one client controls: an IPv4 address, or the /64 of an IPv6 one
+ * (RFC 4291 §2.5.4: one link's prefix; a single host gets a whole /64, RFC 6177).
+ */
+export function clientNetwork(ip: string): string {
+  const mappedV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  if (mappedV4) return mappedV4;
+  if (!isIPv6(ip)) return ip;
+  // A trailing dotted quad (RFC 4291 §2.2, form 3) is two groups; a zone id (fe80::1%eth0) names no network.
+  const hex = ip.replace(/%.*$/, '').replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`);
+  const [head, tail = ''] = hex.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = hex.includes('::') && tail !== '' ? tail.split(':') : [];
+  const groups = hex.includes('::') ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
+  return `${groups.slice(0, 4).map((group) => group.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AcceptMfaDocument as ACCEPT, EnableEmailMfaDocument as ENABLE_EMAIL, SendMfaCodeDocument as SEND_CODE } from '../generated/graphql.js';
+import { signUpAndLogIn } from '../support/accounts.js';
+import { retryAfter, tally } from '../support/attacker.js';
+import { graphqlFrom } from '../support/client-address.js';
+import { CODE_SUBJECT, codeIn, nextMail, queueDrained } from '../support/email.js';
+import { TestClock } from '../support/mfa.js';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
+
+const HOUR_MS = 60 * 60_000;
+const RESEND_AFTER_MS = 31_000; // the e-mail factor's 30 s cooldown, and a second
+const PER_ADDRESS = 5; // MAIL_CODES_PER_ADDRESS_PER_HOUR's default
+const PER_CLIENT = 20; // MAIL_CODES_PER_CLIENT_PER_HOUR's default
+
+/** Code mails the sink received for any of `addresses` (as spelled, case aside), once the queue has delivered everything enqueued. */
+async function codeMailsFor(app: TestApp, sink: SmtpSink, addresses: string[]): Promise<number> {
+  await queueDrained(app);
+  const wanted = new Set(addresses.map((address) => address.toLowerCase()));
+  return sink.mails.filter((mail) => mail.envelopeTo.some((to) => wanted.has(to.toLowerCase())) && CODE_SUBJECT.test(mail.parsed.subject ?? '')).length;
+}
+
+type Response = Awaited<ReturnType<TestApp['graphql']>>;
+
+/** Each client sends its planned requests one after another, as a script would; the clients run at the same time. */
+async function inParallelClients<T>(plans: T[][], request: (client: number, item: T) => Promise<Response>): Promise<Response[]> {
+  const perClient = await Promise.all(
+    plans.map(async (plan, client) => {
+      const responses: Response[] = [];
+      for (const item of plan) responses.push(await request(client, item));
+      return responses;
+    }),
+  );
+  return perClient.flat();
+}
+
+function assertRefusedWithRetry(responses: Response[]) {
+  for (const response of responses.filter((r) => r.errors)) {
+    assert.equal(errorCode(response), 'TOO_MANY_ATTEMPTS', JSON.stringify(response.errors));
+    const seconds = Number(retryAfter(response));
+    assert.ok(seconds >= 1 && seconds <= 3600, `retryAfterSeconds ${seconds}`);
+  }
+}
+
+describe('the service is no mail cannon: code mails are capped per destination and per client address', () => {
+  const clock = new TestClock();
+  let sink: SmtpSink;
+  let app: TestApp;
+  before(async () => {
+    sink = await startSmtpSink();
+    app = await startTestApp({ SMTP_URL: sink.url }, { clock: clock.now });
+  });
+  after(async () => {
+    await app.stop();
+    await sink.stop();
+  });
+
+  it('three fresh accounts enrolling a stranger\'s address ten times each, at once, spellings varied: 5 mails reach it, 25 are refused', async () => {
+    const spellings = ['victim@example.org', 'Victim@EXAMPLE.org', 'victim+mfa@example.org'];
+    const attackers = await Promise.all(['mallory1', 'mallory2', 'mallory3'].map((name) => signUpAndLogIn(app, name)));
+    // Each enableMfa starts a new factor, so the per-factor cooldown never applies; each account stays within its 10 an hour.
+    const plans = attackers.map(() => Array.from({ length: 10 }, (_, i) => spellings[i % 3]));
+    const responses = await inParallelClients(plans, (client, email) =>
+      graphqlFrom(app, '127.0.0.2', ENABLE_EMAIL, { token: attackers[client].token, variables: { input: { factorType: 'email', email } } }),
+    );
+    assert.deepEqual(tally(responses), { OK: PER_ADDRESS, TOO_MANY_ATTEMPTS: 30 - PER_ADDRESS });
+    assertRefusedWithRetry(responses);
+    assert.equal(await codeMailsFor(app, sink, spellings), PER_ADDRESS, 'counted at the SMTP server');
+
+    const keys = await app.redis.keys(`${app.services.config.redisKeyPrefix}:delivery:*`);
+    assert.ok(keys.length > 0, 'the caps are counted in Redis');
+    for (const key of keys) {
+      const members = JSON.stringify(await app.redis.zrange(key, 0, -1));
+      assert.ok(!/victim/i.test(key + members), `${key} names the address`);
+    }
+  });
+
+  it('holds under 8 accounts asking for the same new address in the same instant: exactly 5 are sent', async () => {
+    const accounts = await Promise.all(Array.from({ length: 8 }, (_, i) => signUpAndLogIn(app, `swarm${i}`)));
+    const responses = await Promise.all(
+      accounts.map(({ token }) => graphqlFrom(app, '127.0.0.2', ENABLE_EMAIL, { token, variables: { input: { factorType: 'email', email: 'bystander@example.org' } } })),
+    );
+    assert.deepEqual(tally(responses), { OK: PER_ADDRESS, TOO_MANY_ATTEMPTS: 8 - PER_ADDRESS });
+    assert.equal(await codeMailsFor(app, sink, ['bystander@example.org']), PER_ADDRESS);
+  });
+
+  it('refuses the same stranger\'s address to a fourth account from another client address, and takes it again an hour later', async () => {
+    const late = await signUpAndLogIn(app, 'mallory4');
+    const refused = await graphqlFrom(app, '127.0.0.3', ENABLE_EMAIL, { token: late.token, variables: { input: { factorType: 'email', email: 'victim@example.org' } } });
+    assert.equal(errorCode(refused), 'TOO_MANY_ATTEMPTS');
+    clock.advance(HOUR_MS);
+    const sent = await graphqlFrom(app, '127.0.0.3', ENABLE_EMAIL, { token: late.token, variables: { input: { factorType: 'email', email: 'victim@example.org' } } });
+    assert.equal(sent.errors, undefined, JSON.stringify(sent.errors));
+  });
+
+  it('caps sendMfaCode and recreate for an owner\'s own address too, and frees it an hour later', async () => {
+    clock.advance(HOUR_MS);
+    const address = 'olive@example.com';
+    const { token } = await signUpAndLogIn(app, 'olive');
+    const seen = sink.mails.length;
+    const enabled = await graphqlFrom(app, '127.0.0.4', ENABLE_EMAIL, { token, variables: { input: { factorType: 'email' } } });
+    assert.equal(enabled.errors, undefined, JSON.stringify(enabled.errors));
+    const code = codeIn(await nextMail(sink, address, CODE_SUBJECT, seen));
+    const accepted = await app.graphql(ACCEPT, { token, variables: { input: { token: enabled.data!.enableMfa.token, code } } });
+    const factorId = accepted.data!.acceptMfa.id;
+    const results: Array<string | undefined> = [];
+    for (let i = 0; i < PER_ADDRESS; i++) {
+      clock.advance(RESEND_AFTER_MS);
+      results.push(errorCode(await graphqlFrom(app, '127.0.0.4', SEND_CODE, { token, variables: { input: { factorId } } })));
+    }
+    assert.deepEqual(results, [...Array(PER_ADDRESS - 1).fill(undefined), 'TOO_MANY_ATTEMPTS'], 'the enrollment code and four more');
+    const recreate = await graphqlFrom(app, '127.0.0.4', ENABLE_EMAIL, { token, variables: { input: { factorType: 'email', recreate: true } } });
+    assert.equal(errorCode(recreate), 'TOO_MANY_ATTEMPTS');
+    assert.equal(await codeMailsFor(app, sink, [address]), PER_ADDRESS);
+
+    clock.advance(HOUR_MS);
+    const again = await graphqlFrom(app, '127.0.0.4', SEND_CODE, { token, variables: { input: { factorId } } });
+    assert.equal(again.errors, undefined, 'an hour later the address takes codes again');
+  });
+
+  it('caps one client address at 20 code mails an hour over many destinations and accounts; another address still gets its codes', async () => {
+    clock.advance(HOUR_MS);
+    const senders = await Promise.all(['carol1', 'carol2', 'carol3'].map((name) => signUpAndLogIn(app, name)));
+    const destinations = Array.from({ length: 25 }, (_, i) => `target${i}@example.net`);
+    // Nine or fewer per account (the per-user cap is 10) and one per destination: only the per-client cap can refuse.
+    const plans = senders.map((_, client) => destinations.filter((_, i) => i % senders.length === client));
+    const responses = await inParallelClients(plans, (client, email) =>
+      graphqlFrom(app, '127.0.0.5', ENABLE_EMAIL, { token: senders[client].token, variables: { input: { factorType: 'email', email } } }),
+    );
+    assert.deepEqual(tally(responses), { OK: PER_CLIENT, TOO_MANY_ATTEMPTS: 25 - PER_CLIENT });
+    assertRefusedWithRetry(responses);
+    assert.equal(await codeMailsFor(app, sink, destinations), PER_CLIENT);
+
+    const elsewhere = await graphqlFrom(app, '127.0.0.6', ENABLE_EMAIL, { token: senders[2].token, variables: { input: { factorType: 'email', email: 'target99@example.net' } } });
+    assert.equal(elsewhere.errors, undefined, JSON.stringify(elsewhere.errors));
+  });
+});
