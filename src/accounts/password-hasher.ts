@@ -30,7 +30,7 @@ export const WAITING_HASHES_PER_CORE = 8;
 const SERVER = 'server';
 
 /** Where the server has no room for a hash right now; nothing was counted against the caller. */
-export const hashingBusy = () =>
+const hashingBusy = () =>
   new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The server is too busy checking passwords. Try again in a moment.', { retryAfterSeconds: 1 });
 
 export class PasswordHasher {
