@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import mongoose from 'mongoose';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo/index.js';
 import { ACCOUNT_FAILURES_BEFORE_LOCK, ACCOUNT_FAILURE_WINDOW_SECONDS, PASSWORD_ATTEMPTS_PER_WINDOW } from '../../src/accounts/login-throttle.js';
 import { LoginDocument as LOGIN, SignUpDocument as SIGN_UP } from '../generated/graphql.js';
 import { TEST_PASSWORD } from '../support/accounts.js';
 import { graphqlFrom, retryAfter, tally } from '../support/attacker.js';
+import { startSharedDatabase, type SharedDatabase } from '../support/mongo-under-test.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
 type Answer = GraphQLResponse<unknown>;
@@ -158,16 +159,16 @@ describe('sign-ups per client address', () => {
 });
 
 describe('refusals cost no storage, across processes', () => {
-  let mongo: EmbeddedMongo;
+  let database: SharedDatabase;
   const apps: TestApp[] = [];
   before(async () => {
-    mongo = await startEmbeddedMongo({ memory: true, log: () => undefined });
-    const shared = { MONGODB_URI: mongo.uri, LOGIN_RATE_PER_ADDRESS: '5', REDIS_KEY_PREFIX: `test-shared-${process.pid}-${Date.now().toString(36)}` };
+    database = await startSharedDatabase();
+    const shared = { MONGODB_URI: database.uri, MFA_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, LOGIN_RATE_PER_ADDRESS: '5', REDIS_KEY_PREFIX: `test-shared-${process.pid}-${Date.now().toString(36)}` };
     apps.push(await startTestApp(shared), await startTestApp(shared));
   });
   after(async () => {
     await Promise.all(apps.map((app) => app.stop()));
-    await mongo?.stop();
+    await database?.close();
   });
 
   it('1,000 throttled sign-ins over two processes write a handful of audit events, with every refusal counted by their shutdown', async () => {
@@ -176,9 +177,8 @@ describe('refusals cost no storage, across processes', () => {
       answers.push(...(await Promise.all(Array.from({ length: 100 }, (_, i) => login(apps[i % 2], `made-up-${round}-${i}`, 'some guess 1')))));
     }
     assert.deepEqual(tally(answers), { INVALID_CREDENTIALS: 5, TOO_MANY_ATTEMPTS: 995 });
-    const databaseName = apps[0].database.connection.db!.databaseName;
     await Promise.all(apps.map((app) => app.stop()));
-    const connection = await mongoose.createConnection(mongo.uri, { dbName: databaseName }).asPromise();
+    const connection = await mongoose.createConnection(database.uri).asPromise();
     try {
       const auditEvents = connection.db!.collection('auditEvents');
       const stored = await auditEvents.countDocuments();
