@@ -11,9 +11,11 @@ export const ADDRESS_WINDOW_SECONDS = 60;
 export const ACCOUNT_FAILURES_BEFORE_LOCK = 100;
 /**
  * How long the count of an account's failures lasts, from the first of them:
- * once full, the name is refused until this window ends. A real user is never
- * locked out for longer than a day, and guessing spread over any number of
- * addresses gets at most 100 tries per account and day.
+ * once full, the name is refused until this window ends. A lock thus ends at
+ * most a day after the failures that filled it, and guessing spread over any
+ * number of addresses gets at most 100 tries per account and day. (Someone
+ * who keeps failing can keep a name locked, as with any per-account limit;
+ * the per-address budgets make that cost them addresses.)
  */
 export const ACCOUNT_FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
 
