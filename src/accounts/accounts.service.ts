@@ -96,7 +96,9 @@ export class AccountsService {
     const refusal = await this.throttle.reserve(key, ip);
     if (refusal) {
       const type = refusal.limit === PasswordLimit.ACCOUNT ? AuditEventType.SIGN_IN_LOCKED_OUT : AuditEventType.SIGN_IN_THROTTLED;
-      await this.audit.recordRepeated({ type, key: `${refusal.limit}|${refusal.key}`, ip, details: { limit: refusal.limit, username: key } });
+      // A refusal per address counts requests for any names: the first one's name would say nothing about the rest.
+      const details = refusal.limit === PasswordLimit.ADDRESS ? { limit: refusal.limit } : { limit: refusal.limit, username: key };
+      await this.audit.recordRepeated({ type, key: `${refusal.limit}|${refusal.key}`, ip, details });
       throw tooManyAttempts(refusal.retryAfterSeconds);
     }
     let matches: boolean;

@@ -53,6 +53,7 @@ describe('a flood of sign-ins with made-up names from one address', () => {
     assert.equal(counted(throttled), codes.TOO_MANY_ATTEMPTS, 'each refusal is counted in its event');
     assert.ok(throttled.length <= 2, `${throttled.length} audit events for one address's refusals (one per hour, two across an hour's end)`);
     assert.deepEqual(new Set(throttled.map((event) => event.details.limit)), new Set(['address']));
+    assert.ok(throttled.every((event) => event.ip === '127.0.0.1' && event.details.username === undefined), 'an address refusal names the address, not one of the names');
   });
 
   it('refuses a known name from the spent address exactly as a made-up one', async () => {
