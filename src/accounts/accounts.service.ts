@@ -1,11 +1,11 @@
 import type { Types } from 'mongoose';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { clientNetwork } from '../client-network.js';
 import { AppError, ErrorCode, forbidden, invalidCredentials, tooManyAttempts } from '../errors.js';
 import type { Page } from '../graphql/pagination.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AttemptBudget } from './attempt-budget.js';
-import { clientAddressKey } from './client-address.js';
 import { PasswordLimit, type LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { MfaPolicyStatus, Role, usernameKey, type UserModel, type UserRecord } from './user.model.js';
@@ -31,7 +31,7 @@ export class AccountsService {
   /** Throttled per client address, counted before the password is hashed: each sign-up costs an argon2id hash and a stored account. */
   async signUp(input: SignUpInput, ip: string): Promise<UserRecord> {
     if (!this.options.allowSignup) throw forbidden('Sign-up is closed on this server.');
-    const address = clientAddressKey(ip);
+    const address = clientNetwork(ip);
     const retryAfterSeconds = await this.signUps.reserve(address);
     if (retryAfterSeconds !== undefined) {
       await this.audit.recordRepeated({ type: AuditEventType.SIGN_UP_THROTTLED, key: address, ip });
@@ -105,7 +105,7 @@ export class AccountsService {
     let user: UserRecord | null;
     try {
       user = await this.users.findOne({ usernameKey: key }).lean<UserRecord>();
-      matches = await this.hasher.verify(user?.passwordHash, password, clientAddressKey(ip));
+      matches = await this.hasher.verify(user?.passwordHash, password, clientNetwork(ip));
     } catch (error) {
       await this.throttle.refund(key, ip);
       throw error;

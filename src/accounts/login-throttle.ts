@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
+import { clientNetwork } from '../client-network.js';
 import { AttemptBudget } from './attempt-budget.js';
-import { clientAddressKey } from './client-address.js';
 
 /** Password attempts per username and IP before a pause (OWASP Authentication Cheat Sheet: throttle per account). */
 export const PASSWORD_ATTEMPTS_PER_WINDOW = 10;
@@ -60,7 +60,7 @@ export class LoginThrottle {
 
   /** Counts one attempt against every limit, or returns the limit that refuses it. */
   async reserve(usernameKey: string, ip: string): Promise<PasswordRefusal | undefined> {
-    const address = clientAddressKey(ip);
+    const address = clientNetwork(ip);
     const nameAndAddress = `${usernameKey}|${address}`;
     let retryAfterSeconds = await this.perAddress.reserve(address);
     if (retryAfterSeconds !== undefined) return { limit: PasswordLimit.ADDRESS, key: address, retryAfterSeconds };
@@ -74,11 +74,11 @@ export class LoginThrottle {
 
   /** The password was not checked after all (the server was too busy): the attempt does not count against the name. */
   async refund(usernameKey: string, ip: string): Promise<void> {
-    await Promise.all([this.perNameAndAddress.refund(`${usernameKey}|${clientAddressKey(ip)}`), this.perAccount.refund(usernameKey)]);
+    await Promise.all([this.perNameAndAddress.refund(`${usernameKey}|${clientNetwork(ip)}`), this.perAccount.refund(usernameKey)]);
   }
 
   /** The right password: the name's failures start over. */
   async clear(usernameKey: string, ip: string): Promise<void> {
-    await Promise.all([this.perNameAndAddress.clear(`${usernameKey}|${clientAddressKey(ip)}`), this.perAccount.clear(usernameKey)]);
+    await Promise.all([this.perNameAndAddress.clear(`${usernameKey}|${clientNetwork(ip)}`), this.perAccount.clear(usernameKey)]);
   }
 }

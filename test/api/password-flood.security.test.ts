@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_FAILURES_BEFORE_LOCK, ACCOUNT_FAILURE_WINDOW_SECONDS, PASSWORD_ATTEMPTS_PER_WINDOW } from '../../src/accounts/login-throttle.js';
 import { LoginDocument as LOGIN, SignUpDocument as SIGN_UP } from '../generated/graphql.js';
 import { TEST_PASSWORD } from '../support/accounts.js';
-import { graphqlFrom, retryAfter, tally } from '../support/attacker.js';
+import { retryAfter, tally } from '../support/attacker.js';
+import { graphqlFrom } from '../support/client-address.js';
 import { startSharedDatabase, type SharedDatabase } from '../support/mongo-under-test.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
@@ -14,7 +15,7 @@ type Answer = GraphQLResponse<unknown>;
 /** Only so that a count that never adds up fails the test instead of stalling it: no timing is asserted. */
 const COUNT_GUARD_MS = 20_000;
 const login = (app: TestApp, username: string, password: string) => app.graphql(LOGIN, { variables: { input: { username, password } } });
-const loginFrom = (app: TestApp, address: string, username: string, password: string) => graphqlFrom(app, address, LOGIN, { input: { username, password } });
+const loginFrom = (app: TestApp, address: string, username: string, password: string) => graphqlFrom(app, address, LOGIN, { variables: { input: { username, password } } });
 
 /** Audit events of `type`, straight from the database. */
 const events = (app: TestApp, type: string) => app.database.connection.db!.collection('auditEvents').find({ type }).toArray();
@@ -149,7 +150,7 @@ describe('sign-ups per client address', () => {
     assert.deepEqual(tally(answers), { OK: 3, TOO_MANY_ATTEMPTS: 3 });
     const seconds = Number(retryAfter(answers.find((answer) => errorCode(answer) === 'TOO_MANY_ATTEMPTS')!));
     assert.ok(seconds >= 1 && seconds <= 3600, `retryAfterSeconds ${seconds}`);
-    const elsewhere = await graphqlFrom(app, '127.0.0.2', SIGN_UP, { input: { username: 'elsewhere', password: TEST_PASSWORD } });
+    const elsewhere = await graphqlFrom(app, '127.0.0.2', SIGN_UP, { variables: { input: { username: 'elsewhere', password: TEST_PASSWORD } } });
     assert.equal(elsewhere.errors, undefined);
     assert.equal(await app.database.connection.db!.collection('users').countDocuments(), 4);
     await app.services.audit.flush();

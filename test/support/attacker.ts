@@ -1,7 +1,4 @@
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
 import { Types } from 'mongoose';
-import { request } from 'node:http';
 import { signUpAndLogIn } from './accounts.js';
 import { TOTP_STEP_MS, enrollTotp, mfaToken, type EnrolledTotp, type TestClock } from './mfa.js';
 import type { GraphQLResponse, TestApp } from './test-app.js';
@@ -72,34 +69,4 @@ export function tally(responses: Array<GraphQLResponse<unknown>>): Record<string
 /** `extensions.retryAfterSeconds` of a TOO_MANY_ATTEMPTS answer. */
 export function retryAfter(response: GraphQLResponse<unknown>): unknown {
   return response.errors?.[0]?.extensions?.retryAfterSeconds;
-}
-
-/**
- * Sends an operation from another client address: the app sees the socket's
- * address (no proxy is trusted), and on Linux every address of 127.0.0.0/8
- * is the loopback interface, so binding the client socket to 127.0.0.2,
- * 127.0.0.3, … looks like clients elsewhere.
- */
-export function graphqlFrom<T, V>(app: TestApp, localAddress: string, operation: TypedDocumentNode<T, V>, variables: V): Promise<GraphQLResponse<T>> {
-  const body = JSON.stringify({ query: print(operation), variables });
-  return new Promise((resolve, reject) => {
-    const sent = request(
-      `${app.url}/graphql`,
-      { method: 'POST', localAddress, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          try {
-            resolve({ status: response.statusCode ?? 0, ...(JSON.parse(text) as object) } as GraphQLResponse<T>);
-          } catch (error) {
-            reject(error);
-          }
-        });
-      },
-    );
-    sent.on('error', reject);
-    sent.end(body);
-  });
 }
