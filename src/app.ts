@@ -44,11 +44,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   let database: Database | undefined;
   let http: HttpServer | undefined;
   let mail: MailPipeline | undefined;
+  let services: Services | undefined;
   /** Closes whatever has started, in order: for stop(), and for a start that failed half-way. */
   const closeAll = async () => {
     await http?.fastify.close(); // stops accepting, waits for in-flight requests (http-server.ts ends their connections)
     await http?.idle(SHUTDOWN_GRACE_MS); // and for operations whose client hung up, which the HTTP server no longer waits for
     await mail?.close(); // the inline worker finishes its current job first
+    await services?.audit.flush(); // repeated refusals counted since the last write
     await database?.close();
     redis.disconnect();
   };
@@ -61,7 +63,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       typeof options.factorPlugins === 'function'
         ? options.factorPlugins(pluginOptions)
         : (options.factorPlugins ?? (await loadFactorPlugins(config.mfa.factorPlugins, pluginOptions)));
-    const services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins, secrets, mail: mail.sender, clock: options.clock });
+    services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins, secrets, mail: mail.sender, clock: options.clock });
     await assertKeysOpenStoredSecrets(database.connection, secrets);
     const adminsMfaOn = await services.accounts.enforceAdminMfa();
     if (adminsMfaOn > 0) logger.warn({ admins: adminsMfaOn }, "turned MFA on for admins who had it off: each enrolls a factor at the next sign-in");

@@ -1,12 +1,14 @@
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
 import { AccountsService } from './accounts/accounts.service.js';
+import { AttemptBudget } from './accounts/attempt-budget.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { PasswordHasher } from './accounts/password-hasher.js';
 import { userModel } from './accounts/user.model.js';
 import { apiKeyModel } from './api-keys/api-key.model.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { auditEventModel } from './audit/audit-event.model.js';
+import { applyAuditRetention } from './audit/audit-retention.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import type { Config } from './config/config.js';
@@ -81,13 +83,16 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
+  await applyAuditRetention(models.auditEvents, config.audit.retentionDays);
   const audit = new AuditService(models.auditEvents, logger);
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
   const notices = new SecurityNotices({ mail: deps.mail, logger, issuer: config.mfa.issuer, registry: factorRegistry });
   const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
   const admins = new AdminAccess({ factors, clock });
   const sessions = new SessionsService({ sessions: models.sessions, users: models.users, audit, admins, options: config.sessions });
-  const accounts = new AccountsService(models.users, new PasswordHasher(), new LoginThrottle(redis, config.redisKeyPrefix), sessions, audit, {
+  const loginThrottle = new LoginThrottle(redis, config.redisKeyPrefix, { checksPerAddressPerMinute: config.accounts.loginRatePerAddressPerMinute });
+  const signUps = new AttemptBudget(redis, { keyPrefix: `${config.redisKeyPrefix}:throttle:sign-up`, attempts: config.accounts.signUpRatePerAddressPerHour, windowSeconds: 60 * 60 });
+  const accounts = new AccountsService(models.users, new PasswordHasher(), loginThrottle, signUps, sessions, audit, {
     allowSignup: config.accounts.allowSignup,
   });
   const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, admins, registry: factorRegistry, audit, notices });

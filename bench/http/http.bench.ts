@@ -9,6 +9,7 @@ import { startSmtpSink } from '../../test/support/smtp-sink.js';
 import { BENCH_ENCRYPTION_KEYS, startWorkerProcess } from '../mail/worker-process.js';
 import { ENQUEUE_TIMING_PRELOAD, enqueueTimingSnapshot, type EnqueueTiming } from './enqueue-timing.js';
 import { FIXTURE_SIZES, FixtureSet } from './fixture-set.js';
+import { benchFlood, type FloodBenchResult } from './flood.bench.js';
 import { runLoad, type LoadResult } from './load.js';
 import { procStatusMiB, sampleRss } from './rss.js';
 import { SCENARIOS } from './scenarios.js';
@@ -38,6 +39,8 @@ export interface HttpBenchResult {
   /** The server's peak resident set over its whole life (VmHWM), preparation included. */
   serverPeakRssMiB?: number;
   scenarios: HttpScenarioResult[];
+  /** The flood of issue 11, against a server of its own with the default limits (`flood`). */
+  flood?: FloodBenchResult;
 }
 
 export const CONNECTIONS = 10;
@@ -46,6 +49,7 @@ const SETTLE_MS = 1_000;
 /** Starts the service as a child process, prepares fixtures over GraphQL and drives each scenario with autocannon from this process. */
 export async function benchHttp(options: { quick: boolean; durationSeconds: number; warmUpSeconds: number; scenarioIds?: string[]; serverNodeArgs?: string[] }): Promise<HttpBenchResult> {
   const loadAtStart = loadavg()[0];
+  const selected = (scenario: { id: string }) => !options.scenarioIds || options.scenarioIds.includes(scenario.id);
   const redis = new Redis(BENCH_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   await redis.flushdb(); // throttle counters of an earlier run
@@ -66,8 +70,9 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
     }
   };
   const timingFile = join(tmpdir(), `mfa-bench-enqueue-${process.pid}.json`);
-  // One load generator asks for codes for many users from one address: the per-client cap would measure its refusals, not the send.
-  const lifted = { MAIL_CODES_PER_CLIENT_PER_HOUR: '100000' };
+  // One load generator signs up, signs in and asks for codes for many users from one address: the per-address and
+  // per-client limits would measure their refusals, not the operations.
+  const lifted = { MAIL_CODES_PER_CLIENT_PER_HOUR: '100000', LOGIN_RATE_PER_ADDRESS: '1000000', SIGNUP_RATE_PER_ADDRESS: '1000000' };
   const server = await startServerProcess({
     nodeArgs: ['--import', ENQUEUE_TIMING_PRELOAD, ...(options.serverNodeArgs ?? [])],
     env: { SMTP_URL: sink.url, MAIL_WORKER: 'off', MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS, REDIS_KEY_PREFIX: queuePrefix, BENCH_ENQUEUE_TIMING_FILE: timingFile, ...lifted },
@@ -81,7 +86,7 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
       clearQueue,
     });
     const load = { url: server.graphqlUrl, connections: CONNECTIONS };
-    for (const scenario of SCENARIOS.filter((s) => !options.scenarioIds || options.scenarioIds.includes(s.id))) {
+    for (const scenario of SCENARIOS.filter(selected)) {
       process.stderr.write(`${scenario.title}\n`);
       const plan = await scenario.plan(fixtures);
       // Warm-up (JIT, connection pools, caches): a short run on at most a tenth of the fixtures, not recorded.
@@ -108,6 +113,11 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
     await clearQueue().catch(() => undefined);
     await rm(timingFile, { force: true });
   }
+  let flood: FloodBenchResult | undefined;
+  if (selected({ id: 'flood' })) {
+    process.stderr.write('flood of logins from one address (a server of its own, default limits)\n');
+    flood = await benchFlood(options.quick ? { rounds: 2, throttledRequests: 5_000 } : { rounds: 5, throttledRequests: 25_000 });
+  }
   const ceilings = results.filter((result) => result.id.startsWith('trivial') && result.unexpected === 0).map((result) => result.requestsPerSecond);
   const ceiling = ceilings.length > 0 ? ceilings.reduce((sum, rate) => sum + rate, 0) / ceilings.length : undefined;
   for (const result of results) if (ceiling) result.ratioToTrivial = result.operationsPerSecond / ceiling;
@@ -119,5 +129,6 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
     loadAverage: { start: loadAtStart, end: loadavg()[0], cores: cpus().length },
     serverPeakRssMiB,
     scenarios: results,
+    flood,
   };
 }

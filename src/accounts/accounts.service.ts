@@ -1,10 +1,12 @@
 import type { Types } from 'mongoose';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { AppError, ErrorCode, forbidden, invalidCredentials } from '../errors.js';
+import { clientNetwork } from '../client-network.js';
+import { AppError, ErrorCode, forbidden, invalidCredentials, tooManyAttempts } from '../errors.js';
 import type { Page } from '../graphql/pagination.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { AttemptBudget } from './attempt-budget.js';
+import { PasswordLimit, type LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { MfaPolicyStatus, Role, usernameKey, type UserModel, type UserRecord } from './user.model.js';
 
@@ -19,21 +21,34 @@ export class AccountsService {
     private readonly users: UserModel,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
+    /** Sign-ups per client address (SIGNUP_RATE_PER_ADDRESS an hour). */
+    private readonly signUps: AttemptBudget,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly options: { allowSignup: boolean },
   ) {}
 
-  async signUp(input: SignUpInput, ip?: string): Promise<UserRecord> {
+  /** Throttled per client address, counted before the password is hashed: each sign-up costs an argon2id hash and a stored account. */
+  async signUp(input: SignUpInput, ip: string): Promise<UserRecord> {
     if (!this.options.allowSignup) throw forbidden('Sign-up is closed on this server.');
-    const user = await this.createUser(input, Role.USER);
+    const address = clientNetwork(ip);
+    const retryAfterSeconds = await this.signUps.reserve(address);
+    if (retryAfterSeconds !== undefined) {
+      await this.audit.recordRepeated({ type: AuditEventType.SIGN_UP_THROTTLED, key: address, ip });
+      throw tooManyAttempts(retryAfterSeconds);
+    }
+    const user = await this.createUser(input, Role.USER, address);
     await this.audit.record({ type: AuditEventType.SIGN_UP, userId: user._id, ip });
     return user;
   }
 
-  /** Creates the account unless the name is taken; the unique index decides, also under concurrency. */
-  async createUser(input: SignUpInput, role: Role): Promise<UserRecord> {
-    const passwordHash = await this.hasher.hash(input.password);
+  /**
+   * Creates the account unless the name is taken; the unique index decides,
+   * also under concurrency. `client` is whose turn the hash takes in the
+   * hashing queue (unset: the server's own).
+   */
+  async createUser(input: SignUpInput, role: Role, client?: string): Promise<UserRecord> {
+    const passwordHash = await this.hasher.hash(input.password, client);
     try {
       const [user] = await this.users.create([
         { username: input.username, usernameKey: usernameKey(input.username), email: input.email, passwordHash, role, mfaPolicyStatus: initialPolicyStatus(role) },
@@ -70,19 +85,32 @@ export class AccountsService {
   /**
    * Checks a password. Unknown names and wrong passwords fail alike, in the
    * same time (one argon2 verification either way) and with the same error;
-   * attempts are throttled per username and IP. What happens next (session,
-   * second factor, enrollment) is the sign-in service's decision.
+   * attempts are throttled per address, per username and address, and per
+   * username (see LoginThrottle), and each refusal is audited once per
+   * window with a count. When the server has no room to hash, the attempt is
+   * refused with SERVICE_UNAVAILABLE and given back. What happens next
+   * (session, second factor, enrollment) is the sign-in service's decision.
    */
   async checkPassword(username: string, password: string, ip: string): Promise<UserRecord> {
     const key = usernameKey(username);
+    const refusal = await this.throttle.reserve(key, ip);
+    if (refusal) {
+      const type = refusal.limit === PasswordLimit.ACCOUNT ? AuditEventType.SIGN_IN_LOCKED_OUT : AuditEventType.SIGN_IN_THROTTLED;
+      // A refusal per address counts requests for any names: the first one's name would say nothing about the rest.
+      const details = refusal.limit === PasswordLimit.ADDRESS ? { limit: refusal.limit } : { limit: refusal.limit, username: key };
+      await this.audit.recordRepeated({ type, key: `${refusal.limit}|${refusal.key}`, ip, details });
+      throw tooManyAttempts(refusal.retryAfterSeconds);
+    }
+    let matches: boolean;
+    let user: UserRecord | null;
     try {
-      await this.throttle.reserve(key, ip);
+      user = await this.users.findOne({ usernameKey: key }).lean<UserRecord>();
+      matches = await this.hasher.verify(user?.passwordHash, password, clientNetwork(ip));
     } catch (error) {
-      await this.audit.record({ type: AuditEventType.SIGN_IN_THROTTLED, ip, details: { username: key } });
+      await this.throttle.refund(key, ip);
       throw error;
     }
-    const user = await this.users.findOne({ usernameKey: key }).lean<UserRecord>();
-    if (!(await this.hasher.verify(user?.passwordHash, password)) || !user) {
+    if (!matches || !user) {
       await this.audit.record({ type: AuditEventType.SIGN_IN_FAILED, userId: user?._id, ip, details: { username: key } });
       throw invalidCredentials();
     }

@@ -1,7 +1,8 @@
 import argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import pLimit, { type LimitFunction } from 'p-limit';
+import { AppError, ErrorCode } from '../errors.js';
+import { HashingQueue, HashingQueueFull } from './hashing-queue.js';
 
 /**
  * argon2id with OWASP's first recommended setting (Password Storage Cheat
@@ -17,6 +18,21 @@ export interface Argon2Options {
   parallelism: number;
 }
 
+/**
+ * Hashes waiting for a core, per core running them. One verification at
+ * OWASP's setting takes 30–50 ms of a current server core, so a full queue
+ * holds about 0.25–0.4 s of work: a sign-in that gets a place is answered
+ * within about half a second, and one that would wait longer is refused at once.
+ */
+export const WAITING_HASHES_PER_CORE = 8;
+
+/** The owner of the work no client asked for (the decoy, the bootstrap admin). */
+const SERVER = 'server';
+
+/** Where the server has no room for a hash right now; nothing was counted against the caller. */
+const hashingBusy = () =>
+  new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The server is too busy checking passwords. Try again in a moment.', { retryAfterSeconds: 1 });
+
 export class PasswordHasher {
   /** Verified against when the user does not exist, so both cases cost one argon2 verification. */
   private readonly decoyHash: Promise<string>;
@@ -24,32 +40,45 @@ export class PasswordHasher {
    * At most one hash per CPU core at a time, and always one libuv thread
    * left. argon2 is CPU-bound, so more at once are not done sooner; they
    * would only hold 19 MiB each and take the file and DNS work that shares
-   * the pool's threads.
+   * the pool's threads. The queue in front is bounded and fair between
+   * client addresses (see HashingQueue).
    */
-  private readonly slot: LimitFunction;
+  private readonly queue: HashingQueue;
 
   constructor(
     private readonly options: Argon2Options = ARGON2_OPTIONS,
     concurrency = Math.max(1, Math.min(availableParallelism(), libuvThreads() - 1)),
   ) {
-    this.slot = pLimit(concurrency);
-    this.decoyHash = this.slot(() => argon2.hash(randomBytes(32).toString('base64'), this.options));
+    this.queue = new HashingQueue(concurrency, concurrency * WAITING_HASHES_PER_CORE);
+    this.decoyHash = this.queue.run(SERVER, () => argon2.hash(randomBytes(32).toString('base64'), this.options));
   }
 
   /** Hashes and verifications waiting for a core. */
   get waiting(): number {
-    return this.slot.pendingCount;
+    return this.queue.waitingTasks;
   }
 
-  hash(password: string): Promise<string> {
-    return this.slot(() => argon2.hash(password, this.options));
+  /** Throws SERVICE_UNAVAILABLE (hashingBusy) when the queue has no room for `client`. */
+  hash(password: string, client = SERVER): Promise<string> {
+    return this.run(client, () => argon2.hash(password, this.options));
   }
 
-  /** `hash` undefined means "no such user": the answer is false, after the same work. */
-  async verify(hash: string | undefined, password: string): Promise<boolean> {
-    const against = hash ?? (await this.decoyHash);
-    const matches = await this.slot(() => argon2.verify(against, password));
+  /**
+   * `hash` undefined means "no such user": the answer is false, after the
+   * same work. The queue is asked for a place before anything else, so a
+   * refusal comes as fast for a name that exists as for one that does not.
+   */
+  async verify(hash: string | undefined, password: string, client = SERVER): Promise<boolean> {
+    const matches = await this.run(client, async () => argon2.verify(hash ?? (await this.decoyHash), password));
     return hash !== undefined && matches;
+  }
+
+  private async run<T>(client: string, task: () => Promise<T>): Promise<T> {
+    try {
+      return await this.queue.run(client, task);
+    } catch (error) {
+      throw error instanceof HashingQueueFull ? hashingBusy() : error;
+    }
   }
 }
 

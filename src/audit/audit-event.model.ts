@@ -6,6 +6,8 @@ export const AuditEventType = {
   SIGN_IN_SUCCEEDED: 'sign_in.succeeded',
   SIGN_IN_FAILED: 'sign_in.failed',
   SIGN_IN_THROTTLED: 'sign_in.throttled',
+  SIGN_IN_LOCKED_OUT: 'sign_in.locked_out',
+  SIGN_UP_THROTTLED: 'account.sign_up_throttled',
   SIGNED_OUT: 'session.signed_out',
   /** A user's sessions ended in bulk; `details.reason` says why, `details.count` how many. */
   SESSIONS_REVOKED: 'session.revoked',
@@ -39,6 +41,12 @@ export interface AuditEventRecord {
   ip?: string;
   /** Non-secret particulars: a key's name, a factor id. Never a password, code or token. */
   details?: Record<string, unknown>;
+  /**
+   * Set on an event that counts repeated refusals (`details.count`): the type,
+   * key and window it counts, unique, so every refusal of that window, from
+   * any process, adds to this one event instead of writing its own.
+   */
+  bucket?: string;
   createdAt: Date;
 }
 
@@ -49,11 +57,13 @@ const auditEventSchema = new Schema<AuditEventRecord>(
     actorId: { type: Schema.Types.ObjectId },
     ip: { type: String },
     details: { type: Schema.Types.Mixed },
+    bucket: { type: String },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false },
 );
 auditEventSchema.index({ userId: 1, _id: -1 });
+auditEventSchema.index({ bucket: 1 }, { unique: true, sparse: true });
 
 export type AuditEventModel = Model<AuditEventRecord>;
 

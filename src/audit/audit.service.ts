@@ -10,7 +10,20 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Repeated refusals of one kind and key (a throttled address, a locked name)
+ * are counted in one event per this window: enough to see who was refused,
+ * when to the hour and how often, without a document per request.
+ */
+export const REPEATED_EVENT_WINDOW_MS = 60 * 60_000;
+/** How long a process gathers repeats of its events before adding them up in the database. */
+export const REPEAT_FLUSH_MS = 1_000;
+
 export class AuditService {
+  /** Repeats per event (bucket) this process has not written yet; a bucket present means its event is written or being written. */
+  private readonly repeats = new Map<string, { count: number }>();
+  private flushTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly events: AuditEventModel,
     private readonly logger: Logger,
@@ -20,5 +33,51 @@ export class AuditService {
   async record(entry: AuditEntry): Promise<void> {
     await this.events.create([{ ...entry, createdAt: new Date() }]);
     this.logger.info({ audit: entry.type, userId: entry.userId?.toString(), actorId: entry.actorId?.toString() }, 'audit event');
+  }
+
+  /**
+   * Records a refusal that may repeat many times (a flood): the first of its
+   * kind and `key` in the window writes the event, each later one adds 1 to
+   * its `details.count`. The event is written before the first refusal is
+   * answered; the later ones are added up in this process and written together
+   * at most every REPEAT_FLUSH_MS (and by `flush` at shutdown), so a flood costs
+   * no database write per request. Every write is an upsert on a unique key,
+   * so refusals in any number of processes still make one event (MongoDB
+   * retries an upsert that meets a duplicate key on an equality filter of the
+   * unique index).
+   */
+  async recordRepeated(entry: AuditEntry & { key: string }): Promise<void> {
+    const { key, details = {}, ...fields } = entry;
+    const now = new Date();
+    const windowStart = new Date(now.getTime() - (now.getTime() % REPEATED_EVENT_WINDOW_MS));
+    const bucket = `${entry.type}|${key}|${windowStart.toISOString()}`;
+    const repeats = this.repeats.get(bucket);
+    if (repeats) {
+      repeats.count++;
+      return;
+    }
+    this.repeats.set(bucket, { count: 0 });
+    this.flushTimer ??= setTimeout(() => void this.flush(), REPEAT_FLUSH_MS).unref();
+    const firstDetails = Object.fromEntries(Object.entries(details).map(([name, value]) => [`details.${name}`, value]));
+    const written = await this.events
+      .updateOne({ bucket }, { $setOnInsert: { ...fields, ...firstDetails, createdAt: now }, $inc: { 'details.count': 1 } }, { upsert: true })
+      .catch((error: unknown) => {
+        this.repeats.delete(bucket); // the next refusal writes the event instead
+        throw error;
+      });
+    if (written.upsertedCount === 1) this.logger.info({ audit: entry.type, userId: entry.userId?.toString() }, 'audit event (repeats are counted in it)');
+  }
+
+  /** Adds the repeats gathered so far to their events. */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const gathered = [...this.repeats].filter(([, repeats]) => repeats.count > 0);
+    this.repeats.clear();
+    try {
+      await Promise.all(gathered.map(([bucket, { count }]) => this.events.updateOne({ bucket }, { $inc: { 'details.count': count } })));
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not add repeated refusals to their audit events');
+    }
   }
 }

@@ -57,6 +57,14 @@ export interface Config {
     allowSignup: boolean;
     /** Created at start when missing. */
     bootstrapAdmin?: { username: string; password: string };
+    /** Password checks per client address and minute, whatever the usernames (LOGIN_RATE_PER_ADDRESS). @default 60 */
+    loginRatePerAddressPerMinute: number;
+    /** Sign-ups per client address and hour (SIGNUP_RATE_PER_ADDRESS). @default 20 */
+    signUpRatePerAddressPerHour: number;
+  };
+  audit: {
+    /** Audit events are deleted this long after they were written (AUDIT_RETENTION_DAYS). @default 365 */
+    retentionDays: number;
   };
   sessions: {
     /** Absolute lifetime of an access token. @default 12 h */
@@ -105,7 +113,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accounts: {
       allowSignup: boolean(env, 'ALLOW_SIGNUP', !production),
       bootstrapAdmin: bootstrapAdmin(env),
+      loginRatePerAddressPerMinute: integer(env, 'LOGIN_RATE_PER_ADDRESS', 60, 1, 1_000_000),
+      signUpRatePerAddressPerHour: integer(env, 'SIGNUP_RATE_PER_ADDRESS', 20, 1, 1_000_000),
     },
+    audit: { retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 1, 100 * 365) },
     sessions: {
       absoluteTtlMs: integer(env, 'SESSION_TTL_MINUTES', 12 * 60, 1, 30 * 24 * 60) * MINUTE_MS,
       idleTtlMs: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 30 * 24 * 60) * MINUTE_MS,

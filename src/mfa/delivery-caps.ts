@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { isIPv6 } from 'node:net';
 import type { Redis } from 'ioredis';
 import { AppError, ErrorCode, serviceUnavailable } from '../errors.js';
+import { clientNetwork } from '../client-network.js';
 import type { Logger } from '../logger.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -97,21 +97,4 @@ export class DeliveryCaps {
     const { key } = this.deps.secrets.hmacKey(DESTINATION_HMAC_PURPOSE);
     return createHmac('sha256', key).update(destination).digest('base64url');
   }
-}
-
-/**
- * The unit one client controls: an IPv4 address, or the /64 of an IPv6 one
- * (RFC 4291 §2.5.4: one link's prefix; a single host gets a whole /64, RFC 6177).
- */
-export function clientNetwork(ip: string): string {
-  const mappedV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
-  if (mappedV4) return mappedV4;
-  if (!isIPv6(ip)) return ip;
-  // A trailing dotted quad (RFC 4291 §2.2, form 3) is two groups; a zone id (fe80::1%eth0) names no network.
-  const hex = ip.replace(/%.*$/, '').replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`);
-  const [head, tail = ''] = hex.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = hex.includes('::') && tail !== '' ? tail.split(':') : [];
-  const groups = hex.includes('::') ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
-  return `${groups.slice(0, 4).map((group) => group.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

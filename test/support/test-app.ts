@@ -25,6 +25,13 @@ export interface GraphQLResponse<T> {
 }
 
 /**
+ * Every test client comes from 127.0.0.1, so the per-address budgets would
+ * count the suite's own sign-ups and sign-ins; tests of those budgets set them
+ * back (test/api/password-flood.security.test.ts).
+ */
+const UNTHROTTLED_ADDRESS = { LOGIN_RATE_PER_ADDRESS: '1000000', SIGNUP_RATE_PER_ADDRESS: '1000000' };
+
+/**
  * The whole service in-process on an ephemeral port: embedded MongoDB in
  * memory, the real Redis under a key prefix of its own (REDIS_KEY_PREFIX), so
  * a dev server or another run on the same Redis neither sees its keys nor
@@ -52,6 +59,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
       LOG_LEVEL: 'debug',
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: redisKeyPrefix,
+      ...UNTHROTTLED_ADDRESS,
       ...(database ? { MONGODB_URI: database.uri } : {}),
       ...env,
     });

@@ -13,6 +13,9 @@ describe('loadConfig', () => {
     assert.equal(config.sessions.absoluteTtlMs, 12 * 3600_000);
     assert.equal(config.sessions.idleTtlMs, 30 * 60_000);
     assert.equal(config.mongodb.embeddedPort, undefined, 'no TCP listener for the embedded server');
+    assert.equal(config.accounts.loginRatePerAddressPerMinute, 60);
+    assert.equal(config.accounts.signUpRatePerAddressPerHour, 20);
+    assert.equal(config.audit.retentionDays, 365);
   });
 
   it('refuses production on the embedded server, saying what to set', () => {
@@ -53,6 +56,8 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
     assert.throws(() => loadConfig({ ALLOW_SIGNUP: 'maybe' }), /ALLOW_SIGNUP/);
     assert.throws(() => loadConfig({ MAIL_WORKER: 'sometimes' }), /MAIL_WORKER/);
+    assert.throws(() => loadConfig({ LOGIN_RATE_PER_ADDRESS: '0' }), /LOGIN_RATE_PER_ADDRESS/);
+    assert.throws(() => loadConfig({ AUDIT_RETENTION_DAYS: 'forever' }), /AUDIT_RETENTION_DAYS/);
     assert.throws(() => loadConfig({ ADMIN_USERNAME: 'root' }), /ADMIN_PASSWORD/);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mailboxKey } from '../../plugins/email-otp/mailbox.js';
-import { clientNetwork } from '../../src/mfa/delivery-caps.js';
+import { clientNetwork } from '../../src/client-network.js';
 
 describe('mailboxKey: one key per mailbox, for the per-destination cap', () => {
   it('folds case, sub-addresses, IDN spellings and Gmail dots', () => {

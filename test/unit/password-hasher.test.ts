@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ARGON2_OPTIONS, PasswordHasher } from '../../src/accounts/password-hasher.js';
+import { ARGON2_OPTIONS, PasswordHasher, WAITING_HASHES_PER_CORE } from '../../src/accounts/password-hasher.js';
+import { AppError } from '../../src/errors.js';
 
 // Small parameters keep the unit test fast; the service uses ARGON2_OPTIONS.
 const FAST = { ...ARGON2_OPTIONS, memoryCost: 1024, timeCost: 1 };
@@ -33,4 +34,15 @@ describe('PasswordHasher', () => {
     assert.equal(new Set(done).size, 4);
     assert.equal(hasher.waiting, 0);
   });
+
+  it('refuses at once with SERVICE_UNAVAILABLE when the queue is full, for a known and an unknown user alike', async () => {
+    const hasher = new PasswordHasher(FAST, 1);
+    const known = await hasher.hash('a password');
+    const queued = Array.from({ length: 1 + WAITING_HASHES_PER_CORE }, (_, i) => hasher.hash(`password ${i}`, '192.0.2.1'));
+    const busy = (error: unknown) => error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE' && error.extensions.retryAfterSeconds === 1;
+    await assert.rejects(hasher.verify(known, 'a password', '192.0.2.1'), busy);
+    await assert.rejects(hasher.verify(undefined, 'a password', '192.0.2.1'), busy);
+    await Promise.all(queued);
+  });
 });
+

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HashingQueue, HashingQueueFull } from '../../src/accounts/hashing-queue.js';
+
+/** A task that runs until `release()`, and records its name in `log` when it starts. */
+function gated(log: string[], name: string) {
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  return { task: () => (log.push(name), done.then(() => name)), release: () => release() };
+}
+
+describe('HashingQueue', () => {
+  it('runs `concurrency` tasks at once and refuses at once what would wait beyond the bound', async () => {
+    const queue = new HashingQueue(1, 2);
+    const log: string[] = [];
+    const first = gated(log, 'a1');
+    const results = [queue.run('a', first.task), queue.run('a', async () => 'a2'), queue.run('a', async () => 'a3')];
+    await assert.rejects(queue.run('a', async () => 'a4'), HashingQueueFull);
+    assert.equal(queue.waitingTasks, 2);
+    first.release();
+    assert.deepEqual(await Promise.all(results), ['a1', 'a2', 'a3']);
+  });
+
+  it('takes waiting tasks round robin between owners, so a quiet owner does not wait behind a backlog', async () => {
+    const queue = new HashingQueue(1, 10);
+    const log: string[] = [];
+    const blocker = gated(log, 'flood-0');
+    const all = [queue.run('flood', blocker.task)];
+    for (let i = 1; i <= 5; i++) all.push(queue.run('flood', async () => (log.push(`flood-${i}`), `flood-${i}`)));
+    all.push(queue.run('quiet', async () => (log.push('quiet'), 'quiet')));
+    blocker.release();
+    await Promise.all(all);
+    assert.deepEqual(log.slice(0, 3), ['flood-0', 'flood-1', 'quiet']);
+  });
+
+  it('when full, makes room for an owner holding fewer places by refusing the newest task of the owner holding the most', async () => {
+    const queue = new HashingQueue(1, 3);
+    const log: string[] = [];
+    const blocker = gated(log, 'flood-0');
+    const flood = [queue.run('flood', blocker.task), ...[1, 2, 3].map((i) => queue.run('flood', async () => `flood-${i}`))];
+    const quiet = queue.run('quiet', async () => 'quiet');
+    await assert.rejects(flood[3], HashingQueueFull);
+    await assert.rejects(queue.run('flood', async () => 'flood-4'), HashingQueueFull, 'the flood does not take its place back');
+    blocker.release();
+    assert.equal(await quiet, 'quiet');
+    assert.deepEqual(await Promise.all(flood.slice(0, 3)), ['flood-0', 'flood-1', 'flood-2']);
+  });
+});
