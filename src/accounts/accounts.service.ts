@@ -37,7 +37,11 @@ export class AccountsService {
       await this.audit.recordRepeated({ type: AuditEventType.SIGN_UP_THROTTLED, key: address, ip });
       throw tooManyAttempts(retryAfterSeconds);
     }
-    const user = await this.createUser(input, Role.USER, address);
+    const user = await this.createUser(input, Role.USER, address).catch(async (error: unknown) => {
+      // The server had no room to hash it: nothing was created, so the sign-up does not count (as a sign-in's check does not).
+      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE) await this.signUps.refund(address);
+      throw error;
+    });
     await this.audit.record({ type: AuditEventType.SIGN_UP, userId: user._id, ip });
     return user;
   }

@@ -160,6 +160,27 @@ describe('sign-ups per client address', () => {
   });
 });
 
+describe('sign-ups the server was too busy to hash', () => {
+  const BUDGET = 40;
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ SIGNUP_RATE_PER_ADDRESS: String(BUDGET) });
+  });
+  after(() => app.stop());
+
+  it('do not count against the address: a burst refused with SERVICE_UNAVAILABLE can be sent again, up to the budget', async () => {
+    const signUp = (username: string) => app.graphql(SIGN_UP, { variables: { input: { username, password: TEST_PASSWORD } } });
+    const burst = await Promise.all(Array.from({ length: BUDGET }, (_, i) => signUp(`burst-${i}`)));
+    const codes = tally(burst);
+    assert.ok((codes.SERVICE_UNAVAILABLE ?? 0) >= 1, `the burst should overflow the hashing queue: ${JSON.stringify(codes)}`);
+    assert.deepEqual(Object.keys(codes).sort(), ['OK', 'SERVICE_UNAVAILABLE'], JSON.stringify(codes));
+    const again: Answer[] = [];
+    for (const [i, answer] of burst.entries()) if (errorCode(answer) === 'SERVICE_UNAVAILABLE') again.push(await signUp(`burst-${i}`));
+    assert.deepEqual(tally(again), { OK: codes.SERVICE_UNAVAILABLE }, 'a busy server cost the client sign-ups');
+    assert.equal(errorCode(await signUp('one-too-many')), 'TOO_MANY_ATTEMPTS');
+  });
+});
+
 describe('refusals cost no storage, across processes', () => {
   let database: SharedDatabase;
   const apps: TestApp[] = [];
