@@ -37,7 +37,11 @@ export class AccountsService {
       await this.audit.recordRepeated({ type: AuditEventType.SIGN_UP_THROTTLED, key: address, ip });
       throw tooManyAttempts(retryAfterSeconds);
     }
-    const user = await this.createUser(input, Role.USER, address);
+    const user = await this.createUser(input, Role.USER, address).catch(async (error: unknown) => {
+      // The server had no room to hash it: nothing was created, so the sign-up does not count (as a sign-in's check does not).
+      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE) await this.signUps.refund(address);
+      throw error;
+    });
     await this.audit.record({ type: AuditEventType.SIGN_UP, userId: user._id, ip });
     return user;
   }
@@ -93,13 +97,14 @@ export class AccountsService {
    */
   async checkPassword(username: string, password: string, ip: string): Promise<UserRecord> {
     const key = usernameKey(username);
-    const refusal = await this.throttle.reserve(key, ip);
-    if (refusal) {
-      const type = refusal.limit === PasswordLimit.ACCOUNT ? AuditEventType.SIGN_IN_LOCKED_OUT : AuditEventType.SIGN_IN_THROTTLED;
+    const reservation = await this.throttle.reserve(key, ip);
+    if ('refused' in reservation) {
+      const { refused } = reservation;
+      const type = refused.limit === PasswordLimit.ACCOUNT ? AuditEventType.SIGN_IN_LOCKED_OUT : AuditEventType.SIGN_IN_THROTTLED;
       // A refusal per address counts requests for any names: the first one's name would say nothing about the rest.
-      const details = refusal.limit === PasswordLimit.ADDRESS ? { limit: refusal.limit } : { limit: refusal.limit, username: key };
-      await this.audit.recordRepeated({ type, key: `${refusal.limit}|${refusal.key}`, ip, details });
-      throw tooManyAttempts(refusal.retryAfterSeconds);
+      const details = refused.limit === PasswordLimit.ADDRESS ? { limit: refused.limit } : { limit: refused.limit, username: key };
+      await this.audit.recordRepeated({ type, key: `${refused.limit}|${refused.key}`, ip, details });
+      throw tooManyAttempts(refused.retryAfterSeconds);
     }
     let matches: boolean;
     let user: UserRecord | null;
@@ -107,14 +112,14 @@ export class AccountsService {
       user = await this.users.findOne({ usernameKey: key }).lean<UserRecord>();
       matches = await this.hasher.verify(user?.passwordHash, password, clientNetwork(ip));
     } catch (error) {
-      await this.throttle.refund(key, ip);
+      await this.throttle.refund(reservation.allowed);
       throw error;
     }
     if (!matches || !user) {
       await this.audit.record({ type: AuditEventType.SIGN_IN_FAILED, userId: user?._id, ip, details: { username: key } });
       throw invalidCredentials();
     }
-    await this.throttle.clear(key, ip);
+    await this.throttle.succeeded(reservation.allowed);
     return user;
   }
 

@@ -1,4 +1,4 @@
-/** Thrown to a task the queue will not run: it is full, and the caller's address already holds as many places as any. */
+/** Thrown to a task the queue will not run: it is full, and no owner holds two places more than the caller's address. */
 export class HashingQueueFull extends Error {
   constructor() {
     super('the password hashing queue is full');
@@ -77,17 +77,23 @@ export class HashingQueue {
     this.start(job);
   }
 
-  /** Refuses the newest task of the owner holding the most places, if that is more than `owner` holds. */
+  /**
+   * Refuses the newest task of the owner holding the most places, if that
+   * owner would still hold at least as many as `owner` once it joined: the
+   * places then end up shared more evenly, never less. Owners holding one
+   * place each are not evicted for a newcomer, so a stream of fresh
+   * addresses cannot push out every waiting task just before its turn. Among
+   * owners holding the most, the one latest in the round robin gives up a
+   * task: the owner that joined the round last, whose task would run last.
+   */
   private makeRoomFor(owner: string): boolean {
     let largest: Job[] | undefined;
-    let largestOwner = '';
-    for (const [candidate, queue] of this.waiting) {
-      if (!largest || queue.length > largest.length) [largest, largestOwner] = [queue, candidate];
+    for (const queue of this.waiting.values()) {
+      if (!largest || queue.length >= largest.length) largest = queue;
     }
-    if (!largest || largest.length <= (this.waiting.get(owner)?.length ?? 0)) return false;
+    if (!largest || largest.length < (this.waiting.get(owner)?.length ?? 0) + 2) return false;
     largest.pop()!.reject(new HashingQueueFull());
-    this.waitingCount--;
-    if (largest.length === 0) this.waiting.delete(largestOwner);
+    this.waitingCount--; // the owner keeps at least one place, and its turn
     return true;
   }
 }

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
 import { clientNetwork } from '../client-network.js';
 import { AttemptBudget } from './attempt-budget.js';
+import { KnownNetworks } from './known-networks.js';
 
 /** Password attempts per username and IP before a pause (OWASP Authentication Cheat Sheet: throttle per account). */
 export const PASSWORD_ATTEMPTS_PER_WINDOW = 10;
@@ -14,8 +16,9 @@ export const ACCOUNT_FAILURES_BEFORE_LOCK = 100;
  * once full, the name is refused until this window ends. A lock thus ends at
  * most a day after the failures that filled it, and guessing spread over any
  * number of addresses gets at most 100 tries per account and day. (Someone
- * who keeps failing can keep a name locked, as with any per-account limit;
- * the per-address budgets make that cost them addresses.)
+ * who keeps failing can keep a name locked for new networks, as with any
+ * per-account limit; the per-address budgets make that cost them addresses,
+ * and the owner still signs in from the networks they used before.)
  */
 export const ACCOUNT_FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
 
@@ -25,10 +28,21 @@ export type PasswordLimit = (typeof PasswordLimit)[keyof typeof PasswordLimit];
 
 export interface PasswordRefusal {
   limit: PasswordLimit;
-  /** What the limit counts: an address, a name and an address, or a name. */
+  /** What the limit counts: an address, a name's digest and an address, or a name's digest. */
   key: string;
   retryAfterSeconds: number;
 }
+
+/** An attempt the limits allowed, and what it counted against, for `refund` and `succeeded`. */
+export interface PasswordAttempt {
+  /** The normalised name's digest (see nameDigest). */
+  account: string;
+  network: string;
+  /** False on a network the account signed in from before: the per-account cap does not count there. */
+  countedForAccount: boolean;
+}
+
+export type PasswordReservation = { refused: PasswordRefusal } | { allowed: PasswordAttempt };
 
 /**
  * The limits on password checks, all shared through Redis so every server
@@ -40,45 +54,69 @@ export interface PasswordRefusal {
  * - per name, from any address: at most 100 consecutive failures
  *   (NIST SP 800-63B §5.2.2), cleared by the right password. Counted by the
  *   normalised name whether or not such an account exists, so being refused
- *   says nothing about existence.
+ *   says nothing about existence. Not counted on a network the name signed
+ *   in from before (KnownNetworks; §5.2.2 allows exempting such addresses),
+ *   so guessing from elsewhere cannot lock the owner out where they sign in;
+ *   the two limits above still hold there.
  *
  * They are reserved in that order, before the password is checked, and only
  * when the one before allowed the attempt: a request refused per address
- * counts against no name.
+ * counts against no name. Names are attacker-chosen strings of any length:
+ * the keys hold a fixed-size digest of them instead (nameDigest).
  */
 export class LoginThrottle {
   private readonly perAddress: AttemptBudget;
   private readonly perNameAndAddress: AttemptBudget;
   private readonly perAccount: AttemptBudget;
+  private readonly knownNetworks: KnownNetworks;
 
   constructor(redis: Redis, redisKeyPrefix: string, options: { checksPerAddressPerMinute: number }) {
     const keyPrefix = `${redisKeyPrefix}:throttle:password`;
     this.perAddress = new AttemptBudget(redis, { keyPrefix: `${keyPrefix}-address`, attempts: options.checksPerAddressPerMinute, windowSeconds: ADDRESS_WINDOW_SECONDS });
     this.perNameAndAddress = new AttemptBudget(redis, { keyPrefix, attempts: PASSWORD_ATTEMPTS_PER_WINDOW, windowSeconds: PASSWORD_WINDOW_SECONDS });
     this.perAccount = new AttemptBudget(redis, { keyPrefix: `${keyPrefix}-account`, attempts: ACCOUNT_FAILURES_BEFORE_LOCK, windowSeconds: ACCOUNT_FAILURE_WINDOW_SECONDS });
+    this.knownNetworks = new KnownNetworks(redis, `${redisKeyPrefix}:known-networks`);
   }
 
-  /** Counts one attempt against every limit, or returns the limit that refuses it. */
-  async reserve(usernameKey: string, ip: string): Promise<PasswordRefusal | undefined> {
-    const address = clientNetwork(ip);
-    const nameAndAddress = `${usernameKey}|${address}`;
-    let retryAfterSeconds = await this.perAddress.reserve(address);
-    if (retryAfterSeconds !== undefined) return { limit: PasswordLimit.ADDRESS, key: address, retryAfterSeconds };
+  /** Counts one attempt at `usernameKey` (the normalised name) against every limit that applies, or returns the limit that refuses it. */
+  async reserve(usernameKey: string, ip: string): Promise<PasswordReservation> {
+    const network = clientNetwork(ip);
+    const account = nameDigest(usernameKey);
+    const nameAndAddress = `${account}|${network}`;
+    let retryAfterSeconds = await this.perAddress.reserve(network);
+    if (retryAfterSeconds !== undefined) return { refused: { limit: PasswordLimit.ADDRESS, key: network, retryAfterSeconds } };
     retryAfterSeconds = await this.perNameAndAddress.reserve(nameAndAddress);
-    if (retryAfterSeconds !== undefined) return { limit: PasswordLimit.NAME_AND_ADDRESS, key: nameAndAddress, retryAfterSeconds };
-    retryAfterSeconds = await this.perAccount.reserve(usernameKey);
-    if (retryAfterSeconds === undefined) return undefined;
+    if (retryAfterSeconds !== undefined) return { refused: { limit: PasswordLimit.NAME_AND_ADDRESS, key: nameAndAddress, retryAfterSeconds } };
+    if (await this.knownNetworks.has(account, network)) return { allowed: { account, network, countedForAccount: false } };
+    retryAfterSeconds = await this.perAccount.reserve(account);
+    if (retryAfterSeconds === undefined) return { allowed: { account, network, countedForAccount: true } };
     await this.perNameAndAddress.refund(nameAndAddress);
-    return { limit: PasswordLimit.ACCOUNT, key: usernameKey, retryAfterSeconds };
+    return { refused: { limit: PasswordLimit.ACCOUNT, key: account, retryAfterSeconds } };
   }
 
   /** The password was not checked after all (the server was too busy): the attempt does not count against the name. */
-  async refund(usernameKey: string, ip: string): Promise<void> {
-    await Promise.all([this.perNameAndAddress.refund(`${usernameKey}|${clientNetwork(ip)}`), this.perAccount.refund(usernameKey)]);
+  async refund(attempt: PasswordAttempt): Promise<void> {
+    await Promise.all([
+      this.perNameAndAddress.refund(`${attempt.account}|${attempt.network}`),
+      attempt.countedForAccount ? this.perAccount.refund(attempt.account) : undefined,
+    ]);
   }
 
-  /** The right password: the name's failures start over. */
-  async clear(usernameKey: string, ip: string): Promise<void> {
-    await Promise.all([this.perNameAndAddress.clear(`${usernameKey}|${clientNetwork(ip)}`), this.perAccount.clear(usernameKey)]);
+  /** The right password: the name's failures start over, and its network is known from now on. */
+  async succeeded(attempt: PasswordAttempt): Promise<void> {
+    await Promise.all([
+      this.perNameAndAddress.clear(`${attempt.account}|${attempt.network}`),
+      this.perAccount.clear(attempt.account),
+      this.knownNetworks.remember(attempt.account, attempt.network),
+    ]);
   }
+}
+
+/**
+ * A fixed-size key for a normalised name (SHA-256, hex): the per-name counts
+ * and remembered networks then take the same room in Redis, and in each
+ * process's fallback, whatever the length of the names guessed.
+ */
+function nameDigest(usernameKey: string): string {
+  return createHash('sha256').update(usernameKey).digest('hex');
 }

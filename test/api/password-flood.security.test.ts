@@ -116,6 +116,32 @@ describe('the per-account cap: guesses at one name from many addresses', () => {
     assert.match(String((other.data as { login?: { accessToken?: string } })?.login?.accessToken), /^mfa_at_/, 'other names are not affected');
   });
 
+  it('lets the owner in from a network they signed in from before while the name is locked for every other network, with the other limits still there', async () => {
+    await app.graphql(SIGN_UP, { variables: { input: { username: 'regular', password: TEST_PASSWORD } } });
+    const [home, office, newPlace, neverSignedIn] = ['127.0.5.1', '127.0.5.2', '127.0.5.3', '127.0.5.4'];
+    for (const address of [home, office]) assert.equal((await loginFrom(app, address, 'regular', TEST_PASSWORD)).errors, undefined);
+
+    const lock = await guessFromManyAddresses('regular', ACCOUNT_FAILURES_BEFORE_LOCK + 10, 6);
+    assert.deepEqual(tally(lock), { INVALID_CREDENTIALS: ACCOUNT_FAILURES_BEFORE_LOCK, TOO_MANY_ATTEMPTS: 10 });
+    assert.equal(errorCode(await loginFrom(app, newPlace, 'regular', TEST_PASSWORD)), 'TOO_MANY_ATTEMPTS', 'a network the owner never used is locked out');
+
+    // From a known network the password is still checked, under the per name-and-address limit (10 per 15 min).
+    const fromOffice: Answer[] = [];
+    for (let i = 0; i <= PASSWORD_ATTEMPTS_PER_WINDOW; i++) fromOffice.push(await loginFrom(app, office, 'regular', `office guess ${i}`));
+    assert.deepEqual(tally(fromOffice), { INVALID_CREDENTIALS: PASSWORD_ATTEMPTS_PER_WINDOW, TOO_MANY_ATTEMPTS: 1 });
+
+    // A name with remembered networks and a name nobody has answer alike to an address that never signed in.
+    await guessFromManyAddresses('nobody-regular', ACCOUNT_FAILURES_BEFORE_LOCK, 7);
+    const known = await loginFrom(app, neverSignedIn, 'regular', 'one more guess');
+    const unknown = await loginFrom(app, neverSignedIn, 'nobody-regular', 'one more guess');
+    assert.deepEqual([errorCode(known), errorCode(unknown)], ['TOO_MANY_ATTEMPTS', 'TOO_MANY_ATTEMPTS']);
+    assert.deepEqual(Object.keys(known.errors![0].extensions!).sort(), Object.keys(unknown.errors![0].extensions!).sort());
+    assert.equal(known.errors![0].message.replace(/\d+/g, 'N'), unknown.errors![0].message.replace(/\d+/g, 'N'));
+
+    const owner = await loginFrom(app, home, 'regular', TEST_PASSWORD);
+    assert.match(String((owner.data as { login?: { accessToken?: string } })?.login?.accessToken), /^mfa_at_/, JSON.stringify(owner.errors));
+  });
+
   it('treats a name nobody has the same way, so the lock says nothing about existence', async () => {
     const answers = await guessFromManyAddresses('no-such-account', ACCOUNT_FAILURES_BEFORE_LOCK + 10, 2);
     assert.deepEqual(tally(answers), { INVALID_CREDENTIALS: ACCOUNT_FAILURES_BEFORE_LOCK, TOO_MANY_ATTEMPTS: 10 });
@@ -157,6 +183,27 @@ describe('sign-ups per client address', () => {
     const throttled = await events(app, 'account.sign_up_throttled');
     assert.equal(throttled.length, 1);
     assert.equal(throttled[0].details.count, 3);
+  });
+});
+
+describe('sign-ups the server was too busy to hash', () => {
+  const BUDGET = 40;
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ SIGNUP_RATE_PER_ADDRESS: String(BUDGET) });
+  });
+  after(() => app.stop());
+
+  it('do not count against the address: a burst refused with SERVICE_UNAVAILABLE can be sent again, up to the budget', async () => {
+    const signUp = (username: string) => app.graphql(SIGN_UP, { variables: { input: { username, password: TEST_PASSWORD } } });
+    const burst = await Promise.all(Array.from({ length: BUDGET }, (_, i) => signUp(`burst-${i}`)));
+    const codes = tally(burst);
+    assert.ok((codes.SERVICE_UNAVAILABLE ?? 0) >= 1, `the burst should overflow the hashing queue: ${JSON.stringify(codes)}`);
+    assert.deepEqual(Object.keys(codes).sort(), ['OK', 'SERVICE_UNAVAILABLE'], JSON.stringify(codes));
+    const again: Answer[] = [];
+    for (const [i, answer] of burst.entries()) if (errorCode(answer) === 'SERVICE_UNAVAILABLE') again.push(await signUp(`burst-${i}`));
+    assert.deepEqual(tally(again), { OK: codes.SERVICE_UNAVAILABLE }, 'a busy server cost the client sign-ups');
+    assert.equal(errorCode(await signUp('one-too-many')), 'TOO_MANY_ATTEMPTS');
   });
 });
 

@@ -45,4 +45,30 @@ describe('HashingQueue', () => {
     assert.equal(await quiet, 'quiet');
     assert.deepEqual(await Promise.all(flood.slice(0, 3)), ['flood-0', 'flood-1', 'flood-2']);
   });
+
+  it('refuses newcomers from a stream of fresh owners rather than evicting the tasks about to run, so the first queued still runs first', async () => {
+    const queue = new HashingQueue(1, 4);
+    const log: string[] = [];
+    const blocker = gated(log, 'blocker');
+    const running = queue.run('blocker', blocker.task);
+    const waiting = ['legit', 'b', 'c', 'd'].map((owner) => queue.run(owner, async () => (log.push(owner), owner)));
+    // A botnet, or one client rotating through its /64s: each request from an owner the queue has not seen.
+    for (let i = 0; i < 20; i++) await assert.rejects(queue.run(`fresh-${i}`, async () => `fresh-${i}`), HashingQueueFull);
+    blocker.release();
+    assert.deepEqual(await Promise.all([running, ...waiting]), ['blocker', 'legit', 'b', 'c', 'd']);
+    assert.deepEqual(log, ['blocker', 'legit', 'b', 'c', 'd']);
+  });
+
+  it('among owners holding the most places, takes the place from the one that joined the round last', async () => {
+    const queue = new HashingQueue(1, 4);
+    const log: string[] = [];
+    const blocker = gated(log, 'blocker');
+    const running = queue.run('blocker', blocker.task);
+    const early = [1, 2].map((i) => queue.run('early', async () => `early-${i}`));
+    const late = [1, 2].map((i) => queue.run('late', async () => `late-${i}`));
+    const newcomer = queue.run('newcomer', async () => 'newcomer');
+    await assert.rejects(late[1], HashingQueueFull);
+    blocker.release();
+    assert.deepEqual(await Promise.all([running, ...early, late[0], newcomer]), ['blocker', 'early-1', 'early-2', 'late-1', 'newcomer']);
+  });
 });
