@@ -8,7 +8,6 @@ import { userModel } from './accounts/user.model.js';
 import { apiKeyModel } from './api-keys/api-key.model.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { auditEventModel } from './audit/audit-event.model.js';
-import { applyAuditRetention } from './audit/audit-retention.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import type { Config } from './config/config.js';
@@ -83,7 +82,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
-  await applyAuditRetention(models.auditEvents, config.audit.retentionDays);
   const audit = new AuditService(models.auditEvents, logger);
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
   const notices = new SecurityNotices({ mail: deps.mail, logger, issuer: config.mfa.issuer, registry: factorRegistry });
