@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { Role, type UserRecord } from '../accounts/user.model.js';
-import { forbidden, stepUpRequired } from '../errors.js';
+import { AppError, forbidden, stepUpRequired } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
 import type { FactorsService } from './factors.service.js';
 import { assertRecentSecondFactor } from './step-up.js';
@@ -28,6 +28,17 @@ export class AdminAccess {
     if (options.fresh) assertRecentSecondFactor(viewer.session, this.deps.clock());
     else if (!viewer.session.mfaVerifiedAt) throw stepUpRequired();
     return viewer;
+  }
+
+  /** Whether `viewer` passes `assertMfaAdmin` (not fresh): for a read whose default is everyone's for such an admin, the viewer's own for anyone else. */
+  async isMfaAdmin(viewer: Viewer): Promise<boolean> {
+    try {
+      await this.assertMfaAdmin(viewer);
+      return true;
+    } catch (error) {
+      if (error instanceof AppError) return false;
+      throw error;
+    }
   }
 
   /** Whose records a read returns: the viewer's own when `userId` is unset or theirs; anyone else's for an admin with MFA. */
