@@ -86,7 +86,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
   const notices = new SecurityNotices({ mail: deps.mail, logger, issuer: config.mfa.issuer, registry: factorRegistry });
   const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
-  const admins = new AdminAccess({ factors, clock });
+  const admins = new AdminAccess({ factors, users: models.users, clock });
   const sessions = new SessionsService({ sessions: models.sessions, users: models.users, audit, admins, options: config.sessions });
   const loginThrottle = new LoginThrottle(redis, config.redisKeyPrefix, { checksPerAddressPerMinute: config.accounts.loginRatePerAddressPerMinute });
   const signUps = new AttemptBudget(redis, { keyPrefix: `${config.redisKeyPrefix}:throttle:sign-up`, attempts: config.accounts.signUpRatePerAddressPerHour, windowSeconds: 60 * 60 });
@@ -115,7 +115,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     notices,
     clock,
   });
-  const disableMfa = new DisableMfaService({ accounts, users: models.users, factors, secondFactor, sessions, admins });
+  const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
   const apiKeys = new ApiKeysService({ keys: models.apiKeys, users: models.users, audit, factors, admins });
   const auditTrail = new AuditTrail(models.auditEvents, admins);
   return { config, accounts, sessions, audit, auditTrail, admins, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa, challenges, factors, recoveryCodes };
