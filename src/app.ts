@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { auditEventModel } from './audit/audit-event.model.js';
+import { applyAuditRetention } from './audit/audit-retention.js';
 import type { Config } from './config/config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { buildApiSchema } from './graphql/schema.js';
@@ -65,6 +67,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         : (options.factorPlugins ?? (await loadFactorPlugins(config.mfa.factorPlugins, pluginOptions)));
     services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins, secrets, mail: mail.sender, clock: options.clock });
     await assertKeysOpenStoredSecrets(database.connection, secrets);
+    // Here, not in createServices: a CLI run (create-admin) must not rebuild the servers' TTL index to its own default.
+    await applyAuditRetention(auditEventModel(database.connection), config.audit.retentionDays);
     const adminsMfaOn = await services.accounts.enforceAdminMfa();
     if (adminsMfaOn > 0) logger.warn({ admins: adminsMfaOn }, "turned MFA on for admins who had it off: each enrolls a factor at the next sign-in");
     if (config.accounts.bootstrapAdmin && (await services.accounts.ensureAdmin(config.accounts.bootstrapAdmin))) {

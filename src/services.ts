@@ -8,7 +8,6 @@ import { userModel } from './accounts/user.model.js';
 import { apiKeyModel } from './api-keys/api-key.model.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { auditEventModel } from './audit/audit-event.model.js';
-import { applyAuditRetention } from './audit/audit-retention.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import type { Config } from './config/config.js';
@@ -83,12 +82,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
-  await applyAuditRetention(models.auditEvents, config.audit.retentionDays);
   const audit = new AuditService(models.auditEvents, logger);
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
   const notices = new SecurityNotices({ mail: deps.mail, logger, issuer: config.mfa.issuer, registry: factorRegistry });
   const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
-  const admins = new AdminAccess({ factors, clock });
+  const admins = new AdminAccess({ factors, users: models.users, clock });
   const sessions = new SessionsService({ sessions: models.sessions, users: models.users, audit, admins, options: config.sessions });
   const loginThrottle = new LoginThrottle(redis, config.redisKeyPrefix, { checksPerAddressPerMinute: config.accounts.loginRatePerAddressPerMinute });
   const signUps = new AttemptBudget(redis, { keyPrefix: `${config.redisKeyPrefix}:throttle:sign-up`, attempts: config.accounts.signUpRatePerAddressPerHour, windowSeconds: 60 * 60 });
@@ -117,7 +115,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     notices,
     clock,
   });
-  const disableMfa = new DisableMfaService({ accounts, users: models.users, factors, secondFactor, sessions, admins });
+  const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
   const apiKeys = new ApiKeysService({ keys: models.apiKeys, users: models.users, audit, factors, admins });
   const auditTrail = new AuditTrail(models.auditEvents, admins);
   return { config, accounts, sessions, audit, auditTrail, admins, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa, challenges, factors, recoveryCodes };

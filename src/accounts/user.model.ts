@@ -24,6 +24,12 @@ export interface UserRecord {
   /** Consecutive lockouts: each doubles the next one's length. */
   secondFactorLockouts: number;
   secondFactorLockedUntil?: Date;
+  /**
+   * Bumped each time `secondFactorFailures` starts over (a success, a lockout),
+   * so an attempt given back is taken off the count it was added to, never off
+   * a later one's. Absent until the first start-over.
+   */
+  secondFactorEpoch?: number;
   /** When codes were last sent to this user (e-mail, SMS), oldest first: the hourly send cap's window. */
   challengeSends?: Date[];
   createdAt: Date;
@@ -41,6 +47,7 @@ const userSchema = new Schema<UserRecord>(
     secondFactorFailures: { type: Number, required: true, default: 0 },
     secondFactorLockouts: { type: Number, required: true, default: 0 },
     secondFactorLockedUntil: { type: Date },
+    secondFactorEpoch: { type: Number },
     challengeSends: { type: [Date], default: undefined },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },

@@ -98,13 +98,10 @@ export class ApiKeysService {
     return { apiKey, user };
   }
 
-  /** Whether the viewer may revoke a key of `ownerId` as an admin: throws FORBIDDEN or STEP_UP_REQUIRED for an admin who may not. */
+  /** Whether the viewer may revoke a key of `ownerId` as an admin: AdminAccess.targetFor throws for an admin who may not (or NOT_FOUND for a key whose owner is gone). */
   private async adminRevocation(viewer: Viewer, ownerId: Types.ObjectId): Promise<boolean> {
     if (viewer.user.role !== Role.ADMIN) return false;
-    await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
-    const owner = await this.deps.users.findById(ownerId, { role: 1 }).lean<Pick<UserRecord, '_id' | 'role'>>();
-    if (!owner) return false;
-    this.deps.admins.assertNotAnotherAdmin(viewer, owner);
+    await this.deps.admins.targetFor(viewer, ownerId, { fresh: true });
     return true;
   }
 

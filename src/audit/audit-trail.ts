@@ -1,5 +1,4 @@
 import type { Types } from 'mongoose';
-import { Role } from '../accounts/user.model.js';
 import type { Viewer } from '../graphql/context.js';
 import type { Page } from '../graphql/pagination.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
@@ -13,15 +12,14 @@ export class AuditTrail {
   ) {}
 
   /**
-   * The events `viewer` may read, newest first: their own; another user's
-   * (`userId`) or everyone's (an admin leaving `userId` unset) only for an
-   * admin in a session that passed MFA.
+   * The events `viewer` may read, newest first. Without `userId`: everyone's
+   * for an admin in a session that passed MFA; the viewer's own for anyone
+   * else (a user, an admin's API key, an admin session without MFA), as
+   * `sessions` and `apiKeys` answer. Another user's (`userId`) only for an
+   * admin with MFA.
    */
   async listFor(viewer: Viewer, userId: Types.ObjectId | undefined, page: Page): Promise<AuditEventRecord[]> {
-    if (userId === undefined && viewer.user.role === Role.ADMIN) {
-      await this.admins.assertMfaAdmin(viewer);
-      return this.list({}, page);
-    }
+    if (userId === undefined && (await this.admins.isMfaAdmin(viewer))) return this.list({}, page);
     return this.list({ userId: await this.admins.whose(viewer, userId) }, page);
   }
 

@@ -20,9 +20,15 @@ export const REPEATED_EVENT_WINDOW_MS = 60 * 60_000;
 export const REPEAT_FLUSH_MS = 1_000;
 
 export class AuditService {
-  /** Repeats per event (bucket) this process has not written yet; a bucket present means its event is written or being written. */
-  private readonly repeats = new Map<string, { count: number }>();
+  /**
+   * Repeats per event (bucket) this process has not written yet, and the
+   * write of the bucket's event, which must land before repeats are added to it.
+   * A bucket present means its event is written or being written.
+   */
+  private readonly repeats = new Map<string, { count: number; firstWrite: Promise<unknown> }>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The flushes still writing: a later `flush` (shutdown) waits for them. */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly events: AuditEventModel,
@@ -41,10 +47,10 @@ export class AuditService {
    * its `details.count`. The event is written before the first refusal is
    * answered; the later ones are added up in this process and written together
    * at most every REPEAT_FLUSH_MS (and by `flush` at shutdown), so a flood costs
-   * no database write per request. Every write is an upsert on a unique key,
-   * so refusals in any number of processes still make one event (MongoDB
-   * retries an upsert that meets a duplicate key on an equality filter of the
-   * unique index).
+   * no database write per request. The first write of each process is an
+   * upsert on a unique key, so refusals in any number of processes still make
+   * one event (MongoDB retries an upsert that meets a duplicate key on an
+   * equality filter of the unique index).
    */
   async recordRepeated(entry: AuditEntry & { key: string }): Promise<void> {
     const { key, details = {}, ...fields } = entry;
@@ -56,28 +62,36 @@ export class AuditService {
       repeats.count++;
       return;
     }
-    this.repeats.set(bucket, { count: 0 });
-    this.flushTimer ??= setTimeout(() => void this.flush(), REPEAT_FLUSH_MS).unref();
     const firstDetails = Object.fromEntries(Object.entries(details).map(([name, value]) => [`details.${name}`, value]));
-    const written = await this.events
+    const firstWrite = this.events
       .updateOne({ bucket }, { $setOnInsert: { ...fields, ...firstDetails, createdAt: now }, $inc: { 'details.count': 1 } }, { upsert: true })
-      .catch((error: unknown) => {
-        this.repeats.delete(bucket); // the next refusal writes the event instead
-        throw error;
-      });
+      .exec();
+    const gathering = { count: 0, firstWrite };
+    this.repeats.set(bucket, gathering);
+    this.flushTimer ??= setTimeout(() => void this.flush(), REPEAT_FLUSH_MS).unref();
+    const written = await firstWrite.catch((error: unknown) => {
+      if (this.repeats.get(bucket) === gathering) this.repeats.delete(bucket); // the next refusal writes the event instead
+      throw error;
+    });
     if (written.upsertedCount === 1) this.logger.info({ audit: entry.type, userId: entry.userId?.toString() }, 'audit event (repeats are counted in it)');
   }
 
-  /** Adds the repeats gathered so far to their events. */
-  async flush(): Promise<void> {
+  /** Adds the repeats gathered so far to their events; resolves once every flush started before it has written too. */
+  flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    const gathered = [...this.repeats].filter(([, repeats]) => repeats.count > 0);
+    const gathered = [...this.repeats.entries()].filter(([, repeats]) => repeats.count > 0);
     this.repeats.clear();
-    try {
-      await Promise.all(gathered.map(([bucket, { count }]) => this.events.updateOne({ bucket }, { $inc: { 'details.count': count } })));
-    } catch (error) {
-      this.logger.error({ err: error }, 'could not add repeated refusals to their audit events');
-    }
+    const writes = Promise.allSettled(
+      gathered.map(async ([bucket, { count, firstWrite }]) => {
+        await firstWrite; // without upsert, an $inc that overtakes the event's first write matches nothing
+        await this.events.updateOne({ bucket }, { $inc: { 'details.count': count } });
+      }),
+    ).then((results) => {
+      const failed = results.filter((result) => result.status === 'rejected');
+      if (failed.length > 0) this.logger.error({ err: failed[0].reason, events: failed.length }, 'could not add repeated refusals to their audit events');
+    });
+    this.flushing = Promise.all([this.flushing, writes]).then(() => undefined);
+    return this.flushing;
   }
 }

@@ -26,6 +26,8 @@ Rotating a key:
      Restart every server with that list, so all of them can read both.
   2. Run this command with the same list. It is idempotent; run it again to
      pick up factors that changed while it ran (reported as "skipped").
+     It refuses to run before a server has started with the new key, and
+     when a key differs from the one the servers hold under the same kid.
   3. Recovery codes cannot be re-keyed: only hashes keyed with the old key are
      stored, never the codes. This command counts the users whose codes are
      still keyed with an old kid. KEEP THAT OLD KEY CONFIGURED until those

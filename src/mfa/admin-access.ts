@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
-import { Role, type UserRecord } from '../accounts/user.model.js';
-import { forbidden, stepUpRequired } from '../errors.js';
+import { Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { AppError, forbidden, notFound, stepUpRequired } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
 import type { FactorsService } from './factors.service.js';
 import { assertRecentSecondFactor } from './step-up.js';
@@ -14,7 +14,7 @@ type SessionViewer = Extract<Viewer, { kind: 'session' }>;
  * reads and changes only its own account.
  */
 export class AdminAccess {
-  constructor(private readonly deps: { factors: FactorsService; clock: () => Date }) {}
+  constructor(private readonly deps: { factors: FactorsService; users: UserModel; clock: () => Date }) {}
 
   /**
    * Throws unless `viewer` is an admin using MFA in an interactive session that
@@ -30,6 +30,17 @@ export class AdminAccess {
     return viewer;
   }
 
+  /** Whether `viewer` passes `assertMfaAdmin` (not fresh): for a read whose default is everyone's for such an admin, the viewer's own for anyone else. */
+  async isMfaAdmin(viewer: Viewer): Promise<boolean> {
+    try {
+      await this.assertMfaAdmin(viewer);
+      return true;
+    } catch (error) {
+      if (error instanceof AppError) return false;
+      throw error;
+    }
+  }
+
   /** Whose records a read returns: the viewer's own when `userId` is unset or theirs; anyone else's for an admin with MFA. */
   async whose(viewer: Viewer, userId: Types.ObjectId | undefined): Promise<Types.ObjectId> {
     if (userId === undefined || userId.equals(viewer.user._id)) return viewer.user._id;
@@ -37,8 +48,17 @@ export class AdminAccess {
     return userId;
   }
 
-  /** Each admin manages their own factors, sessions and keys: an admin change aimed at another admin is FORBIDDEN. */
-  assertNotAnotherAdmin(viewer: Viewer, target: Pick<UserRecord, '_id' | 'role'>): void {
+  /**
+   * The user an admin change is aimed at, for an admin who passes
+   * `assertMfaAdmin` (with `fresh`, a second factor at most five minutes old):
+   * NOT_FOUND for an unknown user; FORBIDDEN for another admin, since each
+   * admin manages their own factors, sessions and keys.
+   */
+  async targetFor(viewer: Viewer, userId: Types.ObjectId, options: { fresh?: boolean } = {}): Promise<UserRecord> {
+    await this.assertMfaAdmin(viewer, options);
+    const target = await this.deps.users.findById(userId).lean<UserRecord>();
+    if (!target) throw notFound('User');
     if (target.role === Role.ADMIN && !target._id.equals(viewer.user._id)) throw forbidden("An admin cannot change another admin's MFA, sessions or API keys.");
+    return target;
   }
 }

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { AccountsService } from '../accounts/accounts.service.js';
-import type { UserModel, UserRecord } from '../accounts/user.model.js';
+import type { UserRecord } from '../accounts/user.model.js';
 import { notFound } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
@@ -15,7 +15,6 @@ export class DisableMfaService {
   constructor(
     private readonly deps: {
       accounts: AccountsService;
-      users: UserModel;
       factors: FactorsService;
       secondFactor: SecondFactorService;
       sessions: SessionsService;
@@ -33,10 +32,7 @@ export class DisableMfaService {
 
   /** An admin who uses MFA, freshly proven, removes someone's factors (not another admin's); that user's sessions end. */
   async disableFor(viewer: SessionViewer, userId: Types.ObjectId, factorId: Types.ObjectId | undefined, ip: string): Promise<UserRecord> {
-    await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
-    const target = await this.deps.users.findById(userId).lean<UserRecord>();
-    if (!target) throw notFound('User');
-    this.deps.admins.assertNotAnotherAdmin(viewer, target);
+    const target = await this.deps.admins.targetFor(viewer, userId, { fresh: true });
     const updated = await this.deps.factors.remove(target, factorId, { ip, actorId: viewer.user._id });
     await this.deps.sessions.endSessionsOf(target._id, { reason: 'factors_removed_by_admin', actorId: viewer.user._id, ip });
     return updated;

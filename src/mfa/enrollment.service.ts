@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { AppError, ErrorCode, invalidCode, notFound, tokenExpired } from '../errors.js';
+import { AppError, ErrorCode, invalidCode, tokenExpired } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
@@ -64,10 +64,7 @@ export class EnrollmentService {
   async enable(viewer: Extract<Viewer, { kind: 'session' }>, request: EnableMfaRequest, ip?: string): Promise<StartedEnrollment> {
     const now = this.deps.clock();
     const forOther = request.userId !== undefined && !request.userId.equals(viewer.user._id);
-    if (forOther) await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
-    const owner = forOther ? await this.deps.users.findById(request.userId).lean<UserRecord>() : viewer.user;
-    if (!owner) throw notFound('User');
-    this.deps.admins.assertNotAnotherAdmin(viewer, owner);
+    const owner = forOther ? await this.deps.admins.targetFor(viewer, request.userId!, { fresh: true }) : viewer.user;
     const plugin = this.deps.secondFactor.plugin(await this.deps.policy.assertAllowed(request.factorType));
 
     const active = await this.deps.factors.activeFactors(owner._id);
@@ -130,23 +127,22 @@ export class EnrollmentService {
     const own = pending?.userId.equals(viewer.user._id) ?? false;
     const mayAccept = pending && (own || pending.pending!.startedBy.equals(viewer.user._id));
     if (!pending || !mayAccept || pending.pending!.expiresAt <= now) throw tokenExpired('enrollment token');
-    // An admin's acceptance for someone else is the policy change itself: the same freshly proven admin as at enableMfa.
-    if (!own) await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
-    const owner = own ? viewer.user : await this.deps.users.findById(pending.userId).lean<UserRecord>();
-    if (owner) this.deps.admins.assertNotAnotherAdmin(viewer, owner); // promoted since enableMfa
+    // An admin's acceptance for someone else is the policy change itself: the same freshly proven admin as at enableMfa,
+    // and the same target rule (the user may have become an admin since).
+    const owner = own ? viewer.user : await this.deps.admins.targetFor(viewer, pending.userId, { fresh: true });
     // Started as a first factor (no step-up asked), but another is ACTIVE now: adding this one needs the proof enableMfa would ask for today.
     const startedAsFirst = pending.pending!.recoveryCodes !== undefined && pending.pending!.replaces === undefined;
     if (own && startedAsFirst) await this.deps.factors.assertRecentProofIfEnrolled(viewer, { except: pending._id });
     // Opened before a try is reserved: a secret this server cannot open (SERVICE_UNAVAILABLE) costs none.
-    const stored = owner && this.deps.secondFactor.storedFactor(pending, owner);
+    const stored = this.deps.secondFactor.storedFactor(pending, owner);
     // Reserve the try first, so parallel wrong codes cannot exceed the allowance.
     const reserved = await this.deps.factorRecords.updateOne(
       { _id: pending._id, status: FactorStatus.PENDING, 'pending.failures': { $lt: ENROLLMENT_MAX_FAILURES } },
       { $inc: { 'pending.failures': 1 } },
     );
     if (reserved.modifiedCount === 0) throw tokenExpired('enrollment token');
-    const step = owner && stored && (await this.deps.secondFactor.matchStep(pending, stored, code, now));
-    if (step === null || step === undefined || !owner) {
+    const step = await this.deps.secondFactor.matchStep(pending, stored, code, now);
+    if (step === null) {
       await this.deps.audit.record({ type: AuditEventType.MFA_ENROLLMENT_CODE_FAILED, userId: pending.userId, ip, details: { factorId: pending._id.toHexString() } });
       throw invalidCode();
     }

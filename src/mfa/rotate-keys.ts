@@ -3,6 +3,7 @@ import { userModel } from '../accounts/user.model.js';
 import { factorModel, factorSecretContext, type FactorRecord } from './factor.model.js';
 import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.service.js';
 import { SecretBoxError, type SecretBox, type SecretBoxErrorCode } from './secret-box.js';
+import { assertServersHoldCurrentKey } from './stored-keys-check.js';
 
 export interface RotateFactorSecretsOptions {
   connection: Connection;
@@ -34,10 +35,13 @@ export interface FactorRotationReport {
  * same `factor:<id>` context. Each write is conditional on the secret read
  * (its kid and random IV), so a secret replaced meanwhile is never overwritten
  * with an older one. Idempotent: a second run finds nothing to do.
+ * Refuses (ConfigError) before writing anything unless the servers hold the
+ * current key: see `assertServersHoldCurrentKey`.
  */
 export async function rotateFactorSecrets(options: RotateFactorSecretsOptions): Promise<FactorRotationReport> {
   const { secrets, batchSize = 100 } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+  await assertServersHoldCurrentKey(options.connection, secrets);
   const factors = factorModel(options.connection);
   const report: FactorRotationReport = { scanned: 0, reencrypted: 0, skipped: 0, failed: [] };
   const stale = { 'secret.kid': { $exists: true, $ne: secrets.currentKid } };

@@ -48,15 +48,25 @@ export class SecondFactorAttempts {
   /**
    * The code could not be checked at all (the server lacks a key): the
    * attempt `reserve` counted is given back, unless a lockout or a success
-   * has reset the count meanwhile.
+   * has started the count over meanwhile (the epoch moved on): then the
+   * attempt is gone already, and taking 1 off would take back an attempt
+   * reserved since. Within one epoch the count is the attempts reserved in
+   * it and not given back, this one among them, so taking 1 off gives back
+   * exactly this one.
    */
   async release(reserved: UserRecord): Promise<void> {
-    await this.users.updateOne({ _id: reserved._id, secondFactorFailures: { $gt: 0 } }, { $inc: { secondFactorFailures: -1 } });
+    await this.users.updateOne(
+      { _id: reserved._id, secondFactorEpoch: reserved.secondFactorEpoch ?? null, secondFactorFailures: { $gt: 0 } },
+      { $inc: { secondFactorFailures: -1 } },
+    );
   }
 
   /** The code was right: the consecutive count starts over. */
   async succeeded(userId: Types.ObjectId): Promise<void> {
-    await this.users.updateOne({ _id: userId }, { $set: { secondFactorFailures: 0, secondFactorLockouts: 0 }, $unset: { secondFactorLockedUntil: 1 } });
+    await this.users.updateOne(
+      { _id: userId },
+      { $set: { secondFactorFailures: 0, secondFactorLockouts: 0 }, $unset: { secondFactorLockedUntil: 1 }, $inc: { secondFactorEpoch: 1 } },
+    );
   }
 
   /**
@@ -69,7 +79,7 @@ export class SecondFactorAttempts {
     // Only while the count is still full: a success that raced this failure has cleared it, and then there is nothing to lock.
     const locked = await this.users.updateOne(
       { _id: reserved._id, secondFactorFailures: { $gte: MAX_CONSECUTIVE_FAILURES } },
-      { $set: { secondFactorFailures: 0, secondFactorLockedUntil: new Date(now.getTime() + seconds * 1000) }, $inc: { secondFactorLockouts: 1 } },
+      { $set: { secondFactorFailures: 0, secondFactorLockedUntil: new Date(now.getTime() + seconds * 1000) }, $inc: { secondFactorLockouts: 1, secondFactorEpoch: 1 } },
     );
     return locked.modifiedCount === 1 ? seconds : undefined;
   }

@@ -32,14 +32,35 @@ export async function assertKeysOpenStoredSecrets(connection: Connection, secret
     );
   }
 
-  const canaries = keyCanaryModel(connection);
   // $setOnInsert: of two servers starting at once with the same new key id, the first one's canary stays, and the other checks against it.
-  await canaries.updateOne(
+  await keyCanaryModel(connection).updateOne(
     { _id: secrets.currentKid },
     { $setOnInsert: { sealed: secrets.seal(CANARY_PLAINTEXT, canaryContext(secrets.currentKid)), createdAt: new Date() } },
     { upsert: true },
   );
-  for (const canary of await canaries.find({ _id: { $in: [...secrets.kids] } }).lean()) {
+  await assertCanariesOpen(connection, secrets);
+}
+
+/**
+ * Refuses a key rotation under a key the servers do not hold: the current
+ * key id must have a canary (a server has started with it as its current key,
+ * so every server restarted with the new list can open what gets re-sealed),
+ * and every configured key must open its canary (the same key id with other
+ * key material would re-seal every factor under a key no server holds).
+ * Writes nothing.
+ */
+export async function assertServersHoldCurrentKey(connection: Connection, secrets: SecretBox): Promise<void> {
+  if (!(await keyCanaryModel(connection).exists({ _id: secrets.currentKid }))) {
+    throw new ConfigError(
+      `MFA_ENCRYPTION_KEYS: no server has started with kid "${secrets.currentKid}" as its current key yet: ` +
+        'restart the servers with the new key first, then rotate',
+    );
+  }
+  await assertCanariesOpen(connection, secrets);
+}
+
+async function assertCanariesOpen(connection: Connection, secrets: SecretBox): Promise<void> {
+  for (const canary of await keyCanaryModel(connection).find({ _id: { $in: [...secrets.kids] } }).lean()) {
     let opened: string | undefined;
     try {
       opened = secrets.open(canary.sealed, canaryContext(canary._id));

@@ -4,7 +4,6 @@ import { findOneWithOwner } from '../accounts/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Config } from '../config/config.js';
-import { notFound } from '../errors.js';
 import type { Viewer } from '../graphql/context.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
@@ -101,11 +100,8 @@ export class SessionsService {
 
   /** An admin with a fresh second factor signs a user out everywhere; another admin's sessions are theirs to end. Returns how many ended. */
   async revokeAllFor(viewer: Viewer, userId: Types.ObjectId, ip?: string): Promise<number> {
-    const admin = await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
-    const target = await this.deps.users.findById(userId).lean<UserRecord>();
-    if (!target) throw notFound('User');
-    this.deps.admins.assertNotAnotherAdmin(admin, target);
-    return this.endSessionsOf(target._id, { reason: 'revoked_by_admin', actorId: admin.user._id, ip });
+    const target = await this.deps.admins.targetFor(viewer, userId, { fresh: true });
+    return this.endSessionsOf(target._id, { reason: 'revoked_by_admin', actorId: viewer.user._id, ip });
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -82,13 +82,15 @@ describe('the embedded database of `npm start`', { skip: process.platform !== 'l
     }
   });
 
-  it('takes group and other access off a data directory left open (0755/0644) at the next start, naming each path', async () => {
-    const open = modes(dataDir).map(([path]) => join(dataDir, path));
-    for (const path of open) chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
-    service = await startService(env());
+  it('takes group and other access off a data directory left open (0755/0644) at the next start, naming each path, also through a symlinked DATA_DIR', async () => {
+    const open = modes(dataDir).map(([path]) => path);
+    for (const path of open) chmodSync(join(dataDir, path), statSync(join(dataDir, path)).isDirectory() ? 0o755 : 0o644);
+    const link = join(root, 'data-link'); // DATA_DIR pointing at the volume that holds the data
+    symlinkSync(dataDir, link);
+    service = await startService(env({ DATA_DIR: link }));
     const [warning] = logged(service, /^DATA_DIR was open to other users: made it owner-only/);
     assert.ok(warning, service.logs.join('\n'));
-    assert.deepEqual([...(warning.fixed as string[])].sort(), [...open].sort());
+    assert.deepEqual([...(warning.fixed as string[])].sort(), open.map((path) => join(link, path)).sort());
     assert.match(warning.msg, /treat the development key and sessions in it as exposed/);
     assert.ok(modes(dataDir).every(([, mode]) => (mode & 0o077) === 0), JSON.stringify(modes(dataDir)));
     await stop();

@@ -8,6 +8,7 @@ import { Types } from 'mongoose';
 import { factorModel } from '../../src/mfa/factor.model.js';
 import { countStaleRecoveryCodes, rotateFactorSecrets } from '../../src/mfa/rotate-keys.js';
 import { SecretBox, type SealedSecret } from '../../src/mfa/secret-box.js';
+import { assertKeysOpenStoredSecrets } from '../../src/mfa/stored-keys-check.js';
 import { RegenerateRecoveryCodesDocument as REGENERATE, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { openMongoUnderTest, type MongoUnderTest } from '../support/mongo-under-test.js';
@@ -120,6 +121,26 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
     assert.deepEqual(await rotate(NEW), { scanned: 0, reencrypted: 0, skipped: 0, failed: [] });
   });
 
+  it('the command refuses a key no server has started with, and a key id bound to other material, changing nothing', async () => {
+    await stop();
+    const unserved = await rotateKeysCli(`${NEWER},${NEW}`);
+    assert.equal(unserved.code, 78, unserved.stderr);
+    assert.match(unserved.stderr, /no server has started with kid "newer" as its current key yet: restart the servers with the new key first, then rotate/);
+    // The servers now run "newer"; the operator's shell holds another key under the same kid.
+    await start(`${NEWER},${NEW}`);
+    await stop();
+    const impostor = await rotateKeysCli(`${key('newer')},${NEW}`);
+    assert.equal(impostor.code, 78, impostor.stderr);
+    assert.match(impostor.stderr, /the key with kid "newer" is not the key this database's secrets were sealed with under that kid/);
+    assert.ok(!`${impostor.stdout}${impostor.stderr}`.includes(NEWER.slice(NEWER.indexOf(':') + 1)), 'no key material in the output');
+    await start(`${NEWER},${NEW}`);
+    assert.deepEqual(
+      [(await storedSecret(alice)).kid, (await storedSecret(bob)).kid, (await storedSecret(carol)).kid],
+      ['new', 'new', 'new'],
+      'nothing was re-sealed under a key the servers do not hold',
+    );
+  });
+
   it('the command re-encrypts under a newer key, reports a factor whose key is gone by id, and exits 1', async () => {
     // bob's factor as if sealed under a key that was removed from the configuration
     await factors().updateOne({ _id: new Types.ObjectId(bob.factorId) }, { $set: { 'secret.kid': 'gone' } });
@@ -177,6 +198,7 @@ describe('rotateFactorSecrets against the database directly', () => {
   after(() => mongo.close());
 
   it('pages through every batch, skips factors without a secret, and never overwrites a secret replaced meanwhile', async () => {
+    await assertKeysOpenStoredSecrets(mongo.connection, BOTH); // as a server started with the new key does
     const factors = factorModel(mongo.connection);
     const ids = Array.from({ length: 5 }, () => new Types.ObjectId());
     const base = { type: 'totp', status: 'ACTIVE', state: {}, createdAt: new Date() };

@@ -3,6 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createLogger } from '../../src/logger.js';
 import { LoginDocument as LOGIN, MeDocument as ME } from '../generated/graphql.js';
 import { childEnv, compiled, runNode, sharedRedisUrl } from '../support/processes.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
@@ -76,5 +79,21 @@ describe('npm run create-admin', () => {
     const run = await createAdmin(['--username', 'late'], { input: 'late password 1\n' });
     assert.equal(run.code, 75);
     assert.match(run.stderr, new RegExp(`in use by process ${process.pid}\\b.*Stop the server`));
+  });
+
+  it('leaves the audit retention to the servers: a run without AUDIT_RETENTION_DAYS keeps their 90-day index', async () => {
+    await app!.stop();
+    app = await startTestApp({ DATA_DIR: dataDir, AUDIT_RETENTION_DAYS: '90' });
+    await app.stop();
+    app = undefined;
+    const run = await createAdmin(['--username', 'late'], { input: 'late password 1\n' });
+    assert.equal(run.code, 0, run.stderr);
+    const database = await openDatabase(loadConfig({ DATA_DIR: dataDir }).mongodb, createLogger({ level: 'silent' }));
+    try {
+      const ttl = (await database.connection.db!.collection('auditEvents').listIndexes().toArray()).filter((index) => index.expireAfterSeconds !== undefined);
+      assert.deepEqual(ttl.map((index) => index.expireAfterSeconds), [90 * 86_400]);
+    } finally {
+      await database.close();
+    }
   });
 });

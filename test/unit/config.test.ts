@@ -60,4 +60,10 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ AUDIT_RETENTION_DAYS: 'forever' }), /AUDIT_RETENTION_DAYS/);
     assert.throws(() => loadConfig({ ADMIN_USERNAME: 'root' }), /ADMIN_PASSWORD/);
   });
+
+  it('refuses the renamed MAIL_QUEUE_PREFIX instead of falling back to the default prefix', () => {
+    assert.throws(() => loadConfig({ MAIL_QUEUE_PREFIX: 'tenant-a' }), (error) => error instanceof ConfigError && /MAIL_QUEUE_PREFIX was renamed REDIS_KEY_PREFIX/.test(error.message));
+    assert.throws(() => loadConfig({ MAIL_QUEUE_PREFIX: 'tenant-a', REDIS_KEY_PREFIX: 'tenant-a' }), /renamed REDIS_KEY_PREFIX/);
+    assert.equal(loadConfig({ REDIS_KEY_PREFIX: 'tenant-a' }).redisKeyPrefix, 'tenant-a');
+  });
 });

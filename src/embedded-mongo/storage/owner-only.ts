@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 /** rwx for the owner only: nobody else may list, enter or create files in a data directory. */
@@ -11,8 +11,10 @@ const SHARED_BITS = 0o077;
 /**
  * Creates `directory` (and missing parents) owner-only, and takes the POSIX group
  * and other permission bits off it and off everything under it that has
- * them, whatever the umask was when they were made. Symbolic links are
- * neither followed nor changed. Returns the paths it changed, for a warning:
+ * them, whatever the umask was when they were made. A symbolic link at
+ * `directory` itself is followed (DATA_DIR pointing at a volume); symbolic
+ * links under it are neither followed nor changed, so a link planted inside
+ * cannot redirect a chmod elsewhere. Returns the paths it changed, for a warning:
  * what they held may have been read by other users meanwhile.
  */
 export function makeOwnerOnly(directory: string): string[] {
@@ -20,15 +22,18 @@ export function makeOwnerOnly(directory: string): string[] {
   // Windows keeps access in ACLs (a profile directory's are the user's own); its mode bits always read as shared and chmod cannot change them.
   if (process.platform === 'win32') return [];
   const fixed: string[] = [];
-  const visit = (path: string) => {
-    const stats = lstatSync(path);
-    if (stats.isSymbolicLink()) return;
+  const visit = (path: string, stats: Stats) => {
     if ((stats.mode & SHARED_BITS) !== 0) {
       chmodSync(path, stats.mode & 0o700);
       fixed.push(path);
     }
-    if (stats.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry));
+    if (!stats.isDirectory()) return;
+    for (const entry of readdirSync(path)) {
+      const child = join(path, entry);
+      const childStats = lstatSync(child);
+      if (!childStats.isSymbolicLink()) visit(child, childStats);
+    }
   };
-  visit(directory);
+  visit(directory, statSync(directory));
   return fixed;
 }
