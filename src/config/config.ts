@@ -1,7 +1,7 @@
 import { loadMailSettings, type MailSettings } from '../mail/mail-settings.js';
 import type { DeliveryCapLimits } from '../mfa/delivery-caps.js';
 import { ConfigError } from './config-error.js';
-import { boolean, integer, list, nonEmpty, oneOf, optionalInteger } from './env-values.js';
+import { addressRanges, boolean, integer, list, nonEmpty, oneOf, optionalInteger } from './env-values.js';
 
 /** Everything the service reads from its environment, typed and checked once at start. */
 export interface Config {
@@ -16,6 +16,12 @@ export interface Config {
     requestTimeoutMs: number;
     /** Open connections at most; further ones are closed at once (HTTP_MAX_CONNECTIONS). @default 1000 */
     maxConnections: number;
+    /**
+     * The proxies whose `X-Forwarded-For` names the client (TRUST_PROXY: addresses or CIDR ranges). Every per-address
+     * limit counts the address they report; unset, the connection's own address counts and the header is ignored.
+     * @default [] (trust no one)
+     */
+    trustedProxies: string[];
   };
   mongodb: {
     /** A real MongoDB; unset starts the embedded server. */
@@ -90,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
       requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
       maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+      trustedProxies: addressRanges(env, 'TRUST_PROXY'),
     },
     mongodb: { uri: nonEmpty(env.MONGODB_URI), dataDir: env.DATA_DIR ?? './.data', embeddedPort: optionalInteger(env, 'EMBEDDED_MONGO_PORT', 0, 65535) },
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',

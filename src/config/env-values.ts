@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError } from './config-error.js';
 
 // Readers of one environment variable each: unset or blank gives the fallback, anything invalid a ConfigError that names the variable.
@@ -40,4 +41,18 @@ export function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, al
   if (raw === undefined) return fallback;
   if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+/** A list of IP addresses and CIDR ranges ("10.0.0.0/8", "::1"); unset gives none. */
+export function addressRanges(env: NodeJS.ProcessEnv, name: string): string[] {
+  if (nonEmpty(env[name]) === undefined) return [];
+  const ranges = list(env, name, []);
+  for (const range of ranges) {
+    const [address, prefix, extra] = range.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) throw new ConfigError(`${name} must list IP addresses or CIDR ranges, got "${range}"`);
+  }
+  return ranges;
 }

@@ -38,7 +38,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   const fastify = Fastify({
     bodyLimit: config.http.bodyLimitBytes,
     logger: false,
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the configured proxies (proxy-addr walks the chain from the nearest hop), so a
+    // client cannot pick the address its limits are counted under.
+    trustProxy: config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false,
     // Slow clients (slowloris, a body trickled byte by byte) hold a connection at most this long, then get 408.
     requestTimeout: requestTimeoutMs,
     // A socket silent both ways in the middle of a request closes too; three times the request timeout, so a trickle meets the

@@ -61,6 +61,14 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ADMIN_USERNAME: 'root' }), /ADMIN_PASSWORD/);
   });
 
+  it('trusts X-Forwarded-For from no proxy unless TRUST_PROXY lists addresses or CIDR ranges', () => {
+    assert.deepEqual(loadConfig({}).http.trustedProxies, []);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1, fd00::/8' }).http.trustedProxies, ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8']);
+    for (const bad of ['*', 'true', 'proxy.internal', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '10.0.0.0/']) {
+      assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY must list IP addresses or CIDR ranges/, bad);
+    }
+  });
+
   it('refuses the renamed MAIL_QUEUE_PREFIX instead of falling back to the default prefix', () => {
     assert.throws(() => loadConfig({ MAIL_QUEUE_PREFIX: 'tenant-a' }), (error) => error instanceof ConfigError && /MAIL_QUEUE_PREFIX was renamed REDIS_KEY_PREFIX/.test(error.message));
     assert.throws(() => loadConfig({ MAIL_QUEUE_PREFIX: 'tenant-a', REDIS_KEY_PREFIX: 'tenant-a' }), /renamed REDIS_KEY_PREFIX/);
