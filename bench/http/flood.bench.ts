@@ -10,7 +10,7 @@ import { procStatusMiB } from './rss.js';
 import { startServerProcess } from './server-process.js';
 import { timedPost as post, type Timed } from './timed-post.js';
 
-/** Parallel sign-ins with made-up names from one address per round: the attack of issue 11. */
+/** Parallel sign-ins with made-up names from one address per round: the attack the per-address budget answers. */
 export const FLOOD_SIZE = 300;
 /** Sign-ins of a real user from another address during each round, one after another. */
 const LEGIT_PER_ROUND = 4;
@@ -96,7 +96,7 @@ export async function benchFlood(options: { rounds: number; throttledRequests: n
 export function floodReport(result: FloodBenchResult): string {
   const fixed = (value: number | undefined, digits = 0) => (value === undefined ? '–' : value.toFixed(digits));
   const { legit, throttled } = result;
-  let out = `${result.rounds} rounds of ${result.floodSize} parallel logins with made-up names, each from a fresh address, while a user signs in from another (LOGIN_RATE_PER_ADDRESS 60)\n`;
+  let out = `${result.rounds} rounds of ${result.floodSize} parallel logins with made-up names, each round from one fresh address, while a user signs in from another (LOGIN_RATE_PER_ADDRESS 60)\n`;
   out += formatTable([
     ['answers', 'count', 'p50 ms', 'p99 ms'],
     [`user elsewhere: signed in (${legit.failures} failed)`, String(legit.samples - legit.failures), fixed(legit.p50Ms, 1), fixed(legit.p99Ms, 1)],

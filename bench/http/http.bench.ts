@@ -39,7 +39,7 @@ export interface HttpBenchResult {
   /** The server's peak resident set over its whole life (VmHWM), preparation included. */
   serverPeakRssMiB?: number;
   scenarios: HttpScenarioResult[];
-  /** The flood of issue 11, against a server of its own with the default limits (`flood`). */
+  /** The password flood, against a server of its own with the default limits (`flood`). */
   flood?: FloodBenchResult;
 }
 

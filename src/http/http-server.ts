@@ -41,8 +41,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     trustProxy: false,
     // Slow clients (slowloris, a body trickled byte by byte) hold a connection at most this long, then get 408.
     requestTimeout: requestTimeoutMs,
-    // A socket silent both ways in the middle of a request closes too; twice the request timeout, so a trickle meets the 408 first.
-    connectionTimeout: 2 * requestTimeoutMs,
+    // A socket silent both ways in the middle of a request closes too; three times the request timeout, so a trickle meets the
+    // 408 first even when the overdue check (every second) runs late on a busy event loop.
+    connectionTimeout: 3 * requestTimeoutMs,
     clientErrorHandler,
     // Node checks for overdue requests every 30 s by default, which would let one live up to 30 s past its timeout.
     http: { headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) },

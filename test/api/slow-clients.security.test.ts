@@ -81,7 +81,10 @@ describe('a cap on open connections (HTTP_MAX_CONNECTIONS)', () => {
     await once(held[0], 'close');
     // The server counts the freed place once it has read the close: until then a new connection may still be turned away.
     let answered: Response | undefined;
-    for (let attempt = 0; !answered && attempt < 50; attempt++) answered = await fetch(`${app.url}/healthz`).catch(() => undefined);
+    for (let attempt = 0; !answered && attempt < 50; attempt++) {
+      answered = await fetch(`${app.url}/healthz`).catch(() => undefined);
+      if (!answered) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     assert.equal(answered?.status, 200);
     for (const socket of held) socket.destroy();
   });

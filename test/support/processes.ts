@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 /** A compiled entry point under dist/src, e.g. `compiled('main.js')`. */
 export const compiled = (path: string): string => fileURLToPath(new URL(`../../src/${path}`, import.meta.url));
 
-/** The Redis the suite shares; each run picks its own database through REDIS_URL. */
+/** The Redis the suite shares; each test app and spawned service keeps to a key prefix of its own. */
 export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** The environment of a child process: ours, without the variables that would make it create an admin of its own. */

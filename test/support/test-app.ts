@@ -1,5 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { startApp, type App, type StartOptions } from '../../src/app.js';
@@ -69,14 +70,20 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
     throw error;
   }
   const stopOwnApp = app.stop;
-  const stopApp = async () => {
-    await stopOwnApp();
-    await database?.close();
+  // The app first (its shutdown may still write: the audit counts, the worker), then its keys through a connection of our own.
+  const stopAndClean = async () => {
+    try {
+      await stopOwnApp();
+      await database?.close();
+    } finally {
+      const redis = new Redis(redisUrl);
+      await deleteKeys(redis, config.redisKeyPrefix).finally(() => redis.disconnect());
+    }
   };
   let stopping: Promise<void> | undefined;
   return Object.assign(app, {
     logLines,
-    stop: () => (stopping ??= deleteKeys(app.redis, config.redisKeyPrefix).then(stopApp, stopApp)),
+    stop: () => (stopping ??= stopAndClean()),
     async graphql<T, V>(operation: TypedDocumentNode<T, V> | string, options: { variables?: V; token?: string; headers?: Record<string, string> } = {}): Promise<GraphQLResponse<T>> {
       const query = typeof operation === 'string' ? operation : print(operation);
       const response = await fetch(`${app.url}/graphql`, {
