@@ -84,7 +84,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   await Promise.all(Object.values(models).map((model) => model.init()));
   const audit = new AuditService(models.auditEvents, logger);
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
-  const notices = new SecurityNotices({ mail: deps.mail, logger, issuer: config.mfa.issuer, registry: factorRegistry });
+  const caps = new DeliveryCaps({ redis, redisKeyPrefix: config.redisKeyPrefix, secrets, limits: config.mfa.deliveryCaps, logger });
+  const notices = new SecurityNotices({ mail: deps.mail, caps, logger, issuer: config.mfa.issuer, registry: factorRegistry, clock });
   const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
   const admins = new AdminAccess({ factors, users: models.users, clock });
   const sessions = new SessionsService({ sessions: models.sessions, users: models.users, audit, admins, options: config.sessions });
@@ -96,7 +97,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, admins, registry: factorRegistry, audit, notices });
   const attempts = new SecondFactorAttempts(models.users);
   const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, notices, logger, clock });
-  const caps = new DeliveryCaps({ redis, redisKeyPrefix: config.redisKeyPrefix, secrets, limits: config.mfa.deliveryCaps, logger });
   const challenges = new ChallengeService({ users: models.users, factors: models.factors, secondFactor, caps, logger, clock });
   const signIn = new SignInService({ accounts, users: models.users, challenges: models.signInChallenges, sessions, factors, secondFactor, audit, clock });
   const recoveryCodes = new RecoveryCodesService({ users: models.users, factors, signIn, secrets, audit, notices, clock, count: config.mfa.recoveryCodeCount });

@@ -1,8 +1,8 @@
 import { badInput } from '../../src/errors.js';
+import { mailboxKey } from '../../src/mail/mailbox-key.js';
 import type { FactorPlugin, FactorPluginOptions } from '../../src/mfa/factor-plugin.js';
 import { EMAIL_CODE_DIGITS, EMAIL_CODE_TTL_MS, codeHashInput, hashesEqual, maskEmail, newEmailCode } from './email-code.js';
 import { EmailEnrollment } from './email-enrollment.type.js';
-import { mailboxKey } from './mailbox.js';
 
 /** What the factor keeps between a send and the code's use; the code itself only as a keyed hash. */
 interface EmailCodeState {

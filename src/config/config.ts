@@ -115,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       deliveryCaps: {
         perDestinationPerHour: integer(env, 'MAIL_CODES_PER_ADDRESS_PER_HOUR', 5, 1, 1000),
         perClientPerHour: integer(env, 'MAIL_CODES_PER_CLIENT_PER_HOUR', 20, 1, 100_000),
+        noticesPerDestinationPerHour: integer(env, 'MAIL_NOTICES_PER_ADDRESS_PER_HOUR', 10, 1, 1000),
       },
     },
     accounts: {

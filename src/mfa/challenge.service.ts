@@ -37,7 +37,9 @@ export class ChallengeService {
     let state: Record<string, unknown>;
     try {
       const stored = this.deps.secondFactor.storedFactor(factor, owner);
-      capped = await this.deps.caps.reserve(plugin.destination(stored), clientIp, now);
+      // An ACTIVE factor's destination was proven by its enrollment code; a PENDING one's is only typed, and shares its cap with every account.
+      const send = { destination: plugin.destination(stored), ownerId: owner._id.toHexString(), proven: factor.status === FactorStatus.ACTIVE, clientIp };
+      capped = await this.deps.caps.reserveCode(send, now);
       ({ state } = await plugin.challenge({ factor: stored, now, purpose, keyedHash: this.deps.secondFactor.keyedHashFor(factor) }));
     } catch (error) {
       await Promise.all([this.release(owner, factor, now), capped?.release()]);

@@ -35,10 +35,32 @@ end
 return 0`;
 
 export interface DeliveryCapLimits {
-  /** Code mails to one destination per hour, across all users (MAIL_CODES_PER_ADDRESS_PER_HOUR). @default 5 */
+  /**
+   * Code mails per hour to one destination nobody has proven (enrollment), across
+   * all users; and, apart from those, to one destination for one owner, proven or
+   * not (MAIL_CODES_PER_ADDRESS_PER_HOUR). @default 5
+   */
   perDestinationPerHour: number;
   /** Code mails asked for from one client address (an IPv6 /64) per hour (MAIL_CODES_PER_CLIENT_PER_HOUR). @default 20 */
   perClientPerHour: number;
+  /** Security notices to one destination per hour, across all users (MAIL_NOTICES_PER_ADDRESS_PER_HOUR). @default 10 */
+  noticesPerDestinationPerHour: number;
+}
+
+/** A code about to be sent. */
+export interface CodeSend {
+  /** Where it goes, normalised by the plugin (FactorPlugin.destination). */
+  destination: string;
+  /** The account whose factor it is (hex id). */
+  ownerId: string;
+  /**
+   * The owner proved they read this destination: the factor is ACTIVE, so its
+   * enrollment code, mailed there, came back. A PENDING factor's destination is
+   * only what someone typed.
+   */
+  proven: boolean;
+  /** Who asked, when known. */
+  clientIp?: string;
 }
 
 /** A send counted in the caps; `release` gives it back when the send failed. */
@@ -46,10 +68,19 @@ export interface DeliveryReservation {
   release(): Promise<void>;
 }
 
+interface Window {
+  key: string;
+  max: number;
+}
+
 /**
- * Caps on delivered codes that no single account can lift: per destination
- * (so that fresh accounts pointed at a stranger's address cannot flood it)
- * and per client address (so one client cannot spread over many addresses).
+ * Caps on delivered mail that no single account can lift. Codes: per
+ * destination across users while nobody has proven it (so that fresh accounts
+ * pointed at a stranger's address cannot flood it), per destination and owner
+ * (so an owner's own codes are capped too, in a window other accounts cannot
+ * fill), and per client address (so one client cannot spread over many
+ * addresses). Security notices: per destination across users, since the
+ * address they go to is the account's unverified one.
  * Sliding one-hour windows in Redis, shared by every server process; keyed by
  * the service's clock, like the other MFA rules. Sent mail costs money and
  * reputation: OWASP API Security Top 10 2023, API4 (Unrestricted Resource
@@ -61,35 +92,65 @@ export class DeliveryCaps {
   ) {}
 
   /**
-   * Counts one send to `destination` (normalised by the plugin) asked for from
-   * `clientIp`, or throws TOO_MANY_ATTEMPTS with retryAfterSeconds, or
-   * SERVICE_UNAVAILABLE when Redis cannot be asked (then the mail queue, on the
-   * same Redis, could not take the mail either).
+   * Counts one code send, or throws TOO_MANY_ATTEMPTS with retryAfterSeconds,
+   * or SERVICE_UNAVAILABLE when Redis cannot be asked (then the mail queue, on
+   * the same Redis, could not take the mail either).
    */
-  async reserve(destination: string, clientIp: string | undefined, now: Date): Promise<DeliveryReservation> {
-    const { redis, redisKeyPrefix, limits } = this.deps;
-    const windows = [{ key: `${redisKeyPrefix}:delivery:destination:${this.destinationKey(destination)}`, max: limits.perDestinationPerHour }];
-    if (clientIp) windows.push({ key: `${redisKeyPrefix}:delivery:client:${clientNetwork(clientIp)}`, max: limits.perClientPerHour });
+  async reserveCode(send: CodeSend, now: Date): Promise<DeliveryReservation> {
+    const { redisKeyPrefix, limits } = this.deps;
+    const max = limits.perDestinationPerHour;
+    const windows: Window[] = [{ key: `${redisKeyPrefix}:delivery:owner-destination:${this.destinationKey(`${send.ownerId}/${send.destination}`)}`, max }];
+    // A destination its owner proved is theirs: other accounts' sends to it must not use up its codes (and cannot, not being able to prove it).
+    if (!send.proven) windows.push({ key: `${redisKeyPrefix}:delivery:destination:${this.destinationKey(send.destination)}`, max });
+    if (send.clientIp) windows.push({ key: `${redisKeyPrefix}:delivery:client:${clientNetwork(send.clientIp)}`, max: limits.perClientPerHour });
+    const { waitMs, reservation } = await this.take(windows, now).catch(() => {
+      throw serviceUnavailable('Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.');
+    });
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      throw new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Too many codes were sent. Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+    }
+    return reservation;
+  }
+
+  /**
+   * Counts one security notice to `destination` (normalised, as mailboxKey
+   * does): the reservation, or undefined when the destination has had its
+   * notices for this hour. Throws Redis's error when it cannot be asked.
+   */
+  async reserveNotice(destination: string, now: Date): Promise<DeliveryReservation | undefined> {
+    const { redisKeyPrefix, limits } = this.deps;
+    const { waitMs, reservation } = await this.take(
+      [{ key: `${redisKeyPrefix}:delivery:notice-destination:${this.destinationKey(destination)}`, max: limits.noticesPerDestinationPerHour }],
+      now,
+    );
+    return waitMs > 0 ? undefined : reservation;
+  }
+
+  /**
+   * Takes one place in every window or in none (RESERVE_SCRIPT): how long until
+   * a place frees (0: taken), and how to give it back. Logs and rethrows when
+   * Redis cannot be asked.
+   */
+  private async take(windows: Window[], now: Date): Promise<{ waitMs: number; reservation: DeliveryReservation }> {
+    const { redis, logger } = this.deps;
     const keys = windows.map((window) => window.key);
     const member = randomUUID();
     let waitMs: number;
     try {
       waitMs = Number(await redis.eval(RESERVE_SCRIPT, keys.length, ...keys, now.getTime(), HOUR_MS, member, ...windows.map((window) => window.max)));
     } catch (error) {
-      this.deps.logger.warn({ error: (error as Error).message }, 'delivery caps cannot be counted: Redis is unavailable');
-      throw serviceUnavailable('Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.');
+      logger.warn({ error: (error as Error).message }, 'delivery caps cannot be counted: Redis is unavailable');
+      throw error;
     }
-    if (waitMs > 0) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
-      throw new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Too many codes were sent. Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
-    }
-    return {
+    const reservation = {
       release: async () => {
         await Promise.all(keys.map((key) => redis.zrem(key, member))).catch((error: Error) =>
-          this.deps.logger.warn({ error: error.message }, 'a failed send could not be given back to the delivery caps'),
+          logger.warn({ error: error.message }, 'a failed send could not be given back to the delivery caps'),
         );
       },
     };
+    return { waitMs, reservation };
   }
 
   /** HMAC-SHA256 of the destination under a server key, so the counter names no address (and cannot be reversed by guessing addresses). */

@@ -35,7 +35,8 @@ export interface FactorPlugin {
   /**
    * Where `challenge` would deliver, normalised so that every spelling of one
    * mailbox or phone gives the same string (e.g. case, sub-addresses). Required
-   * with `challenge`: the core caps sends per destination across all users, and
+   * with `challenge`: the core caps sends per destination, across all users
+   * while the factor is PENDING (the destination unproven) and per owner, and
    * counts them under a keyed hash of this value, never the value itself.
    */
   destination?(factor: StoredFactor): string;
@@ -45,7 +46,7 @@ export interface FactorPlugin {
 
 /**
  * Per-plugin limits. The service adds caps of its own that no plugin sets:
- * sends per destination across users and per client address (DeliveryCaps).
+ * sends per destination (across users while unproven) and per client address (DeliveryCaps).
  */
 export interface DeliveryLimits {
   /** Least time between two sends for one factor. */

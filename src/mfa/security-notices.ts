@@ -1,6 +1,8 @@
 import type { UserRecord } from '../accounts/user.model.js';
 import type { Logger } from '../logger.js';
+import { mailboxKey } from '../mail/mailbox-key.js';
 import type { MailMessage, MailSender } from '../mail/mail-sender.js';
+import type { DeliveryCaps, DeliveryReservation } from './delivery-caps.js';
 import type { FactorRegistry } from './factor-registry.js';
 
 /**
@@ -8,9 +10,14 @@ import type { FactorRegistry } from './factor-registry.js';
  * does not go unnoticed (NIST SP 800-63B §6.1.2.1: notify the subscriber when
  * authenticators are bound or removed). Sent through the mail queue; a notice
  * that cannot be queued is logged, and never fails the change itself.
+ * The account's address was typed at signUp and never proven, so notices to
+ * one mailbox are capped across users (DeliveryCaps): an account pointed at a
+ * stranger's address and made to change its factors in a loop must not turn
+ * its notices into a flood. Over the cap a notice is dropped (and logged);
+ * the change is in the audit trail all the same.
  */
 export class SecurityNotices {
-  constructor(private readonly deps: { mail: MailSender; logger: Logger; issuer: string; registry: FactorRegistry }) {}
+  constructor(private readonly deps: { mail: MailSender; caps: DeliveryCaps; logger: Logger; issuer: string; registry: FactorRegistry; clock: () => Date }) {}
 
   factorAdded(user: UserRecord, factorType: string): Promise<void> {
     return this.notify(user, 'factor-added', { factor: this.nameOf(factorType) });
@@ -39,10 +46,18 @@ export class SecurityNotices {
 
   private async notify(user: UserRecord, template: MailMessage['template'], params: MailMessage['params']): Promise<void> {
     if (!user.email) return;
+    const userId = user._id.toHexString();
+    let reserved: DeliveryReservation | undefined;
     try {
+      reserved = await this.deps.caps.reserveNotice(mailboxKey(user.email), this.deps.clock());
+      if (!reserved) {
+        this.deps.logger.info({ template, userId }, 'a security notice was dropped: its mailbox had all the notices it may get this hour');
+        return;
+      }
       await this.deps.mail.send({ template, to: user.email, params: { ...params, issuer: this.deps.issuer } });
     } catch (error) {
-      this.deps.logger.warn({ template, userId: user._id.toHexString(), error: (error as Error).message }, 'a security notice could not be queued');
+      await reserved?.release();
+      this.deps.logger.warn({ template, userId, error: (error as Error).message }, 'a security notice could not be queued');
     }
   }
 }

@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AcceptMfaDocument as ACCEPT, EnableEmailMfaDocument as ENABLE_EMAIL, SendMfaCodeDocument as SEND_CODE } from '../generated/graphql.js';
-import { signUpAndLogIn } from '../support/accounts.js';
+import {
+  AcceptMfaDocument as ACCEPT,
+  EnableEmailMfaDocument as ENABLE_EMAIL,
+  RegenerateRecoveryCodesDocument as REGENERATE,
+  SendMfaCodeDocument as SEND_CODE,
+  SignUpDocument as SIGN_UP,
+  VerifyMfaDocument as VERIFY_MFA,
+} from '../generated/graphql.js';
+import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { retryAfter, tally } from '../support/attacker.js';
 import { graphqlFrom } from '../support/client-address.js';
-import { CODE_SUBJECT, codeIn, nextMail, queueDrained } from '../support/email.js';
-import { TestClock } from '../support/mfa.js';
+import { CODE_SUBJECT, codeIn, enrollEmail, nextMail, queueDrained } from '../support/email.js';
+import { TestClock, enrollTotp, mfaToken, signInWithTotp, type EnrolledTotp } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -13,12 +20,25 @@ const HOUR_MS = 60 * 60_000;
 const RESEND_AFTER_MS = 31_000; // the e-mail factor's 30 s cooldown, and a second
 const PER_ADDRESS = 5; // MAIL_CODES_PER_ADDRESS_PER_HOUR's default
 const PER_CLIENT = 20; // MAIL_CODES_PER_CLIENT_PER_HOUR's default
+const NOTICES_PER_ADDRESS = 10; // MAIL_NOTICES_PER_ADDRESS_PER_HOUR's default
 
-/** Code mails the sink received for any of `addresses` (as spelled, case aside), once the queue has delivered everything enqueued. */
-async function codeMailsFor(app: TestApp, sink: SmtpSink, addresses: string[]): Promise<number> {
+/** Mails the sink received for any of `addresses` (as spelled, case aside), codes or notices, once the queue has delivered everything enqueued. */
+async function mailsFor(app: TestApp, sink: SmtpSink, addresses: string[], kind: 'codes' | 'notices'): Promise<number> {
   await queueDrained(app);
   const wanted = new Set(addresses.map((address) => address.toLowerCase()));
-  return sink.mails.filter((mail) => mail.envelopeTo.some((to) => wanted.has(to.toLowerCase())) && CODE_SUBJECT.test(mail.parsed.subject ?? '')).length;
+  return sink.mails.filter((mail) => mail.envelopeTo.some((to) => wanted.has(to.toLowerCase())) && CODE_SUBJECT.test(mail.parsed.subject ?? '') === (kind === 'codes')).length;
+}
+
+const codeMailsFor = (app: TestApp, sink: SmtpSink, addresses: string[]) => mailsFor(app, sink, addresses, 'codes');
+
+/** The app's delivery-cap keys and their members hold no trace of `word` (an address's local part). */
+async function assertCapsNameNoAddress(app: TestApp, word: RegExp) {
+  const keys = await app.redis.keys(`${app.services.config.redisKeyPrefix}:delivery:*`);
+  assert.ok(keys.length > 0, 'the caps are counted in Redis');
+  for (const key of keys) {
+    const members = JSON.stringify(await app.redis.zrange(key, 0, -1));
+    assert.ok(!word.test(key + members), `${key} names the address`);
+  }
 }
 
 type Response = Awaited<ReturnType<TestApp['graphql']>>;
@@ -67,13 +87,7 @@ describe('the service is no mail cannon: code mails are capped per destination a
     assert.deepEqual(tally(responses), { OK: PER_ADDRESS, TOO_MANY_ATTEMPTS: 30 - PER_ADDRESS });
     assertRefusedWithRetry(responses);
     assert.equal(await codeMailsFor(app, sink, spellings), PER_ADDRESS, 'counted at the SMTP server');
-
-    const keys = await app.redis.keys(`${app.services.config.redisKeyPrefix}:delivery:*`);
-    assert.ok(keys.length > 0, 'the caps are counted in Redis');
-    for (const key of keys) {
-      const members = JSON.stringify(await app.redis.zrange(key, 0, -1));
-      assert.ok(!/victim/i.test(key + members), `${key} names the address`);
-    }
+    await assertCapsNameNoAddress(app, /victim/i);
   });
 
   it('holds under 8 accounts asking for the same new address in the same instant: exactly 5 are sent', async () => {
@@ -94,7 +108,7 @@ describe('the service is no mail cannon: code mails are capped per destination a
     assert.equal(sent.errors, undefined, JSON.stringify(sent.errors));
   });
 
-  it('caps sendMfaCode and recreate for an owner\'s own address too, and frees it an hour later', async () => {
+  it('caps sendMfaCode and recreate for an owner\'s own address too (in a window of their own), and frees it an hour later', async () => {
     clock.advance(HOUR_MS);
     const address = 'olive@example.com';
     const { token } = await signUpAndLogIn(app, 'olive');
@@ -134,5 +148,73 @@ describe('the service is no mail cannon: code mails are capped per destination a
 
     const elsewhere = await graphqlFrom(app, '127.0.0.6', ENABLE_EMAIL, { token: senders[2].token, variables: { input: { factorType: 'email', email: 'target99@example.net' } } });
     assert.equal(elsewhere.errors, undefined, JSON.stringify(elsewhere.errors));
+  });
+
+  it('an attacker\'s five enrollments of a user\'s proven address leave that user\'s sign-in codes alone', async () => {
+    clock.advance(HOUR_MS);
+    const address = 'vera@example.com';
+    const { factorId } = await enrollEmail(app, sink, await signUpAndLogIn(app, 'vera').then(({ token }) => token), address);
+    clock.advance(HOUR_MS); // the enrollment's own send has left every window: the attacker gets the address's whole cap
+
+    const { token: attacker } = await signUpAndLogIn(app, 'mallory5');
+    const spellings = ['vera@example.com', 'Vera+mfa@example.com', 'VERA@Example.COM', 'vera+x@example.com', 'vera@example.com', 'vera@example.com'];
+    const responses: Response[] = [];
+    for (const email of spellings) responses.push(await graphqlFrom(app, '127.0.0.7', ENABLE_EMAIL, { token: attacker, variables: { input: { factorType: 'email', email } } }));
+    assert.deepEqual(tally(responses), { OK: PER_ADDRESS, TOO_MANY_ATTEMPTS: 1 }, 'the unproven address is full for everyone');
+
+    // Vera signs in from her own client: the code is sent, arrives, and signs her in.
+    const token = await mfaToken(app, 'vera');
+    const seen = sink.mails.length;
+    const sent = await graphqlFrom(app, '127.0.0.8', SEND_CODE, { variables: { input: { mfaToken: token, factorId } } });
+    assert.equal(sent.errors, undefined, JSON.stringify(sent.errors));
+    const code = codeIn(await nextMail(sink, address, CODE_SUBJECT, seen));
+    const verified = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: token, factorId, code } } });
+    assert.match(verified.data?.verifyMfa.accessToken ?? '', /^mfa_at_/, JSON.stringify(verified.errors));
+  });
+});
+
+describe('the service is no mail cannon: security notices are capped per destination address', () => {
+  const clock = new TestClock();
+  let sink: SmtpSink;
+  let app: TestApp;
+  before(async () => {
+    sink = await startSmtpSink();
+    app = await startTestApp({ SMTP_URL: sink.url }, { clock: clock.now });
+  });
+  after(async () => {
+    await app.stop();
+    await sink.stop();
+  });
+
+  it('two accounts signed up with a stranger\'s address, regenerating recovery codes in a loop at once: 10 notices reach it, every call succeeds', async () => {
+    const spellings = ['nora@example.org', 'Nora+mfa@example.org'];
+    const attackers: string[] = [];
+    let totp: EnrolledTotp | undefined;
+    for (const [i, email] of spellings.entries()) {
+      const signedUp = await app.graphql(SIGN_UP, { variables: { input: { username: `mallet${i}`, password: TEST_PASSWORD, email } } });
+      assert.equal(signedUp.errors, undefined, JSON.stringify(signedUp.errors));
+      const token = await logIn(app, `mallet${i}`);
+      totp = await enrollTotp(app, token, clock); // the factor-added notice, and a proof fresh enough to regenerate without a code
+      attackers.push(token);
+    }
+    const logLines = app.logLines.length;
+    const plans = attackers.map(() => Array.from({ length: 8 }, () => undefined));
+    const responses = await inParallelClients(plans, (client) => app.graphql(REGENERATE, { token: attackers[client], variables: { input: {} } }));
+    assert.deepEqual(tally(responses), { OK: 16 }, 'a notice over the cap fails nothing');
+    assert.equal(await mailsFor(app, sink, spellings, 'notices'), NOTICES_PER_ADDRESS, 'counted at the SMTP server: 2 factor-added, 8 regenerated');
+
+    const dropped = app.logLines.slice(logLines).filter((line) => line.includes('a security notice was dropped'));
+    assert.equal(dropped.length, 2 + 16 - NOTICES_PER_ADDRESS, 'one line per dropped notice');
+    for (const line of dropped) {
+      assert.equal(JSON.parse(line).level, 30, 'logged at info');
+      assert.doesNotMatch(line, /nora/i, 'the line names no address');
+    }
+    await assertCapsNameNoAddress(app, /nora/i);
+
+    clock.advance(HOUR_MS);
+    const session = await signInWithTotp(app, 'mallet1', totp!, clock);
+    const again = await app.graphql(REGENERATE, { token: session, variables: { input: {} } });
+    assert.equal(again.errors, undefined, JSON.stringify(again.errors));
+    assert.equal(await mailsFor(app, sink, spellings, 'notices'), NOTICES_PER_ADDRESS + 1, 'an hour later the address takes notices again');
   });
 });

@@ -41,14 +41,15 @@ describe('loadConfig', () => {
     assert.equal(production.accounts.allowSignup, false);
   });
 
-  it('caps code mails and slow or numerous connections by default, and reads each cap from its variable', () => {
+  it('caps code mails, notices and slow or numerous connections by default, and reads each cap from its variable', () => {
     const defaults = loadConfig({});
-    assert.deepEqual(defaults.mfa.deliveryCaps, { perDestinationPerHour: 5, perClientPerHour: 20 });
+    assert.deepEqual(defaults.mfa.deliveryCaps, { perDestinationPerHour: 5, perClientPerHour: 20, noticesPerDestinationPerHour: 10 });
     assert.deepEqual([defaults.http.requestTimeoutMs, defaults.http.maxConnections], [10_000, 1000]);
-    const set = loadConfig({ MAIL_CODES_PER_ADDRESS_PER_HOUR: '3', MAIL_CODES_PER_CLIENT_PER_HOUR: '50', HTTP_REQUEST_TIMEOUT_SECONDS: '2', HTTP_MAX_CONNECTIONS: '64' });
-    assert.deepEqual(set.mfa.deliveryCaps, { perDestinationPerHour: 3, perClientPerHour: 50 });
+    const set = loadConfig({ MAIL_CODES_PER_ADDRESS_PER_HOUR: '3', MAIL_CODES_PER_CLIENT_PER_HOUR: '50', MAIL_NOTICES_PER_ADDRESS_PER_HOUR: '40', HTTP_REQUEST_TIMEOUT_SECONDS: '2', HTTP_MAX_CONNECTIONS: '64' });
+    assert.deepEqual(set.mfa.deliveryCaps, { perDestinationPerHour: 3, perClientPerHour: 50, noticesPerDestinationPerHour: 40 });
     assert.deepEqual([set.http.requestTimeoutMs, set.http.maxConnections], [2000, 64]);
     assert.throws(() => loadConfig({ MAIL_CODES_PER_ADDRESS_PER_HOUR: '0' }), /MAIL_CODES_PER_ADDRESS_PER_HOUR/);
+    assert.throws(() => loadConfig({ MAIL_NOTICES_PER_ADDRESS_PER_HOUR: '0' }), /MAIL_NOTICES_PER_ADDRESS_PER_HOUR/);
     assert.throws(() => loadConfig({ HTTP_REQUEST_TIMEOUT_SECONDS: 'forever' }), /HTTP_REQUEST_TIMEOUT_SECONDS/);
   });
 

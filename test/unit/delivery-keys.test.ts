@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mailboxKey } from '../../plugins/email-otp/mailbox.js';
+import { mailboxKey } from '../../src/mail/mailbox-key.js';
 import { clientNetwork } from '../../src/client-network.js';
 
-describe('mailboxKey: one key per mailbox, for the per-destination cap', () => {
+describe('mailboxKey: one key per mailbox, for the per-destination caps', () => {
   it('folds case, sub-addresses, IDN spellings and Gmail dots', () => {
     const same = ['victim@example.org', 'Victim@EXAMPLE.org', 'victim+mfa@example.org', ' victim@example.org. ', 'VICTIM+a+b@Example.Org'];
     assert.deepEqual(new Set(same.map(mailboxKey)), new Set(['victim@example.org']));
