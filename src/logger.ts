@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 
 /**
  * Field names whose values never reach a log line, at any depth we log:
- * passwords, codes, tokens, keys and secrets (DESIGN.md, security numbers).
+ * passwords, codes, tokens, keys and secrets (OWASP Logging Cheat Sheet: never log authentication secrets).
  */
 const SECRET_FIELDS = [
   'password',

@@ -30,7 +30,7 @@ export interface FactorConformanceOptions {
   mailSettings?: StartOptions['mailSettings'];
 }
 
-/** DESIGN.md "Rules" and "Security numbers": the same for every factor type, so not read from the plugin or the core. */
+/** Lifetimes and limits the same for every factor type, written out here, not read from the plugin or the core, so a change to either shows. */
 const ENROLLMENT_TOKEN_TTL_MS = 10 * 60_000;
 const MFA_TOKEN_TTL_MS = 5 * 60_000;
 const FAILURES_BEFORE_LOCKOUT = 5;
@@ -42,7 +42,7 @@ const NON_CODES = ['', ' ', 'abc', '１２３４５６', '١٢٣٤٥٦', '12345�
 const malformedVariants = (code: string) => [` ${code}`, `${code} `, `\t${code}`, `${code}\n`, fullWidth(code)];
 
 /**
- * One suite for every factor plugin, ours and third parties' (STYLE.md 7):
+ * One suite every factor plugin, ours and third parties', must pass (like Lucia's adapter test suite):
  * starts the whole service with only this plugin and drives it over HTTP
  * through the generated operations, as a client would.
  */

@@ -1,6 +1,6 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 
-/** DESIGN.md, security numbers: 6 digits, valid 10 minutes. */
+/** Six digits, valid 10 minutes: long enough for mail to arrive, short enough that a leaked code soon dies. */
 export const EMAIL_CODE_DIGITS = 6;
 export const EMAIL_CODE_TTL_MS = 10 * 60_000;
 

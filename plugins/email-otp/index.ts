@@ -15,7 +15,7 @@ interface EmailCodeState {
 }
 
 /**
- * One-time codes by e-mail (seed 004). NIST SP 800-63B §5.1.3.1 does not count
+ * One-time codes by e-mail (as in Catalogic vStor). NIST SP 800-63B §5.1.3.1 does not count
  * e-mail as an out-of-band authenticator: admins can disallow this type.
  * The address is the factor's sealed secret; each send replaces the code.
  */

@@ -1,5 +1,5 @@
 /**
- * The TOTP numbers of this service (DESIGN.md "Security numbers"), each the
+ * The TOTP numbers of this service, each with its reason beside it, each the
  * default of an option a deployment may override.
  */
 

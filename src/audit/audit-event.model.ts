@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
-/** Every security-relevant event; DESIGN.md lists which. Names are past tense, dot-separated. */
+/** Every security-relevant event, listed below so none goes unrecorded. Names are past tense, dot-separated. */
 export const AuditEventType = {
   SIGN_UP: 'account.signed_up',
   SIGN_IN_SUCCEEDED: 'sign_in.succeeded',

@@ -11,7 +11,7 @@ import type { GraphQLContext, Viewer } from './context.js';
 export const Access = {
   /** The viewer is an admin, in an interactive session that passed MFA (AdminAccess.assertMfaAdmin: never an API key). */
   ADMIN: 'ADMIN',
-  /** An interactive session, not an API key (DESIGN.md: keys never manage factors, codes, keys or policy). */
+  /** An interactive session, not an API key (a stolen key must not be able to remove the second factor: keys never manage factors, codes, keys or policy). */
   SESSION: 'SESSION',
   /** An enrollment-scoped session may call this too (it may otherwise do nothing). */
   ENROLLING: 'ENROLLING',

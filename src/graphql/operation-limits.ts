@@ -20,7 +20,7 @@ export const MAX_DIRECTIVES = 10;
 /**
  * Mutations that check a secret, send a code or change security settings.
  * One per operation, so every password or code guess costs one HTTP request
- * and meets the throttles one at a time (DESIGN.md, "Security numbers").
+ * and meets the throttles one at a time (batching guesses in one document would slip past per-request limits).
  */
 export const SENSITIVE_MUTATIONS: ReadonlySet<string> = new Set([
   'login', 'signUp', 'verifyMfa', 'sendMfaCode', 'stepUp', 'acceptMfa', 'enableMfa', 'disableMfa',

@@ -27,7 +27,7 @@ export function buildApiSchema(factorPlugins: readonly FactorPlugin[]): GraphQLS
       buildSchemaSync({
         resolvers: RESOLVERS,
         authChecker,
-        // DESIGN.md names the scalar DateTime.
+        // Dates are the DateTime scalar (ISO 8601 strings), the name graphql-scalars and its clients use.
         scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
         validate: { forbidUnknownValues: false },
       }),

@@ -6,7 +6,7 @@ import { isMailTemplateName, REQUIRED_PARAMS, type MailTemplateName } from './te
 export const MAIL_QUEUE_NAME = 'mail';
 
 // Retries: a mail that arrives after its code expired is useless, so the whole
-// schedule fits well inside the e-mail code's 10-minute lifetime (DESIGN.md):
+// schedule fits well inside the e-mail code's 10-minute lifetime (EMAIL_CODE_TTL_MS):
 // BullMQ's exponential back-off waits 2^(n-1) × base before retry n, so 8
 // attempts wait 1+2+4+8+16+32+64 s = 127 s in all, and the last try starts
 // about 2 minutes after the first (plus SMTP timeouts), leaving the reader

@@ -10,7 +10,8 @@ import type { SecondFactorProof, SecondFactorService } from './second-factor.ser
 
 type SessionViewer = Extract<Viewer, { kind: 'session' }>;
 
-/** Turning factors off: by the owner with proof (seed 004), or by an admin for someone else (seeds 000, 001). */
+/** Turning factors off: by the owner with password and code (as in Catalogic vStor), or by an admin for someone else
+ * (as in Veeam Backup for Microsoft Azure and Veeam Service Provider Console). */
 export class DisableMfaService {
   constructor(
     private readonly deps: {

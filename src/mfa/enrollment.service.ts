@@ -18,7 +18,7 @@ import type { SecretBox } from './secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 import { assertRecentSecondFactor } from './step-up.js';
 
-/** enableMfa's token lives this long, and dies after this many wrong codes (DESIGN.md, rules: enableMfa). */
+/** enableMfa's token lives this long, and dies after this many wrong codes, so an unfinished enrollment cannot be guessed through. */
 export const ENROLLMENT_TTL_MS = 10 * 60_000;
 export const ENROLLMENT_MAX_FAILURES = 5;
 export const ENROLLMENT_TOKEN_PREFIX = 'mfa_et_';
@@ -169,7 +169,7 @@ export class EnrollmentService {
     // Codes come with the first factor or a replacement; a stale first enrollment must not overwrite the codes saved since.
     const issueCodes = recoveryCodes !== undefined && (replaces !== undefined || firstFactor);
     if (issueCodes) set.recoveryCodes = recoveryCodes;
-    // Accepting the first factor turns MFA on for the account (DESIGN.md, rules: mfaPolicyStatus).
+    // Accepting the first factor turns MFA on for the account (as in Veeam Service Provider Console's mfaPolicyStatus).
     if (firstFactor) set.mfaPolicyStatus = MfaPolicyStatus.ENABLED;
     const ownSession = owner._id.equals(viewer.user._id) ? viewer.session._id : undefined;
     if (ownSession) {

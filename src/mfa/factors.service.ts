@@ -29,7 +29,7 @@ export class FactorsService {
 
   /**
    * Throws STEP_UP_REQUIRED when the viewer has an ACTIVE factor (other than
-   * `except`) but passed none in this session within five minutes (DESIGN.md, rules: step-up).
+   * `except`) but passed none in this session within five minutes (so a hijacked session alone cannot change them).
    */
   async assertRecentProofIfEnrolled(viewer: Extract<Viewer, { kind: 'session' }>, options: { except?: Types.ObjectId } = {}): Promise<void> {
     if (await this.hasActiveFactor(viewer.user._id, options)) assertRecentSecondFactor(viewer.session, this.deps.clock());

@@ -14,7 +14,7 @@ export const RECOVERY_CODE_BITS = 80;
 export const RECOVERY_CODE_CHARS = RECOVERY_CODE_BITS / BASE32_BITS_PER_CHAR;
 /** Characters per dash-separated group in the readable form `XXXX-XXXX-XXXX-XXXX`. */
 export const RECOVERY_CODE_GROUP_CHARS = 4;
-/** Codes issued at once, as DESIGN.md asks. */
+/** Codes issued at once: ten, enough to last until the user makes new ones, few enough to print or copy. */
 export const RECOVERY_CODE_COUNT_DEFAULT = 10;
 /** Upper bound on one batch; a typo in a caller should not mint a million codes. */
 const RECOVERY_CODE_COUNT_MAX = 100;

@@ -13,7 +13,7 @@ import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
 import type { SignInChallengeModel, SignInChallengeRecord } from './sign-in-challenge.model.js';
 
-/** An mfaToken lives this long and serves one sign-in (DESIGN.md, rules: login). */
+/** An mfaToken lives this long and serves one sign-in: time to open an app or a mail, but a leaked token soon dies. */
 export const MFA_TOKEN_TTL_MS = 5 * 60_000;
 export const MFA_TOKEN_PREFIX = 'mfa_mt_';
 

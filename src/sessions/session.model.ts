@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
-/** What a session may do: everything, or only finish MFA enrollment (DESIGN.md, rules). */
+/** What a session may do: everything, or only finish MFA enrollment (a user whose policy requires MFA but has no factor yet). */
 export const SessionScope = { FULL: 'FULL', ENROLLMENT: 'ENROLLMENT' } as const;
 export type SessionScope = (typeof SessionScope)[keyof typeof SessionScope];
 

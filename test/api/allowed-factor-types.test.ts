@@ -20,7 +20,7 @@ import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 const RESEND_AFTER_MS = 31_000; // the e-mail factor's 30 s cooldown, and a second
 
-// Seed 004: admins choose the allowed methods. README: existing factors of a type
+// As in Catalogic vStor, admins choose the allowed methods. README: existing factors of a type
 // that is then disallowed keep working (nobody is locked out, and nobody can
 // enroll a replacement with only a password); admins remove them with disableMfa.
 describe('setAllowedFactorTypes: what a disallowed type may still do', () => {

@@ -7,7 +7,7 @@ import { SmtpSink } from '../support/smtp-sink.js';
 import type { TestApp } from '../support/test-app.js';
 import { otherCode } from '../support/mfa.js';
 
-/** The plugin's resend cooldown (DESIGN.md: 30 s), and a second: a fresh code can be sent after this. */
+/** The plugin's resend cooldown (30 s), and a second: a fresh code can be sent after this. */
 const RESEND_AFTER_MS = 31_000;
 
 /**

@@ -9,7 +9,7 @@ import { LIFTED_DELIVERY_CAPS, errorCode, startTestApp, type TestApp } from '../
 
 const MINUTE_MS = 60_000;
 
-/** Seed 004's second method end to end: enrollment and sign-in by e-mail through BullMQ into a real SMTP server. */
+/** The e-mail method (Catalogic vStor's second one) end to end: enrollment and sign-in by e-mail through BullMQ into a real SMTP server. */
 describe('e-mail one-time codes over HTTP', () => {
   const clock = new TestClock();
   let sink: SmtpSink;

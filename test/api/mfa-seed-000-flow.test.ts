@@ -13,8 +13,8 @@ import { TEST_PASSWORD, signUpAndLogIn } from '../support/accounts.js';
 import { TestClock, enrollTotp, mfaToken, signInWithTotp, totpCode, type EnrolledTotp, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
-/** Seed 000: enable → scan → accept → sign in with a code → a recovery code instead → recreate for a new device → disable. */
-describe('seed 000: the authenticator-app life cycle over HTTP', () => {
+/** The Veeam Backup for Microsoft Azure flow: enable → scan → accept → sign in with a code → a recovery code instead → recreate for a new device → disable. */
+describe('Veeam Backup for Microsoft Azure flow: the authenticator-app life cycle over HTTP', () => {
   const clock = new TestClock();
   let app: TestApp;
   let token: string;

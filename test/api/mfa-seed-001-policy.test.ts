@@ -23,8 +23,8 @@ import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 const ADMIN_PASSWORD = 'admin password 1';
 
-/** Seed 001: admins switch mfaPolicyStatus per user, enroll or remove factors for others, and must use MFA themselves to do so. */
-describe('seed 001: the admin toggle and the policy over HTTP', () => {
+/** As in Veeam Service Provider Console: admins switch mfaPolicyStatus per user, enroll or remove factors for others, and must use MFA themselves to do so. */
+describe('Veeam Service Provider Console flow: the admin toggle and the policy over HTTP', () => {
   const clock = new TestClock();
   let app: TestApp;
   let admin: string;
@@ -131,7 +131,7 @@ describe('seed 001: the admin toggle and the policy over HTTP', () => {
     assert.match((await login('carol')).accessToken!, /^mfa_at_/, 'the password suffices again');
   });
 
-  it("admin enableMfa for another user (seed 000's admin path): the admin accepts it and the user has an ACTIVE factor", async () => {
+  it("admin enableMfa for another user (Veeam Backup for Microsoft Azure's admin path): the admin accepts it and the user has an ACTIVE factor", async () => {
     const dave = await signUpAndLogIn(app, 'dave');
     await stepUpAdmin();
     const enabled = (await app.graphql(ENABLE_MFA, { token: admin, variables: { input: { factorType: 'totp', userId: dave.id } } })).data!.enableMfa;

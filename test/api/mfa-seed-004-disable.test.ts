@@ -17,8 +17,8 @@ import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 /** A six-digit code that is not the current one. */
 
-/** Seed 004 (vStor): recovery codes before Finish, API keys once MFA is on, and disabling with the password and a current code. */
-describe('seed 004: recovery codes, API keys and disabling MFA over HTTP', () => {
+/** As in Catalogic vStor: recovery codes before Finish, API keys once MFA is on, and disabling with the password and a current code. */
+describe('Catalogic vStor flow: recovery codes, API keys and disabling MFA over HTTP', () => {
   const clock = new TestClock();
   let app: TestApp;
   let token: string;

@@ -24,7 +24,7 @@ const STEP_UP_MAX_AGE_MS = 5 * 60_000;
 class SecondAppEnrollment extends TotpEnrollment {}
 const secondApp = { ...totpFactor({ issuer: 'mfa-graphql' }), type: 'second-app', displayName: 'Second authenticator app', detailsType: SecondAppEnrollment };
 
-/** DESIGN.md, rules: step-up. With an ACTIVE factor, these need a second-factor proof at most 5 minutes old in the calling session. */
+/** Step-up: with an ACTIVE factor, these need a second-factor proof at most 5 minutes old in the calling session. */
 describe('step-up for sensitive changes', () => {
   const clock = new TestClock();
   let app: TestApp;

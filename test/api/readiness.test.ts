@@ -9,7 +9,7 @@ import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
 const REDIS_RETURN_TIMEOUT_MS = 6000; // ioredis retries at most every 2 s (src/redis.ts)
 
-// DESIGN.md, Reliability: losing Redis degrades the service, it does not take it down.
+// Losing Redis degrades the service, it does not take it down: TOTP and recovery codes need only MongoDB.
 describe('readiness when its Redis stops and comes back', () => {
   let port: number;
   let redis: ChildProcess;

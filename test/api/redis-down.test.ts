@@ -34,7 +34,8 @@ async function answered<T>(request: Promise<GraphQLResponse<T>>): Promise<GraphQ
   }
 }
 
-// DESIGN.md, Reliability: "Redis down: TOTP and recovery-code sign-in keep working; email sends fail with SERVICE_UNAVAILABLE; readiness says degraded."
+// With Redis down, TOTP and recovery-code sign-in keep working (they need only MongoDB); e-mail sends fail with SERVICE_UNAVAILABLE;
+// readiness says degraded.
 describe('Redis stops and comes back: a user with TOTP, e-mail codes and recovery codes', () => {
   const clock = new TestClock();
   const address = 'rhea@example.com';

@@ -10,7 +10,7 @@ import { deleteKeys } from '../support/redis-keys.js';
 
 const EXIT_TIMEOUT_MS = 5000;
 
-// DESIGN.md, Reliability: on SIGTERM stop accepting, drain, then exit.
+// On SIGTERM the service stops accepting, drains in-flight requests, then exits, so a rolling deploy loses no request.
 describe('SIGTERM', () => {
   let server: ChildProcess;
   let graphqlUrl: string;

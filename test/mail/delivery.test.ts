@@ -5,7 +5,7 @@ import { MAIL_BACKOFF_BASE_MS } from '../../src/mail/mail-job.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { deleteKeys, redisUrl, sleep, startPipeline, testKeys, uniquePrefix, waitFor, type TestPipeline } from './mail-harness.js';
 
-// DESIGN.md, Reliability: at-least-once, retries with back-off, permanent SMTP rejections not retried.
+// Mail is delivered at least once, retried with back-off, and permanent SMTP rejections (5xx) are not retried, as retrying cannot help.
 describe('mail delivery', () => {
   const prefix = uniquePrefix('delivery');
   const { secrets } = testKeys();

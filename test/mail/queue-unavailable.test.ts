@@ -11,7 +11,7 @@ import { testConfig, testKeys, uniquePrefix, waitFor } from './mail-harness.js';
 
 const MESSAGE: MailMessage = { template: 'mfa-code', to: 'unavailable@example.test', params: { code: '135790', minutes: 10 } };
 
-// DESIGN.md, Reliability: Redis down → e-mail sends fail with SERVICE_UNAVAILABLE, promptly, and work again once it is back.
+// Redis down → e-mail sends fail with SERVICE_UNAVAILABLE, promptly, and work again once it is back.
 describe('mail queue without Redis', () => {
   let port: number;
   let redisServer: ChildProcess;

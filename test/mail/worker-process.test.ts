@@ -13,7 +13,7 @@ const LOCK_DURATION_MS = 2000;
 const STALLED_INTERVAL_MS = 1000;
 const START_TIMEOUT_MS = 15_000;
 
-// DESIGN.md, Reliability: "a worker killed mid-job does not lose the mail"; SIGTERM closes the worker after its current job.
+// A worker killed mid-job does not lose the mail (BullMQ hands the stalled job to another); SIGTERM closes the worker after its current job.
 describe('npm run worker (dist/src/worker.js)', () => {
   const prefix = uniquePrefix('worker');
   const keys = testKeys();

@@ -12,7 +12,7 @@ export function oneLine(value: string | number): string {
 
 /**
  * The HTML body: self-contained, inline styles only — no remote images, no
- * tracking pixels, no links (DESIGN.md; mail clients block remote content
+ * tracking pixels, no links (a security mail must not look like phishing; mail clients block remote content
  * anyway, and a security mail with links teaches users to click them).
  * `blocks` are already-escaped HTML fragments.
  */
