@@ -4,9 +4,9 @@ import { Role, type UserModel, type UserRecord } from '../accounts/user.model.js
 import { findOneWithOwner } from '../accounts/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { SessionViewer, Viewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, badInput, notFound, serviceUnavailable } from '../errors.js';
 import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
-import type { Viewer } from '../graphql/context.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import type { FactorsService } from '../mfa/factors.service.js';
 import type { ApiKeyModel, ApiKeyRecord } from './api-key.model.js';
@@ -35,7 +35,7 @@ export class ApiKeysService {
   constructor(private readonly deps: { keys: ApiKeyModel; users: UserModel; audit: AuditService; factors: FactorsService; admins: AdminAccess }) {}
 
   /** A key for the calling session's user. */
-  async create(viewer: Extract<Viewer, { kind: 'session' }>, input: { name: string; expiresAt?: Date | null }, ip?: string, now = new Date()): Promise<CreatedApiKey> {
+  async create(viewer: SessionViewer, input: { name: string; expiresAt?: Date | null }, ip?: string, now = new Date()): Promise<CreatedApiKey> {
     // A key outlives the session and skips MFA, so minting one needs the same fresh proof as adding a factor.
     await this.deps.factors.assertRecentProofIfEnrolled(viewer);
     const userId = viewer.user._id;

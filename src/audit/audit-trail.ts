@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
-import type { Viewer } from '../graphql/context.js';
-import type { Page } from '../graphql/pagination.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { Page } from '../db/pagination.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import type { AuditEventModel, AuditEventRecord } from './audit-event.model.js';
 

@@ -1,8 +1,9 @@
 import type { AuthChecker } from 'type-graphql';
 import { Role } from '../accounts/user.model.js';
+import type { SessionViewer, Viewer } from '../auth/viewer.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import { SessionScope } from '../sessions/session.model.js';
-import type { GraphQLContext, Viewer } from './context.js';
+import type { GraphQLContext } from './context.js';
 
 /**
  * What `@Authorized(...)` may ask for; every listed requirement must hold.
@@ -41,7 +42,7 @@ export const authChecker: AuthChecker<GraphQLContext, Access> = async ({ context
  * `fullScope` is for resolvers that check access themselves (no `@Authorized`):
  * without it an enrollment-scoped session passes, as with `Access.ENROLLING`.
  */
-export function sessionViewerOf(context: GraphQLContext, options: { fullScope?: boolean } = {}): Extract<Viewer, { kind: 'session' }> {
+export function sessionViewerOf(context: GraphQLContext, options: { fullScope?: boolean } = {}): SessionViewer {
   const required: Access[] = options.fullScope ? [Access.SESSION] : [Access.SESSION, Access.ENROLLING];
-  return checkAccess(context.viewer, required) as Extract<Viewer, { kind: 'session' }>;
+  return checkAccess(context.viewer, required) as SessionViewer;
 }

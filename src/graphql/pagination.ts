@@ -1,6 +1,7 @@
 import { Max, Min } from 'class-validator';
 import { Types } from 'mongoose';
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { Page } from '../db/pagination.js';
 import { badInput } from '../errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -16,11 +17,6 @@ export class PageArgs {
 
   @Field(() => String, { nullable: true, description: 'The endCursor of the previous page.' })
   after?: string;
-}
-
-export interface Page {
-  first: number;
-  after?: Types.ObjectId;
 }
 
 export function toPage(args: PageArgs): Page {

@@ -1,11 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { API_KEY_PREFIX } from '../api-keys/api-keys.service.js';
+import type { Viewer } from '../auth/viewer.js';
 import { ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { MAX_USER_AGENT_CHARS } from '../sessions/session.model.js';
 import { ACCESS_TOKEN_PREFIX } from '../sessions/sessions.service.js';
-import type { GraphQLContext, Viewer } from './context.js';
+import type { GraphQLContext } from './context.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
 

@@ -1,11 +1,10 @@
 import type { Types } from 'mongoose';
 import { Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import type { SessionViewer, Viewer } from '../auth/viewer.js';
 import { AppError, forbidden, notFound, stepUpRequired } from '../errors.js';
-import type { Viewer } from '../graphql/context.js';
 import type { FactorsService } from './factors.service.js';
 import { assertRecentSecondFactor } from './step-up.js';
 
-type SessionViewer = Extract<Viewer, { kind: 'session' }>;
 
 /**
  * Who may do admin work on other accounts. Privileged accounts use

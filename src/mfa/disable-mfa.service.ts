@@ -1,14 +1,13 @@
 import type { Types } from 'mongoose';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { UserRecord } from '../accounts/user.model.js';
+import type { SessionViewer } from '../auth/viewer.js';
 import { notFound } from '../errors.js';
-import type { Viewer } from '../graphql/context.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AdminAccess } from './admin-access.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
 
-type SessionViewer = Extract<Viewer, { kind: 'session' }>;
 
 /** Turning factors off: by the owner with password and code (as in Catalogic vStor), or by an admin for someone else
  * (as in Veeam Backup for Microsoft Azure and Veeam Service Provider Console). */

@@ -2,8 +2,8 @@ import { Types } from 'mongoose';
 import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { SessionViewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, invalidCode, tokenExpired } from '../errors.js';
-import type { Viewer } from '../graphql/context.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
@@ -61,7 +61,7 @@ export class EnrollmentService {
     },
   ) {}
 
-  async enable(viewer: Extract<Viewer, { kind: 'session' }>, request: EnableMfaRequest, ip?: string): Promise<StartedEnrollment> {
+  async enable(viewer: SessionViewer, request: EnableMfaRequest, ip?: string): Promise<StartedEnrollment> {
     const now = this.deps.clock();
     const forOther = request.userId !== undefined && !request.userId.equals(viewer.user._id);
     const owner = forOther ? await this.deps.admins.targetFor(viewer, request.userId!, { fresh: true }) : viewer.user;
@@ -119,7 +119,7 @@ export class EnrollmentService {
   }
 
   /** Confirms a PENDING factor with a code from it; the code's step is spent, so it cannot sign in afterwards. */
-  async accept(viewer: Extract<Viewer, { kind: 'session' }>, token: string, code: string, ip?: string): Promise<FactorRecord> {
+  async accept(viewer: SessionViewer, token: string, code: string, ip?: string): Promise<FactorRecord> {
     const now = this.deps.clock();
     const pending = token.startsWith(ENROLLMENT_TOKEN_PREFIX)
       ? await this.deps.factorRecords.findOne({ 'pending.tokenHash': hashToken(token), status: FactorStatus.PENDING }).lean<FactorRecord>()
@@ -158,7 +158,7 @@ export class EnrollmentService {
     return activated;
   }
 
-  private async completeActivation(owner: UserRecord, pending: FactorRecord, activated: FactorRecord, viewer: Extract<Viewer, { kind: 'session' }>, ip: string | undefined, now: Date) {
+  private async completeActivation(owner: UserRecord, pending: FactorRecord, activated: FactorRecord, viewer: SessionViewer, ip: string | undefined, now: Date) {
     const { replaces, recoveryCodes } = pending.pending!;
     if (replaces) {
       await this.deps.factorRecords.deleteOne({ _id: replaces, userId: owner._id });

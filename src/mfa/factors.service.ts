@@ -2,8 +2,8 @@ import type { Types } from 'mongoose';
 import { MfaPolicyStatus, Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { SessionViewer } from '../auth/viewer.js';
 import { AppError, ErrorCode } from '../errors.js';
-import type { Viewer } from '../graphql/context.js';
 import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { SecurityNotices } from './security-notices.js';
 import { assertRecentSecondFactor } from './step-up.js';
@@ -31,7 +31,7 @@ export class FactorsService {
    * Throws STEP_UP_REQUIRED when the viewer has an ACTIVE factor (other than
    * `except`) but passed none in this session within five minutes (so a hijacked session alone cannot change them).
    */
-  async assertRecentProofIfEnrolled(viewer: Extract<Viewer, { kind: 'session' }>, options: { except?: Types.ObjectId } = {}): Promise<void> {
+  async assertRecentProofIfEnrolled(viewer: SessionViewer, options: { except?: Types.ObjectId } = {}): Promise<void> {
     if (await this.hasActiveFactor(viewer.user._id, options)) assertRecentSecondFactor(viewer.session, this.deps.clock());
   }
 

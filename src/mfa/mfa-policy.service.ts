@@ -2,8 +2,8 @@ import type { Types } from 'mongoose';
 import { MfaPolicyStatus, Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { SessionViewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, badInput, forbidden, notFound } from '../errors.js';
-import type { Viewer } from '../graphql/context.js';
 import type { AdminAccess } from './admin-access.js';
 import type { FactorRegistry } from './factor-registry.js';
 import type { MfaPolicyModel, MfaPolicyRecord } from './mfa-policy.model.js';
@@ -31,7 +31,7 @@ export class MfaPolicyService {
     return type;
   }
 
-  async setAllowedFactorTypes(viewer: Extract<Viewer, { kind: 'session' }>, types: string[], ip?: string): Promise<string[]> {
+  async setAllowedFactorTypes(viewer: SessionViewer, types: string[], ip?: string): Promise<string[]> {
     await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     const unknown = types.filter((type) => !this.deps.registry.get(type));
     if (unknown.length > 0) throw badInput('types', `Unknown factor types: ${unknown.join(', ').slice(0, 100)}.`);
@@ -46,7 +46,7 @@ export class MfaPolicyService {
    * DISABLED: the password suffices; their factors stay, dormant.
    * An admin's is always ENABLED, so it is not an admin's to set, not even their own.
    */
-  async setStatus(viewer: Extract<Viewer, { kind: 'session' }>, userId: Types.ObjectId, status: MfaPolicyStatus, ip?: string): Promise<UserRecord> {
+  async setStatus(viewer: SessionViewer, userId: Types.ObjectId, status: MfaPolicyStatus, ip?: string): Promise<UserRecord> {
     await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     // The role is part of the condition, so a promotion racing this update cannot leave an admin DISABLED.
     const user = await this.deps.users

@@ -2,8 +2,8 @@ import type { Types } from 'mongoose';
 import type { UserModel } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { SessionViewer } from '../auth/viewer.js';
 import { forbidden } from '../errors.js';
-import type { Viewer } from '../graphql/context.js';
 import type { RecoveryCodeSet } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
@@ -39,7 +39,7 @@ export class RecoveryCodesService {
   }
 
   /** Replaces every recovery code; needs a fresh proof: `proof` now (it counts as a step-up), or a step-up within five minutes. */
-  async regenerate(viewer: Extract<Viewer, { kind: 'session' }>, proof: SecondFactorProof | undefined, ip: string): Promise<string[]> {
+  async regenerate(viewer: SessionViewer, proof: SecondFactorProof | undefined, ip: string): Promise<string[]> {
     if (!(await this.deps.factors.hasActiveFactor(viewer.user._id))) throw forbidden('Recovery codes come with a second factor: enroll one first.');
     // A proof given here is a step-up, fresh by definition; without one, the session's last must be recent.
     if (proof) await this.deps.signIn.stepUp(viewer.user, viewer.session._id, proof, ip);

@@ -3,8 +3,8 @@ import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/us
 import { findOneWithOwner } from '../accounts/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { Viewer } from '../auth/viewer.js';
 import type { Config } from '../config/config.js';
-import type { Viewer } from '../graphql/context.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
 import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from './opaque-token.js';
