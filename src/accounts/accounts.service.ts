@@ -110,7 +110,7 @@ export class AccountsService {
     let user: UserRecord | null;
     try {
       user = await this.users.findOne({ usernameKey: key }).lean<UserRecord>();
-      matches = await this.hasher.verify(user?.passwordHash, password, clientNetwork(ip));
+      matches = await this.hasher.verify(user?.passwordHash, password, reservation.allowed.network);
     } catch (error) {
       await this.throttle.refund(reservation.allowed);
       throw error;
