@@ -8,7 +8,10 @@ export interface Measurement {
 }
 
 /** Runs `operation` from `concurrency` loops for `durationMs`, timing each call. */
-export async function measure(operation: (i: number) => Promise<unknown>, options: { durationMs: number; concurrency: number }): Promise<Measurement> {
+export async function measure(
+  operation: (i: number) => Promise<unknown>,
+  options: { durationMs: number; concurrency: number },
+): Promise<Measurement> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -24,6 +27,12 @@ export async function measure(operation: (i: number) => Promise<unknown>, option
   );
   const elapsedSeconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (quantile: number) => latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))] ?? 0;
-  return { opsPerSecond: latencies.length / elapsedSeconds, p50Ms: at(0.5), p99Ms: at(0.99), operations: latencies.length };
+  const at = (quantile: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))] ?? 0;
+  return {
+    opsPerSecond: latencies.length / elapsedSeconds,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    operations: latencies.length,
+  };
 }

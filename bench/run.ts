@@ -21,9 +21,14 @@ if (unknown.length > 0) {
 }
 const runs = (group: Group) => only.includes(group);
 /** `--scenarios=trivial,me-token`: a subset of the HTTP scenarios (ids in bench/http/scenarios.ts). */
-const scenarioIds = process.argv.find((argument) => argument.startsWith('--scenarios='))?.slice('--scenarios='.length).split(',');
+const scenarioIds = process.argv
+  .find((argument) => argument.startsWith('--scenarios='))
+  ?.slice('--scenarios='.length)
+  .split(',');
 /** `--profile-server=DIR`: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools). */
-const profileDir = process.argv.find((argument) => argument.startsWith('--profile-server='))?.slice('--profile-server='.length);
+const profileDir = process.argv
+  .find((argument) => argument.startsWith('--profile-server='))
+  ?.slice('--profile-server='.length);
 
 const report: Record<string, unknown> = {
   startedAt: new Date().toISOString(),
@@ -39,7 +44,13 @@ if (runs('totp')) {
 
 if (runs('http')) {
   process.stderr.write('\nHTTP scenarios (server in a child process, autocannon here)\n');
-  const http = await benchHttp({ quick, durationSeconds: quick ? 3 : 10, warmUpSeconds: quick ? 0.5 : 2, scenarioIds, serverNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+  const http = await benchHttp({
+    quick,
+    durationSeconds: quick ? 3 : 10,
+    warmUpSeconds: quick ? 0.5 : 2,
+    scenarioIds,
+    serverNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
   process.stdout.write(`\n${httpReport(http)}`);
   report.http = http;
 }
@@ -55,7 +66,9 @@ if (runs('embedded-mongo')) {
   const sizes = quick ? [1_000, 10_000] : [10_000, 100_000];
   const durationMs = quick ? 500 : 2_000;
   const results = await benchEmbeddedMongo({ sizes, durationMs });
-  process.stdout.write(`\nEmbedded MongoDB (client and server in this process)\n${embeddedMongoReport(results, sizes)}`);
+  process.stdout.write(
+    `\nEmbedded MongoDB (client and server in this process)\n${embeddedMongoReport(results, sizes)}`,
+  );
   report.embeddedMongo = { sizes, durationMs, results };
 }
 

@@ -61,12 +61,24 @@ export function benchTotp(options: { durationMs: number }): TotpBenchResult {
 
   const matchTotpStepPerSecond = rate(() => matchTotpStep({ secret, code, now }), options.durationMs);
   const rawHmacPerSecond = rate(() => rawVerify(secret, code, epochSeconds), options.durationMs);
-  const otplibDefaultCryptoPerSecond = rate(() => verifySync({ secret, token: code, epoch: epochSeconds, epochTolerance: tolerance }), options.durationMs);
-  return { matchTotpStepPerSecond, rawHmacPerSecond, otplibDefaultCryptoPerSecond, ratio: matchTotpStepPerSecond / rawHmacPerSecond };
+  const otplibDefaultCryptoPerSecond = rate(
+    () => verifySync({ secret, token: code, epoch: epochSeconds, epochTolerance: tolerance }),
+    options.durationMs,
+  );
+  return {
+    matchTotpStepPerSecond,
+    rawHmacPerSecond,
+    otplibDefaultCryptoPerSecond,
+    ratio: matchTotpStepPerSecond / rawHmacPerSecond,
+  };
 }
 
 export function totpReport(result: TotpBenchResult): string {
-  const row = (name: string, perSecond: number) => [name, perSecond.toFixed(0), (perSecond / result.rawHmacPerSecond).toFixed(2)];
+  const row = (name: string, perSecond: number) => [
+    name,
+    perSecond.toFixed(0),
+    (perSecond / result.rawHmacPerSecond).toFixed(2),
+  ];
   return formatTable([
     ['TOTP verify (3 candidates, wrong code)', 'verifies/s', '÷ raw HMAC'],
     row('matchTotpStep (otplib + Node crypto plugin)', result.matchTotpStepPerSecond),

@@ -59,18 +59,38 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   try {
     database = await openDatabase(config.mongodb, logger);
     const secrets = secretsFromConfig(config, logger);
-    mail = await createMailPipeline({ config, redisUrl: config.redisUrl, secrets, logger, startWorker: config.mail.worker === 'inline', settings: { ...config.mail.queue, ...options.mailSettings } });
+    mail = await createMailPipeline({
+      config,
+      redisUrl: config.redisUrl,
+      secrets,
+      logger,
+      startWorker: config.mail.worker === 'inline',
+      settings: { ...config.mail.queue, ...options.mailSettings },
+    });
     const pluginOptions: FactorPluginOptions = { issuer: config.mfa.issuer, mail: mail.sender };
     const factorPlugins =
       typeof options.factorPlugins === 'function'
         ? options.factorPlugins(pluginOptions)
         : (options.factorPlugins ?? (await loadFactorPlugins(config.mfa.factorPlugins, pluginOptions)));
-    services = await createServices({ config, connection: database.connection, redis, logger, factorPlugins, secrets, mail: mail.sender, clock: options.clock });
+    services = await createServices({
+      config,
+      connection: database.connection,
+      redis,
+      logger,
+      factorPlugins,
+      secrets,
+      mail: mail.sender,
+      clock: options.clock,
+    });
     await assertKeysOpenStoredSecrets(database.connection, secrets);
     // Here, not in createServices: a CLI run (create-admin) must not rebuild the servers' TTL index to its own default.
     await applyAuditRetention(auditEventModel(database.connection), config.audit.retentionDays);
     const adminsMfaOn = await services.accounts.enforceAdminMfa();
-    if (adminsMfaOn > 0) logger.warn({ admins: adminsMfaOn }, "turned MFA on for admins who had it off: each enrolls a factor at the next sign-in");
+    if (adminsMfaOn > 0)
+      logger.warn(
+        { admins: adminsMfaOn },
+        'turned MFA on for admins who had it off: each enrolls a factor at the next sign-in',
+      );
     if (config.accounts.bootstrapAdmin && (await services.accounts.ensureAdmin(config.accounts.bootstrapAdmin))) {
       logger.info({ username: config.accounts.bootstrapAdmin.username }, 'created the bootstrap admin');
     }
@@ -82,8 +102,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       context: createRequestContext(services),
       readiness: async () => {
         const [mongoUp, redisUp] = await Promise.all([
-          db.ping().then(() => true, () => false),
-          redis.ping().then(() => true, () => false),
+          db.ping().then(
+            () => true,
+            () => false,
+          ),
+          redis.ping().then(
+            () => true,
+            () => false,
+          ),
         ]);
         return { down: mongoUp ? [] : ['mongodb'], degraded: redisUp ? [] : ['redis'] };
       },

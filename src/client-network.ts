@@ -12,10 +12,20 @@ export function clientNetwork(ip: string): string {
   if (mappedV4) return mappedV4;
   if (!isIPv6(ip)) return ip;
   // A trailing dotted quad (RFC 4291 §2.2, form 3) is two groups; a zone id (fe80::1%eth0) names no network.
-  const hex = ip.replace(/%.*$/, '').replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`);
+  const hex = ip
+    .replace(/%.*$/, '')
+    .replace(
+      /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+      (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
+    );
   const [head, tail = ''] = hex.split('::');
   const headGroups = head === '' ? [] : head.split(':');
   const tailGroups = hex.includes('::') && tail !== '' ? tail.split(':') : [];
-  const groups = hex.includes('::') ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
-  return `${groups.slice(0, 4).map((group) => group.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = hex.includes('::')
+    ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
+    : headGroups;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

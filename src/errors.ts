@@ -39,8 +39,14 @@ export const badInput = (field: string, message: string) => new AppError(ErrorCo
 export const invalidCredentials = () => new AppError(ErrorCode.INVALID_CREDENTIALS, 'Invalid username or password.');
 export const serviceUnavailable = (message: string) => new AppError(ErrorCode.SERVICE_UNAVAILABLE, message);
 export const invalidCode = () => new AppError(ErrorCode.INVALID_CODE, 'The code is wrong, expired or already used.');
-export const tokenExpired = (what: string) => new AppError(ErrorCode.TOKEN_EXPIRED, `The ${what} has expired or was already used. Start again.`);
+export const tokenExpired = (what: string) =>
+  new AppError(ErrorCode.TOKEN_EXPIRED, `The ${what} has expired or was already used. Start again.`);
 export const stepUpRequired = () =>
-  new AppError(ErrorCode.STEP_UP_REQUIRED, 'Confirm with a second factor first (stepUp): this needs a proof at most 5 minutes old.');
+  new AppError(
+    ErrorCode.STEP_UP_REQUIRED,
+    'Confirm with a second factor first (stepUp): this needs a proof at most 5 minutes old.',
+  );
 export const tooManyAttempts = (retryAfterSeconds: number) =>
-  new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Too many attempts. Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+  new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Too many attempts. Try again in ${retryAfterSeconds} s.`, {
+    retryAfterSeconds,
+  });

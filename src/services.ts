@@ -84,22 +84,89 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   await Promise.all(Object.values(models).map((model) => model.init()));
   const audit = new AuditService(models.auditEvents, logger);
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
-  const caps = new DeliveryCaps({ redis, redisKeyPrefix: config.redisKeyPrefix, secrets, limits: config.mfa.deliveryCaps, logger });
-  const notices = new SecurityNotices({ mail: deps.mail, caps, logger, issuer: config.mfa.issuer, registry: factorRegistry, clock });
+  const caps = new DeliveryCaps({
+    redis,
+    redisKeyPrefix: config.redisKeyPrefix,
+    secrets,
+    limits: config.mfa.deliveryCaps,
+    logger,
+  });
+  const notices = new SecurityNotices({
+    mail: deps.mail,
+    caps,
+    logger,
+    issuer: config.mfa.issuer,
+    registry: factorRegistry,
+    clock,
+  });
   const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
   const admins = new AdminAccess({ factors, users: models.users, clock });
-  const sessions = new SessionsService({ sessions: models.sessions, users: models.users, audit, admins, options: config.sessions });
-  const loginThrottle = new LoginThrottle(redis, config.redisKeyPrefix, { checksPerAddressPerMinute: config.accounts.loginRatePerAddressPerMinute });
-  const signUps = new AttemptBudget(redis, { keyPrefix: `${config.redisKeyPrefix}:throttle:sign-up`, attempts: config.accounts.signUpRatePerAddressPerHour, windowSeconds: 60 * 60 });
+  const sessions = new SessionsService({
+    sessions: models.sessions,
+    users: models.users,
+    audit,
+    admins,
+    options: config.sessions,
+  });
+  const loginThrottle = new LoginThrottle(redis, config.redisKeyPrefix, {
+    checksPerAddressPerMinute: config.accounts.loginRatePerAddressPerMinute,
+  });
+  const signUps = new AttemptBudget(redis, {
+    keyPrefix: `${config.redisKeyPrefix}:throttle:sign-up`,
+    attempts: config.accounts.signUpRatePerAddressPerHour,
+    windowSeconds: 60 * 60,
+  });
   const accounts = new AccountsService(models.users, new PasswordHasher(), loginThrottle, signUps, sessions, audit, {
     allowSignup: config.accounts.allowSignup,
   });
-  const mfaPolicy = new MfaPolicyService({ policies: models.policies, users: models.users, admins, registry: factorRegistry, audit, notices });
+  const mfaPolicy = new MfaPolicyService({
+    policies: models.policies,
+    users: models.users,
+    admins,
+    registry: factorRegistry,
+    audit,
+    notices,
+  });
   const attempts = new SecondFactorAttempts(models.users);
-  const secondFactor = new SecondFactorService({ users: models.users, factors: models.factors, registry: factorRegistry, attempts, secrets, audit, notices, logger, clock });
-  const challenges = new ChallengeService({ users: models.users, factors: models.factors, secondFactor, caps, logger, clock });
-  const signIn = new SignInService({ accounts, users: models.users, challenges: models.signInChallenges, sessions, factors, secondFactor, audit, clock });
-  const recoveryCodes = new RecoveryCodesService({ users: models.users, factors, signIn, secrets, audit, notices, clock, count: config.mfa.recoveryCodeCount });
+  const secondFactor = new SecondFactorService({
+    users: models.users,
+    factors: models.factors,
+    registry: factorRegistry,
+    attempts,
+    secrets,
+    audit,
+    notices,
+    logger,
+    clock,
+  });
+  const challenges = new ChallengeService({
+    users: models.users,
+    factors: models.factors,
+    secondFactor,
+    caps,
+    logger,
+    clock,
+  });
+  const signIn = new SignInService({
+    accounts,
+    users: models.users,
+    challenges: models.signInChallenges,
+    sessions,
+    factors,
+    secondFactor,
+    audit,
+    clock,
+  });
+  const recoveryCodes = new RecoveryCodesService({
+    users: models.users,
+    factors,
+    signIn,
+    secrets,
+    audit,
+    notices,
+    clock,
+    count: config.mfa.recoveryCodeCount,
+  });
   const enrollment = new EnrollmentService({
     users: models.users,
     factorRecords: models.factors,
@@ -118,5 +185,22 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
   const apiKeys = new ApiKeysService({ keys: models.apiKeys, users: models.users, audit, factors, admins });
   const auditTrail = new AuditTrail(models.auditEvents, admins);
-  return { config, accounts, sessions, audit, auditTrail, admins, apiKeys, factorRegistry, mfaPolicy, secondFactor, enrollment, signIn, disableMfa, challenges, factors, recoveryCodes };
+  return {
+    config,
+    accounts,
+    sessions,
+    audit,
+    auditTrail,
+    admins,
+    apiKeys,
+    factorRegistry,
+    mfaPolicy,
+    secondFactor,
+    enrollment,
+    signIn,
+    disableMfa,
+    challenges,
+    factors,
+    recoveryCodes,
+  };
 }

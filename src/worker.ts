@@ -30,8 +30,18 @@ const { config, logger, secrets, settings } = setup;
 const signals = stopOnSignals(logger, 'mail worker stopping: finishing the current jobs');
 
 try {
-  const pipeline = await createMailPipeline({ config, redisUrl: config.redisUrl, secrets, logger, startWorker: true, settings });
-  logger.info({ concurrency: settings.concurrency, queuePrefix: settings.queuePrefix, smtp: Boolean(config.mail.smtpUrl) }, 'mail worker running');
+  const pipeline = await createMailPipeline({
+    config,
+    redisUrl: config.redisUrl,
+    secrets,
+    logger,
+    startWorker: true,
+    settings,
+  });
+  logger.info(
+    { concurrency: settings.concurrency, queuePrefix: settings.queuePrefix, smtp: Boolean(config.mail.smtpUrl) },
+    'mail worker running',
+  );
   signals.started(pipeline.close);
 } catch (error) {
   if (error instanceof RedisUnavailableError) {

@@ -3,12 +3,33 @@ import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import type { StartOptions } from '../src/app.js';
 import type { FactorPlugin, FactorPluginOptions } from '../src/mfa/factor-plugin.js';
-import { AuditEventsDocument, DisableMfaDocument, FactorTypesDocument, LoginDocument, MeDocument, MyMfaDocument, StepUpDocument } from './generated/graphql.js';
+import {
+  AuditEventsDocument,
+  DisableMfaDocument,
+  FactorTypesDocument,
+  LoginDocument,
+  MeDocument,
+  MyMfaDocument,
+  StepUpDocument,
+} from './generated/graphql.js';
 import { TEST_PASSWORD } from './support/accounts.js';
 import { FactorClient, type CodeSource } from './support/factor-client.js';
-import { NULL_MAIL_SENDER, databaseContains, instrumentPlugin, objectTypeName, typeShape, type InstrumentedPlugin } from './support/factor-probe.js';
+import {
+  NULL_MAIL_SENDER,
+  databaseContains,
+  instrumentPlugin,
+  objectTypeName,
+  typeShape,
+  type InstrumentedPlugin,
+} from './support/factor-probe.js';
 import { TestClock } from './support/mfa.js';
-import { LIFTED_DELIVERY_CAPS, errorCode, startTestApp, type GraphQLResponse, type TestApp } from './support/test-app.js';
+import {
+  LIFTED_DELIVERY_CAPS,
+  errorCode,
+  startTestApp,
+  type GraphQLResponse,
+  type TestApp,
+} from './support/test-app.js';
 
 export type { CodeContext, CodeSource, ConformanceUser } from './support/factor-client.js';
 export type { EnrollmentDetailsJson } from './support/factor-probe.js';
@@ -37,7 +58,20 @@ const FAILURES_BEFORE_LOCKOUT = 5;
 const PARALLEL_REQUESTS = 20;
 
 /** Strings no factor's `codePattern` may accept: codes are checked only in their exact form. */
-const NON_CODES = ['', ' ', 'abc', '１２３４５６', '١٢٣٤٥٦', '12345６', ' 123456', '123456 ', '123456\n', '\u0000'.repeat(6), 'x'.repeat(64), "' OR 1=1 --"];
+const NON_CODES = [
+  '',
+  ' ',
+  'abc',
+  '１２３４５６',
+  '١٢٣٤٥٦',
+  '12345６',
+  ' 123456',
+  '123456 ',
+  '123456\n',
+  '\u0000'.repeat(6),
+  'x'.repeat(64),
+  "' OR 1=1 --",
+];
 /** Malformed variants of a real code: what a core that trims or normalizes input would let through. */
 const malformedVariants = (code: string) => [` ${code}`, `${code} `, `\t${code}`, `${code}\n`, fullWidth(code)];
 
@@ -47,9 +81,11 @@ const malformedVariants = (code: string) => [` ${code}`, `${code} `, `\t${code}`
  * through the generated operations, as a client would.
  */
 export function testFactorPlugin(options: FactorConformanceOptions): void {
-  const build = (pluginOptions: FactorPluginOptions) => (typeof options.plugin === 'function' ? options.plugin(pluginOptions) : options.plugin);
+  const build = (pluginOptions: FactorPluginOptions) =>
+    typeof options.plugin === 'function' ? options.plugin(pluginOptions) : options.plugin;
   // Only to name the suite: the plugin under test is built by the app, with the app's options.
-  const title = options.name ?? `factor plugin conformance: ${build({ issuer: 'conformance', mail: NULL_MAIL_SENDER }).type}`;
+  const title =
+    options.name ?? `factor plugin conformance: ${build({ issuer: 'conformance', mail: NULL_MAIL_SENDER }).type}`;
 
   describe(title, () => {
     const clock = new TestClock();
@@ -80,21 +116,44 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
 
     it('has the contract shape: type id, displayName, exact codePattern, a details object type; the server lists it', async () => {
       assert.match(plugin.type, /^[a-z][a-z0-9-]{0,31}$/, 'type: lowercase letters, digits and dashes');
-      assert.ok(typeof plugin.displayName === 'string' && plugin.displayName.length > 0 && plugin.displayName.trim() === plugin.displayName, 'displayName');
+      assert.ok(
+        typeof plugin.displayName === 'string' &&
+          plugin.displayName.length > 0 &&
+          plugin.displayName.trim() === plugin.displayName,
+        'displayName',
+      );
       assert.ok(plugin.codePattern instanceof RegExp, 'codePattern is a RegExp');
-      assert.ok(!plugin.codePattern.global && !plugin.codePattern.sticky, 'a g or y flag makes codePattern.test() depend on the previous call');
-      for (const code of NON_CODES) assert.equal(plugin.codePattern.test(code), false, `codePattern accepts the non-code ${JSON.stringify(code)}`);
+      assert.ok(
+        !plugin.codePattern.global && !plugin.codePattern.sticky,
+        'a g or y flag makes codePattern.test() depend on the previous call',
+      );
+      for (const code of NON_CODES)
+        assert.equal(plugin.codePattern.test(code), false, `codePattern accepts the non-code ${JSON.stringify(code)}`);
       assert.ok(typeof plugin.detailsType === 'function' && plugin.detailsType.prototype, 'detailsType is a class');
       assert.equal(typeof plugin.enroll, 'function');
       assert.equal(typeof plugin.verify, 'function');
-      assert.ok(plugin.challenge === undefined || typeof plugin.challenge === 'function', 'challenge is an optional hook');
-      if (plugin.challenge) assert.equal(typeof plugin.destination, 'function', 'a plugin that delivers codes names their destination, for the per-destination cap');
+      assert.ok(
+        plugin.challenge === undefined || typeof plugin.challenge === 'function',
+        'challenge is an optional hook',
+      );
+      if (plugin.challenge)
+        assert.equal(
+          typeof plugin.destination,
+          'function',
+          'a plugin that delivers codes names their destination, for the per-destination cap',
+        );
 
       const user = await client.newUser();
       const types = await app.graphql(FactorTypesDocument, { token: user.accessToken });
-      assert.deepEqual(types.data?.factorTypes, [{ type: plugin.type, displayName: plugin.displayName, allowed: true }]);
+      assert.deepEqual(types.data?.factorTypes, [
+        { type: plugin.type, displayName: plugin.displayName, allowed: true },
+      ]);
       const union = await typeShape(app, 'EnrollmentDetails');
-      assert.deepEqual(union?.possibleTypes?.map((type) => type.name), [detailsTypeName], 'the details type is the EnrollmentDetails member');
+      assert.deepEqual(
+        union?.possibleTypes?.map((type) => type.name),
+        [detailsTypeName],
+        'the details type is the EnrollmentDetails member',
+      );
     });
 
     it('enrolls: enableMfa → PENDING → acceptMfa → ACTIVE, signs in, steps up, and is removed with a code', async () => {
@@ -102,47 +161,90 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       const factor = await client.enable(user);
       assert.equal(factor.details.__typename, detailsTypeName);
       const enrolled = spy.enrollments.find((entry) => entry.ownerId === user.id);
-      assert.ok(enrolled?.enrollment.details instanceof plugin.detailsType, 'enroll returns an instance of detailsType');
+      assert.ok(
+        enrolled?.enrollment.details instanceof plugin.detailsType,
+        'enroll returns an instance of detailsType',
+      );
       assert.ok(factor.scratchCodes.length > 0, 'a first factor comes with recovery codes');
       const pending = (await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!;
-      assert.deepEqual([pending.mfaEnabled, pending.factors.map((f) => [f.id, f.type, f.status])], [false, [[factor.factorId, plugin.type, 'PENDING']]]);
+      assert.deepEqual(
+        [pending.mfaEnabled, pending.factors.map((f) => [f.id, f.type, f.status])],
+        [false, [[factor.factorId, plugin.type, 'PENDING']]],
+      );
 
       const accepted = await client.accept(factor, await client.enrollmentCode(factor));
-      assert.deepEqual([accepted.data?.acceptMfa.id, accepted.data?.acceptMfa.status], [factor.factorId, 'ACTIVE'], JSON.stringify(accepted.errors));
+      assert.deepEqual(
+        [accepted.data?.acceptMfa.id, accepted.data?.acceptMfa.status],
+        [factor.factorId, 'ACTIVE'],
+        JSON.stringify(accepted.errors),
+      );
       const active = (await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!;
-      assert.deepEqual([active.mfaEnabled, active.mfaPolicyStatus, active.factors.map((f) => f.status)], [true, 'ENABLED', ['ACTIVE']]);
+      assert.deepEqual(
+        [active.mfaEnabled, active.mfaPolicyStatus, active.factors.map((f) => f.status)],
+        [true, 'ENABLED', ['ACTIVE']],
+      );
 
-      const login = await app.graphql(LoginDocument, { variables: { input: { username: user.username, password: TEST_PASSWORD } } });
+      const login = await app.graphql(LoginDocument, {
+        variables: { input: { username: user.username, password: TEST_PASSWORD } },
+      });
       assert.equal(login.data?.login.accessToken, null, 'with MFA on, login never returns a session');
-      assert.deepEqual(login.data?.login.factors?.map((f) => [f.id, f.type]), [[factor.factorId, plugin.type]]);
+      assert.deepEqual(
+        login.data?.login.factors?.map((f) => [f.id, f.type]),
+        [[factor.factorId, plugin.type]],
+      );
       const mfaToken = login.data!.login.mfaToken!;
       const session = assertSignedIn(await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken)));
       assert.equal((await app.graphql(MeDocument, { token: session })).data?.me?.username, user.username);
-      const stepUp = await app.graphql(StepUpDocument, { token: session, variables: { input: { factorId: factor.factorId, code: await client.freshCode(factor) } } });
+      const stepUp = await app.graphql(StepUpDocument, {
+        token: session,
+        variables: { input: { factorId: factor.factorId, code: await client.freshCode(factor) } },
+      });
       assert.equal(stepUp.data?.stepUp, true, JSON.stringify(stepUp.errors));
       const input = { factorId: factor.factorId, password: TEST_PASSWORD, code: await client.freshCode(factor) };
       const disabled = await app.graphql(DisableMfaDocument, { token: session, variables: { input } });
-      assert.deepEqual([disabled.data?.disableMfa.factors, disabled.data?.disableMfa.mfaPolicyStatus], [[], 'DISABLED'], JSON.stringify(disabled.errors));
+      assert.deepEqual(
+        [disabled.data?.disableMfa.factors, disabled.data?.disableMfa.mfaPolicyStatus],
+        [[], 'DISABLED'],
+        JSON.stringify(disabled.errors),
+      );
     });
 
     it("refuses wrong codes with INVALID_CODE: at acceptMfa (5 end the token), at sign-in, and another user's code", async () => {
       const user = await client.newUser();
       const doomed = await client.enable(user);
       const doomedCode = await client.enrollmentCode(doomed);
-      for (let i = 0; i < 5; i++) assert.equal(errorCode(await client.accept(doomed, await client.wrongCode(doomed, doomedCode))), 'INVALID_CODE');
-      assert.equal(errorCode(await client.accept(doomed, doomedCode)), 'TOKEN_EXPIRED', 'an enrollment token dies after 5 wrong codes');
+      for (let i = 0; i < 5; i++)
+        assert.equal(
+          errorCode(await client.accept(doomed, await client.wrongCode(doomed, doomedCode))),
+          'INVALID_CODE',
+        );
+      assert.equal(
+        errorCode(await client.accept(doomed, doomedCode)),
+        'TOKEN_EXPIRED',
+        'an enrollment token dies after 5 wrong codes',
+      );
 
       const factor = await client.enable(user);
       const valid = await client.enrollmentCode(factor);
       assert.equal(errorCode(await client.accept(factor, await client.wrongCode(factor, valid))), 'INVALID_CODE');
-      assert.equal((await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!.factors[0].status, 'PENDING');
+      assert.equal(
+        (await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!.factors[0].status,
+        'PENDING',
+      );
       assertAccepted(await client.accept(factor, valid));
 
       const mfaToken = await client.logIn(user);
       const code = await client.freshCode(factor, mfaToken);
-      assert.equal(errorCode(await client.verify(mfaToken, factor, await client.wrongCode(factor, code))), 'INVALID_CODE');
+      assert.equal(
+        errorCode(await client.verify(mfaToken, factor, await client.wrongCode(factor, code))),
+        'INVALID_CODE',
+      );
       const other = await client.enroll(await client.newUser());
-      assert.equal(errorCode(await client.verify(mfaToken, factor, await client.freshCode(other))), 'INVALID_CODE', "another user's code");
+      assert.equal(
+        errorCode(await client.verify(mfaToken, factor, await client.freshCode(other))),
+        'INVALID_CODE',
+        "another user's code",
+      );
       assertSignedIn(await client.verify(mfaToken, factor, code), 'a wrong code leaves the mfaToken usable');
     });
 
@@ -159,17 +261,31 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       clock.advance(MFA_TOKEN_TTL_MS + 1000);
       const code = await client.freshCode(factor); // a factor that delivers codes sends it to the signed-in user: the mfaToken is dead
       assert.equal(errorCode(await client.verify(stale, factor, code)), 'TOKEN_EXPIRED');
-      assertSignedIn(await client.verify(await client.logIn(user), factor, code), 'a code refused with an expired mfaToken is not spent');
+      assertSignedIn(
+        await client.verify(await client.logIn(user), factor, code),
+        'a code refused with an expired mfaToken is not spent',
+      );
     });
 
     it('accepts each code once: not the accepting code at sign-in, not a sign-in code twice', async () => {
       const factor = await client.enroll(await client.newUser());
       const mfaToken = await client.logIn(factor.user);
-      assert.equal(errorCode(await client.verify(mfaToken, factor, factor.acceptedCode)), 'INVALID_CODE', 'the code that confirmed the enrollment cannot sign in');
+      assert.equal(
+        errorCode(await client.verify(mfaToken, factor, factor.acceptedCode)),
+        'INVALID_CODE',
+        'the code that confirmed the enrollment cannot sign in',
+      );
       const code = await client.freshCode(factor, mfaToken);
       const session = assertSignedIn(await client.verify(mfaToken, factor, code));
-      assert.equal(errorCode(await client.verify(await client.logIn(factor.user), factor, code)), 'INVALID_CODE', 'a sign-in code cannot sign in again');
-      const stepUp = await app.graphql(StepUpDocument, { token: session, variables: { input: { factorId: factor.factorId, code } } });
+      assert.equal(
+        errorCode(await client.verify(await client.logIn(factor.user), factor, code)),
+        'INVALID_CODE',
+        'a sign-in code cannot sign in again',
+      );
+      const stepUp = await app.graphql(StepUpDocument, {
+        token: session,
+        variables: { input: { factorId: factor.factorId, code } },
+      });
       assert.equal(errorCode(stepUp), 'INVALID_CODE', 'nor prove a step-up');
     });
 
@@ -179,7 +295,10 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       const enrollmentCode = await client.enrollmentCode(factor);
       const accepts = await parallel(() => client.accept(factor, enrollmentCode));
       assertExactlyOne(accepts, (data) => data.acceptMfa.status === 'ACTIVE', ['INVALID_CODE', 'TOKEN_EXPIRED']);
-      assert.deepEqual((await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!.factors.map((f) => f.status), ['ACTIVE']);
+      assert.deepEqual(
+        (await app.graphql(MyMfaDocument, { token: user.accessToken })).data!.me!.factors.map((f) => f.status),
+        ['ACTIVE'],
+      );
 
       const mfaTokens: string[] = [];
       // One by one: parallel password attempts would meet the login throttle.
@@ -192,7 +311,11 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       const mfaToken = await client.logIn(other.user);
       const otherCode = await client.freshCode(other, mfaToken);
       const sameToken = await parallel(() => client.verify(mfaToken, other, otherCode));
-      assertExactlyOne(sameToken, (data) => Boolean(data.verifyMfa.accessToken), ['INVALID_CODE', 'TOKEN_EXPIRED', 'TOO_MANY_ATTEMPTS']);
+      assertExactlyOne(sameToken, (data) => Boolean(data.verifyMfa.accessToken), [
+        'INVALID_CODE',
+        'TOKEN_EXPIRED',
+        'TOO_MANY_ATTEMPTS',
+      ]);
     });
 
     it('locks the user after 5 wrong codes of this factor, for valid codes and recovery codes alike, until the lock ends', async () => {
@@ -200,15 +323,26 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       const mfaToken = await client.logIn(factor.user);
       const code = await client.freshCode(factor, mfaToken);
       const wrong = await client.wrongCode(factor, code);
-      for (let i = 0; i < FAILURES_BEFORE_LOCKOUT; i++) assert.equal(errorCode(await client.verify(mfaToken, factor, wrong)), 'INVALID_CODE');
+      for (let i = 0; i < FAILURES_BEFORE_LOCKOUT; i++)
+        assert.equal(errorCode(await client.verify(mfaToken, factor, wrong)), 'INVALID_CODE');
       const locked = await client.verify(mfaToken, factor, code);
       assert.equal(errorCode(locked), 'TOO_MANY_ATTEMPTS', 'a valid code during the lockout');
       const retryAfterSeconds = locked.errors![0].extensions!.retryAfterSeconds;
-      assert.ok(typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0, `retryAfterSeconds: ${retryAfterSeconds}`);
-      assert.equal(errorCode(await client.verifyRecoveryCode(mfaToken, factor.scratchCodes[0])), 'TOO_MANY_ATTEMPTS', 'a recovery code during the lockout');
+      assert.ok(
+        typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0,
+        `retryAfterSeconds: ${retryAfterSeconds}`,
+      );
+      assert.equal(
+        errorCode(await client.verifyRecoveryCode(mfaToken, factor.scratchCodes[0])),
+        'TOO_MANY_ATTEMPTS',
+        'a recovery code during the lockout',
+      );
 
       clock.advance(retryAfterSeconds * 1000 + 1000);
-      assertSignedIn(await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken)), 'a fresh code once the lock ended');
+      assertSignedIn(
+        await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken)),
+        'a fresh code once the lock ended',
+      );
       const recovery = await client.verifyRecoveryCode(await client.logIn(factor.user), factor.scratchCodes[0]);
       assertSignedIn(recovery, 'the recovery code refused during the lockout was not spent');
     });
@@ -217,52 +351,87 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       const user = await client.newUser();
       let factor = await client.enable(user);
       const malformed = [...NON_CODES, ...malformedVariants(await client.enrollmentCode(factor))];
-      for (const code of malformed) assert.equal(plugin.codePattern.test(code), false, `codePattern accepts ${JSON.stringify(code)}`);
+      for (const code of malformed)
+        assert.equal(plugin.codePattern.test(code), false, `codePattern accepts ${JSON.stringify(code)}`);
       const seen = spy.verifiedCodes.length;
       // Four at a time: a fifth failure would end the enrollment token or lock the user.
-      const batches = Array.from({ length: Math.ceil(malformed.length / 4) }, (_, i) => malformed.slice(4 * i, 4 * i + 4));
+      const batches = Array.from({ length: Math.ceil(malformed.length / 4) }, (_, i) =>
+        malformed.slice(4 * i, 4 * i + 4),
+      );
       for (const [i, batch] of batches.entries()) {
         if (i > 0) factor = await client.enable(user);
-        for (const code of batch) assert.equal(errorCode(await client.accept(factor, code)), 'INVALID_CODE', `acceptMfa ${JSON.stringify(code)}`);
+        for (const code of batch)
+          assert.equal(
+            errorCode(await client.accept(factor, code)),
+            'INVALID_CODE',
+            `acceptMfa ${JSON.stringify(code)}`,
+          );
       }
       assertAccepted(await client.accept(factor, await client.enrollmentCode(factor)));
       client.renewSendAllowance(); // 5 enrollments so far, 6 sign-ins to come
       for (const batch of batches) {
         const mfaToken = await client.logIn(user);
-        for (const code of batch) assert.equal(errorCode(await client.verify(mfaToken, factor, code)), 'INVALID_CODE', `verifyMfa ${JSON.stringify(code)}`);
+        for (const code of batch)
+          assert.equal(
+            errorCode(await client.verify(mfaToken, factor, code)),
+            'INVALID_CODE',
+            `verifyMfa ${JSON.stringify(code)}`,
+          );
         assertSignedIn(await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken)));
       }
       const mfaToken = await client.logIn(user);
-      for (const code of malformed.slice(0, FAILURES_BEFORE_LOCKOUT)) assert.equal(errorCode(await client.verify(mfaToken, factor, code)), 'INVALID_CODE');
+      for (const code of malformed.slice(0, FAILURES_BEFORE_LOCKOUT))
+        assert.equal(errorCode(await client.verify(mfaToken, factor, code)), 'INVALID_CODE');
       const afterwards = await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken));
       assert.equal(errorCode(afterwards), 'TOO_MANY_ATTEMPTS', 'malformed codes count as failed attempts');
 
-      assert.deepEqual(spy.verifiedCodes.slice(seen).filter((code) => malformed.includes(code)), [], 'verify saw a malformed code');
-      assert.deepEqual(spy.verifiedCodes.filter((code) => !plugin.codePattern.test(code)), [], 'verify saw a code its codePattern refuses');
+      assert.deepEqual(
+        spy.verifiedCodes.slice(seen).filter((code) => malformed.includes(code)),
+        [],
+        'verify saw a malformed code',
+      );
+      assert.deepEqual(
+        spy.verifiedCodes.filter((code) => !plugin.codePattern.test(code)),
+        [],
+        'verify saw a code its codePattern refuses',
+      );
     });
 
     it('never returns the secret after enrollment, and stores it encrypted', async (t) => {
       const user = await client.newUser();
       const factor = await client.enable(user);
-      const secrets = [spy.enrollments.find((entry) => entry.ownerId === user.id)?.enrollment.secret, options.codes.secret?.(factor.details)].filter(
-        (secret): secret is string => typeof secret === 'string',
-      );
+      const secrets = [
+        spy.enrollments.find((entry) => entry.ownerId === user.id)?.enrollment.secret,
+        options.codes.secret?.(factor.details),
+      ].filter((secret): secret is string => typeof secret === 'string');
       if (secrets.length === 0) return t.skip('the plugin keeps no secret');
-      for (const secret of secrets) assert.ok(secret.length >= 16, `a secret of ${secret.length} characters is too short to search for`);
+      for (const secret of secrets)
+        assert.ok(secret.length >= 16, `a secret of ${secret.length} characters is too short to search for`);
 
       const responses: unknown[] = [await client.accept(factor, await client.enrollmentCode(factor))];
-      responses.push(await app.graphql(MyMfaDocument, { token: user.accessToken }), await app.graphql(MeDocument, { token: user.accessToken }));
-      const login = await app.graphql(LoginDocument, { variables: { input: { username: user.username, password: TEST_PASSWORD } } });
+      responses.push(
+        await app.graphql(MyMfaDocument, { token: user.accessToken }),
+        await app.graphql(MeDocument, { token: user.accessToken }),
+      );
+      const login = await app.graphql(LoginDocument, {
+        variables: { input: { username: user.username, password: TEST_PASSWORD } },
+      });
       const mfaToken = login.data!.login.mfaToken!;
       const verified = await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken));
       const session = assertSignedIn(verified);
       responses.push(login, verified, await app.graphql(MyMfaDocument, { token: session }));
       responses.push(await app.graphql(AuditEventsDocument, { token: session, variables: { userId: user.id } }));
-      const record = await app.database.connection.collection('factors').findOne({ _id: new Types.ObjectId(factor.factorId) });
+      const record = await app.database.connection
+        .collection('factors')
+        .findOne({ _id: new Types.ObjectId(factor.factorId) });
       assert.ok(record?.secret && typeof record.secret !== 'string', 'the factor record holds the secret sealed');
       for (const secret of secrets) {
         assert.ok(!JSON.stringify(responses).includes(secret), 'a response after enrollment contains the secret');
-        assert.equal(await databaseContains(app.database.connection, secret), false, 'the database holds the secret in plaintext');
+        assert.equal(
+          await databaseContains(app.database.connection, secret),
+          false,
+          'the database holds the secret in plaintext',
+        );
         assert.ok(!app.logLines.join('').includes(secret), 'a log line contains the secret');
       }
     });
@@ -277,7 +446,10 @@ function assertAccepted(response: GraphQLResponse<{ acceptMfa: { status: string 
   assert.equal(response.data?.acceptMfa.status, 'ACTIVE', JSON.stringify(response.errors));
 }
 
-function assertSignedIn(response: GraphQLResponse<{ verifyMfa: { accessToken?: string | null } }>, message = 'signed in'): string {
+function assertSignedIn(
+  response: GraphQLResponse<{ verifyMfa: { accessToken?: string | null } }>,
+  message = 'signed in',
+): string {
   assert.equal(response.errors, undefined, `${message}: ${JSON.stringify(response.errors)}`);
   assert.ok(response.data?.verifyMfa.accessToken, message);
   return response.data.verifyMfa.accessToken;

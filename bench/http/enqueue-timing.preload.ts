@@ -12,7 +12,10 @@ if (file) {
   let failures = 0;
   let sequence = 0;
   const send = QueueMailSender.prototype.send;
-  QueueMailSender.prototype.send = async function timedSend(this: QueueMailSender, ...args: Parameters<QueueMailSender['send']>) {
+  QueueMailSender.prototype.send = async function timedSend(
+    this: QueueMailSender,
+    ...args: Parameters<QueueMailSender['send']>
+  ) {
     const begin = performance.now();
     try {
       return await send.apply(this, args);
@@ -26,7 +29,14 @@ if (file) {
   process.on('SIGUSR2', () => {
     const count = histogram.count;
     const ms = (microseconds: number) => (count === 0 ? 0 : microseconds / 1000);
-    const stats = { sequence: ++sequence, count, failures, p50Ms: ms(histogram.percentile(50)), p99Ms: ms(histogram.percentile(99)), maxMs: ms(histogram.max) };
+    const stats = {
+      sequence: ++sequence,
+      count,
+      failures,
+      p50Ms: ms(histogram.percentile(50)),
+      p99Ms: ms(histogram.percentile(99)),
+      maxMs: ms(histogram.max),
+    };
     writeFileSync(file, JSON.stringify(stats));
     histogram = createHistogram();
     failures = 0;

@@ -3,7 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** `node --import` this into the server to time QueueMailSender.send inside it (see the preload). */
-export const ENQUEUE_TIMING_PRELOAD = pathToFileURL(fileURLToPath(new URL('./enqueue-timing.preload.js', import.meta.url))).href;
+export const ENQUEUE_TIMING_PRELOAD = pathToFileURL(
+  fileURLToPath(new URL('./enqueue-timing.preload.js', import.meta.url)),
+).href;
 
 /** QueueMailSender.send as timed inside the server since the previous snapshot: from the resolver's call to its resolution. */
 export interface EnqueueTiming {
@@ -32,7 +34,8 @@ export async function enqueueTimingSnapshot(pid: number, file: string): Promise<
       const { sequence: _sequence, ...timing } = stats;
       return timing;
     }
-    if (Date.now() > deadline) throw new Error('the server did not report its enqueue timings (is the preload loaded?)');
+    if (Date.now() > deadline)
+      throw new Error('the server did not report its enqueue timings (is the preload loaded?)');
     await sleep(20);
   }
 }

@@ -1,7 +1,17 @@
 import type { SmtpSink } from '../../test/support/smtp-sink.js';
 import type { WorkerProcess } from '../mail/worker-process.js';
 import { EmailPool } from './email-pool.js';
-import { createApiKey, enrollEmail, enrollTotp, issueMfaTokens, preparing, signUp, signUpAndLogIn, usernames, type SignedInUser } from './fixtures.js';
+import {
+  createApiKey,
+  enrollEmail,
+  enrollTotp,
+  issueMfaTokens,
+  preparing,
+  signUp,
+  signUpAndLogIn,
+  usernames,
+  type SignedInUser,
+} from './fixtures.js';
 import { TotpPool } from './totp-pool.js';
 
 /**
@@ -43,14 +53,19 @@ export class FixtureSet {
   /** Users without MFA for the login scenario, enough that no one meets the per-username throttle. */
   loginUsers(): Promise<string[]> {
     const names = usernames('login', this.sizes.loginUsers);
-    return this.once('loginUsers', () => preparing(`${names.length} users without MFA`, () => signUp(this.url, names)).then(() => names));
+    return this.once('loginUsers', () =>
+      preparing(`${names.length} users without MFA`, () => signUp(this.url, names)).then(() => names),
+    );
   }
 
   /** Users with an ACTIVE TOTP factor. */
   totpPool(): Promise<TotpPool> {
     const names = usernames('totp', this.sizes.totpUsers);
     return this.once('totpPool', () =>
-      preparing(`${names.length} users with TOTP (sign-up, login, enableMfa → acceptMfa)`, async () => new TotpPool(await enrollTotp(this.url, await signUpAndLogIn(this.url, names)))),
+      preparing(
+        `${names.length} users with TOTP (sign-up, login, enableMfa → acceptMfa)`,
+        async () => new TotpPool(await enrollTotp(this.url, await signUpAndLogIn(this.url, names))),
+      ),
     );
   }
 
@@ -58,24 +73,33 @@ export class FixtureSet {
   async issueMfaTokens(): Promise<TotpPool> {
     const pool = await this.totpPool();
     const missing = pool.users.filter((user) => user.mfaToken === undefined);
-    if (missing.length > 0) await preparing(`${missing.length} mfaTokens (password sign-ins)`, () => issueMfaTokens(this.url, missing));
+    if (missing.length > 0)
+      await preparing(`${missing.length} mfaTokens (password sign-ins)`, () => issueMfaTokens(this.url, missing));
     return pool;
   }
 
   /** Signed-in users with no factor yet, each good for one enableMfa → acceptMfa. */
   enrollUsers(): Promise<SignedInUser[]> {
     const names = usernames('enroll', this.sizes.enrollUsers);
-    return this.once('enrollUsers', () => preparing(`${names.length} users without a factor`, () => signUpAndLogIn(this.url, names)));
+    return this.once('enrollUsers', () =>
+      preparing(`${names.length} users without a factor`, () => signUpAndLogIn(this.url, names)),
+    );
   }
 
   /** Users with an ACTIVE e-mail factor (enableMfa → the mailed code → acceptMfa), each good for one sendMfaCode per 30 s. */
   emailPool(): Promise<EmailPool> {
     const names = usernames('email', this.sizes.emailUsers);
     return this.once('emailPool', async () => {
-      const users = await preparing(`${names.length} users for e-mail codes (sign-up, login)`, () => signUpAndLogIn(this.url, names));
+      const users = await preparing(`${names.length} users for e-mail codes (sign-up, login)`, () =>
+        signUpAndLogIn(this.url, names),
+      );
       const worker = await this.mail.startWorker();
       try {
-        return new EmailPool(await preparing(`their e-mail factors (enableMfa → code by SMTP → acceptMfa)`, () => enrollEmail(this.url, users, this.mail.sink)));
+        return new EmailPool(
+          await preparing(`their e-mail factors (enableMfa → code by SMTP → acceptMfa)`, () =>
+            enrollEmail(this.url, users, this.mail.sink),
+          ),
+        );
       } finally {
         await worker.stop(); // the scenario measures the enqueue alone: no worker competes for the CPU
       }

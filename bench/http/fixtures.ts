@@ -1,4 +1,11 @@
-import { AcceptMfaDocument, CreateApiKeyDocument, EnableEmailMfaDocument, EnableMfaDocument, LoginDocument, SignUpDocument } from '../../test/generated/graphql.js';
+import {
+  AcceptMfaDocument,
+  CreateApiKeyDocument,
+  EnableEmailMfaDocument,
+  EnableMfaDocument,
+  LoginDocument,
+  SignUpDocument,
+} from '../../test/generated/graphql.js';
 import { codeIn } from '../../test/support/email.js';
 import type { CapturedMail, SmtpSink } from '../../test/support/smtp-sink.js';
 import type { EmailUser } from './email-pool.js';
@@ -17,12 +24,15 @@ export interface SignedInUser {
 
 /** Unique per run, so names never meet another run's throttle keys in Redis. */
 const RUN_ID = Date.now().toString(36);
-export const usernames = (role: string, count: number): string[] => Array.from({ length: count }, (_, i) => `b${RUN_ID}-${role}-${i}`);
+export const usernames = (role: string, count: number): string[] =>
+  Array.from({ length: count }, (_, i) => `b${RUN_ID}-${role}-${i}`);
 
 /** Signs each name up and in, as a client does (two argon2 operations each). */
 export async function signUpAndLogIn(url: string, names: string[]): Promise<SignedInUser[]> {
   return mapLimit(names, PREPARE_CONCURRENCY, async (username) => {
-    await graphql(url, SignUpDocument, { input: { username, password: BENCH_PASSWORD, email: `${username}@example.com` } });
+    await graphql(url, SignUpDocument, {
+      input: { username, password: BENCH_PASSWORD, email: `${username}@example.com` },
+    });
     const { login } = await graphql(url, LoginDocument, { input: { username, password: BENCH_PASSWORD } });
     if (!login.accessToken) throw new Error(`${username}: login gave no access token`);
     return { username, token: login.accessToken };
@@ -42,7 +52,12 @@ export async function enrollTotp(url: string, users: SignedInUser[]): Promise<To
     if (enableMfa.details?.__typename !== 'TotpEnrollment') throw new Error('enableMfa gave no TOTP details');
     const secret = enableMfa.details.secretKey;
     const step = currentTotpStep();
-    const { acceptMfa } = await graphql(url, AcceptMfaDocument, { input: { token: enableMfa.token, code: codeForStep(secret, step) } }, token);
+    const { acceptMfa } = await graphql(
+      url,
+      AcceptMfaDocument,
+      { input: { token: enableMfa.token, code: codeForStep(secret, step) } },
+      token,
+    );
     return { username, factorId: acceptMfa.id, secret, lastUsedStep: step, wrongCodes: 0 };
   });
 }
@@ -50,7 +65,9 @@ export async function enrollTotp(url: string, users: SignedInUser[]): Promise<To
 /** Password sign-in for each TOTP user: a fresh mfaToken (it lives 5 min and serves one sign-in). */
 export async function issueMfaTokens(url: string, users: TotpUser[]): Promise<void> {
   await mapLimit(users, PREPARE_CONCURRENCY, async (user) => {
-    const { login } = await graphql(url, LoginDocument, { input: { username: user.username, password: BENCH_PASSWORD } });
+    const { login } = await graphql(url, LoginDocument, {
+      input: { username: user.username, password: BENCH_PASSWORD },
+    });
     if (!login.mfaToken) throw new Error(`${user.username}: login asked for no second factor`);
     user.mfaToken = login.mfaToken;
     user.wrongCodes = 0;
@@ -96,7 +113,10 @@ class Mailbox {
     const early = this.early.get(address);
     if (early) return (this.early.delete(address), Promise.resolve(early));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no mail to ${address} within ${timeoutMs / 1000} s (is the mail worker running?)`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no mail to ${address} within ${timeoutMs / 1000} s (is the mail worker running?)`)),
+        timeoutMs,
+      );
       this.waiting.set(address, (mail) => (clearTimeout(timer), resolve(mail)));
     });
   }

@@ -15,7 +15,13 @@ export interface FloodOrder {
 
 const order = workerData as FloodOrder;
 const answers = Promise.all(
-  Array.from({ length: order.size }, (_, i) => timedPost(order.url, order.localAddress, requestBody(LoginDocument, { input: { username: `${order.namePrefix}-${i}`, password: 'some guess 1' } }))),
+  Array.from({ length: order.size }, (_, i) =>
+    timedPost(
+      order.url,
+      order.localAddress,
+      requestBody(LoginDocument, { input: { username: `${order.namePrefix}-${i}`, password: 'some guess 1' } }),
+    ),
+  ),
 );
 parentPort!.postMessage({ sent: true });
 parentPort!.postMessage({ answers: await answers });

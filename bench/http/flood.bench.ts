@@ -29,7 +29,15 @@ export interface FloodBenchResult {
   /** The floods' answers by code, with their latencies. */
   flood: Record<string, { count: number; p50Ms: number; p99Ms: number }>;
   /** Sign-ins refused per address, sent one address's budget over, and the server's memory around them. */
-  throttled: { requests: number; perSecond: number; answers: Record<string, number>; rssBeforeMiB?: number; rssAfterMiB?: number; rssSettledMiB?: number; peakRssMiB?: number };
+  throttled: {
+    requests: number;
+    perSecond: number;
+    answers: Record<string, number>;
+    rssBeforeMiB?: number;
+    rssAfterMiB?: number;
+    rssSettledMiB?: number;
+    peakRssMiB?: number;
+  };
 }
 
 /**
@@ -49,9 +57,15 @@ export async function benchFlood(options: { rounds: number; throttledRequests: n
     const legit: Timed[] = [];
     const flood: Timed[] = [];
     for (let round = 1; round <= options.rounds; round++) {
-      const { sent, answers } = floodFromWorker({ url, localAddress: `127.0.1.${round}`, size: FLOOD_SIZE, namePrefix: `made-up-${round}` });
+      const { sent, answers } = floodFromWorker({
+        url,
+        localAddress: `127.0.1.${round}`,
+        size: FLOOD_SIZE,
+        namePrefix: `made-up-${round}`,
+      });
       await sent;
-      for (let i = 0; i < LEGIT_PER_ROUND; i++) legit.push(await post(url, LEGIT_ADDRESS, loginBody(LEGIT_USER.username, LEGIT_USER.password)));
+      for (let i = 0; i < LEGIT_PER_ROUND; i++)
+        legit.push(await post(url, LEGIT_ADDRESS, loginBody(LEGIT_USER.username, LEGIT_USER.password)));
       flood.push(...(await answers));
     }
 
@@ -62,7 +76,8 @@ export async function benchFlood(options: { rounds: number; throttledRequests: n
     const started = performance.now();
     await Promise.all(
       Array.from({ length: THROTTLED_CONCURRENCY }, async () => {
-        while (next < options.throttledRequests) throttled.push(await post(url, '127.0.2.1', loginBody(`made-up-throttled-${next++}`, 'some guess 1'), agent));
+        while (next < options.throttledRequests)
+          throttled.push(await post(url, '127.0.2.1', loginBody(`made-up-throttled-${next++}`, 'some guess 1'), agent));
       }),
     );
     const seconds = (performance.now() - started) / 1000;
@@ -74,9 +89,18 @@ export async function benchFlood(options: { rounds: number; throttledRequests: n
     return {
       rounds: options.rounds,
       floodSize: FLOOD_SIZE,
-      legit: { samples: legit.length, failures: legit.length - legitMs.length, p50Ms: quantile(legitMs, 0.5), p99Ms: quantile(legitMs, 0.99), maxMs: quantile(legitMs, 1) },
+      legit: {
+        samples: legit.length,
+        failures: legit.length - legitMs.length,
+        p50Ms: quantile(legitMs, 0.5),
+        p99Ms: quantile(legitMs, 0.99),
+        maxMs: quantile(legitMs, 1),
+      },
       flood: Object.fromEntries(
-        Object.entries(byCode(flood)).map(([code, ms]) => [code, { count: ms.length, p50Ms: quantile(ms, 0.5), p99Ms: quantile(ms, 0.99) }]),
+        Object.entries(byCode(flood)).map(([code, ms]) => [
+          code,
+          { count: ms.length, p50Ms: quantile(ms, 0.5), p99Ms: quantile(ms, 0.99) },
+        ]),
       ),
       throttled: {
         requests: throttled.length,
@@ -99,12 +123,26 @@ export function floodReport(result: FloodBenchResult): string {
   let out = `${result.rounds} rounds of ${result.floodSize} parallel logins with made-up names, each round from one fresh address, while a user signs in from another (LOGIN_RATE_PER_ADDRESS 60)\n`;
   out += formatTable([
     ['answers', 'count', 'p50 ms', 'p99 ms'],
-    [`user elsewhere: signed in (${legit.failures} failed)`, String(legit.samples - legit.failures), fixed(legit.p50Ms, 1), fixed(legit.p99Ms, 1)],
-    ...Object.entries(result.flood).map(([code, s]) => [`flood: ${code}`, String(s.count), fixed(s.p50Ms, 1), fixed(s.p99Ms, 1)]),
+    [
+      `user elsewhere: signed in (${legit.failures} failed)`,
+      String(legit.samples - legit.failures),
+      fixed(legit.p50Ms, 1),
+      fixed(legit.p99Ms, 1),
+    ],
+    ...Object.entries(result.flood).map(([code, s]) => [
+      `flood: ${code}`,
+      String(s.count),
+      fixed(s.p50Ms, 1),
+      fixed(s.p99Ms, 1),
+    ]),
   ]);
   const holds = legit.failures === 0 && legit.p99Ms < 1000;
   out += `target: the user's sign-in p99 < 1000 ms under the flood: ${fixed(legit.p99Ms, 1)} ms (max ${fixed(legit.maxMs, 1)}), ${holds ? 'holds' : 'NO'}\n`;
-  out += `\n${throttled.requests} logins from one address, ${THROTTLED_CONCURRENCY} at a time: ${fixed(throttled.perSecond)} req/s; ${Object.entries(throttled.answers).map(([code, count]) => `${count} ${code}`).join(', ')}\n`;
+  out += `\n${throttled.requests} logins from one address, ${THROTTLED_CONCURRENCY} at a time: ${fixed(throttled.perSecond)} req/s; ${Object.entries(
+    throttled.answers,
+  )
+    .map(([code, count]) => `${count} ${code}`)
+    .join(', ')}\n`;
   out += `server RSS ${fixed(throttled.rssBeforeMiB)} MiB before, ${fixed(throttled.rssAfterMiB)} MiB right after, ${fixed(throttled.rssSettledMiB)} MiB ${SETTLE_MS / 1000} s later (peak over the server's life ${fixed(throttled.peakRssMiB)} MiB)\n`;
   return out;
 }
@@ -117,7 +155,9 @@ function floodFromWorker(order: FloodOrder): { sent: Promise<void>; answers: Pro
   let markSent!: () => void;
   const sent = new Promise<void>((resolve) => (markSent = resolve));
   const answers = new Promise<Timed[]>((resolve, reject) => {
-    worker.on('message', (message: { sent?: true; answers?: Timed[] }) => (message.answers ? resolve(message.answers) : markSent()));
+    worker.on('message', (message: { sent?: true; answers?: Timed[] }) =>
+      message.answers ? resolve(message.answers) : markSent(),
+    );
     worker.once('error', reject);
   });
   return { sent, answers: answers.finally(() => worker.terminate()) };

@@ -14,19 +14,29 @@ function printed(document: TypedDocumentNode<unknown, never>): string {
 }
 
 /** One operation for fixtures (not measured); throws on any GraphQL error, so preparation never passes silently. */
-export async function graphql<T, V>(url: string, document: TypedDocumentNode<T, V>, variables: V, token?: string): Promise<T> {
+export async function graphql<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+  token?: string,
+): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: requestBody(document as TypedDocumentNode<unknown, never>, variables as object),
   });
   const result = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (result.errors || !result.data) throw new Error(`fixture operation failed (HTTP ${response.status}): ${JSON.stringify(result.errors)}`);
+  if (result.errors || !result.data)
+    throw new Error(`fixture operation failed (HTTP ${response.status}): ${JSON.stringify(result.errors)}`);
   return result.data;
 }
 
 /** `fn` over `items`, at most `limit` at a time, results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

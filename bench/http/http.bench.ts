@@ -47,7 +47,13 @@ export const CONNECTIONS = 10;
 const SETTLE_MS = 1_000;
 
 /** Starts the service as a child process, prepares fixtures over GraphQL and drives each scenario with autocannon from this process. */
-export async function benchHttp(options: { quick: boolean; durationSeconds: number; warmUpSeconds: number; scenarioIds?: string[]; serverNodeArgs?: string[] }): Promise<HttpBenchResult> {
+export async function benchHttp(options: {
+  quick: boolean;
+  durationSeconds: number;
+  warmUpSeconds: number;
+  scenarioIds?: string[];
+  serverNodeArgs?: string[];
+}): Promise<HttpBenchResult> {
   const loadAtStart = loadavg()[0];
   const selected = (scenario: { id: string }) => !options.scenarioIds || options.scenarioIds.includes(scenario.id);
   const redis = new Redis(BENCH_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -72,17 +78,29 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
   const timingFile = join(tmpdir(), `mfa-bench-enqueue-${process.pid}.json`);
   // One load generator signs up, signs in and asks for codes for many users from one address: the per-address and
   // per-client limits would measure their refusals, not the operations.
-  const lifted = { MAIL_CODES_PER_CLIENT_PER_HOUR: '100000', LOGIN_RATE_PER_ADDRESS: '1000000', SIGNUP_RATE_PER_ADDRESS: '1000000' };
+  const lifted = {
+    MAIL_CODES_PER_CLIENT_PER_HOUR: '100000',
+    LOGIN_RATE_PER_ADDRESS: '1000000',
+    SIGNUP_RATE_PER_ADDRESS: '1000000',
+  };
   const server = await startServerProcess({
     nodeArgs: ['--import', ENQUEUE_TIMING_PRELOAD, ...(options.serverNodeArgs ?? [])],
-    env: { SMTP_URL: sink.url, MAIL_WORKER: 'off', MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS, REDIS_KEY_PREFIX: queuePrefix, BENCH_ENQUEUE_TIMING_FILE: timingFile, ...lifted },
+    env: {
+      SMTP_URL: sink.url,
+      MAIL_WORKER: 'off',
+      MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS,
+      REDIS_KEY_PREFIX: queuePrefix,
+      BENCH_ENQUEUE_TIMING_FILE: timingFile,
+      ...lifted,
+    },
   });
   const results: HttpScenarioResult[] = [];
   let serverPeakRssMiB: number | undefined;
   try {
     const fixtures = new FixtureSet(server.graphqlUrl, options.quick ? FIXTURE_SIZES.quick : FIXTURE_SIZES.full, {
       sink,
-      startWorker: () => startWorkerProcess({ redisUrl: BENCH_REDIS_URL, smtpUrl: sink.url, queuePrefix, concurrency: 10 }),
+      startWorker: () =>
+        startWorkerProcess({ redisUrl: BENCH_REDIS_URL, smtpUrl: sink.url, queuePrefix, concurrency: 10 }),
       clearQueue,
     });
     const load = { url: server.graphqlUrl, connections: CONNECTIONS };
@@ -91,7 +109,8 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
       const plan = await scenario.plan(fixtures);
       // Warm-up (JIT, connection pools, caches): a short run on at most a tenth of the fixtures, not recorded.
       await runLoad(plan, { ...load, durationSeconds: options.warmUpSeconds, fixtureShare: 0.1 });
-      if (plan.operationsLeft && plan.operationsLeft() < CONNECTIONS) throw new Error(`${scenario.id}: the warm-up used up its fixtures`);
+      if (plan.operationsLeft && plan.operationsLeft() < CONNECTIONS)
+        throw new Error(`${scenario.id}: the warm-up used up its fixtures`);
       if (plan.timesEnqueue) await enqueueTimingSnapshot(server.pid, timingFile); // starts its count over
       const rss = sampleRss(server.pid);
       const result = await runLoad(plan, { ...load, durationSeconds: options.durationSeconds });
@@ -102,9 +121,19 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
       const enqueue = plan.timesEnqueue ? await enqueueTimingSnapshot(server.pid, timingFile) : undefined;
       await plan.after?.();
       const failed = Object.values(result.errors).reduce((sum, count) => sum + count, 0);
-      const answeredWrongly = scenario.expectedErrorCode ? result.requests - (result.errors[scenario.expectedErrorCode] ?? 0) : failed;
+      const answeredWrongly = scenario.expectedErrorCode
+        ? result.requests - (result.errors[scenario.expectedErrorCode] ?? 0)
+        : failed;
       const unexpected = answeredWrongly + result.socketErrors;
-      results.push({ id: scenario.id, title: scenario.title, expectedErrorCode: scenario.expectedErrorCode, ...result, unexpected, serverPeakRssMiB, enqueue });
+      results.push({
+        id: scenario.id,
+        title: scenario.title,
+        expectedErrorCode: scenario.expectedErrorCode,
+        ...result,
+        unexpected,
+        serverPeakRssMiB,
+        enqueue,
+      });
     }
     serverPeakRssMiB = procStatusMiB(server.pid, 'VmHWM');
   } finally {
@@ -116,9 +145,13 @@ export async function benchHttp(options: { quick: boolean; durationSeconds: numb
   let flood: FloodBenchResult | undefined;
   if (selected({ id: 'flood' })) {
     process.stderr.write('flood of logins from one address (a server of its own, default limits)\n');
-    flood = await benchFlood(options.quick ? { rounds: 2, throttledRequests: 5_000 } : { rounds: 5, throttledRequests: 25_000 });
+    flood = await benchFlood(
+      options.quick ? { rounds: 2, throttledRequests: 5_000 } : { rounds: 5, throttledRequests: 25_000 },
+    );
   }
-  const ceilings = results.filter((result) => result.id.startsWith('trivial') && result.unexpected === 0).map((result) => result.requestsPerSecond);
+  const ceilings = results
+    .filter((result) => result.id.startsWith('trivial') && result.unexpected === 0)
+    .map((result) => result.requestsPerSecond);
   const ceiling = ceilings.length > 0 ? ceilings.reduce((sum, rate) => sum + rate, 0) / ceilings.length : undefined;
   for (const result of results) if (ceiling) result.ratioToTrivial = result.operationsPerSecond / ceiling;
   return {

@@ -52,7 +52,9 @@ export async function runLoad(plan: LoadPlan, options: LoadOptions): Promise<Loa
     if (status < 300 && !body.includes('"errors":')) return;
     let code = `HTTP ${status}`;
     try {
-      code = (JSON.parse(body) as { errors?: Array<{ extensions?: { code?: string } }> }).errors?.[0]?.extensions?.code ?? code;
+      code =
+        (JSON.parse(body) as { errors?: Array<{ extensions?: { code?: string } }> }).errors?.[0]?.extensions?.code ??
+        code;
     } catch {
       // not JSON: the status says it
     }
@@ -68,22 +70,37 @@ export async function runLoad(plan: LoadPlan, options: LoadOptions): Promise<Loa
   const perOperation = plan.requests.length;
   // Whole operations per connection, so no connection stops between a login and its verifyMfa.
   const limit = plan.operationsLeft && Math.floor(plan.operationsLeft() * (options.fixtureShare ?? 1));
-  const amount = limit === undefined ? undefined : Math.max(1, Math.floor(limit / options.connections)) * options.connections * perOperation;
+  const amount =
+    limit === undefined
+      ? undefined
+      : Math.max(1, Math.floor(limit / options.connections)) * options.connections * perOperation;
   const exhaustedBefore = plan.exhausted?.() ?? 0;
   let timedOut = false;
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: options.url, method: 'POST', headers: { 'content-type': 'application/json' }, connections: options.connections, duration: options.durationSeconds, amount, requests },
+      {
+        url: options.url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        connections: options.connections,
+        duration: options.durationSeconds,
+        amount,
+        requests,
+      },
       (error, finished) => (error ? reject(error) : resolve(finished)),
     );
     instance.on('response', (_client, _status, _bytes, responseTimeMs: number) => latencies.push(responseTimeMs));
     // With `amount` autocannon ignores the duration; the fixtures' limit and the clock both end the run.
-    const timer = amount === undefined ? undefined : setTimeout(() => ((timedOut = true), instance.stop()), options.durationSeconds * 1000);
+    const timer =
+      amount === undefined
+        ? undefined
+        : setTimeout(() => ((timedOut = true), instance.stop()), options.durationSeconds * 1000);
     instance.once('done', () => clearTimeout(timer));
   });
   latencies.sort((a, b) => a - b);
-  const at = (quantile: number) => latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))] ?? 0;
+  const at = (quantile: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))] ?? 0;
   const completed = latencies.length;
   return {
     durationSeconds: result.duration,

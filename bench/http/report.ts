@@ -3,13 +3,31 @@ import { floodReport } from './flood.bench.js';
 import type { HttpBenchResult, HttpScenarioResult } from './http.bench.js';
 
 /** Issue 6's targets, as ratios to the trivial query of the same run. */
-export const TARGETS = { meRatio: 0.7, verifyValidRatio: 0.4, wrongOverValid: [0.8, 1.25], sendCodeRatio: 0.5, enqueueP99Ms: 5, serverRssMiB: 300 } as const;
+export const TARGETS = {
+  meRatio: 0.7,
+  verifyValidRatio: 0.4,
+  wrongOverValid: [0.8, 1.25],
+  sendCodeRatio: 0.5,
+  enqueueP99Ms: 5,
+  serverRssMiB: 300,
+} as const;
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined ? '–' : value.toFixed(digits));
 
 /** The table, then a loud line for every scenario whose figures are not what they claim, then the targets. */
 export function httpReport(bench: HttpBenchResult): string {
-  const header = ['scenario', 'req/s', 'ops/s', 'p50 ms', 'p99 ms', 'requests', 'errors', 'server RSS MiB', 'ratio', 'notes'];
+  const header = [
+    'scenario',
+    'req/s',
+    'ops/s',
+    'p50 ms',
+    'p99 ms',
+    'requests',
+    'errors',
+    'server RSS MiB',
+    'ratio',
+    'notes',
+  ];
   const rows = bench.scenarios.map((s) => [
     s.title,
     fixed(s.requestsPerSecond, 0),
@@ -24,7 +42,8 @@ export function httpReport(bench: HttpBenchResult): string {
   ]);
   let out = formatTable([header, ...rows]);
   out += `\n${bench.connections} connections, ${bench.durationSeconds} s per scenario after a ${bench.warmUpSeconds} s warm-up; database: ${bench.database}.\n`;
-  out += 'ops/s counts whole operations (a pair is one); ratio = ops/s ÷ trivial req/s (mean of its runs). Latencies are per HTTP request.\n';
+  out +=
+    'ops/s counts whole operations (a pair is one); ratio = ops/s ÷ trivial req/s (mean of its runs). Latencies are per HTTP request.\n';
   const [first, last] = [bench.scenarios[0], bench.scenarios[bench.scenarios.length - 1]];
   if (first?.id === 'trivial' && last?.id === 'trivial-end') {
     out += `Ceiling at start ${first.requestsPerSecond.toFixed(0)} req/s, at end ${last.requestsPerSecond.toFixed(0)} (${fixed(Math.abs(last.requestsPerSecond / first.requestsPerSecond - 1) * 100, 0)} % apart). `;
@@ -42,7 +61,9 @@ function errorCell(s: HttpScenarioResult): string {
   const entries = Object.entries(s.errors);
   if (s.socketErrors > 0) entries.push(['connection errors', s.socketErrors]);
   if (entries.length === 0) return '0';
-  return entries.map(([code, count]) => `${count} ${code}${code === s.expectedErrorCode ? ' (expected)' : ''}`).join(', ');
+  return entries
+    .map(([code, count]) => `${count} ${code}${code === s.expectedErrorCode ? ' (expected)' : ''}`)
+    .join(', ');
 }
 
 function notes(s: HttpScenarioResult, durationSeconds: number): string {
@@ -50,7 +71,10 @@ function notes(s: HttpScenarioResult, durationSeconds: number): string {
   if (s.unexpected > 0) notes.push('!! ERRORS, see below');
   if (s.fixtureBound) notes.push(`fixtures used up after ${s.durationSeconds.toFixed(1)} of ${durationSeconds} s`);
   if (s.fixturesExhausted > 0) notes.push(`${s.fixturesExhausted} requests found no fresh user`);
-  if (s.enqueue) notes.push(`enqueue in the server: ${s.enqueue.count} sends, p50 ${s.enqueue.p50Ms.toFixed(2)} ms, p99 ${s.enqueue.p99Ms.toFixed(2)} ms${s.enqueue.failures ? `, ${s.enqueue.failures} failed` : ''}`);
+  if (s.enqueue)
+    notes.push(
+      `enqueue in the server: ${s.enqueue.count} sends, p50 ${s.enqueue.p50Ms.toFixed(2)} ms, p99 ${s.enqueue.p99Ms.toFixed(2)} ms${s.enqueue.failures ? `, ${s.enqueue.failures} failed` : ''}`,
+    );
   return notes.join('; ');
 }
 
@@ -60,25 +84,50 @@ function targetRows(bench: HttpBenchResult): string[][] {
     const s = byId.get(id);
     return s && s.unexpected === 0 && s.ratioToTrivial !== undefined ? s : undefined;
   };
-  const verdict = (value: number | undefined, holds: (value: number) => boolean) => (value === undefined ? 'not measured' : holds(value) ? 'yes' : 'NO');
+  const verdict = (value: number | undefined, holds: (value: number) => boolean) =>
+    value === undefined ? 'not measured' : holds(value) ? 'yes' : 'NO';
   const rows: string[][] = [];
   for (const id of ['me-token', 'me-api-key']) {
     const ratio = clean(id)?.ratioToTrivial;
-    rows.push([`${byId.get(id)?.title ?? id} ≥ ${TARGETS.meRatio} × trivial`, fixed(ratio, 2), verdict(ratio, (r) => r >= TARGETS.meRatio)]);
+    rows.push([
+      `${byId.get(id)?.title ?? id} ≥ ${TARGETS.meRatio} × trivial`,
+      fixed(ratio, 2),
+      verdict(ratio, (r) => r >= TARGETS.meRatio),
+    ]);
   }
   const valid = clean('verify-valid');
-  rows.push([`verifyMfa (valid) ≥ ${TARGETS.verifyValidRatio} × trivial`, fixed(valid?.ratioToTrivial, 2), verdict(valid?.ratioToTrivial, (r) => r >= TARGETS.verifyValidRatio)]);
+  rows.push([
+    `verifyMfa (valid) ≥ ${TARGETS.verifyValidRatio} × trivial`,
+    fixed(valid?.ratioToTrivial, 2),
+    verdict(valid?.ratioToTrivial, (r) => r >= TARGETS.verifyValidRatio),
+  ]);
   const wrong = byId.get('verify-wrong');
   const wrongClean = wrong && wrong.unexpected === 0 ? wrong : undefined;
   const rateRatio = wrongClean && valid ? wrongClean.requestsPerSecond / valid.requestsPerSecond : undefined;
   const [low, high] = TARGETS.wrongOverValid;
   const p50Ratio = wrongClean && valid ? ` (p50 ${fixed(wrongClean.p50Ms / valid.p50Ms, 2)})` : '';
-  rows.push([`verifyMfa req/s wrong ÷ valid in ${low}–${high}`, fixed(rateRatio, 2) + p50Ratio, verdict(rateRatio, (r) => r >= low && r <= high)]);
+  rows.push([
+    `verifyMfa req/s wrong ÷ valid in ${low}–${high}`,
+    fixed(rateRatio, 2) + p50Ratio,
+    verdict(rateRatio, (r) => r >= low && r <= high),
+  ]);
   const send = clean('send-code');
-  rows.push([`sendMfaCode ≥ ${TARGETS.sendCodeRatio} × trivial`, fixed(send?.ratioToTrivial, 2), verdict(send?.ratioToTrivial, (r) => r >= TARGETS.sendCodeRatio)]);
+  rows.push([
+    `sendMfaCode ≥ ${TARGETS.sendCodeRatio} × trivial`,
+    fixed(send?.ratioToTrivial, 2),
+    verdict(send?.ratioToTrivial, (r) => r >= TARGETS.sendCodeRatio),
+  ]);
   const enqueueP99 = send?.enqueue && send.enqueue.count > 0 ? send.enqueue.p99Ms : undefined;
-  rows.push([`sendMfaCode enqueue p99 < ${TARGETS.enqueueP99Ms} ms (in the server)`, fixed(enqueueP99, 2) + (send ? ` (HTTP p99 ${fixed(send.p99Ms, 2)})` : ''), verdict(enqueueP99, (p) => p < TARGETS.enqueueP99Ms)]);
+  rows.push([
+    `sendMfaCode enqueue p99 < ${TARGETS.enqueueP99Ms} ms (in the server)`,
+    fixed(enqueueP99, 2) + (send ? ` (HTTP p99 ${fixed(send.p99Ms, 2)})` : ''),
+    verdict(enqueueP99, (p) => p < TARGETS.enqueueP99Ms),
+  ]);
   const rss = bench.serverPeakRssMiB;
-  rows.push([`server peak RSS (VmHWM) < ${TARGETS.serverRssMiB} MiB`, fixed(rss, 0), verdict(rss, (r) => r < TARGETS.serverRssMiB)]);
+  rows.push([
+    `server peak RSS (VmHWM) < ${TARGETS.serverRssMiB} MiB`,
+    fixed(rss, 0),
+    verdict(rss, (r) => r < TARGETS.serverRssMiB),
+  ]);
   return rows;
 }

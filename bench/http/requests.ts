@@ -11,11 +11,18 @@ export const post = (body: string, token?: string): autocannon.Request => ({
 });
 
 /** A request whose body (and credential) is chosen as it is sent, with a look at its response. */
-export const dynamic = (build: (context: Context) => { body: string; token?: string }, onResponse?: (body: string, context: Context) => void): autocannon.Request => ({
+export const dynamic = (
+  build: (context: Context) => { body: string; token?: string },
+  onResponse?: (body: string, context: Context) => void,
+): autocannon.Request => ({
   method: 'POST',
   setupRequest: (request, context) => {
     const { body, token } = build(context as Context);
-    return { ...request, body, headers: { ...request.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } };
+    return {
+      ...request,
+      body,
+      headers: { ...request.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    };
   },
   onResponse: onResponse && ((_status, body, context) => onResponse(body, context as Context)),
 });

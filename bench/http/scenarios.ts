@@ -1,11 +1,25 @@
-import { AcceptMfaDocument, EnableMfaDocument, LoginDocument, MeDocument, SendMfaCodeDocument, VerifyMfaDocument } from '../../test/generated/graphql.js';
+import {
+  AcceptMfaDocument,
+  EnableMfaDocument,
+  LoginDocument,
+  MeDocument,
+  SendMfaCodeDocument,
+  VerifyMfaDocument,
+} from '../../test/generated/graphql.js';
 import type { EmailUser } from './email-pool.js';
 import { BENCH_PASSWORD } from './fixtures.js';
 import type { FixtureSet } from './fixture-set.js';
 import { requestBody } from './graphql-client.js';
 import type { LoadPlan } from './load.js';
 import { dataOf, dynamic, post } from './requests.js';
-import { codeForStep, currentTotpStep, WRONG_CODES_PER_USER, wrongCode, type TotpPool, type TotpUser } from './totp-pool.js';
+import {
+  codeForStep,
+  currentTotpStep,
+  WRONG_CODES_PER_USER,
+  wrongCode,
+  type TotpPool,
+  type TotpUser,
+} from './totp-pool.js';
 
 export interface Scenario {
   id: string;
@@ -19,7 +33,8 @@ export interface Scenario {
 /** Users enrolled or used in the current step cannot take its code: wait for the next step rather than send replays. */
 async function waitForFreshStep(pool: TotpPool): Promise<void> {
   const waitMs = pool.msUntilAllEligible();
-  if (waitMs > 0) process.stderr.write(`  waiting ${(waitMs / 1000).toFixed(1)} s for a TOTP step no prepared user has used yet\n`);
+  if (waitMs > 0)
+    process.stderr.write(`  waiting ${(waitMs / 1000).toFixed(1)} s for a TOTP step no prepared user has used yet\n`);
   await new Promise((resolve) => setTimeout(resolve, waitMs));
 }
 const verifyBody = (user: TotpUser, mfaToken: string | undefined, code: string) =>
@@ -33,15 +48,31 @@ const trivial = async (): Promise<LoadPlan> => ({ requests: [post(requestBody('{
  */
 export const SCENARIOS: Scenario[] = [
   { id: 'trivial', title: '{ __typename }', plan: trivial },
-  { id: 'me-token', title: 'me (access token)', plan: async (f) => ({ requests: [post(requestBody(MeDocument), (await f.viewer()).token)] }) },
-  { id: 'me-api-key', title: 'me (API key)', plan: async (f) => ({ requests: [post(requestBody(MeDocument), await f.apiKey())] }) },
+  {
+    id: 'me-token',
+    title: 'me (access token)',
+    plan: async (f) => ({ requests: [post(requestBody(MeDocument), (await f.viewer()).token)] }),
+  },
+  {
+    id: 'me-api-key',
+    title: 'me (API key)',
+    plan: async (f) => ({ requests: [post(requestBody(MeDocument), await f.apiKey())] }),
+  },
   {
     id: 'login',
     title: 'login (no MFA; argon2id)',
     async plan(f) {
       const names = await f.loginUsers();
       let next = 0;
-      return { requests: [dynamic(() => ({ body: requestBody(LoginDocument, { input: { username: names[next++ % names.length], password: BENCH_PASSWORD } }) }))] };
+      return {
+        requests: [
+          dynamic(() => ({
+            body: requestBody(LoginDocument, {
+              input: { username: names[next++ % names.length], password: BENCH_PASSWORD },
+            }),
+          })),
+        ],
+      };
     },
   },
   {
@@ -54,11 +85,19 @@ export const SCENARIOS: Scenario[] = [
         (context) => {
           const taken = pool.takeForCode({ spendMfaToken: false });
           Object.assign(context, taken);
-          return { body: requestBody(LoginDocument, { input: { username: taken.user.username, password: BENCH_PASSWORD } }) };
+          return {
+            body: requestBody(LoginDocument, { input: { username: taken.user.username, password: BENCH_PASSWORD } }),
+          };
         },
         (body, context) => (context.mfaToken = dataOf(body)?.login?.mfaToken),
       );
-      const verify = dynamic((context) => ({ body: verifyBody(context.user as TotpUser, context.mfaToken as string, codeForStep((context.user as TotpUser).secret, context.step as number)) }));
+      const verify = dynamic((context) => ({
+        body: verifyBody(
+          context.user as TotpUser,
+          context.mfaToken as string,
+          codeForStep((context.user as TotpUser).secret, context.step as number),
+        ),
+      }));
       return { requests: [login, verify], exhausted: () => pool.exhausted };
     },
   },
@@ -73,7 +112,8 @@ export const SCENARIOS: Scenario[] = [
         const user = pool.takeForWrongCode();
         return { body: verifyBody(user, user.mfaToken, wrongCode(user.secret, currentTotpStep())) };
       });
-      const spare = () => pool.users.reduce((sum, user) => sum + (user.mfaToken ? WRONG_CODES_PER_USER - user.wrongCodes : 0), 0);
+      const spare = () =>
+        pool.users.reduce((sum, user) => sum + (user.mfaToken ? WRONG_CODES_PER_USER - user.wrongCodes : 0), 0);
       return { requests: [request], operationsLeft: spare, exhausted: () => pool.exhausted };
     },
   },
@@ -101,16 +141,26 @@ export const SCENARIOS: Scenario[] = [
         (context) => {
           if (next >= users.length) misses++; // reused: enableMfa answers ALREADY_ENABLED, counted as an error
           context.token = users[next++ % users.length].token;
-          return { body: requestBody(EnableMfaDocument, { input: { factorType: 'totp' } }), token: context.token as string };
+          return {
+            body: requestBody(EnableMfaDocument, { input: { factorType: 'totp' } }),
+            token: context.token as string,
+          };
         },
         (body, context) => Object.assign(context, { enrollment: dataOf(body)?.enableMfa }),
       );
       const accept = dynamic((context) => {
         const enrollment = context.enrollment as { token: string; details: { secretKey: string } } | undefined;
         const code = enrollment ? codeForStep(enrollment.details.secretKey, currentTotpStep()) : '000000';
-        return { body: requestBody(AcceptMfaDocument, { input: { token: enrollment?.token ?? 'missing', code } }), token: context.token as string };
+        return {
+          body: requestBody(AcceptMfaDocument, { input: { token: enrollment?.token ?? 'missing', code } }),
+          token: context.token as string,
+        };
       });
-      return { requests: [enable, accept], operationsLeft: () => Math.max(0, users.length - next), exhausted: () => misses };
+      return {
+        requests: [enable, accept],
+        operationsLeft: () => Math.max(0, users.length - next),
+        exhausted: () => misses,
+      };
     },
   },
   {
@@ -120,7 +170,10 @@ export const SCENARIOS: Scenario[] = [
     async plan(f) {
       const pool = await f.emailPool();
       const waitMs = pool.msUntilAllCooledDown();
-      if (waitMs > 0) process.stderr.write(`  waiting ${(waitMs / 1000).toFixed(1)} s for the 30 s cooldown of the factors enrolled last\n`);
+      if (waitMs > 0)
+        process.stderr.write(
+          `  waiting ${(waitMs / 1000).toFixed(1)} s for the 30 s cooldown of the factors enrolled last\n`,
+        );
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       const request = dynamic(
         (context) => {
@@ -134,7 +187,13 @@ export const SCENARIOS: Scenario[] = [
         const jobs = await f.clearMailQueue();
         process.stderr.write(`  removed the ${jobs} mail jobs the run enqueued (no worker delivers during the run)\n`);
       };
-      return { requests: [request], operationsLeft: () => pool.eligibleNow(), exhausted: () => pool.exhausted, timesEnqueue: true, after };
+      return {
+        requests: [request],
+        operationsLeft: () => pool.eligibleNow(),
+        exhausted: () => pool.exhausted,
+        timesEnqueue: true,
+        after,
+      };
     },
   },
   // The ceiling once more: other work on the machine shows as a difference between the two, and ratios use their mean.

@@ -24,7 +24,9 @@ const MAX_DISTINCT_LINES = 50;
  * server do not share an event loop. At LOG_LEVEL=warn the server does not
  * print its "listening" line, so the port is chosen here and /healthz polled.
  */
-export async function startServerProcess(options: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  options: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const env = childEnv({
     ...SERVICE_ENV,
@@ -36,16 +38,22 @@ export async function startServerProcess(options: { nodeArgs?: string[]; env?: R
     ...(process.env.MONGODB_URI ? { MONGODB_URI: process.env.MONGODB_URI } : {}),
     ...options.env,
   });
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // What it logs (LOG_LEVEL=warn: warnings and errors), each distinct line counted once.
   const lines = new Map<string, number>();
   let partial = '';
   const keep = (chunk: Buffer) => {
     const parts = (partial + chunk).split('\n');
     partial = parts.pop()!;
-    for (const line of parts) if (line.trim() && (lines.size < MAX_DISTINCT_LINES || lines.has(line))) lines.set(line, (lines.get(line) ?? 0) + 1);
+    for (const line of parts)
+      if (line.trim() && (lines.size < MAX_DISTINCT_LINES || lines.has(line)))
+        lines.set(line, (lines.get(line) ?? 0) + 1);
   };
-  const output = () => [...lines].map(([line, count]) => (count > 1 ? `${line} (×${count})` : line)).join('\n') + partial;
+  const output = () =>
+    [...lines].map(([line, count]) => (count > 1 ? `${line} (×${count})` : line)).join('\n') + partial;
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exitCode: number | null | undefined;

@@ -13,7 +13,12 @@ export function timedPost(url: string, localAddress: string, body: string, agent
   return new Promise((resolve, reject) => {
     const sent = request(
       url,
-      { method: 'POST', agent: agent ?? false, localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        agent: agent ?? false,
+        localAddress,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');

@@ -50,7 +50,9 @@ export class TotpPool {
   /** A user whose last used step is older than the current one, marked used at that step; with `spendMfaToken`, one holding a token, which it hands over. */
   takeForCode(options: { spendMfaToken: boolean }): { user: TotpUser; step: number; mfaToken?: string } {
     const step = currentTotpStep();
-    const user = this.next((candidate) => candidate.lastUsedStep < step && (!options.spendMfaToken || candidate.mfaToken !== undefined));
+    const user = this.next(
+      (candidate) => candidate.lastUsedStep < step && (!options.spendMfaToken || candidate.mfaToken !== undefined),
+    );
     user.lastUsedStep = step;
     const mfaToken = options.spendMfaToken ? user.mfaToken : undefined;
     if (options.spendMfaToken) user.mfaToken = undefined;
@@ -59,7 +61,9 @@ export class TotpPool {
 
   /** A user with an mfaToken and wrong codes to spare before the lockout. */
   takeForWrongCode(): TotpUser {
-    const user = this.next((candidate) => candidate.mfaToken !== undefined && candidate.wrongCodes < WRONG_CODES_PER_USER);
+    const user = this.next(
+      (candidate) => candidate.mfaToken !== undefined && candidate.wrongCodes < WRONG_CODES_PER_USER,
+    );
     user.wrongCodes++;
     return user;
   }

@@ -29,7 +29,8 @@ export class CountingSink {
         stream.on('data', (chunk: Buffer) => (this.bytes += chunk.length));
         stream.once('end', () => {
           this.acceptedAt.push(performance.now());
-          for (const { address } of session.envelope.rcptTo) this.perRecipient.set(address, (this.perRecipient.get(address) ?? 0) + 1);
+          for (const { address } of session.envelope.rcptTo)
+            this.perRecipient.set(address, (this.perRecipient.get(address) ?? 0) + 1);
           callback(null);
         });
       },
@@ -57,7 +58,8 @@ export class CountingSink {
     let lastChange = Date.now();
     while (this.acceptedAt.length < count) {
       if (this.acceptedAt.length !== seen) [seen, lastChange] = [this.acceptedAt.length, Date.now()];
-      if (Date.now() - lastChange > idleTimeoutMs) throw new Error(`${this.acceptedAt.length} of ${count} mails arrived, then none for ${idleTimeoutMs / 1000} s`);
+      if (Date.now() - lastChange > idleTimeoutMs)
+        throw new Error(`${this.acceptedAt.length} of ${count} mails arrived, then none for ${idleTimeoutMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

@@ -60,23 +60,46 @@ export interface DeliveryBenchResult {
  * started with that concurrency and SMTP_URL, timed at a local SMTP server
  * from the first to the last acceptance. The queue is obliterated afterwards.
  */
-export async function benchDeliveries(options: { mails: number; cases?: DeliveryCase[] }): Promise<DeliveryBenchResult> {
+export async function benchDeliveries(options: {
+  mails: number;
+  cases?: DeliveryCase[];
+}): Promise<DeliveryBenchResult> {
   const loadAtStart = loadavg()[0];
   const sink = await new CountingSink().start();
   const secrets = SecretBox.fromSpec(BENCH_ENCRYPTION_KEYS);
   const logger = createLogger({ level: 'warn', destination: process.stderr });
-  const config = loadConfig({ DATA_DIR: ':memory:', REDIS_URL: BENCH_REDIS_URL, LOG_LEVEL: 'warn', MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS, SMTP_URL: sink.url });
+  const config = loadConfig({
+    DATA_DIR: ':memory:',
+    REDIS_URL: BENCH_REDIS_URL,
+    LOG_LEVEL: 'warn',
+    MFA_ENCRYPTION_KEYS: BENCH_ENCRYPTION_KEYS,
+    SMTP_URL: sink.url,
+  });
   const results: DeliveryResult[] = [];
   try {
     for (const c of options.cases ?? DELIVERY_CASES) {
       const queuePrefix = `bench-mail-${Date.now().toString(36)}-${c.id}`;
-      process.stderr.write(`  worker concurrency ${c.concurrency}, SMTP_URL ${sink.url}${c.smtpQuery}: enqueueing ${options.mails} … `);
+      process.stderr.write(
+        `  worker concurrency ${c.concurrency}, SMTP_URL ${sink.url}${c.smtpQuery}: enqueueing ${options.mails} … `,
+      );
       sink.reset();
-      const pipeline = await createMailPipeline({ config, redisUrl: BENCH_REDIS_URL, secrets, logger, startWorker: false, settings: { queuePrefix } });
+      const pipeline = await createMailPipeline({
+        config,
+        redisUrl: BENCH_REDIS_URL,
+        secrets,
+        logger,
+        startWorker: false,
+        settings: { queuePrefix },
+      });
       try {
         const enqueue = await enqueueMails(pipeline, options.mails, queuePrefix);
         process.stderr.write(`${enqueue.perSecond.toFixed(0)}/s; delivering … `);
-        const worker = await startWorkerProcess({ redisUrl: BENCH_REDIS_URL, smtpUrl: sink.url + c.smtpQuery, queuePrefix, concurrency: c.concurrency });
+        const worker = await startWorkerProcess({
+          redisUrl: BENCH_REDIS_URL,
+          smtpUrl: sink.url + c.smtpQuery,
+          queuePrefix,
+          concurrency: c.concurrency,
+        });
         const startedAt = performance.now();
         const rss = sampleRss(worker.pid);
         let workerPeakRssMiB: number | undefined;
@@ -116,11 +139,19 @@ export async function benchDeliveries(options: { mails: number; cases?: Delivery
   } finally {
     await sink.stop();
   }
-  return { mails: options.mails, loadAverage: { start: loadAtStart, end: loadavg()[0], cores: cpus().length }, cases: results };
+  return {
+    mails: options.mails,
+    loadAverage: { start: loadAtStart, end: loadavg()[0], cores: cpus().length },
+    cases: results,
+  };
 }
 
 /** `mails` mfa-code mails to distinct addresses, 10 enqueues at a time, each timed; idempotency keys as the e-mail plugin gives them. */
-async function enqueueMails(pipeline: MailPipeline, mails: number, queuePrefix: string): Promise<DeliveryResult['enqueue']> {
+async function enqueueMails(
+  pipeline: MailPipeline,
+  mails: number,
+  queuePrefix: string,
+): Promise<DeliveryResult['enqueue']> {
   const latencies: number[] = [];
   const started = performance.now();
   await mapLimit(
@@ -129,7 +160,11 @@ async function enqueueMails(pipeline: MailPipeline, mails: number, queuePrefix: 
     async (i) => {
       const begin = performance.now();
       await pipeline.sender.send(
-        { template: 'mfa-code', to: `bench-${i}@example.com`, params: { code: String(i % 1_000_000).padStart(6, '0'), minutes: 10 } },
+        {
+          template: 'mfa-code',
+          to: `bench-${i}@example.com`,
+          params: { code: String(i % 1_000_000).padStart(6, '0'), minutes: 10 },
+        },
         { idempotencyKey: `mfa-code:${queuePrefix}:${i}` },
       );
       latencies.push(performance.now() - begin);
@@ -154,18 +189,32 @@ export function deliveriesReport(bench: DeliveryBenchResult): string {
     `${fixed(r.enqueue.perSecond, 0)} (${fixed(r.enqueue.p50Ms, 2)} / ${fixed(r.enqueue.p99Ms, 2)})`,
   ]);
   let out = formatTable([
-    ['concurrency', 'SMTP pool', 'deliveries/s', 'from start/s', 'delivered', 'dup / missing / failed', 'worker RSS MiB', 'enqueue/s (p50 / p99 ms)'],
+    [
+      'concurrency',
+      'SMTP pool',
+      'deliveries/s',
+      'from start/s',
+      'delivered',
+      'dup / missing / failed',
+      'worker RSS MiB',
+      'enqueue/s (p50 / p99 ms)',
+    ],
     ...rows,
   ]);
   const { start, end, cores } = bench.loadAverage;
   out += `\n${bench.mails} mfa-code mails per row, enqueued before the worker (node dist/src/worker.js) starts; deliveries/s from the first to the last mail the SMTP server (in the bench process) accepted.\n`;
   out += `Load average ${start.toFixed(1)} → ${end.toFixed(1)} on ${cores} cores: the bench, Redis, the worker and the SMTP server share them with other work, so figures are noisy.\n`;
-  const verdict = (rate: number | undefined) => (rate === undefined ? 'not measured' : rate >= DELIVERY_TARGET_PER_SECOND ? 'yes' : 'NO');
+  const verdict = (rate: number | undefined) =>
+    rate === undefined ? 'not measured' : rate >= DELIVERY_TARGET_PER_SECOND ? 'yes' : 'NO';
   const targetRows = bench.cases
     .filter((r) => r.concurrency === 10)
     .map((r) => {
       const clean = r.missing === 0 && r.duplicates === 0 && r.failedJobs === 0;
-      return [`deliveries ≥ ${DELIVERY_TARGET_PER_SECOND}/s at concurrency 10 (${r.smtpUrlQuery ? 'maxConnections=10' : 'default pool'})`, fixed(r.deliveriesPerSecond, 0), clean ? verdict(r.deliveriesPerSecond) : 'NO (mails lost or repeated)'];
+      return [
+        `deliveries ≥ ${DELIVERY_TARGET_PER_SECOND}/s at concurrency 10 (${r.smtpUrlQuery ? 'maxConnections=10' : 'default pool'})`,
+        fixed(r.deliveriesPerSecond, 0),
+        clean ? verdict(r.deliveriesPerSecond) : 'NO (mails lost or repeated)',
+      ];
     });
   return out + '\n' + formatTable([['target (issue 6)', 'measured', 'holds'], ...targetRows]);
 }

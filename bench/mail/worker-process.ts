@@ -23,7 +23,12 @@ export interface WorkerProcess {
  * SMTP pool's settings are ready then; the first SMTP connection opens with
  * the first job.
  */
-export async function startWorkerProcess(options: { redisUrl: string; smtpUrl: string; queuePrefix: string; concurrency: number }): Promise<WorkerProcess> {
+export async function startWorkerProcess(options: {
+  redisUrl: string;
+  smtpUrl: string;
+  queuePrefix: string;
+  concurrency: number;
+}): Promise<WorkerProcess> {
   const env = childEnv({
     ...SERVICE_ENV,
     REDIS_URL: options.redisUrl,
@@ -49,7 +54,10 @@ export async function startWorkerProcess(options: { redisUrl: string; smtpUrl: s
   const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
   const started = await running;
   clearTimeout(timer);
-  if (!started) throw new Error(`the mail worker exited (${child.exitCode ?? child.signalCode}) before it was running:\n${problems.join('\n')}`);
+  if (!started)
+    throw new Error(
+      `the mail worker exited (${child.exitCode ?? child.signalCode}) before it was running:\n${problems.join('\n')}`,
+    );
   return {
     pid: child.pid!,
     async stop() {

@@ -6,7 +6,9 @@ export const EMAIL_CODE_TTL_MS = 10 * 60_000;
 
 /** A uniformly random code of EMAIL_CODE_DIGITS digits, leading zeros kept. */
 export function newEmailCode(): string {
-  return randomInt(0, 10 ** EMAIL_CODE_DIGITS).toString().padStart(EMAIL_CODE_DIGITS, '0');
+  return randomInt(0, 10 ** EMAIL_CODE_DIGITS)
+    .toString()
+    .padStart(EMAIL_CODE_DIGITS, '0');
 }
 
 /** What is hashed for send `sequence`: binding the sequence makes an earlier send's code useless against a later hash. */

@@ -1,7 +1,14 @@
 import { badInput } from '../../src/errors.js';
 import { mailboxKey } from '../../src/mail/mailbox-key.js';
 import type { FactorPlugin, FactorPluginOptions } from '../../src/mfa/factor-plugin.js';
-import { EMAIL_CODE_DIGITS, EMAIL_CODE_TTL_MS, codeHashInput, hashesEqual, maskEmail, newEmailCode } from './email-code.js';
+import {
+  EMAIL_CODE_DIGITS,
+  EMAIL_CODE_TTL_MS,
+  codeHashInput,
+  hashesEqual,
+  maskEmail,
+  newEmailCode,
+} from './email-code.js';
 import { EmailEnrollment } from './email-enrollment.type.js';
 
 /** What the factor keeps between a send and the code's use; the code itself only as a keyed hash. */
@@ -30,23 +37,37 @@ export function emailOtpFactor(options: FactorPluginOptions): FactorPlugin {
       const address = input.email ?? owner.email;
       if (!address) throw badInput('email', 'Give the address for codes: the account has none.');
       const maskedEmail = maskEmail(address);
-      return { secret: address, state: { maskedEmail } satisfies EmailCodeState, details: Object.assign(new EmailEnrollment(), { maskedEmail }) };
+      return {
+        secret: address,
+        state: { maskedEmail } satisfies EmailCodeState,
+        details: Object.assign(new EmailEnrollment(), { maskedEmail }),
+      };
     },
     async challenge({ factor, now, keyedHash }) {
       const state = factor.state as unknown as EmailCodeState;
       const sequence = (state.sequence ?? 0) + 1;
       const code = newEmailCode();
       await options.mail.send(
-        { template: 'mfa-code', to: factor.secret!, params: { code, minutes: EMAIL_CODE_TTL_MS / 60_000, issuer: options.issuer } },
+        {
+          template: 'mfa-code',
+          to: factor.secret!,
+          params: { code, minutes: EMAIL_CODE_TTL_MS / 60_000, issuer: options.issuer },
+        },
         { idempotencyKey: `mfa-code:${factor.id}:${sequence}` },
       );
-      const next: EmailCodeState = { ...state, sequence, codeHash: keyedHash(codeHashInput(sequence, code)), codeExpiresAt: now.getTime() + EMAIL_CODE_TTL_MS };
+      const next: EmailCodeState = {
+        ...state,
+        sequence,
+        codeHash: keyedHash(codeHashInput(sequence, code)),
+        codeExpiresAt: now.getTime() + EMAIL_CODE_TTL_MS,
+      };
       return { state: { ...next } };
     },
     destination: (factor) => mailboxKey(factor.secret!),
     async verify({ factor, code, now, keyedHash }) {
       const { sequence, codeHash, codeExpiresAt } = factor.state as unknown as EmailCodeState;
-      if (sequence === undefined || !codeHash || codeExpiresAt === undefined || now.getTime() >= codeExpiresAt) return null;
+      if (sequence === undefined || !codeHash || codeExpiresAt === undefined || now.getTime() >= codeExpiresAt)
+        return null;
       return hashesEqual(keyedHash(codeHashInput(sequence, code)), codeHash) ? sequence : null;
     },
   } satisfies FactorPlugin;

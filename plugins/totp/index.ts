@@ -24,7 +24,11 @@ export function totpFactor(options: TotpFactorOptions): FactorPlugin {
     async enroll({ owner }) {
       const secret = generateTotpSecret(secretBytes);
       const qrString = otpauthUri({ issuer: options.issuer, accountName: owner.username, secret });
-      const details = Object.assign(new TotpEnrollment(), { secretKey: secret, qrString, qrCodeSvg: await qrCodeSvg(qrString) });
+      const details = Object.assign(new TotpEnrollment(), {
+        secretKey: secret,
+        qrString,
+        qrCodeSvg: await qrCodeSvg(qrString),
+      });
       return { secret, details };
     },
     async verify({ factor, code, now }) {

@@ -33,7 +33,8 @@ export function otpauthUri(input: OtpauthUriInput): string {
     periodSeconds = TOTP_PERIOD_SECONDS,
   } = input;
   for (const [name, value] of Object.entries({ issuer, accountName, secret })) {
-    if (typeof value !== 'string' || value.length === 0) throw new TypeError(`otpauthUri: ${name} must be a non-empty string`);
+    if (typeof value !== 'string' || value.length === 0)
+      throw new TypeError(`otpauthUri: ${name} must be a non-empty string`);
   }
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(accountName)}`;
   const query = [

@@ -63,7 +63,9 @@ export interface GenerateTotpCodeInput extends TotpParameters {
  */
 export function generateTotpSecret(bytes: number = TOTP_SECRET_BYTES): string {
   if (!Number.isInteger(bytes) || bytes < TOTP_MIN_SECRET_BYTES || bytes > TOTP_MAX_SECRET_BYTES) {
-    throw new RangeError(`TOTP secret length must be ${TOTP_MIN_SECRET_BYTES}..${TOTP_MAX_SECRET_BYTES} bytes, got ${bytes}`);
+    throw new RangeError(
+      `TOTP secret length must be ${TOTP_MIN_SECRET_BYTES}..${TOTP_MAX_SECRET_BYTES} bytes, got ${bytes}`,
+    );
   }
   return generateSecret({ length: bytes, crypto: nodeCrypto, base32 });
 }
@@ -80,11 +82,13 @@ export function generateTotpSecret(bytes: number = TOTP_SECRET_BYTES): string {
 export function matchTotpStep(input: MatchTotpStepInput): number | null {
   const { secret, code, now = Date.now(), window = TOTP_WINDOW_STEPS, afterStep } = input;
   const { algorithm, digits, periodSeconds } = checkedParameters(input);
-  if (!Number.isSafeInteger(window) || window < 0) throw new RangeError(`window must be a non-negative integer, got ${window}`);
+  if (!Number.isSafeInteger(window) || window < 0)
+    throw new RangeError(`window must be a non-negative integer, got ${window}`);
   if (!isAsciiDigits(code, digits)) return null;
   const epochSeconds = toEpochSeconds(now);
   if (afterStep !== undefined) {
-    if (!Number.isSafeInteger(afterStep) || afterStep < 0) throw new RangeError(`afterStep must be a non-negative integer, got ${afterStep}`);
+    if (!Number.isSafeInteger(afterStep) || afterStep < 0)
+      throw new RangeError(`afterStep must be a non-negative integer, got ${afterStep}`);
     // otplib throws when afterTimeStep lies beyond the window; nothing could match then anyway.
     if (afterStep >= Math.floor(epochSeconds / periodSeconds) + window) return null;
   }

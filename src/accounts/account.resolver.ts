@@ -12,7 +12,10 @@ export class AccountResolver {
   }
 
   @Mutation(() => UserType)
-  async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() { services, ip }: GraphQLContext): Promise<UserType> {
+  async signUp(
+    @Arg('input', () => SignUpInput) input: SignUpInput,
+    @Ctx() { services, ip }: GraphQLContext,
+  ): Promise<UserType> {
     return UserType.from(await services.accounts.signUp(input, ip));
   }
 

@@ -55,7 +55,14 @@ export class AccountsService {
     const passwordHash = await this.hasher.hash(input.password, client);
     try {
       const [user] = await this.users.create([
-        { username: input.username, usernameKey: usernameKey(input.username), email: input.email, passwordHash, role, mfaPolicyStatus: initialPolicyStatus(role) },
+        {
+          username: input.username,
+          usernameKey: usernameKey(input.username),
+          email: input.email,
+          passwordHash,
+          role,
+          mfaPolicyStatus: initialPolicyStatus(role),
+        },
       ]);
       return user.toObject();
     } catch (error) {
@@ -71,7 +78,10 @@ export class AccountsService {
    * next sign-in asks for their factor, or enrolls one. Returns how many changed.
    */
   async enforceAdminMfa(): Promise<number> {
-    const { modifiedCount } = await this.users.updateMany({ role: Role.ADMIN, mfaPolicyStatus: { $ne: MfaPolicyStatus.ENABLED } }, { $set: { mfaPolicyStatus: MfaPolicyStatus.ENABLED } });
+    const { modifiedCount } = await this.users.updateMany(
+      { role: Role.ADMIN, mfaPolicyStatus: { $ne: MfaPolicyStatus.ENABLED } },
+      { $set: { mfaPolicyStatus: MfaPolicyStatus.ENABLED } },
+    );
     return modifiedCount;
   }
 
@@ -100,9 +110,11 @@ export class AccountsService {
     const reservation = await this.throttle.reserve(key, ip);
     if ('refused' in reservation) {
       const { refused } = reservation;
-      const type = refused.limit === PasswordLimit.ACCOUNT ? AuditEventType.SIGN_IN_LOCKED_OUT : AuditEventType.SIGN_IN_THROTTLED;
+      const type =
+        refused.limit === PasswordLimit.ACCOUNT ? AuditEventType.SIGN_IN_LOCKED_OUT : AuditEventType.SIGN_IN_THROTTLED;
       // A refusal per address counts requests for any names: the first one's name would say nothing about the rest.
-      const details = refused.limit === PasswordLimit.ADDRESS ? { limit: refused.limit } : { limit: refused.limit, username: key };
+      const details =
+        refused.limit === PasswordLimit.ADDRESS ? { limit: refused.limit } : { limit: refused.limit, username: key };
       await this.audit.recordRepeated({ type, key: `${refused.limit}|${refused.key}`, ip, details });
       throw tooManyAttempts(refused.retryAfterSeconds);
     }
@@ -116,7 +128,12 @@ export class AccountsService {
       throw error;
     }
     if (!matches || !user) {
-      await this.audit.record({ type: AuditEventType.SIGN_IN_FAILED, userId: user?._id, ip, details: { username: key } });
+      await this.audit.record({
+        type: AuditEventType.SIGN_IN_FAILED,
+        userId: user?._id,
+        ip,
+        details: { username: key },
+      });
       throw invalidCredentials();
     }
     await this.throttle.succeeded(reservation.allowed);
@@ -133,7 +150,11 @@ export class AccountsService {
     const query: Record<string, unknown> = {};
     if (filter.mfaPolicyStatus) query.mfaPolicyStatus = filter.mfaPolicyStatus;
     if (page.after) query._id = { $gt: page.after };
-    return this.users.find(query).sort({ _id: 1 }).limit(page.first + 1).lean<UserRecord[]>();
+    return this.users
+      .find(query)
+      .sort({ _id: 1 })
+      .limit(page.first + 1)
+      .lean<UserRecord[]>();
   }
 
   findById(id: Types.ObjectId): Promise<UserRecord | null> {

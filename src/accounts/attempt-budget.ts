@@ -35,8 +35,17 @@ export class AttemptBudget {
   private readonly fallback: MemoryAttemptCounts;
 
   constructor(redis: Redis, options: AttemptBudgetOptions) {
-    this.limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: options.keyPrefix, points: options.attempts, duration: options.windowSeconds });
-    this.fallback = new MemoryAttemptCounts(options.attempts, options.windowSeconds, options.maxFallbackKeys ?? FALLBACK_KEYS_PER_BUDGET);
+    this.limiter = new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: options.keyPrefix,
+      points: options.attempts,
+      duration: options.windowSeconds,
+    });
+    this.fallback = new MemoryAttemptCounts(
+      options.attempts,
+      options.windowSeconds,
+      options.maxFallbackKeys ?? FALLBACK_KEYS_PER_BUDGET,
+    );
   }
 
   /** Keys counted in this process's memory (while Redis was unreachable). */

@@ -4,13 +4,19 @@ import { UserType } from './user.type.js';
 
 @ObjectType('LoginPayload')
 export class LoginPayload {
-  @Field(() => String, { nullable: true, description: 'Only when fully signed in, or enrollment-scoped (enrollmentRequired).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Only when fully signed in, or enrollment-scoped (enrollmentRequired).',
+  })
   accessToken?: string;
 
   @Field(() => Boolean, { description: 'Password accepted; a second factor is needed (verifyMfa with mfaToken).' })
   mfaRequired!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Short-lived; for sendMfaCode and verifyMfa of this one sign-in.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Short-lived; for sendMfaCode and verifyMfa of this one sign-in.',
+  })
   mfaToken?: string;
 
   @Field(() => [FactorType], { nullable: true, description: 'With mfaRequired: the ACTIVE factors to choose from.' })
@@ -19,6 +25,9 @@ export class LoginPayload {
   @Field(() => Boolean, { description: 'MFA is required but no factor is active: accessToken may only enroll.' })
   enrollmentRequired!: boolean;
 
-  @Field(() => UserType, { nullable: true, description: 'The account, once signed in (or enrollment-scoped); null with mfaRequired, until verifyMfa.' })
+  @Field(() => UserType, {
+    nullable: true,
+    description: 'The account, once signed in (or enrollment-scoped); null with mfaRequired, until verifyMfa.',
+  })
   user?: UserType;
 }

@@ -72,9 +72,21 @@ export class LoginThrottle {
 
   constructor(redis: Redis, redisKeyPrefix: string, options: { checksPerAddressPerMinute: number }) {
     const keyPrefix = `${redisKeyPrefix}:throttle:password`;
-    this.perAddress = new AttemptBudget(redis, { keyPrefix: `${keyPrefix}-address`, attempts: options.checksPerAddressPerMinute, windowSeconds: ADDRESS_WINDOW_SECONDS });
-    this.perNameAndAddress = new AttemptBudget(redis, { keyPrefix, attempts: PASSWORD_ATTEMPTS_PER_WINDOW, windowSeconds: PASSWORD_WINDOW_SECONDS });
-    this.perAccount = new AttemptBudget(redis, { keyPrefix: `${keyPrefix}-account`, attempts: ACCOUNT_FAILURES_BEFORE_LOCK, windowSeconds: ACCOUNT_FAILURE_WINDOW_SECONDS });
+    this.perAddress = new AttemptBudget(redis, {
+      keyPrefix: `${keyPrefix}-address`,
+      attempts: options.checksPerAddressPerMinute,
+      windowSeconds: ADDRESS_WINDOW_SECONDS,
+    });
+    this.perNameAndAddress = new AttemptBudget(redis, {
+      keyPrefix,
+      attempts: PASSWORD_ATTEMPTS_PER_WINDOW,
+      windowSeconds: PASSWORD_WINDOW_SECONDS,
+    });
+    this.perAccount = new AttemptBudget(redis, {
+      keyPrefix: `${keyPrefix}-account`,
+      attempts: ACCOUNT_FAILURES_BEFORE_LOCK,
+      windowSeconds: ACCOUNT_FAILURE_WINDOW_SECONDS,
+    });
     this.knownNetworks = new KnownNetworks(redis, `${redisKeyPrefix}:known-networks`);
   }
 
@@ -84,10 +96,13 @@ export class LoginThrottle {
     const account = nameDigest(usernameKey);
     const nameAndAddress = `${account}|${network}`;
     let retryAfterSeconds = await this.perAddress.reserve(network);
-    if (retryAfterSeconds !== undefined) return { refused: { limit: PasswordLimit.ADDRESS, key: network, retryAfterSeconds } };
+    if (retryAfterSeconds !== undefined)
+      return { refused: { limit: PasswordLimit.ADDRESS, key: network, retryAfterSeconds } };
     retryAfterSeconds = await this.perNameAndAddress.reserve(nameAndAddress);
-    if (retryAfterSeconds !== undefined) return { refused: { limit: PasswordLimit.NAME_AND_ADDRESS, key: nameAndAddress, retryAfterSeconds } };
-    if (await this.knownNetworks.has(account, network)) return { allowed: { account, network, countedForAccount: false } };
+    if (retryAfterSeconds !== undefined)
+      return { refused: { limit: PasswordLimit.NAME_AND_ADDRESS, key: nameAndAddress, retryAfterSeconds } };
+    if (await this.knownNetworks.has(account, network))
+      return { allowed: { account, network, countedForAccount: false } };
     retryAfterSeconds = await this.perAccount.reserve(account);
     if (retryAfterSeconds === undefined) return { allowed: { account, network, countedForAccount: true } };
     await this.perNameAndAddress.refund(nameAndAddress);

@@ -8,7 +8,12 @@ import { HashingQueue, HashingQueueFull } from './hashing-queue.js';
  * argon2id with OWASP's first recommended setting (Password Storage Cheat
  * Sheet): 19 MiB of memory, 2 iterations, 1 degree of parallelism.
  */
-export const ARGON2_OPTIONS: Argon2Options = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 };
+export const ARGON2_OPTIONS: Argon2Options = {
+  type: argon2.argon2id,
+  memoryCost: 19 * 1024,
+  timeCost: 2,
+  parallelism: 1,
+};
 
 export interface Argon2Options {
   type: typeof argon2.argon2id;
@@ -31,7 +36,9 @@ const SERVER = 'server';
 
 /** Where the server has no room for a hash right now; nothing was counted against the caller. */
 const hashingBusy = () =>
-  new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The server is too busy checking passwords. Try again in a moment.', { retryAfterSeconds: 1 });
+  new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The server is too busy checking passwords. Try again in a moment.', {
+    retryAfterSeconds: 1,
+  });
 
 export class PasswordHasher {
   /** Verified against when the user does not exist, so both cases cost one argon2 verification. */

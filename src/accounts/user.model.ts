@@ -42,7 +42,12 @@ const userSchema = new Schema<UserRecord>(
     email: { type: String },
     passwordHash: { type: String, required: true },
     role: { type: String, enum: Object.values(Role), required: true, default: Role.USER },
-    mfaPolicyStatus: { type: String, enum: Object.values(MfaPolicyStatus), required: true, default: MfaPolicyStatus.DISABLED },
+    mfaPolicyStatus: {
+      type: String,
+      enum: Object.values(MfaPolicyStatus),
+      required: true,
+      default: MfaPolicyStatus.DISABLED,
+    },
     recoveryCodes: { type: Schema.Types.Mixed },
     secondFactorFailures: { type: Number, required: true, default: 0 },
     secondFactorLockouts: { type: Number, required: true, default: 0 },

@@ -2,7 +2,10 @@ import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { MfaPolicyStatus, Role, type UserRecord } from './user.model.js';
 
 registerEnumType(Role, { name: 'Role' });
-registerEnumType(MfaPolicyStatus, { name: 'MfaPolicyStatus', description: 'ENABLED: every password sign-in needs a second factor.' });
+registerEnumType(MfaPolicyStatus, {
+  name: 'MfaPolicyStatus',
+  description: 'ENABLED: every password sign-in needs a second factor.',
+});
 
 @ObjectType('User')
 export class UserType {

@@ -22,27 +22,70 @@ const WIDE_OR_NARROW = /[\u3000\uFF01-\uFFEE]/gu;
 
 /** UAX #31 Table 5, Recommended Scripts: those in use today, which UTS #39's Identifier Profile allows. */
 const RECOMMENDED_SCRIPTS = [
-  'Arab', 'Armn', 'Beng', 'Bopo', 'Cyrl', 'Deva', 'Ethi', 'Geor', 'Grek', 'Gujr', 'Guru', 'Hang', 'Hani', 'Hebr', 'Hira',
-  'Knda', 'Kana', 'Khmr', 'Laoo', 'Latn', 'Mlym', 'Mymr', 'Orya', 'Sinh', 'Taml', 'Telu', 'Thaa', 'Thai', 'Tibt',
+  'Arab',
+  'Armn',
+  'Beng',
+  'Bopo',
+  'Cyrl',
+  'Deva',
+  'Ethi',
+  'Geor',
+  'Grek',
+  'Gujr',
+  'Guru',
+  'Hang',
+  'Hani',
+  'Hebr',
+  'Hira',
+  'Knda',
+  'Kana',
+  'Khmr',
+  'Laoo',
+  'Latn',
+  'Mlym',
+  'Mymr',
+  'Orya',
+  'Sinh',
+  'Taml',
+  'Telu',
+  'Thaa',
+  'Thai',
+  'Tibt',
 ] as const;
-const SCRIPT_PATTERNS = RECOMMENDED_SCRIPTS.map((script) => [script, new RegExp(`\\p{Script_Extensions=${script}}`, 'u')] as const);
+const SCRIPT_PATTERNS = RECOMMENDED_SCRIPTS.map(
+  (script) => [script, new RegExp(`\\p{Script_Extensions=${script}}`, 'u')] as const,
+);
 const COMMON_OR_INHERITED = /[\p{Script_Extensions=Zyyy}\p{Script_Extensions=Zinh}]/u;
 
 /** UTS #39 §5.1 augmented script sets: Han goes with the Japanese, Chinese and Korean writing systems, kana with Japanese, Bopomofo with Chinese, Hangul with Korean. */
-const AUGMENTED: Record<string, string[]> = { Hani: ['Jpan', 'Hanb', 'Kore'], Hira: ['Jpan'], Kana: ['Jpan'], Bopo: ['Hanb'], Hang: ['Kore'] };
+const AUGMENTED: Record<string, string[]> = {
+  Hani: ['Jpan', 'Hanb', 'Kore'],
+  Hira: ['Jpan'],
+  Kana: ['Jpan'],
+  Bopo: ['Hanb'],
+  Hang: ['Kore'],
+};
 /** UTS #39 §5.2 Highly Restrictive: besides a single script, these unions (Latin + Han + Hiragana + Katakana; + Bopomofo; + Hangul). */
-const ALLOWED_MIXES = [['Latn', 'Jpan'], ['Latn', 'Hanb'], ['Latn', 'Kore']];
+const ALLOWED_MIXES = [
+  ['Latn', 'Jpan'],
+  ['Latn', 'Hanb'],
+  ['Latn', 'Kore'],
+];
 
 /** Why `username` is refused, naming the rule, or undefined when it is fine. Never quotes the name back. */
 export function usernameProblem(username: string): string | undefined {
   const invisible = INVISIBLE.exec(username)?.[0];
-  if (invisible !== undefined) return `username must not hold invisible, spacing or formatting characters (found ${codePoint(invisible)})`;
+  if (invisible !== undefined)
+    return `username must not hold invisible, spacing or formatting characters (found ${codePoint(invisible)})`;
   const mapped = username.replace(WIDE_OR_NARROW, (character) => character.normalize('NFKC'));
-  if (mapped.normalize('NFKC') !== mapped.normalize('NFC')) return 'username must not hold compatibility characters (e.g. ² or ﬁ): write them plainly (RFC 8264 §9.17)';
+  if (mapped.normalize('NFKC') !== mapped.normalize('NFC'))
+    return 'username must not hold compatibility characters (e.g. ² or ﬁ): write them plainly (RFC 8264 §9.17)';
   if (!IDENTIFIER_CHARACTERS.test(mapped)) return 'username may hold letters, digits and . _ @ - only';
   const scripts: Array<Set<string>> = [];
   for (const character of mapped) {
-    const set = new Set<string>(SCRIPT_PATTERNS.filter(([, pattern]) => pattern.test(character)).map(([script]) => script));
+    const set = new Set<string>(
+      SCRIPT_PATTERNS.filter(([, pattern]) => pattern.test(character)).map(([script]) => script),
+    );
     if (set.size === 0) {
       if (COMMON_OR_INHERITED.test(character)) continue; // digits, punctuation, marks: any script
       return `username uses a script that is not recommended for identifiers (${codePoint(character)}; UAX #31 Table 5)`;
@@ -50,9 +93,11 @@ export function usernameProblem(username: string): string | undefined {
     for (const script of [...set]) for (const writingSystem of AUGMENTED[script] ?? []) set.add(writingSystem);
     scripts.push(set);
   }
-  const singleScript = scripts.length === 0 || [...scripts[0]].some((script) => scripts.every((set) => set.has(script)));
+  const singleScript =
+    scripts.length === 0 || [...scripts[0]].some((script) => scripts.every((set) => set.has(script)));
   const allowedMix = ALLOWED_MIXES.some((mix) => scripts.every((set) => mix.some((script) => set.has(script))));
-  if (!singleScript && !allowedMix) return 'username mixes scripts that look alike (e.g. Latin and Cyrillic): use one script (UTS #39, Highly Restrictive)';
+  if (!singleScript && !allowedMix)
+    return 'username mixes scripts that look alike (e.g. Latin and Cyrillic): use one script (UTS #39, Highly Restrictive)';
   return undefined;
 }
 
@@ -63,7 +108,8 @@ export function IsUsername(options?: ValidationOptions): PropertyDecorator {
       name: 'isUsername',
       validator: {
         validate: (value: unknown) => typeof value === 'string' && usernameProblem(value) === undefined,
-        defaultMessage: (args) => (typeof args?.value === 'string' ? usernameProblem(args.value) : undefined) ?? 'username must be a string',
+        defaultMessage: (args) =>
+          (typeof args?.value === 'string' ? usernameProblem(args.value) : undefined) ?? 'username must be a string',
       },
     },
     options,

@@ -26,8 +26,15 @@ export class UsersResolver {
 
   @Authorized(Access.ADMIN)
   @Query(() => UserConnection, { description: 'ADMIN. Users in creation order.' })
-  async users(@Args(() => UsersArgs) args: UsersArgs, @Ctx() { services }: GraphQLContext): Promise<Connection<UserType>> {
+  async users(
+    @Args(() => UsersArgs) args: UsersArgs,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<Connection<UserType>> {
     const page = toPage(args);
-    return toConnection(await services.accounts.list({ mfaPolicyStatus: args.mfaPolicyStatus }, page), page, UserType.from);
+    return toConnection(
+      await services.accounts.list({ mfaPolicyStatus: args.mfaPolicyStatus }, page),
+      page,
+      UserType.from,
+    );
   }
 }

@@ -40,4 +40,5 @@ apiKeySchema.index({ userId: 1, slot: 1 }, { unique: true, partialFilterExpressi
 
 export type ApiKeyModel = Model<ApiKeyRecord>;
 
-export const apiKeyModel = (connection: Connection): ApiKeyModel => connection.model<ApiKeyRecord>('ApiKey', apiKeySchema, 'apiKeys');
+export const apiKeyModel = (connection: Connection): ApiKeyModel =>
+  connection.model<ApiKeyRecord>('ApiKey', apiKeySchema, 'apiKeys');

@@ -8,14 +8,24 @@ import { ApiKeyType, CreateApiKeyPayload } from './api-key.type.js';
 @Resolver()
 export class ApiKeyResolver {
   @Authorized()
-  @Query(() => [ApiKeyType], { description: "Live API keys, newest first: the caller's; ADMIN, in a session that passed MFA: userId's." })
-  async apiKeys(@Arg('userId', () => ID, { nullable: true }) userId: string | null | undefined, @Ctx() { services, viewer }: GraphQLContext): Promise<ApiKeyType[]> {
+  @Query(() => [ApiKeyType], {
+    description: "Live API keys, newest first: the caller's; ADMIN, in a session that passed MFA: userId's.",
+  })
+  async apiKeys(
+    @Arg('userId', () => ID, { nullable: true }) userId: string | null | undefined,
+    @Ctx() { services, viewer }: GraphQLContext,
+  ): Promise<ApiKeyType[]> {
     return (await services.apiKeys.list(viewer!, optionalObjectId('userId', userId))).map(ApiKeyType.from);
   }
 
   @Authorized(Access.SESSION)
-  @Mutation(() => CreateApiKeyPayload, { description: 'A key for scripts, owned by the caller. Needs an interactive session.' })
-  async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() context: GraphQLContext): Promise<CreateApiKeyPayload> {
+  @Mutation(() => CreateApiKeyPayload, {
+    description: 'A key for scripts, owned by the caller. Needs an interactive session.',
+  })
+  async createApiKey(
+    @Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<CreateApiKeyPayload> {
     const { services, ip } = context;
     const viewer = sessionViewerOf(context);
     const { apiKey, secret } = await services.apiKeys.create(viewer, input, ip);
@@ -23,8 +33,14 @@ export class ApiKeyResolver {
   }
 
   @Authorized(Access.SESSION)
-  @Mutation(() => Boolean, { description: "Revokes a key at once: one of the caller's; ADMIN, with MFA passed in the last 5 minutes: anyone's but another admin's." })
-  async revokeApiKey(@Arg('input', () => RevokeApiKeyInput) input: RevokeApiKeyInput, @Ctx() { services, viewer, ip }: GraphQLContext): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description:
+      "Revokes a key at once: one of the caller's; ADMIN, with MFA passed in the last 5 minutes: anyone's but another admin's.",
+  })
+  async revokeApiKey(
+    @Arg('input', () => RevokeApiKeyInput) input: RevokeApiKeyInput,
+    @Ctx() { services, viewer, ip }: GraphQLContext,
+  ): Promise<boolean> {
     await services.apiKeys.revoke(viewer!, parseObjectId('id', input.id), ip);
     return true;
   }

@@ -32,23 +32,51 @@ export interface CreatedApiKey {
 
 /** API keys let scripts in without MFA; a key's owner is always its creator, never an input. */
 export class ApiKeysService {
-  constructor(private readonly deps: { keys: ApiKeyModel; users: UserModel; audit: AuditService; factors: FactorsService; admins: AdminAccess }) {}
+  constructor(
+    private readonly deps: {
+      keys: ApiKeyModel;
+      users: UserModel;
+      audit: AuditService;
+      factors: FactorsService;
+      admins: AdminAccess;
+    },
+  ) {}
 
   /** A key for the calling session's user. */
-  async create(viewer: SessionViewer, input: { name: string; expiresAt?: Date | null }, ip?: string, now = new Date()): Promise<CreatedApiKey> {
+  async create(
+    viewer: SessionViewer,
+    input: { name: string; expiresAt?: Date | null },
+    ip?: string,
+    now = new Date(),
+  ): Promise<CreatedApiKey> {
     // A key outlives the session and skips MFA, so minting one needs the same fresh proof as adding a factor.
     await this.deps.factors.assertRecentProofIfEnrolled(viewer);
     const userId = viewer.user._id;
     if (input.expiresAt && input.expiresAt <= now) throw badInput('expiresAt', 'expiresAt must be in the future.');
     const secret = newOpaqueToken(API_KEY_PREFIX);
-    const fields = { userId, name: input.name, secretHash: hashToken(secret), hint: secret.slice(0, HINT_LENGTH), createdAt: now, expiresAt: input.expiresAt ?? undefined };
+    const fields = {
+      userId,
+      name: input.name,
+      secretHash: hashToken(secret),
+      hint: secret.slice(0, HINT_LENGTH),
+      createdAt: now,
+      expiresAt: input.expiresAt ?? undefined,
+    };
     for (let tries = 0; tries < MAX_SLOT_TRIES; tries++) {
       const slot = await this.freeSlot(userId);
-      if (slot === undefined) throw new AppError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_API_KEYS_PER_USER} API keys; revoke one first.`, { field: 'name' });
+      if (slot === undefined)
+        throw new AppError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_API_KEYS_PER_USER} API keys; revoke one first.`, {
+          field: 'name',
+        });
       try {
         const [created] = await this.deps.keys.create([{ ...fields, slot }]);
         const apiKey = created.toObject();
-        await this.deps.audit.record({ type: AuditEventType.API_KEY_CREATED, userId, ip, details: { apiKeyId: apiKey._id.toHexString(), name: apiKey.name } });
+        await this.deps.audit.record({
+          type: AuditEventType.API_KEY_CREATED,
+          userId,
+          ip,
+          details: { apiKeyId: apiKey._id.toHexString(), name: apiKey.name },
+        });
         return { apiKey, secret };
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error; // 11000: a parallel creation took this slot first
@@ -63,11 +91,16 @@ export class ApiKeysService {
    * as if it did not exist.
    */
   async revoke(viewer: Viewer, apiKeyId: Types.ObjectId, ip?: string): Promise<void> {
-    const key = await this.deps.keys.findOne({ _id: apiKeyId, revokedAt: { $exists: false } }, { userId: 1 }).lean<Pick<ApiKeyRecord, '_id' | 'userId'>>();
+    const key = await this.deps.keys
+      .findOne({ _id: apiKeyId, revokedAt: { $exists: false } }, { userId: 1 })
+      .lean<Pick<ApiKeyRecord, '_id' | 'userId'>>();
     const own = key?.userId.equals(viewer.user._id) ?? false;
     if (!key || (!own && !(await this.adminRevocation(viewer, key.userId)))) throw notFound('API key');
     const revoked = await this.deps.keys
-      .findOneAndUpdate({ _id: apiKeyId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() }, $unset: { slot: 1 } })
+      .findOneAndUpdate(
+        { _id: apiKeyId, revokedAt: { $exists: false } },
+        { $set: { revokedAt: new Date() }, $unset: { slot: 1 } },
+      )
       .lean<ApiKeyRecord>();
     if (!revoked) throw notFound('API key');
     await this.deps.audit.record({
@@ -82,11 +115,17 @@ export class ApiKeysService {
   /** Live keys (expired ones included, so they can be seen and revoked), newest first: the viewer's, or, for an admin with MFA, `userId`'s. */
   async list(viewer: Viewer, userId?: Types.ObjectId): Promise<ApiKeyRecord[]> {
     const whose = await this.deps.admins.whose(viewer, userId);
-    return this.deps.keys.find({ userId: whose, revokedAt: { $exists: false } }).sort({ _id: -1 }).lean<ApiKeyRecord[]>();
+    return this.deps.keys
+      .find({ userId: whose, revokedAt: { $exists: false } })
+      .sort({ _id: -1 })
+      .lean<ApiKeyRecord[]>();
   }
 
   /** The live key behind a presented secret; undefined when unknown, expired or revoked. */
-  async authenticate(secret: string, now = new Date()): Promise<{ apiKey: ApiKeyRecord; user: UserRecord } | undefined> {
+  async authenticate(
+    secret: string,
+    now = new Date(),
+  ): Promise<{ apiKey: ApiKeyRecord; user: UserRecord } | undefined> {
     const found = await findOneWithOwner(this.deps.keys, this.deps.users, { secretHash: hashToken(secret) });
     if (!found?.owner) return undefined;
     const { record: apiKey, owner: user } = found;
@@ -111,7 +150,9 @@ export class ApiKeysService {
    * hold none, so they shrink the range instead: their number only falls.
    */
   private async freeSlot(userId: Types.ObjectId): Promise<number | undefined> {
-    const live = await this.deps.keys.find({ userId, revokedAt: { $exists: false } }, { slot: 1 }).lean<Pick<ApiKeyRecord, 'slot'>[]>();
+    const live = await this.deps.keys
+      .find({ userId, revokedAt: { $exists: false } }, { slot: 1 })
+      .lean<Pick<ApiKeyRecord, 'slot'>[]>();
     const taken = new Set(live.map((key) => key.slot));
     const unslotted = live.filter((key) => key.slot === undefined).length;
     const free: number[] = [];

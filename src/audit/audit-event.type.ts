@@ -10,7 +10,10 @@ export class AuditEventType {
   @Field(() => String, { description: 'What happened, e.g. "sign_in.failed", "api_key.created".' })
   type!: string;
 
-  @Field(() => ID, { nullable: true, description: 'The account it is about; absent for a failed sign-in to an unknown name.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The account it is about; absent for a failed sign-in to an unknown name.',
+  })
   userId?: string;
 
   @Field(() => ID, { nullable: true, description: 'Who did it, when not the account owner (an admin).' })
@@ -19,7 +22,10 @@ export class AuditEventType {
   @Field(() => String, { nullable: true })
   ip?: string;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Non-secret particulars, such as a key name or a factor id.' })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Non-secret particulars, such as a key name or a factor id.',
+  })
   details?: Record<string, unknown>;
 
   @Field(() => Date)

@@ -28,6 +28,10 @@ export class AuditTrail {
     const query: Record<string, unknown> = {};
     if (filter.userId) query.userId = filter.userId;
     if (page.after) query._id = { $lt: page.after };
-    return this.events.find(query).sort({ _id: -1 }).limit(page.first + 1).lean<AuditEventRecord[]>();
+    return this.events
+      .find(query)
+      .sort({ _id: -1 })
+      .limit(page.first + 1)
+      .lean<AuditEventRecord[]>();
   }
 }

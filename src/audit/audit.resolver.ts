@@ -8,7 +8,11 @@ const AuditEventConnection = connectionType('AuditEvent', AuditEventType);
 
 @ArgsType()
 class AuditEventsArgs extends PageArgs {
-  @Field(() => ID, { nullable: true, description: "Whose events: the caller's own; ADMIN, in a session that passed MFA: anyone's, or everyone's when unset." })
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "Whose events: the caller's own; ADMIN, in a session that passed MFA: anyone's, or everyone's when unset.",
+  })
   userId?: string;
 }
 
@@ -16,8 +20,15 @@ class AuditEventsArgs extends PageArgs {
 export class AuditResolver {
   @Authorized()
   @Query(() => AuditEventConnection, { description: 'Security events, newest first.' })
-  async auditEvents(@Args(() => AuditEventsArgs) args: AuditEventsArgs, @Ctx() { services, viewer }: GraphQLContext): Promise<Connection<AuditEventType>> {
+  async auditEvents(
+    @Args(() => AuditEventsArgs) args: AuditEventsArgs,
+    @Ctx() { services, viewer }: GraphQLContext,
+  ): Promise<Connection<AuditEventType>> {
     const page = toPage(args);
-    return toConnection(await services.auditTrail.listFor(viewer!, optionalObjectId('userId', args.userId), page), page, AuditEventType.from);
+    return toConnection(
+      await services.auditTrail.listFor(viewer!, optionalObjectId('userId', args.userId), page),
+      page,
+      AuditEventType.from,
+    );
   }
 }

@@ -38,7 +38,10 @@ export class AuditService {
   /** Records an event; the audit trail is part of the operation, so a failure to write it fails the caller. */
   async record(entry: AuditEntry): Promise<void> {
     await this.events.create([{ ...entry, createdAt: new Date() }]);
-    this.logger.info({ audit: entry.type, userId: entry.userId?.toString(), actorId: entry.actorId?.toString() }, 'audit event');
+    this.logger.info(
+      { audit: entry.type, userId: entry.userId?.toString(), actorId: entry.actorId?.toString() },
+      'audit event',
+    );
   }
 
   /**
@@ -64,7 +67,11 @@ export class AuditService {
     }
     const firstDetails = Object.fromEntries(Object.entries(details).map(([name, value]) => [`details.${name}`, value]));
     const firstWrite = this.events
-      .updateOne({ bucket }, { $setOnInsert: { ...fields, ...firstDetails, createdAt: now }, $inc: { 'details.count': 1 } }, { upsert: true })
+      .updateOne(
+        { bucket },
+        { $setOnInsert: { ...fields, ...firstDetails, createdAt: now }, $inc: { 'details.count': 1 } },
+        { upsert: true },
+      )
       .exec();
     const gathering = { count: 0, firstWrite };
     this.repeats.set(bucket, gathering);
@@ -73,7 +80,11 @@ export class AuditService {
       if (this.repeats.get(bucket) === gathering) this.repeats.delete(bucket); // the next refusal writes the event instead
       throw error;
     });
-    if (written.upsertedCount === 1) this.logger.info({ audit: entry.type, userId: entry.userId?.toString() }, 'audit event (repeats are counted in it)');
+    if (written.upsertedCount === 1)
+      this.logger.info(
+        { audit: entry.type, userId: entry.userId?.toString() },
+        'audit event (repeats are counted in it)',
+      );
   }
 
   /** Adds the repeats gathered so far to their events; resolves once every flush started before it has written too. */
@@ -89,7 +100,11 @@ export class AuditService {
       }),
     ).then((results) => {
       const failed = results.filter((result) => result.status === 'rejected');
-      if (failed.length > 0) this.logger.error({ err: failed[0].reason, events: failed.length }, 'could not add repeated refusals to their audit events');
+      if (failed.length > 0)
+        this.logger.error(
+          { err: failed[0].reason, events: failed.length },
+          'could not add repeated refusals to their audit events',
+        );
     });
     this.flushing = Promise.all([this.flushing, writes]).then(() => undefined);
     return this.flushing;

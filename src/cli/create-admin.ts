@@ -60,7 +60,11 @@ async function createAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<stri
         mail: { send: () => Promise.reject(new Error('create-admin sends no mail')) },
       });
       const user = await services.accounts.createUser({ username, password }, Role.ADMIN);
-      await services.audit.record({ type: AuditEventType.ADMIN_CREATED, userId: user._id, details: { via: 'create-admin' } });
+      await services.audit.record({
+        type: AuditEventType.ADMIN_CREATED,
+        userId: user._id,
+        details: { via: 'create-admin' },
+      });
       return `created admin "${user.username}" (id ${String(user._id)}) in the ${database.description} database`;
     } finally {
       await database.close();
@@ -93,7 +97,8 @@ function explain(error: unknown): CliFailure {
   if (error instanceof ConfigError) return new CliFailure(`configuration error: ${error.message}`, EX_CONFIG);
   if (error instanceof RedisUnavailableError) return new CliFailure(error.message, EX_UNAVAILABLE);
   if (error instanceof AppError) return new CliFailure(error.message, EX_DATAERR); // e.g. the username is taken
-  if (error instanceof PasswordEntryError) return new CliFailure(error.message, error.cancelled ? INTERRUPTED : EX_DATAERR);
+  if (error instanceof PasswordEntryError)
+    return new CliFailure(error.message, error.cancelled ? INTERRUPTED : EX_DATAERR);
   if (error instanceof DataDirInUseError) {
     return new CliFailure(
       `the embedded database is in use by process ${error.ownerPid} (${error.lockFile}), most likely the running server. ` +

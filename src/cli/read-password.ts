@@ -20,7 +20,8 @@ export async function readPassword(input: NodeJS.ReadStream = process.stdin): Pr
   if (!input.isTTY) return firstLine(input);
   const password = await askHidden(input, 'Password: ');
   // Without echo a typo goes unseen; a second entry catches it before it becomes the admin's password.
-  if ((await askHidden(input, 'Repeat password: ')) !== password) throw new PasswordEntryError('the two passwords differ');
+  if ((await askHidden(input, 'Repeat password: ')) !== password)
+    throw new PasswordEntryError('the two passwords differ');
   return password;
 }
 

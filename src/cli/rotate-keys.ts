@@ -4,7 +4,12 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { openDatabase } from '../db/database.js';
 import { DataDirInUseError } from '../embedded-mongo/index.js';
 import { createLogger } from '../logger.js';
-import { countStaleRecoveryCodes, rotateFactorSecrets, type FactorRotationReport, type StaleRecoveryCodes } from '../mfa/rotate-keys.js';
+import {
+  countStaleRecoveryCodes,
+  rotateFactorSecrets,
+  type FactorRotationReport,
+  type StaleRecoveryCodes,
+} from '../mfa/rotate-keys.js';
 import { secretsFromConfig } from '../mfa/encryption-keys.js';
 
 /** sysexits.h codes, as main.ts and create-admin use them. */
@@ -60,7 +65,8 @@ class CliFailure extends Error {
 async function rotateKeys(argv: string[], env: NodeJS.ProcessEnv): Promise<{ output: string; exitCode: number }> {
   const batchSize = parseBatchSize(argv);
   const config = loadConfig(env);
-  if (!config.mongodb.uri && config.mongodb.dataDir === ':memory:') throw new CliFailure('DATA_DIR=:memory: keeps nothing to rotate', EX_USAGE);
+  if (!config.mongodb.uri && config.mongodb.dataDir === ':memory:')
+    throw new CliFailure('DATA_DIR=:memory: keeps nothing to rotate', EX_USAGE);
   const logger = createLogger({ level: env.LOG_LEVEL ?? 'error', destination: process.stderr });
   // Loaded before the database opens, so a bad key list fails without touching it; the same source as services.ts.
   const secrets = secretsFromConfig(config, logger);
@@ -68,14 +74,19 @@ async function rotateKeys(argv: string[], env: NodeJS.ProcessEnv): Promise<{ out
   try {
     const report = await rotateFactorSecrets({ connection: database.connection, secrets, batchSize });
     const codes = await countStaleRecoveryCodes({ connection: database.connection, secrets });
-    return { output: describe(report, codes, secrets.currentKid, database.description), exitCode: report.failed.length > 0 ? EXIT_FAILED : 0 };
+    return {
+      output: describe(report, codes, secrets.currentKid, database.description),
+      exitCode: report.failed.length > 0 ? EXIT_FAILED : 0,
+    };
   } finally {
     await database.close();
   }
 }
 
 function describe(report: FactorRotationReport, codes: StaleRecoveryCodes, currentKid: string, where: string): string {
-  const lines = report.failed.map(({ factorId, kid, reason }) => `factor ${factorId} (kid "${kid}"): not re-encrypted, ${reason}`);
+  const lines = report.failed.map(
+    ({ factorId, kid, reason }) => `factor ${factorId} (kid "${kid}"): not re-encrypted, ${reason}`,
+  );
   for (const group of codes.byKid) {
     const held = `${group.users} user(s)${group.pendingEnrollments ? ` and ${group.pendingEnrollments} pending enrollment(s)` : ''}`;
     lines.push(
@@ -100,7 +111,8 @@ function parseBatchSize(argv: string[]): number {
     throw new CliFailure(`${(error as Error).message}\n${HELP}`, EX_USAGE);
   }
   const batchSize = Number(values['batch-size'] ?? 100);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new CliFailure('--batch-size must be an integer from 1 to 10000', EX_USAGE);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+    throw new CliFailure('--batch-size must be an integer from 1 to 10000', EX_USAGE);
   return batchSize;
 }
 

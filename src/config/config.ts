@@ -98,7 +98,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
       trustedProxies: addressRanges(env, 'TRUST_PROXY'),
     },
-    mongodb: { uri: nonEmpty(env.MONGODB_URI), dataDir: env.DATA_DIR ?? './.data', embeddedPort: optionalInteger(env, 'EMBEDDED_MONGO_PORT', 0, 65535) },
+    mongodb: {
+      uri: nonEmpty(env.MONGODB_URI),
+      dataDir: env.DATA_DIR ?? './.data',
+      embeddedPort: optionalInteger(env, 'EMBEDDED_MONGO_PORT', 0, 65535),
+    },
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     redisKeyPrefix: mailQueue.queuePrefix, // the queue's keys are under the same prefix
     mail: {
@@ -137,8 +141,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'the embedded server has no authentication and no replication, and is for development and tests only',
     );
   }
-  if (config.mongodb.uri && config.mongodb.embeddedPort !== undefined) throw new ConfigError('EMBEDDED_MONGO_PORT exposes the embedded server, which MONGODB_URI replaces: set one of them');
-  if (production && !config.mfa.encryptionKeys) throw new ConfigError('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
+  if (config.mongodb.uri && config.mongodb.embeddedPort !== undefined)
+    throw new ConfigError(
+      'EMBEDDED_MONGO_PORT exposes the embedded server, which MONGODB_URI replaces: set one of them',
+    );
+  if (production && !config.mfa.encryptionKeys)
+    throw new ConfigError('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
   if (production && !config.mail.smtpUrl) throw new ConfigError('SMTP_URL is required when NODE_ENV=production');
   return config;
 }

@@ -11,7 +11,8 @@ export function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, 
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   return value;
 }
 
@@ -23,7 +24,10 @@ export function optionalInteger(env: NodeJS.ProcessEnv, name: string, min: numbe
 export function list(env: NodeJS.ProcessEnv, name: string, fallback: string[]): string[] {
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;
-  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new ConfigError(`${name} must name at least one item`);
   return items;
 }
@@ -52,7 +56,8 @@ export function addressRanges(env: NodeJS.ProcessEnv, name: string): string[] {
     const family = isIP(address);
     const maxPrefix = family === 4 ? 32 : 128;
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
-    if (family === 0 || !prefixOk || extra !== undefined) throw new ConfigError(`${name} must list IP addresses or CIDR ranges, got "${range}"`);
+    if (family === 0 || !prefixOk || extra !== undefined)
+      throw new ConfigError(`${name} must list IP addresses or CIDR ranges, got "${range}"`);
   }
   return ranges;
 }

@@ -51,7 +51,10 @@ export async function openDatabase(config: Config['mongodb'], logger: Logger): P
     );
   }
   // One connection per app, never the mongoose global, so tests can run several apps in one process.
-  const connection = mongoose.createConnection(uri, { dbName: config.uri ? undefined : DATABASE_NAME, serverSelectionTimeoutMS: 5000 });
+  const connection = mongoose.createConnection(uri, {
+    dbName: config.uri ? undefined : DATABASE_NAME,
+    serverSelectionTimeoutMS: 5000,
+  });
   try {
     await connection.asPromise();
   } catch (error) {
@@ -89,7 +92,10 @@ function embeddedSocket(embeddedPort: number | undefined, logger: Logger): Priva
           'or EMBEDDED_MONGO_PORT to use an unauthenticated loopback TCP port that every local user can reach (development only)',
       );
     }
-    logger.warn({ embeddedPort }, `${error.message}: the service uses the embedded server's TCP port (EMBEDDED_MONGO_PORT), which every local user can reach`);
+    logger.warn(
+      { embeddedPort },
+      `${error.message}: the service uses the embedded server's TCP port (EMBEDDED_MONGO_PORT), which every local user can reach`,
+    );
     return undefined;
   }
 }

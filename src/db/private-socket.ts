@@ -27,18 +27,23 @@ export class NoPrivateSocketError extends Error {
  * socket (Node would silently bind a truncated one).
  */
 export function privateSocket(name = 'mongo.sock'): PrivateSocket {
-  if (process.platform === 'win32') throw new NoPrivateSocketError('Windows has no Unix domain sockets the MongoDB driver can use');
+  if (process.platform === 'win32')
+    throw new NoPrivateSocketError('Windows has no Unix domain sockets the MongoDB driver can use');
   let directory: string;
   try {
     directory = mkdtempSync(join(tmpdir(), 'mfa-graphql-'));
   } catch (error) {
-    throw new NoPrivateSocketError(`the temporary directory ${tmpdir()} is not writable (${(error as NodeJS.ErrnoException).code}); set TMPDIR to one that is`);
+    throw new NoPrivateSocketError(
+      `the temporary directory ${tmpdir()} is not writable (${(error as NodeJS.ErrnoException).code}); set TMPDIR to one that is`,
+    );
   }
   const remove = () => rmSync(directory, { recursive: true, force: true });
   const path = join(directory, name);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
     remove();
-    throw new NoPrivateSocketError(`a socket under ${tmpdir()} would have a path longer than ${MAX_SOCKET_PATH_BYTES} bytes; set TMPDIR to a shorter directory`);
+    throw new NoPrivateSocketError(
+      `a socket under ${tmpdir()} would have a path longer than ${MAX_SOCKET_PATH_BYTES} bytes; set TMPDIR to a shorter directory`,
+    );
   }
   return { path, remove };
 }

@@ -22,7 +22,9 @@ const server = await startEmbeddedMongo({
   ttlMonitorIntervalMs: values['ttl-interval-ms'] ? Number(values['ttl-interval-ms']) : undefined,
   log: (level, message, details) => process.stderr.write(`${JSON.stringify({ level, message, ...details })}\n`),
 });
-process.stdout.write(`embedded MongoDB listening at ${server.uri} (${values.memory ? 'in memory' : `data in ${values['data-dir']}`})\n`);
+process.stdout.write(
+  `embedded MongoDB listening at ${server.uri} (${values.memory ? 'in memory' : `data in ${values['data-dir']}`})\n`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

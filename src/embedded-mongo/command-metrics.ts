@@ -16,6 +16,11 @@ export class CommandMetrics {
   }
 
   toDocument(): Document {
-    return Object.fromEntries([...this.counts].map(([name, { total, failed }]) => [name, { total: Long.fromNumber(total), failed: Long.fromNumber(failed) }]));
+    return Object.fromEntries(
+      [...this.counts].map(([name, { total, failed }]) => [
+        name,
+        { total: Long.fromNumber(total), failed: Long.fromNumber(failed) },
+      ]),
+    );
   }
 }

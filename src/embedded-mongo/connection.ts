@@ -74,7 +74,14 @@ export class Connection {
       return;
     }
     const database = typeof message.body.$db === 'string' ? message.body.$db : 'admin';
-    const reply = await runCommand({ body: message.body, database, storage: this.deps.storage, cursors: this.deps.cursors, metrics: this.deps.metrics, connectionId: this.id });
+    const reply = await runCommand({
+      body: message.body,
+      database,
+      storage: this.deps.storage,
+      cursors: this.deps.cursors,
+      metrics: this.deps.metrics,
+      connectionId: this.id,
+    });
     if (this.closed || message.moreToCome) return;
     const requestId = nextRequestId++;
     const encode = message.legacy ? encodeOpReply : encodeOpMsg;

@@ -34,7 +34,11 @@ export class CursorRegistry {
   }
 
   /** The `cursor` field of a find/aggregate/listX reply, keeping the rest for getMore. */
-  open(namespace: string, results: Document[], options: { batchSize?: number; singleBatch?: boolean; noTimeout?: boolean } = {}): Document {
+  open(
+    namespace: string,
+    results: Document[],
+    options: { batchSize?: number; singleBatch?: boolean; noTimeout?: boolean } = {},
+  ): Document {
     const firstBatchSize = options.batchSize ?? DEFAULT_FIRST_BATCH;
     const firstBatch = options.singleBatch ? results : results.slice(0, firstBatchSize);
     if (firstBatch.length >= results.length) return { id: Long.ZERO, ns: namespace, firstBatch };
@@ -53,7 +57,8 @@ export class CursorRegistry {
   getMore(id: Long, namespace: string, batchSize: number | undefined): Document {
     const key = id.toString();
     const cursor = this.cursors.get(key);
-    if (!cursor || cursor.namespace !== namespace) throw new CommandError('CursorNotFound', `cursor id ${key} not found`);
+    if (!cursor || cursor.namespace !== namespace)
+      throw new CommandError('CursorNotFound', `cursor id ${key} not found`);
     const size = batchSize || cursor.batchSize;
     const nextBatch = cursor.remaining.slice(cursor.position, cursor.position + size);
     cursor.position += nextBatch.length;
@@ -72,6 +77,7 @@ export class CursorRegistry {
 
   private reap(): void {
     const oldest = Date.now() - this.timeoutMs;
-    for (const [key, cursor] of this.cursors) if (!cursor.noTimeout && cursor.lastUsedMs < oldest) this.cursors.delete(key);
+    for (const [key, cursor] of this.cursors)
+      if (!cursor.noTimeout && cursor.lastUsedMs < oldest) this.cursors.delete(key);
   }
 }

@@ -1,5 +1,9 @@
 /** A sink for the embedded server's own diagnostics (never document contents). */
-export type EmbeddedMongoLog = (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+export type EmbeddedMongoLog = (
+  level: 'info' | 'warn' | 'error',
+  message: string,
+  details?: Record<string, unknown>,
+) => void;
 
 export interface EmbeddedMongoOptions {
   /** Directory for the append-only journal. Required unless `memory` is true. */

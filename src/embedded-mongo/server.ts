@@ -14,13 +14,20 @@ const DEFAULT_CURSOR_TIMEOUT_MS = 600_000; // mongod's cursorTimeoutMillis
 /** Starts an in-process server that speaks enough of the MongoDB wire protocol for mongoose and the driver. */
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise<EmbeddedMongo> {
   if (!options.memory && !options.dataDir) throw new Error('startEmbeddedMongo needs a dataDir, or memory: true');
-  if (options.port === undefined && !options.socketPath) throw new Error('startEmbeddedMongo needs a socketPath or a port to listen on');
+  if (options.port === undefined && !options.socketPath)
+    throw new Error('startEmbeddedMongo needs a socketPath or a port to listen on');
   const log = options.log ?? defaultLog;
   const host = options.host ?? '127.0.0.1';
   const storage = await Storage.open({ dataDir: options.memory ? undefined : options.dataDir, log });
   const cursors = new CursorRegistry(options.cursorTimeoutMs ?? DEFAULT_CURSOR_TIMEOUT_MS);
   const ttl = new TtlMonitor(storage, options.ttlMonitorIntervalMs ?? DEFAULT_TTL_MONITOR_INTERVAL_MS, log);
-  const deps = { storage, cursors, metrics: new CommandMetrics(), log, maxMessageSizeBytes: options.maxMessageSizeBytes ?? MAX_MESSAGE_SIZE_BYTES };
+  const deps = {
+    storage,
+    cursors,
+    metrics: new CommandMetrics(),
+    log,
+    maxMessageSizeBytes: options.maxMessageSizeBytes ?? MAX_MESSAGE_SIZE_BYTES,
+  };
 
   const connections = new Set<Connection>();
   let nextConnectionId = 1;
@@ -55,7 +62,9 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
   const stop = () =>
     (stopping ??= (async () => {
       ttl.stop();
-      const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      const closed = Promise.all(
+        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
       for (const connection of connections) connection.close();
       await closed;
       cursors.close();

@@ -22,10 +22,15 @@ export type Access = (typeof Access)[keyof typeof Access];
 /** The one access rule: throws unless the viewer meets every requirement; returns the viewer. */
 function checkAccess(viewer: Viewer | undefined, required: readonly Access[]): Viewer {
   if (!viewer) throw unauthenticated();
-  if (viewer.kind === 'session' && viewer.session.scope === SessionScope.ENROLLMENT && !required.includes(Access.ENROLLING)) {
+  if (
+    viewer.kind === 'session' &&
+    viewer.session.scope === SessionScope.ENROLLMENT &&
+    !required.includes(Access.ENROLLING)
+  ) {
     throw forbidden('This session may only finish enrolling a second factor.');
   }
-  if (required.includes(Access.SESSION) && viewer.kind !== 'session') throw forbidden('API keys cannot do this: sign in interactively.');
+  if (required.includes(Access.SESSION) && viewer.kind !== 'session')
+    throw forbidden('API keys cannot do this: sign in interactively.');
   if (required.includes(Access.ADMIN) && viewer.user.role !== Role.ADMIN) throw forbidden('Only an admin may do this.');
   return viewer;
 }

@@ -1,5 +1,12 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, type ParseOptions, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type ParseOptions,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import { ErrorCode } from '../errors.js';
 
 /** Field nesting per operation. Our deepest real query (users → edges → node → factors → id) is 5 deep. */
@@ -23,8 +30,19 @@ export const MAX_DIRECTIVES = 10;
  * and meets the throttles one at a time (batching guesses in one document would slip past per-request limits).
  */
 export const SENSITIVE_MUTATIONS: ReadonlySet<string> = new Set([
-  'login', 'signUp', 'verifyMfa', 'sendMfaCode', 'stepUp', 'acceptMfa', 'enableMfa', 'disableMfa',
-  'regenerateRecoveryCodes', 'createApiKey', 'revokeApiKey', 'setMfaPolicyStatus', 'setAllowedFactorTypes',
+  'login',
+  'signUp',
+  'verifyMfa',
+  'sendMfaCode',
+  'stepUp',
+  'acceptMfa',
+  'enableMfa',
+  'disableMfa',
+  'regenerateRecoveryCodes',
+  'createApiKey',
+  'revokeApiKey',
+  'setMfaPolicyStatus',
+  'setAllowedFactorTypes',
 ]);
 
 /**
@@ -55,7 +73,9 @@ export const oneSensitiveMutationRule: ValidationRule = (context) => {
       const found = count(operation.selectionSet, new Set());
       if (found > 1) {
         const message = `An operation may contain at most one sensitive mutation (such as login or verifyMfa); this one has ${found}.`;
-        context.reportError(new GraphQLError(message, { nodes: [operation], extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+        context.reportError(
+          new GraphQLError(message, { nodes: [operation], extensions: { code: ErrorCode.BAD_USER_INPUT } }),
+        );
       }
     },
   };
@@ -67,7 +87,11 @@ const refuse = {
   exposeLimits: true,
   onReject: [
     (context: ValidationContext | null, error: GraphQLError) =>
-      context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: ErrorCode.BAD_USER_INPUT } })),
+      context?.reportError(
+        new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+          extensions: { code: ErrorCode.BAD_USER_INPUT },
+        }),
+      ),
   ],
 };
 

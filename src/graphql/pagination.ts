@@ -20,7 +20,10 @@ export class PageArgs {
 }
 
 export function toPage(args: PageArgs): Page {
-  return { first: args.first ?? DEFAULT_PAGE_SIZE, after: args.after === undefined || args.after === null ? undefined : decodeCursor(args.after) };
+  return {
+    first: args.first ?? DEFAULT_PAGE_SIZE,
+    after: args.after === undefined || args.after === null ? undefined : decodeCursor(args.after),
+  };
 }
 
 const encodeCursor = (id: Types.ObjectId): string => Buffer.from(id.toHexString(), 'hex').toString('base64url');
@@ -46,7 +49,10 @@ export interface Connection<Node> {
 }
 
 /** A `<Name>Connection` type with `edges { cursor node }` and `pageInfo`, per the Relay connection spec. */
-export function connectionType<Node extends object>(name: string, nodeType: ClassType<Node>): ClassType<Connection<Node>> {
+export function connectionType<Node extends object>(
+  name: string,
+  nodeType: ClassType<Node>,
+): ClassType<Connection<Node>> {
   @ObjectType(`${name}Edge`)
   class Edge {
     @Field(() => String)
@@ -68,7 +74,11 @@ export function connectionType<Node extends object>(name: string, nodeType: Clas
 }
 
 /** A page from `page.first + 1` records fetched in cursor order (the extra one only says whether more follow). */
-export function toConnection<R extends { _id: Types.ObjectId }, Node>(records: R[], page: Page, toNode: (record: R) => Node): Connection<Node> {
+export function toConnection<R extends { _id: Types.ObjectId }, Node>(
+  records: R[],
+  page: Page,
+  toNode: (record: R) => Node,
+): Connection<Node> {
   const shown = records.slice(0, page.first);
   const edges = shown.map((record) => ({ cursor: encodeCursor(record._id), node: toNode(record) }));
   return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor, hasNextPage: records.length > page.first } };

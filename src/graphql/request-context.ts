@@ -18,7 +18,11 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
  */
 export function createRequestContext(services: Services) {
   return async (request: FastifyRequest): Promise<GraphQLContext> => {
-    const context: GraphQLContext = { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_CHARS), services };
+    const context: GraphQLContext = {
+      ip: request.ip,
+      userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_CHARS),
+      services,
+    };
     const header = request.headers.authorization;
     if (header === undefined) return context;
     const credential = BEARER.exec(header)?.[1];

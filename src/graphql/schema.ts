@@ -17,7 +17,17 @@ import { UserMfaFieldsResolver } from '../mfa/user-mfa-fields.resolver.js';
 import { SessionsResolver } from '../sessions/sessions.resolver.js';
 import { authChecker } from './auth-checker.js';
 
-const RESOLVERS = [AccountResolver, UsersResolver, ApiKeyResolver, AuditResolver, SignInResolver, EnrollmentResolver, MfaPolicyResolver, UserMfaFieldsResolver, SessionsResolver] as const;
+const RESOLVERS = [
+  AccountResolver,
+  UsersResolver,
+  ApiKeyResolver,
+  AuditResolver,
+  SignInResolver,
+  EnrollmentResolver,
+  MfaPolicyResolver,
+  UserMfaFieldsResolver,
+  SessionsResolver,
+] as const;
 
 /** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */
 export function buildApiSchema(factorPlugins: readonly FactorPlugin[]): GraphQLSchema {
@@ -39,5 +49,7 @@ export async function printApiSchema(): Promise<string> {
   const config = loadConfig({});
   // Building the schema sends nothing: the plugins get a mail sender that refuses.
   const mail = { send: () => Promise.reject(new Error('no mail while printing the schema')) };
-  return printSchema(buildApiSchema(await loadFactorPlugins(config.mfa.factorPlugins, { issuer: config.mfa.issuer, mail })));
+  return printSchema(
+    buildApiSchema(await loadFactorPlugins(config.mfa.factorPlugins, { issuer: config.mfa.issuer, mail })),
+  );
 }

@@ -23,14 +23,21 @@ const VALUE_FREE_REASONS = [
 /** The message of a client error, with any submitted value taken out. `cause` is the inner error graphql-js wraps (its reason). */
 export function valueFreeMessage(message: string, cause: unknown): string {
   // In production the message has lost its "Did you mean" hint (hideSuggestionsPlugin), the cause has not.
-  const reason = cause instanceof Error ? [cause.message, cause.message.replace(SUGGESTION, '')].find((text) => message.endsWith(`; ${text}`)) : undefined;
+  const reason =
+    cause instanceof Error
+      ? [cause.message, cause.message.replace(SUGGESTION, '')].find((text) => message.endsWith(`; ${text}`))
+      : undefined;
   if (reason !== undefined) {
     const variable = VARIABLE_PREFIX.exec(message.slice(0, -(reason.length + 2)));
     // A variable's reason is kept only in a form known to be value-free.
-    const why = VALUE_FREE_REASONS.some((pattern) => pattern.test(reason)) ? reason : (rewrittenReason(reason) ?? 'the value is not valid here.');
-    if (variable) return `Variable "$${variable[1]}" got an invalid value${variable[2] ? ` at "${variable[2]}"` : ''}: ${why}`;
+    const why = VALUE_FREE_REASONS.some((pattern) => pattern.test(reason))
+      ? reason
+      : (rewrittenReason(reason) ?? 'the value is not valid here.');
+    if (variable)
+      return `Variable "$${variable[1]}" got an invalid value${variable[2] ? ` at "${variable[2]}"` : ''}: ${why}`;
   }
-  if (message.startsWith('Variable "$') && message.includes(' got invalid value ')) return 'A variable got an invalid value.';
+  if (message.startsWith('Variable "$') && message.includes(' got invalid value '))
+    return 'A variable got an invalid value.';
   return rewrittenReason(message) ?? message;
 }
 
@@ -43,6 +50,7 @@ function rewrittenReason(reason: string): string | undefined {
   const literal = /^(Expected value of type "[\w[\]!]+"), found /.exec(reason);
   if (literal) return `${literal[1]}.`;
   // Syntax errors name the token they stopped at: its kind stays, its text (perhaps a value written into the query) goes.
-  if (reason.startsWith('Syntax Error: ')) return reason.replace(/\b(Name|String|BlockString|Int|Float) "(?:[^"\\]|\\.)*"/g, '$1');
+  if (reason.startsWith('Syntax Error: '))
+    return reason.replace(/\b(Name|String|BlockString|Int|Float) "(?:[^"\\]|\\.)*"/g, '$1');
   return undefined;
 }

@@ -65,7 +65,11 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     allowBatchedHttpRequests: false,
     // main.ts owns SIGTERM/SIGINT: Apollo's own handlers would stop it separately and re-raise the signal, killing the process mid-drain.
     stopOnTerminationSignals: false,
-    plugins: [fastifyApolloDrainPlugin(fastify), inFlight.plugin, ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : [])],
+    plugins: [
+      fastifyApolloDrainPlugin(fastify),
+      inFlight.plugin,
+      ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : []),
+    ],
   });
   await apollo.start();
 
@@ -74,7 +78,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
     const message = status === 500 ? 'Internal server error' : error.message;
-    return reply.code(status).send({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : ErrorCode.BAD_USER_INPUT } }] });
+    return reply
+      .code(status)
+      .send({
+        errors: [
+          { message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : ErrorCode.BAD_USER_INPUT } },
+        ],
+      });
   });
 
   // server.close() reaps only connections idle at that moment; one still answering would then idle on keep-alive
@@ -95,6 +105,10 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     const status = down.length > 0 ? 'down' : degraded.length > 0 ? 'degraded' : 'ready';
     return reply.code(down.length > 0 || degraded.length > 0 ? 503 : 200).send({ status, down, degraded });
   });
-  await fastify.register(fastifyApollo(apollo), { context: deps.context, path: '/graphql', method: ['GET', 'POST', 'OPTIONS'] });
+  await fastify.register(fastifyApollo(apollo), {
+    context: deps.context,
+    path: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+  });
   return { fastify, apollo, idle: inFlight.idle };
 }

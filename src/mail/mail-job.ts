@@ -48,13 +48,15 @@ const SINGLE_ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/;
 const MAX_ADDRESS_LENGTH = 254; // RFC 5321 §4.5.3.1.3 path limit, minus the angle brackets
 
 export function validateMailMessage(message: MailMessage): void {
-  if (!isMailTemplateName(message.template)) throw new InvalidMailMessageError(`Unknown mail template "${String(message.template)}"`);
+  if (!isMailTemplateName(message.template))
+    throw new InvalidMailMessageError(`Unknown mail template "${String(message.template)}"`);
   if (typeof message.to !== 'string' || message.to.length > MAX_ADDRESS_LENGTH || !SINGLE_ADDRESS.test(message.to)) {
     throw new InvalidMailMessageError(`Mail "${message.template}" needs exactly one plain e-mail address in "to"`);
   }
   for (const name of REQUIRED_PARAMS[message.template]) {
     const value = message.params?.[name];
-    if (typeof value !== 'string' && typeof value !== 'number') throw new InvalidMailMessageError(`Mail "${message.template}" needs the param "${name}"`);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new InvalidMailMessageError(`Mail "${message.template}" needs the param "${name}"`);
   }
 }
 

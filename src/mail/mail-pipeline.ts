@@ -3,7 +3,13 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import { connectRedis, RedisUnavailableError } from '../redis.js';
-import { createMailQueue, mailQueueHealth, QueueMailSender, type MailQueue, type MailQueueHealth } from './mail-queue.js';
+import {
+  createMailQueue,
+  mailQueueHealth,
+  QueueMailSender,
+  type MailQueue,
+  type MailQueueHealth,
+} from './mail-queue.js';
 import type { MailSender } from './mail-sender.js';
 import { DEFAULT_MAIL_SETTINGS, type MailSettings } from './mail-settings.js';
 import { createLogTransport, createSmtpTransport, type MailTransport } from './mail-transport.js';
@@ -50,9 +56,21 @@ export async function createMailPipeline(options: MailPipelineOptions): Promise<
     await readyWithin(queue.waitUntilReady());
     if (options.startWorker) {
       // SMTP_URL unset is refused in production by the configuration; outside it, mails go to the log.
-      transport = config.mail.smtpUrl ? createSmtpTransport(config.mail.smtpUrl, config.mail.from) : createLogTransport(logger, config.mail.from);
-      if (!config.mail.smtpUrl) logger.warn('SMTP_URL is unset: mails (with their codes) are printed to this log instead of sent — development only');
-      worker = createMailWorker({ redisUrl: options.redisUrl, secrets, transport, logger, issuer: config.mfa.issuer, settings });
+      transport = config.mail.smtpUrl
+        ? createSmtpTransport(config.mail.smtpUrl, config.mail.from)
+        : createLogTransport(logger, config.mail.from);
+      if (!config.mail.smtpUrl)
+        logger.warn(
+          'SMTP_URL is unset: mails (with their codes) are printed to this log instead of sent — development only',
+        );
+      worker = createMailWorker({
+        redisUrl: options.redisUrl,
+        secrets,
+        transport,
+        logger,
+        issuer: config.mfa.issuer,
+        settings,
+      });
       // Ready before it is handed out: a worker whose connections never came up cannot be closed gracefully.
       await readyWithin(worker.waitUntilReady());
     }
@@ -87,7 +105,10 @@ export async function createMailPipeline(options: MailPipelineOptions): Promise<
 async function readyWithin(ready: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisUnavailableError('Redis stopped answering while the mail queue was starting')), READY_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new RedisUnavailableError('Redis stopped answering while the mail queue was starting')),
+      READY_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([ready, timeout]);

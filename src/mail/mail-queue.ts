@@ -72,7 +72,9 @@ export class QueueMailSender implements MailSender {
       // After a timeout the add may still land: a caller that retries with the same idempotency key sends once.
       await Promise.race([
         this.queue.add(message.template, data, { jobId }),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS))),
+        new Promise(
+          (_, reject) => (timer = setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS)),
+        ),
       ]);
     } catch (error) {
       throw Object.assign(new MailQueueUnavailableError(), { cause: error });
@@ -84,5 +86,10 @@ export class QueueMailSender implements MailSender {
 
 export async function mailQueueHealth(queue: MailQueue): Promise<MailQueueHealth> {
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-  return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
+  return {
+    waiting: counts.waiting ?? 0,
+    active: counts.active ?? 0,
+    delayed: counts.delayed ?? 0,
+    failed: counts.failed ?? 0,
+  };
 }

@@ -25,7 +25,10 @@ export interface MailSender {
 /** Redis is unreachable or too slow: the mail was not enqueued. Clients see SERVICE_UNAVAILABLE. */
 export class MailQueueUnavailableError extends AppError {
   constructor() {
-    super(ErrorCode.SERVICE_UNAVAILABLE, 'E-mail cannot be sent right now. Try again in a moment, or use another sign-in method.');
+    super(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      'E-mail cannot be sent right now. Try again in a moment, or use another sign-in method.',
+    );
     this.name = 'MailQueueUnavailableError';
   }
 }

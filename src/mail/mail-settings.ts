@@ -27,10 +27,13 @@ export const DEFAULT_MAIL_SETTINGS: Readonly<MailSettings> = {
 export function loadMailSettings(env: NodeJS.ProcessEnv = process.env): MailSettings {
   // A deployment still setting the old name would otherwise share the default prefix with every other one on its Redis.
   if (env.MAIL_QUEUE_PREFIX !== undefined) {
-    throw new ConfigError('MAIL_QUEUE_PREFIX was renamed REDIS_KEY_PREFIX (it now prefixes every Redis key, not only the queue): set REDIS_KEY_PREFIX instead');
+    throw new ConfigError(
+      'MAIL_QUEUE_PREFIX was renamed REDIS_KEY_PREFIX (it now prefixes every Redis key, not only the queue): set REDIS_KEY_PREFIX instead',
+    );
   }
   const prefix = env.REDIS_KEY_PREFIX?.trim() || DEFAULT_MAIL_SETTINGS.queuePrefix;
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_KEY_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . -');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix))
+    throw new ConfigError('REDIS_KEY_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . -');
   return {
     queuePrefix: prefix,
     concurrency: integer(env, 'MAIL_WORKER_CONCURRENCY', DEFAULT_MAIL_SETTINGS.concurrency, 1, 500),

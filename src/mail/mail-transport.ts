@@ -57,7 +57,10 @@ export function createSmtpTransport(smtpUrl: string, from: string): MailTranspor
 export function createLogTransport(logger: Logger, from: string): MailTransport {
   return {
     async send(mail) {
-      logger.info({ mail: { from, to: mail.to, subject: mail.subject, text: mail.text } }, 'mail printed, not sent (development: SMTP_URL is unset)');
+      logger.info(
+        { mail: { from, to: mail.to, subject: mail.subject, text: mail.text } },
+        'mail printed, not sent (development: SMTP_URL is unset)',
+      );
     },
     async close() {},
   };
@@ -88,7 +91,12 @@ export function describeSendFailure(error: unknown, secrets: string[]): SendFail
   if (code !== undefined) {
     reason = `SMTP ${code}${failure.command ? ` after ${failure.command}` : ''}: ${failure.response ?? ''}`;
   } else {
-    const kind = [failure.code, failure.originalCode && failure.originalCode !== failure.code ? failure.originalCode : undefined].filter(Boolean).join('/');
+    const kind = [
+      failure.code,
+      failure.originalCode && failure.originalCode !== failure.code ? failure.originalCode : undefined,
+    ]
+      .filter(Boolean)
+      .join('/');
     reason = `${kind || 'error'}: ${failure.message ?? String(error)}`;
   }
   return { permanent, reason: redact(reason, secrets) };
@@ -96,7 +104,8 @@ export function describeSendFailure(error: unknown, secrets: string[]): SendFail
 
 function redact(text: string, secrets: string[]): string {
   let safe = text.replace(ADDRESS_LIKE, '<address>');
-  for (const secret of secrets.filter((value) => value.length >= 3)) safe = safe.replace(new RegExp(escapeRegExp(secret), 'gi'), '[redacted]');
+  for (const secret of secrets.filter((value) => value.length >= 3))
+    safe = safe.replace(new RegExp(escapeRegExp(secret), 'gi'), '[redacted]');
   return safe.replace(/\s+/g, ' ').trim().slice(0, MAX_REASON_CHARS);
 }
 

@@ -1,7 +1,14 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../logger.js';
 import { SecretBoxError, type SecretBox } from '../mfa/secret-box.js';
-import { isScrubbed, MAIL_QUEUE_NAME, openMailJob, type MailJobData, type OpenedMail, type PendingMailJob } from './mail-job.js';
+import {
+  isScrubbed,
+  MAIL_QUEUE_NAME,
+  openMailJob,
+  type MailJobData,
+  type OpenedMail,
+  type PendingMailJob,
+} from './mail-job.js';
 import type { MailSettings } from './mail-settings.js';
 import { describeSendFailure, type MailTransport } from './mail-transport.js';
 import { isMailTemplateName, type MailTemplateParams, type RenderedMail } from './templates/mail-templates.js';
@@ -28,7 +35,11 @@ export function createMailWorker(deps: MailWorkerDeps): MailWorker {
   const { logger, settings } = deps;
   const worker = new Worker<MailJobData, void>(MAIL_QUEUE_NAME, (job) => processMailJob(job, deps), {
     // Its own connections: workers block on Redis, and BullMQ requires maxRetriesPerRequest: null for that.
-    connection: { url: deps.redisUrl, maxRetriesPerRequest: null, retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000) },
+    connection: {
+      url: deps.redisUrl,
+      maxRetriesPerRequest: null,
+      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+    },
     prefix: settings.queuePrefix,
     concurrency: settings.concurrency,
     lockDuration: settings.lockDurationMs,
@@ -75,7 +86,10 @@ async function processMailJob(job: Job<MailJobData, void>, deps: MailWorkerDeps)
   } catch (error) {
     const { permanent, reason } = describeSendFailure(error, secretWords(opened));
     const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    logger.warn({ ...where, permanent, final, reason }, final ? 'mail not delivered, giving up' : 'mail not delivered, will retry');
+    logger.warn(
+      { ...where, permanent, final, reason },
+      final ? 'mail not delivered, giving up' : 'mail not delivered, will retry',
+    );
     if (final) await scrub(job, logger);
     throw permanent ? new UnrecoverableError(reason) : new Error(reason);
   }
@@ -95,7 +109,8 @@ async function open(job: Job<MailJobData, void>, data: PendingMailJob, deps: Mai
       'mail job cannot be opened: the worker needs the same MFA_ENCRYPTION_KEYS as the server (a DATA_DIR=:memory: server has a key no other process knows)',
     );
     // An unknown kid may be a key the server has and this worker does not have yet (rolling deploy): retry.
-    if (error instanceof SecretBoxError && error.code === 'UNKNOWN_KEY') throw new Error(`cannot open the mail job: ${reason}`);
+    if (error instanceof SecretBoxError && error.code === 'UNKNOWN_KEY')
+      throw new Error(`cannot open the mail job: ${reason}`);
     await scrub(job, deps.logger);
     throw new UnrecoverableError(`cannot open the mail job: ${reason}`);
   }
@@ -115,7 +130,10 @@ async function scrub(job: Job<MailJobData, void>, logger: Logger): Promise<void>
   try {
     await job.updateData({ template: job.data.template, scrubbed: true });
   } catch (error) {
-    logger.warn({ jobId: job.id, error: (error as Error).message }, 'could not scrub a finished mail job (its payload stays sealed)');
+    logger.warn(
+      { jobId: job.id, error: (error as Error).message },
+      'could not scrub a finished mail job (its payload stays sealed)',
+    );
   }
 }
 

@@ -16,7 +16,10 @@ const DOTLESS_DOMAINS = new Map([
 export function mailboxKey(address: string): string {
   const trimmed = address.trim();
   const at = trimmed.lastIndexOf('@');
-  const domain = trimmed.slice(at + 1).replace(/\.$/, '').toLowerCase();
+  const domain = trimmed
+    .slice(at + 1)
+    .replace(/\.$/, '')
+    .toLowerCase();
   const asciiDomain = domainToASCII(domain) || domain;
   let local = trimmed.slice(0, at).normalize('NFC').toLowerCase();
   local = local.split('+')[0] || local;

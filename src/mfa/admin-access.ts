@@ -5,7 +5,6 @@ import { AppError, forbidden, notFound, stepUpRequired } from '../errors.js';
 import type { FactorsService } from './factors.service.js';
 import { assertRecentSecondFactor } from './step-up.js';
 
-
 /**
  * Who may do admin work on other accounts. Privileged accounts use
  * multi-factor authentication (NIST SP 800-53 IA-2(1)): an admin's API key,
@@ -22,8 +21,10 @@ export class AdminAccess {
    */
   async assertMfaAdmin(viewer: Viewer, options: { fresh?: boolean } = {}): Promise<SessionViewer> {
     if (viewer.user.role !== Role.ADMIN) throw forbidden('Only an admin may do this.');
-    if (viewer.kind !== 'session') throw forbidden('Admin work needs an interactive session that passed MFA: API keys cannot do it.');
-    if (!(await this.deps.factors.hasActiveFactor(viewer.user._id))) throw forbidden('Admins must use MFA themselves: enroll a factor first.');
+    if (viewer.kind !== 'session')
+      throw forbidden('Admin work needs an interactive session that passed MFA: API keys cannot do it.');
+    if (!(await this.deps.factors.hasActiveFactor(viewer.user._id)))
+      throw forbidden('Admins must use MFA themselves: enroll a factor first.');
     if (options.fresh) assertRecentSecondFactor(viewer.session, this.deps.clock());
     else if (!viewer.session.mfaVerifiedAt) throw stepUpRequired();
     return viewer;
@@ -57,7 +58,8 @@ export class AdminAccess {
     await this.assertMfaAdmin(viewer, options);
     const target = await this.deps.users.findById(userId).lean<UserRecord>();
     if (!target) throw notFound('User');
-    if (target.role === Role.ADMIN && !target._id.equals(viewer.user._id)) throw forbidden("An admin cannot change another admin's MFA, sessions or API keys.");
+    if (target.role === Role.ADMIN && !target._id.equals(viewer.user._id))
+      throw forbidden("An admin cannot change another admin's MFA, sessions or API keys.");
     return target;
   }
 }

@@ -18,19 +18,36 @@ const HOUR_MS = 60 * 60_000;
  * server processes share them; a send that fails gives its reservations back.
  */
 export class ChallengeService {
-  constructor(private readonly deps: { users: UserModel; factors: FactorModel; secondFactor: SecondFactorService; caps: DeliveryCaps; logger: Logger; clock: () => Date }) {}
+  constructor(
+    private readonly deps: {
+      users: UserModel;
+      factors: FactorModel;
+      secondFactor: SecondFactorService;
+      caps: DeliveryCaps;
+      logger: Logger;
+      clock: () => Date;
+    },
+  ) {}
 
   /** Sends a fresh code for one of the user's ACTIVE factors (sendMfaCode), asked for from `clientIp`. */
   async sendForVerification(owner: UserRecord, factorId: Types.ObjectId, clientIp: string | undefined): Promise<void> {
-    const factor = await this.deps.factors.findOne({ _id: factorId, userId: owner._id, status: FactorStatus.ACTIVE }).lean<FactorRecord>();
+    const factor = await this.deps.factors
+      .findOne({ _id: factorId, userId: owner._id, status: FactorStatus.ACTIVE })
+      .lean<FactorRecord>();
     if (!factor) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
     await this.send(owner, factor, 'verification', clientIp);
   }
 
   /** Sends a fresh code for `factor` (ACTIVE, or PENDING during enrollment); the previous one dies. */
-  async send(owner: UserRecord, factor: FactorRecord, purpose: 'enrollment' | 'verification', clientIp: string | undefined): Promise<void> {
+  async send(
+    owner: UserRecord,
+    factor: FactorRecord,
+    purpose: 'enrollment' | 'verification',
+    clientIp: string | undefined,
+  ): Promise<void> {
     const plugin = this.deps.secondFactor.plugin(factor.type);
-    if (!plugin.challenge || !plugin.delivery || !plugin.destination) throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
+    if (!plugin.challenge || !plugin.delivery || !plugin.destination)
+      throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
     const now = this.deps.clock();
     await this.reserve(plugin.delivery, owner, factor, now);
     let capped: DeliveryReservation | undefined;
@@ -38,14 +55,26 @@ export class ChallengeService {
     try {
       const stored = this.deps.secondFactor.storedFactor(factor, owner);
       // An ACTIVE factor's destination was proven by its enrollment code; a PENDING one's is only typed, and shares its cap with every account.
-      const send = { destination: plugin.destination(stored), ownerId: owner._id.toHexString(), proven: factor.status === FactorStatus.ACTIVE, clientIp };
+      const send = {
+        destination: plugin.destination(stored),
+        ownerId: owner._id.toHexString(),
+        proven: factor.status === FactorStatus.ACTIVE,
+        clientIp,
+      };
       capped = await this.deps.caps.reserveCode(send, now);
-      ({ state } = await plugin.challenge({ factor: stored, now, purpose, keyedHash: this.deps.secondFactor.keyedHashFor(factor) }));
+      ({ state } = await plugin.challenge({
+        factor: stored,
+        now,
+        purpose,
+        keyedHash: this.deps.secondFactor.keyedHashFor(factor),
+      }));
     } catch (error) {
       await Promise.all([this.release(owner, factor, now), capped?.release()]);
       if (error instanceof AppError) throw error;
       this.deps.logger.error({ err: error, factorType: factor.type }, 'a code could not be sent');
-      throw serviceUnavailable('Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.');
+      throw serviceUnavailable(
+        'Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.',
+      );
     }
     // The new state replaces the old code, and the new code gets its own tries.
     await this.deps.factors.updateOne({ _id: factor._id }, { $set: { state, codeFailures: 0 } });
@@ -55,23 +84,37 @@ export class ChallengeService {
   private async reserve(limits: DeliveryLimits, owner: UserRecord, factor: FactorRecord, now: Date): Promise<void> {
     const cooldownMs = limits.cooldownSeconds * 1000;
     const cooled = await this.deps.factors.findOneAndUpdate(
-      { _id: factor._id, $or: [{ lastChallengedAt: { $exists: false } }, { lastChallengedAt: { $lte: new Date(now.getTime() - cooldownMs) } }] },
+      {
+        _id: factor._id,
+        $or: [
+          { lastChallengedAt: { $exists: false } },
+          { lastChallengedAt: { $lte: new Date(now.getTime() - cooldownMs) } },
+        ],
+      },
       { $set: { lastChallengedAt: now } },
     );
     if (!cooled) {
-      const last = (await this.deps.factors.findById(factor._id, { lastChallengedAt: 1 }).lean<FactorRecord>())?.lastChallengedAt;
+      const last = (await this.deps.factors.findById(factor._id, { lastChallengedAt: 1 }).lean<FactorRecord>())
+        ?.lastChallengedAt;
       throw waitBeforeSending((last?.getTime() ?? now.getTime()) + cooldownMs - now.getTime());
     }
     // The user's last sends, oldest first, at most maxSendsPerHour of them: a sliding window in one document.
     const max = limits.maxSendsPerHour;
     const hourAgo = new Date(now.getTime() - HOUR_MS);
     const counted = await this.deps.users.updateOne(
-      { _id: owner._id, $or: [{ [`challengeSends.${max - 1}`]: { $exists: false } }, { 'challengeSends.0': { $lte: hourAgo } }] },
+      {
+        _id: owner._id,
+        $or: [{ [`challengeSends.${max - 1}`]: { $exists: false } }, { 'challengeSends.0': { $lte: hourAgo } }],
+      },
       { $push: { challengeSends: { $each: [now], $slice: -max } } },
     );
     if (counted.modifiedCount === 0) {
-      await this.deps.factors.updateOne({ _id: factor._id, lastChallengedAt: now }, { $unset: { lastChallengedAt: 1 } });
-      const oldest = (await this.deps.users.findById(owner._id, { challengeSends: 1 }).lean<UserRecord>())?.challengeSends?.[0];
+      await this.deps.factors.updateOne(
+        { _id: factor._id, lastChallengedAt: now },
+        { $unset: { lastChallengedAt: 1 } },
+      );
+      const oldest = (await this.deps.users.findById(owner._id, { challengeSends: 1 }).lean<UserRecord>())
+        ?.challengeSends?.[0];
       throw waitBeforeSending((oldest?.getTime() ?? now.getTime()) + HOUR_MS - now.getTime());
     }
   }
@@ -85,5 +128,7 @@ export class ChallengeService {
 
 function waitBeforeSending(ms: number): AppError {
   const retryAfterSeconds = Math.max(1, Math.ceil(ms / 1000));
-  return new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Wait ${retryAfterSeconds} s before asking for another code.`, { retryAfterSeconds });
+  return new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Wait ${retryAfterSeconds} s before asking for another code.`, {
+    retryAfterSeconds,
+  });
 }

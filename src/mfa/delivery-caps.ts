@@ -88,7 +88,13 @@ interface Window {
  */
 export class DeliveryCaps {
   constructor(
-    private readonly deps: { redis: Redis; redisKeyPrefix: string; secrets: SecretBox; limits: DeliveryCapLimits; logger: Logger },
+    private readonly deps: {
+      redis: Redis;
+      redisKeyPrefix: string;
+      secrets: SecretBox;
+      limits: DeliveryCapLimits;
+      logger: Logger;
+    },
   ) {}
 
   /**
@@ -99,16 +105,32 @@ export class DeliveryCaps {
   async reserveCode(send: CodeSend, now: Date): Promise<DeliveryReservation> {
     const { redisKeyPrefix, limits } = this.deps;
     const max = limits.perDestinationPerHour;
-    const windows: Window[] = [{ key: `${redisKeyPrefix}:delivery:owner-destination:${this.destinationKey(`${send.ownerId}/${send.destination}`)}`, max }];
+    const windows: Window[] = [
+      {
+        key: `${redisKeyPrefix}:delivery:owner-destination:${this.destinationKey(`${send.ownerId}/${send.destination}`)}`,
+        max,
+      },
+    ];
     // A destination its owner proved is theirs: other accounts' sends to it must not use up its codes (and cannot, not being able to prove it).
-    if (!send.proven) windows.push({ key: `${redisKeyPrefix}:delivery:destination:${this.destinationKey(send.destination)}`, max });
-    if (send.clientIp) windows.push({ key: `${redisKeyPrefix}:delivery:client:${clientNetwork(send.clientIp)}`, max: limits.perClientPerHour });
+    if (!send.proven)
+      windows.push({ key: `${redisKeyPrefix}:delivery:destination:${this.destinationKey(send.destination)}`, max });
+    if (send.clientIp)
+      windows.push({
+        key: `${redisKeyPrefix}:delivery:client:${clientNetwork(send.clientIp)}`,
+        max: limits.perClientPerHour,
+      });
     const { waitMs, reservation } = await this.take(windows, now).catch(() => {
-      throw serviceUnavailable('Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.');
+      throw serviceUnavailable(
+        'Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.',
+      );
     });
     if (waitMs > 0) {
       const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
-      throw new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Too many codes were sent. Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+      throw new AppError(
+        ErrorCode.TOO_MANY_ATTEMPTS,
+        `Too many codes were sent. Try again in ${retryAfterSeconds} s.`,
+        { retryAfterSeconds },
+      );
     }
     return reservation;
   }
@@ -121,7 +143,12 @@ export class DeliveryCaps {
   async reserveNotice(destination: string, now: Date): Promise<DeliveryReservation | undefined> {
     const { redisKeyPrefix, limits } = this.deps;
     const { waitMs, reservation } = await this.take(
-      [{ key: `${redisKeyPrefix}:delivery:notice-destination:${this.destinationKey(destination)}`, max: limits.noticesPerDestinationPerHour }],
+      [
+        {
+          key: `${redisKeyPrefix}:delivery:notice-destination:${this.destinationKey(destination)}`,
+          max: limits.noticesPerDestinationPerHour,
+        },
+      ],
       now,
     );
     return waitMs > 0 ? undefined : reservation;
@@ -138,7 +165,17 @@ export class DeliveryCaps {
     const member = randomUUID();
     let waitMs: number;
     try {
-      waitMs = Number(await redis.eval(RESERVE_SCRIPT, keys.length, ...keys, now.getTime(), HOUR_MS, member, ...windows.map((window) => window.max)));
+      waitMs = Number(
+        await redis.eval(
+          RESERVE_SCRIPT,
+          keys.length,
+          ...keys,
+          now.getTime(),
+          HOUR_MS,
+          member,
+          ...windows.map((window) => window.max),
+        ),
+      );
     } catch (error) {
       logger.warn({ error: (error as Error).message }, 'delivery caps cannot be counted: Redis is unavailable');
       throw error;

@@ -8,7 +8,6 @@ import type { AdminAccess } from './admin-access.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
 
-
 /** Turning factors off: by the owner with password and code (as in Catalogic vStor), or by an admin for someone else
  * (as in Veeam Backup for Microsoft Azure and Veeam Service Provider Console). */
 export class DisableMfaService {
@@ -23,7 +22,13 @@ export class DisableMfaService {
   ) {}
 
   /** Needs the password and a current code or a recovery code, both checked against their limits. */
-  async disableOwn(viewer: SessionViewer, password: string, proof: SecondFactorProof, factorId: Types.ObjectId | undefined, ip: string): Promise<UserRecord> {
+  async disableOwn(
+    viewer: SessionViewer,
+    password: string,
+    proof: SecondFactorProof,
+    factorId: Types.ObjectId | undefined,
+    ip: string,
+  ): Promise<UserRecord> {
     const user = await this.deps.accounts.checkPassword(viewer.user.username, password, ip);
     if (!user._id.equals(viewer.user._id)) throw notFound('User'); // a rename raced the request
     await this.deps.secondFactor.prove(user._id, proof, { ip, purpose: 'disable-mfa' });
@@ -31,10 +36,19 @@ export class DisableMfaService {
   }
 
   /** An admin who uses MFA, freshly proven, removes someone's factors (not another admin's); that user's sessions end. */
-  async disableFor(viewer: SessionViewer, userId: Types.ObjectId, factorId: Types.ObjectId | undefined, ip: string): Promise<UserRecord> {
+  async disableFor(
+    viewer: SessionViewer,
+    userId: Types.ObjectId,
+    factorId: Types.ObjectId | undefined,
+    ip: string,
+  ): Promise<UserRecord> {
     const target = await this.deps.admins.targetFor(viewer, userId, { fresh: true });
     const updated = await this.deps.factors.remove(target, factorId, { ip, actorId: viewer.user._id });
-    await this.deps.sessions.endSessionsOf(target._id, { reason: 'factors_removed_by_admin', actorId: viewer.user._id, ip });
+    await this.deps.sessions.endSessionsOf(target._id, {
+      reason: 'factors_removed_by_admin',
+      actorId: viewer.user._id,
+      ip,
+    });
     return updated;
   }
 }

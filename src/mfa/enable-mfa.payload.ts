@@ -15,7 +15,8 @@ export class EnableMfaPayload {
 
   @Field(() => [String], {
     nullable: true,
-    description: 'Recovery codes, shown this once: with a first factor and with recreate. They work once the factor is accepted.',
+    description:
+      'Recovery codes, shown this once: with a first factor and with recreate. They work once the factor is accepted.',
   })
   scratchCodes?: string[];
 

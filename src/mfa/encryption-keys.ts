@@ -30,7 +30,10 @@ export function loadOrCreateDevelopmentKeys(dataDir: string, logger: Logger): st
     // Written whole to a private temp file, then linked into place: link()
     // fails if another process won the race, and no one reads a half-written file.
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temp, `${fresh(`dev-${new Date().toISOString().slice(0, 10)}`)}\n`, { mode: OWNER_ONLY_FILE_MODE, flag: 'wx' });
+    writeFileSync(temp, `${fresh(`dev-${new Date().toISOString().slice(0, 10)}`)}\n`, {
+      mode: OWNER_ONLY_FILE_MODE,
+      flag: 'wx',
+    });
     try {
       linkSync(temp, path);
     } catch (error) {

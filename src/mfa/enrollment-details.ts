@@ -21,7 +21,8 @@ export function withEnrollmentDetailTypes(types: ClassType[], build: () => Graph
 
 export const EnrollmentDetails = createUnionType({
   name: 'EnrollmentDetails',
-  description: "What a factor plugin shows once at enrollment (e.g. the TOTP secret and QR code). Plugins add members.",
+  description: 'What a factor plugin shows once at enrollment (e.g. the TOTP secret and QR code). Plugins add members.',
   types: () => building as [ClassType, ...ClassType[]],
-  resolveType: (value, _context, info) => (membersBySchema.get(info.schema) ?? building).find((type) => value instanceof type),
+  resolveType: (value, _context, info) =>
+    (membersBySchema.get(info.schema) ?? building).find((type) => value instanceof type),
 });

@@ -8,7 +8,10 @@ export class EnableMfaInput {
   @Length(1, 32)
   factorType!: string;
 
-  @Field(() => Boolean, { defaultValue: false, description: 'Replace the ACTIVE factor of this type (lost device); it is swapped when the new one is accepted.' })
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'Replace the ACTIVE factor of this type (lost device); it is swapped when the new one is accepted.',
+  })
   recreate!: boolean;
 
   @Field(() => String, { nullable: true, description: 'A label of the user\'s own, e.g. "work phone".' })
@@ -16,7 +19,10 @@ export class EnableMfaInput {
   @Length(1, 100)
   description?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'For e-mail factors: where codes go; the account address when unset.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'For e-mail factors: where codes go; the account address when unset.',
+  })
   @IsOptional()
   @IsEmail()
   @MaxLength(254)
@@ -29,7 +35,7 @@ export class EnableMfaInput {
 
 @InputType()
 export class AcceptMfaInput {
-  @Field(() => String, { description: 'enableMfa\'s token.' })
+  @Field(() => String, { description: "enableMfa's token." })
   @Length(1, 200)
   token!: string;
 
@@ -44,7 +50,10 @@ export class DisableMfaInput {
   @IsOptional()
   factorId?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'ADMIN only: whose factors (not another admin\'s); they need no password or code then.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: "ADMIN only: whose factors (not another admin's); they need no password or code then.",
+  })
   @IsOptional()
   userId?: string | null;
 
@@ -53,7 +62,10 @@ export class DisableMfaInput {
   @Length(1, 256)
   password?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Self: a current code (from factorId\'s factor, or your only one).' })
+  @Field(() => String, {
+    nullable: true,
+    description: "Self: a current code (from factorId's factor, or your only one).",
+  })
   @IsOptional()
   @MaxLength(MAX_CODE_INPUT_CHARS)
   code?: string | null;
@@ -66,7 +78,10 @@ export class DisableMfaInput {
 
 @InputType()
 export class RegenerateRecoveryCodesInput {
-  @Field(() => String, { nullable: true, description: 'A current code; without one, the session needs a step-up within 5 minutes.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'A current code; without one, the session needs a step-up within 5 minutes.',
+  })
   @IsOptional()
   @MaxLength(MAX_CODE_INPUT_CHARS)
   code?: string | null;

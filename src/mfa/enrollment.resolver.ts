@@ -13,8 +13,14 @@ import { toProof } from './sign-in.resolver.js';
 @Resolver()
 export class EnrollmentResolver {
   @Authorized(Access.SESSION, Access.ENROLLING)
-  @Mutation(() => EnableMfaPayload, { description: 'Starts enrolling a factor: its secret or delivery, a token for acceptMfa, and recovery codes when first.' })
-  async enableMfa(@Arg('input', () => EnableMfaInput) input: EnableMfaInput, @Ctx() context: GraphQLContext): Promise<EnableMfaPayload> {
+  @Mutation(() => EnableMfaPayload, {
+    description:
+      'Starts enrolling a factor: its secret or delivery, a token for acceptMfa, and recovery codes when first.',
+  })
+  async enableMfa(
+    @Arg('input', () => EnableMfaInput) input: EnableMfaInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<EnableMfaPayload> {
     const viewer = sessionViewerOf(context);
     const userId = input.userId ? parseObjectId('userId', input.userId) : undefined;
     const started = await context.services.enrollment.enable(viewer, { ...input, userId }, context.ip);
@@ -29,14 +35,26 @@ export class EnrollmentResolver {
   }
 
   @Authorized(Access.SESSION, Access.ENROLLING)
-  @Mutation(() => FactorType, { description: 'Confirms a PENDING factor with a current code from it; it becomes ACTIVE.' })
-  async acceptMfa(@Arg('input', () => AcceptMfaInput) input: AcceptMfaInput, @Ctx() context: GraphQLContext): Promise<FactorType> {
-    return FactorType.from(await context.services.enrollment.accept(sessionViewerOf(context), input.token, input.code, context.ip));
+  @Mutation(() => FactorType, {
+    description: 'Confirms a PENDING factor with a current code from it; it becomes ACTIVE.',
+  })
+  async acceptMfa(
+    @Arg('input', () => AcceptMfaInput) input: AcceptMfaInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<FactorType> {
+    return FactorType.from(
+      await context.services.enrollment.accept(sessionViewerOf(context), input.token, input.code, context.ip),
+    );
   }
 
   @Authorized(Access.SESSION)
-  @Mutation(() => UserType, { description: 'Removes a factor, or all. Self: password and a code or recovery code. ADMIN: userId, nothing else.' })
-  async disableMfa(@Arg('input', () => DisableMfaInput) input: DisableMfaInput, @Ctx() context: GraphQLContext): Promise<UserType> {
+  @Mutation(() => UserType, {
+    description: 'Removes a factor, or all. Self: password and a code or recovery code. ADMIN: userId, nothing else.',
+  })
+  async disableMfa(
+    @Arg('input', () => DisableMfaInput) input: DisableMfaInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<UserType> {
     const viewer = sessionViewerOf(context);
     const factorId = input.factorId ? parseObjectId('factorId', input.factorId) : undefined;
     const userId = input.userId ? parseObjectId('userId', input.userId) : undefined;
@@ -45,12 +63,17 @@ export class EnrollmentResolver {
     }
     if (!input.password) throw badInput('password', 'Give your password to turn off a factor.');
     const proof = toProof({ factorId: input.factorId, code: input.code, recoveryCode: input.recoveryCode });
-    return UserType.from(await context.services.disableMfa.disableOwn(viewer, input.password, proof, factorId, context.ip));
+    return UserType.from(
+      await context.services.disableMfa.disableOwn(viewer, input.password, proof, factorId, context.ip),
+    );
   }
 
   @Authorized(Access.SESSION)
   @Mutation(() => [String], { description: 'New recovery codes, shown once; every old one stops working.' })
-  async regenerateRecoveryCodes(@Arg('input', () => RegenerateRecoveryCodesInput) input: RegenerateRecoveryCodesInput, @Ctx() context: GraphQLContext): Promise<string[]> {
+  async regenerateRecoveryCodes(
+    @Arg('input', () => RegenerateRecoveryCodesInput) input: RegenerateRecoveryCodesInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<string[]> {
     const viewer = sessionViewerOf(context);
     return context.services.recoveryCodes.regenerate(viewer, input.code ? toProof(input) : undefined, context.ip);
   }

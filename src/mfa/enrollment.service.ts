@@ -69,13 +69,21 @@ export class EnrollmentService {
 
     const active = await this.deps.factors.activeFactors(owner._id);
     const sameType = active.find((factor) => factor.type === plugin.type);
-    if (sameType && !request.recreate) throw new AppError(ErrorCode.ALREADY_ENABLED, `A ${plugin.displayName} factor is already active; pass recreate: true to replace it.`);
+    if (sameType && !request.recreate)
+      throw new AppError(
+        ErrorCode.ALREADY_ENABLED,
+        `A ${plugin.displayName} factor is already active; pass recreate: true to replace it.`,
+      );
     if (active.length > 0 && !forOther) assertRecentSecondFactor(viewer.session, now);
 
     // Recovery codes come with a user's first factor and with a replacement (lost device); they take effect on acceptance.
     const recoveryCodes = active.length === 0 || sameType ? this.deps.recoveryCodes.issue(owner._id) : undefined;
     const factorId = new Types.ObjectId();
-    const enrollment = await plugin.enroll({ owner: factorOwner(owner), input: { email: request.email ?? undefined }, now });
+    const enrollment = await plugin.enroll({
+      owner: factorOwner(owner),
+      input: { email: request.email ?? undefined },
+      now,
+    });
     const token = newOpaqueToken(ENROLLMENT_TOKEN_PREFIX);
     const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_MS);
     // One enrollment of a type at a time: starting again abandons the previous PENDING one.
@@ -87,7 +95,10 @@ export class EnrollmentService {
         type: plugin.type,
         status: FactorStatus.PENDING,
         description: request.description ?? undefined,
-        secret: enrollment.secret === undefined ? undefined : this.deps.secrets.seal(enrollment.secret, factorSecretContext(factorId)),
+        secret:
+          enrollment.secret === undefined
+            ? undefined
+            : this.deps.secrets.seal(enrollment.secret, factorSecretContext(factorId)),
         state: enrollment.state ?? {},
         pending: {
           tokenHash: hashToken(token),
@@ -115,14 +126,23 @@ export class EnrollmentService {
       ip,
       details: { factorId: factorId.toHexString(), factorType: plugin.type, recreate: Boolean(sameType) },
     });
-    return { owner, factor: created.toObject(), token, scratchCodes: recoveryCodes?.codes, details: enrollment.details, expiresAt };
+    return {
+      owner,
+      factor: created.toObject(),
+      token,
+      scratchCodes: recoveryCodes?.codes,
+      details: enrollment.details,
+      expiresAt,
+    };
   }
 
   /** Confirms a PENDING factor with a code from it; the code's step is spent, so it cannot sign in afterwards. */
   async accept(viewer: SessionViewer, token: string, code: string, ip?: string): Promise<FactorRecord> {
     const now = this.deps.clock();
     const pending = token.startsWith(ENROLLMENT_TOKEN_PREFIX)
-      ? await this.deps.factorRecords.findOne({ 'pending.tokenHash': hashToken(token), status: FactorStatus.PENDING }).lean<FactorRecord>()
+      ? await this.deps.factorRecords
+          .findOne({ 'pending.tokenHash': hashToken(token), status: FactorStatus.PENDING })
+          .lean<FactorRecord>()
       : null;
     const own = pending?.userId.equals(viewer.user._id) ?? false;
     const mayAccept = pending && (own || pending.pending!.startedBy.equals(viewer.user._id));
@@ -143,13 +163,21 @@ export class EnrollmentService {
     if (reserved.modifiedCount === 0) throw tokenExpired('enrollment token');
     const step = await this.deps.secondFactor.matchStep(pending, stored, code, now);
     if (step === null) {
-      await this.deps.audit.record({ type: AuditEventType.MFA_ENROLLMENT_CODE_FAILED, userId: pending.userId, ip, details: { factorId: pending._id.toHexString() } });
+      await this.deps.audit.record({
+        type: AuditEventType.MFA_ENROLLMENT_CODE_FAILED,
+        userId: pending.userId,
+        ip,
+        details: { factorId: pending._id.toHexString() },
+      });
       throw invalidCode();
     }
     const activated = await this.deps.factorRecords
       .findOneAndUpdate(
         { _id: pending._id, status: FactorStatus.PENDING },
-        { $set: { status: FactorStatus.ACTIVE, activatedAt: now, lastUsedStep: step, lastUsedAt: now }, $unset: { pending: 1, pendingExpiresAt: 1 } },
+        {
+          $set: { status: FactorStatus.ACTIVE, activatedAt: now, lastUsedStep: step, lastUsedAt: now },
+          $unset: { pending: 1, pendingExpiresAt: 1 },
+        },
         { returnDocument: 'after' },
       )
       .lean<FactorRecord>();
@@ -158,11 +186,23 @@ export class EnrollmentService {
     return activated;
   }
 
-  private async completeActivation(owner: UserRecord, pending: FactorRecord, activated: FactorRecord, viewer: SessionViewer, ip: string | undefined, now: Date) {
+  private async completeActivation(
+    owner: UserRecord,
+    pending: FactorRecord,
+    activated: FactorRecord,
+    viewer: SessionViewer,
+    ip: string | undefined,
+    now: Date,
+  ) {
     const { replaces, recoveryCodes } = pending.pending!;
     if (replaces) {
       await this.deps.factorRecords.deleteOne({ _id: replaces, userId: owner._id });
-      await this.deps.audit.record({ type: AuditEventType.MFA_FACTOR_REMOVED, userId: owner._id, ip, details: { factorId: replaces.toHexString(), replacedBy: activated._id.toHexString() } });
+      await this.deps.audit.record({
+        type: AuditEventType.MFA_FACTOR_REMOVED,
+        userId: owner._id,
+        ip,
+        details: { factorId: replaces.toHexString(), replacedBy: activated._id.toHexString() },
+      });
     }
     const firstFactor = !(await this.deps.factors.hasActiveFactor(owner._id, { except: activated._id }));
     const set: Record<string, unknown> = {};
@@ -182,7 +222,12 @@ export class EnrollmentService {
       // The owner's other sessions rest on the password alone (or on a factor since removed); with MFA on they
       // end, as other sessions do after a credential change (OWASP ASVS 4.0 V3.3.3). The one that proved the
       // factor stays. API keys stay: scripts keep working once MFA is on.
-      await this.deps.sessions.endSessionsOf(owner._id, { reason: 'first_factor', except: ownSession, actorId: ownSession ? undefined : viewer.user._id, ip });
+      await this.deps.sessions.endSessionsOf(owner._id, {
+        reason: 'first_factor',
+        except: ownSession,
+        actorId: ownSession ? undefined : viewer.user._id,
+        ip,
+      });
     }
     await this.deps.audit.record({
       type: AuditEventType.MFA_FACTOR_ACTIVATED,
@@ -192,6 +237,7 @@ export class EnrollmentService {
       details: { factorId: activated._id.toHexString(), factorType: activated.type, recoveryCodesIssued: issueCodes },
     });
     await this.deps.notices.factorAdded(owner, activated.type);
-    if (!owner._id.equals(viewer.user._id)) await this.deps.notices.changedByAdmin(owner, `an administrator added a ${activated.type} factor`);
+    if (!owner._id.equals(viewer.user._id))
+      await this.deps.notices.changedByAdmin(owner, `an administrator added a ${activated.type} factor`);
   }
 }

@@ -6,8 +6,12 @@ export class FactorRegistry {
 
   constructor(plugins: readonly FactorPlugin[]) {
     for (const plugin of plugins) {
-      if (!/^[a-z][a-z0-9-]{0,31}$/.test(plugin.type)) throw new Error(`factor plugin type "${plugin.type}" must be lowercase letters, digits and dashes`);
-      if (plugin.challenge && (!plugin.delivery || !plugin.destination)) throw new Error(`factor plugin "${plugin.type}" delivers codes: it must declare delivery limits and a destination`);
+      if (!/^[a-z][a-z0-9-]{0,31}$/.test(plugin.type))
+        throw new Error(`factor plugin type "${plugin.type}" must be lowercase letters, digits and dashes`);
+      if (plugin.challenge && (!plugin.delivery || !plugin.destination))
+        throw new Error(
+          `factor plugin "${plugin.type}" delivers codes: it must declare delivery limits and a destination`,
+        );
       if (this.plugins.has(plugin.type)) throw new Error(`two factor plugins share the type "${plugin.type}"`);
       this.plugins.set(plugin.type, plugin);
     }

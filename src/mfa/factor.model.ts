@@ -78,7 +78,8 @@ factorSchema.index({ 'pending.tokenHash': 1 });
 
 export type FactorModel = Model<FactorRecord>;
 
-export const factorModel = (connection: Connection): FactorModel => connection.model<FactorRecord>('Factor', factorSchema);
+export const factorModel = (connection: Connection): FactorModel =>
+  connection.model<FactorRecord>('Factor', factorSchema);
 
 /** The associated data a factor's secret is sealed with: the secret only opens for the factor it was sealed for. */
 export function factorSecretContext(factorId: Types.ObjectId): string {

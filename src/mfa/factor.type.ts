@@ -1,7 +1,10 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { FactorStatus, type FactorRecord } from './factor.model.js';
 
-registerEnumType(FactorStatus, { name: 'FactorStatus', description: 'PENDING until acceptMfa confirms a code; then ACTIVE.' });
+registerEnumType(FactorStatus, {
+  name: 'FactorStatus',
+  description: 'PENDING until acceptMfa confirms a code; then ACTIVE.',
+});
 
 @ObjectType('Factor')
 export class FactorType {

@@ -10,7 +10,15 @@ import { assertRecentSecondFactor } from './step-up.js';
 
 /** A user's factors as they stand: which exist, whether MFA is in use, and removing them. */
 export class FactorsService {
-  constructor(private readonly deps: { users: UserModel; factors: FactorModel; audit: AuditService; notices: SecurityNotices; clock: () => Date }) {}
+  constructor(
+    private readonly deps: {
+      users: UserModel;
+      factors: FactorModel;
+      audit: AuditService;
+      notices: SecurityNotices;
+      clock: () => Date;
+    },
+  ) {}
 
   activeFactors(userId: Types.ObjectId): Promise<FactorRecord[]> {
     return this.deps.factors.find({ userId, status: FactorStatus.ACTIVE }).sort({ _id: 1 }).lean<FactorRecord[]>();
@@ -23,7 +31,9 @@ export class FactorsService {
 
   /** Whether the user has an ACTIVE factor (besides `except`, e.g. one being accepted right now). */
   async hasActiveFactor(userId: Types.ObjectId, options: { except?: Types.ObjectId } = {}): Promise<boolean> {
-    const filter = options.except ? { userId, status: FactorStatus.ACTIVE, _id: { $ne: options.except } } : { userId, status: FactorStatus.ACTIVE };
+    const filter = options.except
+      ? { userId, status: FactorStatus.ACTIVE, _id: { $ne: options.except } }
+      : { userId, status: FactorStatus.ACTIVE };
     return (await this.deps.factors.exists(filter)) !== null;
   }
 
@@ -32,14 +42,20 @@ export class FactorsService {
    * `except`) but passed none in this session within five minutes (so a hijacked session alone cannot change them).
    */
   async assertRecentProofIfEnrolled(viewer: SessionViewer, options: { except?: Types.ObjectId } = {}): Promise<void> {
-    if (await this.hasActiveFactor(viewer.user._id, options)) assertRecentSecondFactor(viewer.session, this.deps.clock());
+    if (await this.hasActiveFactor(viewer.user._id, options))
+      assertRecentSecondFactor(viewer.session, this.deps.clock());
   }
 
   /** Removes one factor or all; removing the last turns MFA off (never an admin's) and drops the recovery codes. */
-  async remove(owner: UserRecord, factorId: Types.ObjectId | undefined, context: { ip?: string; actorId?: Types.ObjectId }): Promise<UserRecord> {
+  async remove(
+    owner: UserRecord,
+    factorId: Types.ObjectId | undefined,
+    context: { ip?: string; actorId?: Types.ObjectId },
+  ): Promise<UserRecord> {
     const filter = factorId ? { _id: factorId, userId: owner._id } : { userId: owner._id };
     const removed = await this.deps.factors.find(filter, { _id: 1, type: 1, status: 1 }).lean<FactorRecord[]>();
-    if (factorId && removed.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
+    if (factorId && removed.length === 0)
+      throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
     await this.deps.factors.deleteMany({ _id: { $in: removed.map((factor) => factor._id) } });
     for (const factor of removed) {
       await this.deps.audit.record({
@@ -51,7 +67,8 @@ export class FactorsService {
       });
       if (factor.status === FactorStatus.ACTIVE) await this.deps.notices.factorRemoved(owner, factor.type);
     }
-    if (context.actorId && removed.length > 0) await this.deps.notices.changedByAdmin(owner, 'an administrator removed your second factors');
+    if (context.actorId && removed.length > 0)
+      await this.deps.notices.changedByAdmin(owner, 'an administrator removed your second factors');
     if (!(await this.hasActiveFactor(owner._id))) {
       // Removing the last factor turns MFA off; codes without a factor would be a password. An admin's MFA stays
       // ENABLED: their next sign-in enrolls a factor again.

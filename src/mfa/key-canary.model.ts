@@ -13,10 +13,15 @@ export interface KeyCanaryRecord {
 }
 
 const keyCanarySchema = new Schema<KeyCanaryRecord>(
-  { _id: { type: String, required: true }, sealed: { type: Schema.Types.Mixed, required: true }, createdAt: { type: Date, required: true } },
+  {
+    _id: { type: String, required: true },
+    sealed: { type: Schema.Types.Mixed, required: true },
+    createdAt: { type: Date, required: true },
+  },
   { versionKey: false },
 );
 
 export type KeyCanaryModel = Model<KeyCanaryRecord>;
 
-export const keyCanaryModel = (connection: Connection): KeyCanaryModel => connection.model<KeyCanaryRecord>('KeyCanary', keyCanarySchema, 'keyCanaries');
+export const keyCanaryModel = (connection: Connection): KeyCanaryModel =>
+  connection.model<KeyCanaryRecord>('KeyCanary', keyCanarySchema, 'keyCanaries');

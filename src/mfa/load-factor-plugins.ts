@@ -13,11 +13,17 @@ const BUILT_IN: Record<string, () => Promise<{ default: FactorPluginFactory }>> 
  * module path or package name whose default export is a plugin factory. This
  * is how a deployment adds a factor type without touching `src/`.
  */
-export async function loadFactorPlugins(names: readonly string[], options: FactorPluginOptions): Promise<FactorPlugin[]> {
+export async function loadFactorPlugins(
+  names: readonly string[],
+  options: FactorPluginOptions,
+): Promise<FactorPlugin[]> {
   return Promise.all(
     names.map(async (name) => {
-      const module = BUILT_IN[name] ? await BUILT_IN[name]() : ((await import(specifier(name))) as { default?: unknown });
-      if (typeof module.default !== 'function') throw new Error(`factor plugin module "${name}" has no default export factory`);
+      const module = BUILT_IN[name]
+        ? await BUILT_IN[name]()
+        : ((await import(specifier(name))) as { default?: unknown });
+      if (typeof module.default !== 'function')
+        throw new Error(`factor plugin module "${name}" has no default export factory`);
       return (module.default as FactorPluginFactory)(options);
     }),
   );

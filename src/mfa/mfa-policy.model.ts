@@ -9,10 +9,15 @@ export interface MfaPolicyRecord {
 }
 
 const mfaPolicySchema = new Schema<MfaPolicyRecord>(
-  { _id: { type: String, required: true }, allowedFactorTypes: { type: [String], default: undefined }, updatedAt: { type: Date } },
+  {
+    _id: { type: String, required: true },
+    allowedFactorTypes: { type: [String], default: undefined },
+    updatedAt: { type: Date },
+  },
   { versionKey: false },
 );
 
 export type MfaPolicyModel = Model<MfaPolicyRecord>;
 
-export const mfaPolicyModel = (connection: Connection): MfaPolicyModel => connection.model<MfaPolicyRecord>('MfaPolicy', mfaPolicySchema, 'settings');
+export const mfaPolicyModel = (connection: Connection): MfaPolicyModel =>
+  connection.model<MfaPolicyRecord>('MfaPolicy', mfaPolicySchema, 'settings');

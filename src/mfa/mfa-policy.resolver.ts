@@ -9,30 +9,57 @@ import { FactorTypeInfo, MfaPolicyType } from './mfa-policy.type.js';
 @Resolver()
 export class MfaPolicyResolver {
   @Authorized(Access.ENROLLING)
-  @Query(() => [FactorTypeInfo], { description: 'The factor types this server knows, and whether users may enroll each.' })
+  @Query(() => [FactorTypeInfo], {
+    description: 'The factor types this server knows, and whether users may enroll each.',
+  })
   async factorTypes(@Ctx() { services }: GraphQLContext): Promise<FactorTypeInfo[]> {
     const allowed = await services.mfaPolicy.allowedFactorTypes();
-    return services.factorRegistry.all().map((plugin) => ({ type: plugin.type, displayName: plugin.displayName, allowed: allowed.includes(plugin.type) }));
+    return services.factorRegistry
+      .all()
+      .map((plugin) => ({
+        type: plugin.type,
+        displayName: plugin.displayName,
+        allowed: allowed.includes(plugin.type),
+      }));
   }
 
   @Authorized()
   @Query(() => MfaPolicyType)
   async mfaPolicy(@Ctx() { services }: GraphQLContext): Promise<MfaPolicyType> {
-    return { allowedFactorTypes: await services.mfaPolicy.allowedFactorTypes(), recoveryCodeCount: services.config.mfa.recoveryCodeCount };
+    return {
+      allowedFactorTypes: await services.mfaPolicy.allowedFactorTypes(),
+      recoveryCodeCount: services.config.mfa.recoveryCodeCount,
+    };
   }
 
   @Authorized(Access.SESSION, Access.ADMIN)
   @Mutation(() => UserType, {
-    description: "ADMIN, with MFA passed in the last 5 minutes. ENABLED: a second factor (or enrollment) at next sign-in. Not for admins: an admin's is always ENABLED.",
+    description:
+      "ADMIN, with MFA passed in the last 5 minutes. ENABLED: a second factor (or enrollment) at next sign-in. Not for admins: an admin's is always ENABLED.",
   })
-  async setMfaPolicyStatus(@Arg('input', () => SetMfaPolicyStatusInput) input: SetMfaPolicyStatusInput, @Ctx() context: GraphQLContext): Promise<UserType> {
+  async setMfaPolicyStatus(
+    @Arg('input', () => SetMfaPolicyStatusInput) input: SetMfaPolicyStatusInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<UserType> {
     const viewer = sessionViewerOf(context);
-    return UserType.from(await context.services.mfaPolicy.setStatus(viewer, parseObjectId('userId', input.userId), input.status, context.ip));
+    return UserType.from(
+      await context.services.mfaPolicy.setStatus(
+        viewer,
+        parseObjectId('userId', input.userId),
+        input.status,
+        context.ip,
+      ),
+    );
   }
 
   @Authorized(Access.SESSION, Access.ADMIN)
-  @Mutation(() => MfaPolicyType, { description: 'ADMIN, with MFA passed in the last 5 minutes. Which factor types users may enroll.' })
-  async setAllowedFactorTypes(@Arg('input', () => SetAllowedFactorTypesInput) input: SetAllowedFactorTypesInput, @Ctx() context: GraphQLContext): Promise<MfaPolicyType> {
+  @Mutation(() => MfaPolicyType, {
+    description: 'ADMIN, with MFA passed in the last 5 minutes. Which factor types users may enroll.',
+  })
+  async setAllowedFactorTypes(
+    @Arg('input', () => SetAllowedFactorTypesInput) input: SetAllowedFactorTypesInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<MfaPolicyType> {
     const viewer = sessionViewerOf(context);
     const allowedFactorTypes = await context.services.mfaPolicy.setAllowedFactorTypes(viewer, input.types, context.ip);
     return { allowedFactorTypes, recoveryCodeCount: context.services.config.mfa.recoveryCodeCount };

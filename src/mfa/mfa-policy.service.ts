@@ -14,20 +14,31 @@ const POLICY_ID = 'mfa';
 /** Who must use MFA (per user) and which factor types may be enrolled (deployment-wide). */
 export class MfaPolicyService {
   constructor(
-    private readonly deps: { policies: MfaPolicyModel; users: UserModel; admins: AdminAccess; registry: FactorRegistry; audit: AuditService; notices: SecurityNotices },
+    private readonly deps: {
+      policies: MfaPolicyModel;
+      users: UserModel;
+      admins: AdminAccess;
+      registry: FactorRegistry;
+      audit: AuditService;
+      notices: SecurityNotices;
+    },
   ) {}
 
   /** Registered types the policy allows, in registration order. */
   async allowedFactorTypes(): Promise<string[]> {
     const policy = await this.deps.policies.findById(POLICY_ID).lean<MfaPolicyRecord>();
     const registered = this.deps.registry.types();
-    return policy?.allowedFactorTypes ? registered.filter((type) => policy.allowedFactorTypes!.includes(type)) : registered;
+    return policy?.allowedFactorTypes
+      ? registered.filter((type) => policy.allowedFactorTypes!.includes(type))
+      : registered;
   }
 
   /** The type, when it is registered and allowed; else BAD_USER_INPUT or FACTOR_TYPE_NOT_ALLOWED. */
   async assertAllowed(type: string): Promise<string> {
-    if (!this.deps.registry.get(type)) throw badInput('factorType', `Unknown factor type "${type.slice(0, 40)}". See factorTypes.`);
-    if (!(await this.allowedFactorTypes()).includes(type)) throw new AppError(ErrorCode.FACTOR_TYPE_NOT_ALLOWED, `The ${type} factor type is not allowed here.`);
+    if (!this.deps.registry.get(type))
+      throw badInput('factorType', `Unknown factor type "${type.slice(0, 40)}". See factorTypes.`);
+    if (!(await this.allowedFactorTypes()).includes(type))
+      throw new AppError(ErrorCode.FACTOR_TYPE_NOT_ALLOWED, `The ${type} factor type is not allowed here.`);
     return type;
   }
 
@@ -36,8 +47,17 @@ export class MfaPolicyService {
     const unknown = types.filter((type) => !this.deps.registry.get(type));
     if (unknown.length > 0) throw badInput('types', `Unknown factor types: ${unknown.join(', ').slice(0, 100)}.`);
     if (types.length === 0) throw badInput('types', 'Allow at least one factor type.');
-    await this.deps.policies.updateOne({ _id: POLICY_ID }, { $set: { allowedFactorTypes: [...new Set(types)], updatedAt: new Date() } }, { upsert: true });
-    await this.deps.audit.record({ type: AuditEventType.ALLOWED_FACTOR_TYPES_CHANGED, actorId: viewer.user._id, ip, details: { allowedFactorTypes: types } });
+    await this.deps.policies.updateOne(
+      { _id: POLICY_ID },
+      { $set: { allowedFactorTypes: [...new Set(types)], updatedAt: new Date() } },
+      { upsert: true },
+    );
+    await this.deps.audit.record({
+      type: AuditEventType.ALLOWED_FACTOR_TYPES_CHANGED,
+      actorId: viewer.user._id,
+      ip,
+      details: { allowedFactorTypes: types },
+    });
     return this.allowedFactorTypes();
   }
 
@@ -46,18 +66,38 @@ export class MfaPolicyService {
    * DISABLED: the password suffices; their factors stay, dormant.
    * An admin's is always ENABLED, so it is not an admin's to set, not even their own.
    */
-  async setStatus(viewer: SessionViewer, userId: Types.ObjectId, status: MfaPolicyStatus, ip?: string): Promise<UserRecord> {
+  async setStatus(
+    viewer: SessionViewer,
+    userId: Types.ObjectId,
+    status: MfaPolicyStatus,
+    ip?: string,
+  ): Promise<UserRecord> {
     await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     // The role is part of the condition, so a promotion racing this update cannot leave an admin DISABLED.
     const user = await this.deps.users
-      .findOneAndUpdate({ _id: userId, role: { $ne: Role.ADMIN } }, { $set: { mfaPolicyStatus: status } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: userId, role: { $ne: Role.ADMIN } },
+        { $set: { mfaPolicyStatus: status } },
+        { returnDocument: 'after' },
+      )
       .lean<UserRecord>();
     if (!user) {
       if (await this.deps.users.exists({ _id: userId })) throw forbidden("An admin's MFA policy is always ENABLED.");
       throw notFound('User');
     }
-    await this.deps.audit.record({ type: AuditEventType.MFA_POLICY_STATUS_CHANGED, userId, actorId: viewer.user._id, ip, details: { status } });
-    await this.deps.notices.changedByAdmin(user, status === MfaPolicyStatus.ENABLED ? 'an administrator turned MFA on for your account' : 'an administrator turned MFA off for your account');
+    await this.deps.audit.record({
+      type: AuditEventType.MFA_POLICY_STATUS_CHANGED,
+      userId,
+      actorId: viewer.user._id,
+      ip,
+      details: { status },
+    });
+    await this.deps.notices.changedByAdmin(
+      user,
+      status === MfaPolicyStatus.ENABLED
+        ? 'an administrator turned MFA on for your account'
+        : 'an administrator turned MFA off for your account',
+    );
     return user;
   }
 }

@@ -35,18 +35,30 @@ export class RecoveryCodesService {
   issue(userId: Types.ObjectId): { codes: string[]; set: RecoveryCodeSet } {
     const codes = generateRecoveryCodes(this.deps.count);
     const { kid, key } = this.deps.secrets.hmacKey(RECOVERY_CODE_HMAC_PURPOSE);
-    return { codes, set: { kid, hashes: codes.map((code) => hashRecoveryCode(normalizeRecoveryCode(code)!, userId.toHexString(), key)) } };
+    return {
+      codes,
+      set: {
+        kid,
+        hashes: codes.map((code) => hashRecoveryCode(normalizeRecoveryCode(code)!, userId.toHexString(), key)),
+      },
+    };
   }
 
   /** Replaces every recovery code; needs a fresh proof: `proof` now (it counts as a step-up), or a step-up within five minutes. */
   async regenerate(viewer: SessionViewer, proof: SecondFactorProof | undefined, ip: string): Promise<string[]> {
-    if (!(await this.deps.factors.hasActiveFactor(viewer.user._id))) throw forbidden('Recovery codes come with a second factor: enroll one first.');
+    if (!(await this.deps.factors.hasActiveFactor(viewer.user._id)))
+      throw forbidden('Recovery codes come with a second factor: enroll one first.');
     // A proof given here is a step-up, fresh by definition; without one, the session's last must be recent.
     if (proof) await this.deps.signIn.stepUp(viewer.user, viewer.session._id, proof, ip);
     else assertRecentSecondFactor(viewer.session, this.deps.clock());
     const { codes, set } = this.issue(viewer.user._id);
     await this.deps.users.updateOne({ _id: viewer.user._id }, { $set: { recoveryCodes: set } });
-    await this.deps.audit.record({ type: AuditEventType.RECOVERY_CODES_REGENERATED, userId: viewer.user._id, ip, details: { count: codes.length } });
+    await this.deps.audit.record({
+      type: AuditEventType.RECOVERY_CODES_REGENERATED,
+      userId: viewer.user._id,
+      ip,
+      details: { count: codes.length },
+    });
     await this.deps.notices.recoveryCodesRegenerated(viewer.user);
     return codes;
   }

@@ -68,7 +68,8 @@ export function normalizeRecoveryCode(input: string): string | null {
  * one user's hash useless for anyone else.
  */
 export function hashRecoveryCode(normalized: string, userId: string, key: Buffer): string {
-  if (!NORMALIZED_PATTERN.test(normalized)) throw new TypeError('hashRecoveryCode takes the output of normalizeRecoveryCode');
+  if (!NORMALIZED_PATTERN.test(normalized))
+    throw new TypeError('hashRecoveryCode takes the output of normalizeRecoveryCode');
   if (userId === '') throw new TypeError('hashRecoveryCode needs a user id');
   if (key.length < HMAC_KEY_MIN_BYTES) throw new RangeError(`HMAC key must be at least ${HMAC_KEY_MIN_BYTES} bytes`);
   // The code has a fixed length, so "<userId>\0<code>" cannot be read two ways.

@@ -64,7 +64,10 @@ export async function rotateFactorSecrets(options: RotateFactorSecretsOptions): 
         report.failed.push({ factorId: _id.toHexString(), kid: String(secret?.kid), reason: error.code });
         continue;
       }
-      const written = await factors.updateOne({ _id, 'secret.kid': secret!.kid, 'secret.iv': secret!.iv }, { $set: { secret: resealed } });
+      const written = await factors.updateOne(
+        { _id, 'secret.kid': secret!.kid, 'secret.iv': secret!.iv },
+        { $set: { secret: resealed } },
+      );
       if (written.matchedCount === 1) report.reencrypted += 1;
       else report.skipped += 1;
     }
@@ -87,7 +90,10 @@ export interface StaleRecoveryCodes {
  * of codes nobody but the user knows, so they cannot be re-keyed: an old key
  * must stay configured until these users regenerate their codes.
  */
-export async function countStaleRecoveryCodes(options: { connection: Connection; secrets: SecretBox }): Promise<StaleRecoveryCodes> {
+export async function countStaleRecoveryCodes(options: {
+  connection: Connection;
+  secrets: SecretBox;
+}): Promise<StaleRecoveryCodes> {
   const { connection, secrets } = options;
   const oldKid = { $exists: true, $ne: secrets.currentKid };
   const [users, pending] = await Promise.all([

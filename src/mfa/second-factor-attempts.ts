@@ -31,14 +31,20 @@ export class SecondFactorAttempts {
         {
           _id: userId,
           secondFactorFailures: { $lt: MAX_CONSECUTIVE_FAILURES },
-          $or: [{ secondFactorLockedUntil: { $exists: false } }, { secondFactorLockedUntil: null }, { secondFactorLockedUntil: { $lte: now } }],
+          $or: [
+            { secondFactorLockedUntil: { $exists: false } },
+            { secondFactorLockedUntil: null },
+            { secondFactorLockedUntil: { $lte: now } },
+          ],
         },
         { $inc: { secondFactorFailures: 1 } },
         { returnDocument: 'after' },
       )
       .lean<UserRecord>();
     if (reserved) return reserved;
-    const user = await this.users.findById(userId, { secondFactorLockedUntil: 1 }).lean<Pick<UserRecord, 'secondFactorLockedUntil'>>();
+    const user = await this.users
+      .findById(userId, { secondFactorLockedUntil: 1 })
+      .lean<Pick<UserRecord, 'secondFactorLockedUntil'>>();
     if (!user) throw notFound('User');
     const lockedForMs = (user.secondFactorLockedUntil?.getTime() ?? 0) - now.getTime();
     // Full but not yet locked: the attempts that filled it are still being checked.
@@ -65,7 +71,11 @@ export class SecondFactorAttempts {
   async succeeded(userId: Types.ObjectId): Promise<void> {
     await this.users.updateOne(
       { _id: userId },
-      { $set: { secondFactorFailures: 0, secondFactorLockouts: 0 }, $unset: { secondFactorLockedUntil: 1 }, $inc: { secondFactorEpoch: 1 } },
+      {
+        $set: { secondFactorFailures: 0, secondFactorLockouts: 0 },
+        $unset: { secondFactorLockedUntil: 1 },
+        $inc: { secondFactorEpoch: 1 },
+      },
     );
   }
 
@@ -79,7 +89,10 @@ export class SecondFactorAttempts {
     // Only while the count is still full: a success that raced this failure has cleared it, and then there is nothing to lock.
     const locked = await this.users.updateOne(
       { _id: reserved._id, secondFactorFailures: { $gte: MAX_CONSECUTIVE_FAILURES } },
-      { $set: { secondFactorFailures: 0, secondFactorLockedUntil: new Date(now.getTime() + seconds * 1000) }, $inc: { secondFactorLockouts: 1, secondFactorEpoch: 1 } },
+      {
+        $set: { secondFactorFailures: 0, secondFactorLockedUntil: new Date(now.getTime() + seconds * 1000) },
+        $inc: { secondFactorLockouts: 1, secondFactorEpoch: 1 },
+      },
     );
     return locked.modifiedCount === 1 ? seconds : undefined;
   }

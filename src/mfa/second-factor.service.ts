@@ -54,35 +54,60 @@ export class SecondFactorService {
     },
   ) {}
 
-  async prove(userId: Types.ObjectId, proof: SecondFactorProof, context: { ip?: string; purpose: string }): Promise<ProvenSecondFactor> {
+  async prove(
+    userId: Types.ObjectId,
+    proof: SecondFactorProof,
+    context: { ip?: string; purpose: string },
+  ): Promise<ProvenSecondFactor> {
     const hasCode = typeof proof.code === 'string';
     const hasRecoveryCode = typeof proof.recoveryCode === 'string';
     if (hasCode === hasRecoveryCode) throw badInput('code', 'Give either a code or a recoveryCode.');
     const candidate = (hasCode ? proof.code : proof.recoveryCode)!;
-    if (candidate.length > MAX_CODE_INPUT_CHARS) throw badInput(hasCode ? 'code' : 'recoveryCode', 'That is far too long to be a code.');
+    if (candidate.length > MAX_CODE_INPUT_CHARS)
+      throw badInput(hasCode ? 'code' : 'recoveryCode', 'That is far too long to be a code.');
     const factor = hasCode ? await this.activeFactor(userId, proof.factorId) : undefined;
 
     const now = this.deps.clock();
     const user = await this.deps.attempts.reserve(userId, now);
     let proven: ProvenSecondFactor | undefined;
     try {
-      proven = factor ? await this.spendCode(factor, user, candidate, now) : await this.spendRecoveryCode(user, candidate);
+      proven = factor
+        ? await this.spendCode(factor, user, candidate, now)
+        : await this.spendRecoveryCode(user, candidate);
     } catch (error) {
       // The code could not be checked (a key the server lacks): the server's fault, so not the user's attempt (no lockout by an operator's mistake).
-      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE) await this.deps.attempts.release(user);
+      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE)
+        await this.deps.attempts.release(user);
       throw error;
     }
     const audit = { userId, ip: context.ip };
     if (!proven) {
       const lockedForSeconds = await this.deps.attempts.failed(user, now);
-      await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_FAILED, details: { purpose: context.purpose, ...describe(factor) } });
-      if (lockedForSeconds) await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_LOCKED_OUT, details: { seconds: lockedForSeconds } });
+      await this.deps.audit.record({
+        ...audit,
+        type: AuditEventType.MFA_FAILED,
+        details: { purpose: context.purpose, ...describe(factor) },
+      });
+      if (lockedForSeconds)
+        await this.deps.audit.record({
+          ...audit,
+          type: AuditEventType.MFA_LOCKED_OUT,
+          details: { seconds: lockedForSeconds },
+        });
       throw invalidCode();
     }
     await this.deps.attempts.succeeded(userId);
-    await this.deps.audit.record({ ...audit, type: AuditEventType.MFA_SUCCEEDED, details: { purpose: context.purpose, ...describe(factor) } });
+    await this.deps.audit.record({
+      ...audit,
+      type: AuditEventType.MFA_SUCCEEDED,
+      details: { purpose: context.purpose, ...describe(factor) },
+    });
     if (!factor) {
-      await this.deps.audit.record({ ...audit, type: AuditEventType.RECOVERY_CODE_USED, details: { remaining: proven.recoveryCodesRemaining } });
+      await this.deps.audit.record({
+        ...audit,
+        type: AuditEventType.RECOVERY_CODE_USED,
+        details: { remaining: proven.recoveryCodesRemaining },
+      });
       await this.deps.notices.recoveryCodeUsed(user, proven.recoveryCodesRemaining ?? 0);
     }
     return proven;
@@ -116,16 +141,27 @@ export class SecondFactorService {
         { factorId: factor._id.toHexString(), kid: String(factor.secret?.kid), reason: error.code },
         `cannot open a factor secret, so its codes cannot be checked: ${error.message}. Configure that key in MFA_ENCRYPTION_KEYS`,
       );
-      throw serviceUnavailable('This factor cannot be checked right now, through no fault of yours. Try again later, or use another factor.');
+      throw serviceUnavailable(
+        'This factor cannot be checked right now, through no fault of yours. Try again later, or use another factor.',
+      );
     }
-    return { id: factor._id.toHexString(), owner: factorOwner(owner), secret, state: factor.state ?? {}, lastUsedStep: factor.lastUsedStep };
+    return {
+      id: factor._id.toHexString(),
+      owner: factorOwner(owner),
+      secret,
+      state: factor.state ?? {},
+      lastUsedStep: factor.lastUsedStep,
+    };
   }
 
   /** HMAC-SHA256 bound to the factor, under a key that is not in the database (see FactorPlugin's `keyedHash`). */
   keyedHashFor(factor: FactorRecord): KeyedHash {
     const { key } = this.deps.secrets.hmacKey(FACTOR_CODE_HMAC_PURPOSE);
     const prefix = `${factor._id.toHexString()}:`;
-    return (value) => createHmac('sha256', key).update(prefix + value).digest('base64url');
+    return (value) =>
+      createHmac('sha256', key)
+        .update(prefix + value)
+        .digest('base64url');
   }
 
   plugin(type: string): FactorPlugin {
@@ -136,7 +172,9 @@ export class SecondFactorService {
 
   /** The user's ACTIVE factor by id, or their only one when no id is given. */
   private async activeFactor(userId: Types.ObjectId, factorId: Types.ObjectId | undefined): Promise<FactorRecord> {
-    const filter = factorId ? { _id: factorId, userId, status: FactorStatus.ACTIVE } : { userId, status: FactorStatus.ACTIVE };
+    const filter = factorId
+      ? { _id: factorId, userId, status: FactorStatus.ACTIVE }
+      : { userId, status: FactorStatus.ACTIVE };
     const factors = await this.deps.factors.find(filter).limit(2).lean<FactorRecord[]>();
     if (factors.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
     if (factors.length > 1) throw badInput('factorId', 'You have several factors: say which one (factorId).');
@@ -144,7 +182,12 @@ export class SecondFactorService {
   }
 
   /** Spends the code's step: only the first request to move `lastUsedStep` past it wins. */
-  private async spendCode(factor: FactorRecord, owner: UserRecord, code: string, now: Date): Promise<ProvenSecondFactor | undefined> {
+  private async spendCode(
+    factor: FactorRecord,
+    owner: UserRecord,
+    code: string,
+    now: Date,
+  ): Promise<ProvenSecondFactor | undefined> {
     const stored = this.storedFactor(factor, owner); // first: a secret that cannot be opened uses up none of the code's tries
     const limits = this.plugin(factor.type).delivery;
     if (limits && !(await this.reserveCodeAttempt(factor, limits.maxAttemptsPerCode))) return undefined;
@@ -152,7 +195,11 @@ export class SecondFactorService {
     if (step === null) return undefined;
     const spent = await this.deps.factors
       .findOneAndUpdate(
-        { _id: factor._id, status: FactorStatus.ACTIVE, $or: [{ lastUsedStep: { $exists: false } }, { lastUsedStep: { $lt: step } }] },
+        {
+          _id: factor._id,
+          status: FactorStatus.ACTIVE,
+          $or: [{ lastUsedStep: { $exists: false } }, { lastUsedStep: { $lt: step } }],
+        },
         { $set: { lastUsedStep: step, lastUsedAt: now, codeFailures: 0 } },
         { returnDocument: 'after' },
       )
@@ -185,11 +232,17 @@ export class SecondFactorService {
         { userId: user._id.toHexString(), kid: set.kid, reason: error.code },
         'recovery codes are keyed with a key that is not configured, so they cannot be checked: configure that key in MFA_ENCRYPTION_KEYS, or have the user regenerate their codes',
       );
-      throw serviceUnavailable('Recovery codes cannot be checked right now, through no fault of yours. Use one of your factors, or ask an administrator.');
+      throw serviceUnavailable(
+        'Recovery codes cannot be checked right now, through no fault of yours. Use one of your factors, or ask an administrator.',
+      );
     }
     const hash = hashRecoveryCode(normalized, user._id.toHexString(), key);
     const updated = await this.deps.users
-      .findOneAndUpdate({ _id: user._id, 'recoveryCodes.kid': set.kid, 'recoveryCodes.hashes': hash }, { $pull: { 'recoveryCodes.hashes': hash } }, { returnDocument: 'after', projection: { recoveryCodes: 1 } })
+      .findOneAndUpdate(
+        { _id: user._id, 'recoveryCodes.kid': set.kid, 'recoveryCodes.hashes': hash },
+        { $pull: { 'recoveryCodes.hashes': hash } },
+        { returnDocument: 'after', projection: { recoveryCodes: 1 } },
+      )
       .lean<Pick<UserRecord, 'recoveryCodes'>>();
     return updated ? { user, recoveryCodesRemaining: updated.recoveryCodes?.hashes.length ?? 0 } : undefined;
   }

@@ -19,7 +19,10 @@ export type SecretBoxErrorCode = 'UNKNOWN_KEY' | 'MALFORMED' | 'AUTHENTICATION_F
 
 /** Opening failed. Never carries plaintext or key material. */
 export class SecretBoxError extends Error {
-  constructor(readonly code: SecretBoxErrorCode, message: string) {
+  constructor(
+    readonly code: SecretBoxErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'SecretBoxError';
   }
@@ -33,14 +36,20 @@ export class SecretBoxError extends Error {
 export function parseEncryptionKeys(spec: string): EncryptionKey[] {
   if (spec.trim() === '') throw new ConfigError(`${ENV} is empty; expected kid:base64key[,kid:base64key...]`);
   const keys: EncryptionKey[] = [];
-  for (const [index, entry] of spec.split(',').map((part) => part.trim()).entries()) {
+  for (const [index, entry] of spec
+    .split(',')
+    .map((part) => part.trim())
+    .entries()) {
     const where = `${ENV} entry ${index + 1}`;
     const colon = entry.indexOf(':');
     if (colon < 0) throw new ConfigError(`${where} is not kid:base64key`);
     const kid = entry.slice(0, colon);
     if (!KID_PATTERN.test(kid)) throw new ConfigError(`${where}: the kid must be 1-32 characters of A-Z a-z 0-9 _ -`);
     const key = strictBase64(entry.slice(colon + 1));
-    if (key?.length !== KEY_BYTES) throw new ConfigError(`${where} (kid "${kid}"): the key must be ${KEY_BYTES} bytes in base64 (openssl rand -base64 32)`);
+    if (key?.length !== KEY_BYTES)
+      throw new ConfigError(
+        `${where} (kid "${kid}"): the key must be ${KEY_BYTES} bytes in base64 (openssl rand -base64 32)`,
+      );
     if (keys.some((known) => known.kid === kid)) throw new ConfigError(`${where}: kid "${kid}" appears twice`);
     keys.push({ kid, key });
   }
@@ -59,7 +68,8 @@ export class SecretBox {
 
   constructor(keys: readonly EncryptionKey[]) {
     const unique = new Set(keys.map(({ kid }) => kid)).size === keys.length;
-    if (keys.length === 0 || !unique || keys.some(({ key }) => key.length !== KEY_BYTES)) throw new ConfigError(`${ENV}: needs unique kids and ${KEY_BYTES}-byte keys`);
+    if (keys.length === 0 || !unique || keys.some(({ key }) => key.length !== KEY_BYTES))
+      throw new ConfigError(`${ENV}: needs unique kids and ${KEY_BYTES}-byte keys`);
     this.#keys = new Map(keys.map(({ kid, key }) => [kid, Buffer.from(key)]));
     this.currentKid = keys[0]!.kid;
     this.kids = keys.map(({ kid }) => kid);
@@ -81,7 +91,12 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.#key(this.currentKid), iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return { kid: this.currentKid, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    return {
+      kid: this.currentKid,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
   }
 
   open(sealed: SealedSecret, context: string): string {
@@ -98,7 +113,10 @@ export class SecretBox {
     try {
       return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretBoxError('AUTHENTICATION_FAILED', `Sealed secret (kid "${sealed.kid}") failed authentication: tampered, or another context`);
+      throw new SecretBoxError(
+        'AUTHENTICATION_FAILED',
+        `Sealed secret (kid "${sealed.kid}") failed authentication: tampered, or another context`,
+      );
     }
   }
 
@@ -133,11 +151,16 @@ export class SecretBox {
   }
 }
 
-const malformed = () => new SecretBoxError('MALFORMED', 'Sealed secret is malformed: iv, tag or data is not canonical base64 of the right length');
+const malformed = () =>
+  new SecretBoxError(
+    'MALFORMED',
+    'Sealed secret is malformed: iv, tag or data is not canonical base64 of the right length',
+  );
 
 /** An empty context would silently drop the binding to a record. */
 function requireContext(context: string): void {
-  if (typeof context !== 'string' || context === '') throw new TypeError('SecretBox needs a non-empty context, e.g. factor:<id>');
+  if (typeof context !== 'string' || context === '')
+    throw new TypeError('SecretBox needs a non-empty context, e.g. factor:<id>');
 }
 
 /** Canonical base64 only: Node's decoder skips junk silently, which would hide typos and tampering. */

@@ -17,7 +17,16 @@ import type { FactorRegistry } from './factor-registry.js';
  * the change is in the audit trail all the same.
  */
 export class SecurityNotices {
-  constructor(private readonly deps: { mail: MailSender; caps: DeliveryCaps; logger: Logger; issuer: string; registry: FactorRegistry; clock: () => Date }) {}
+  constructor(
+    private readonly deps: {
+      mail: MailSender;
+      caps: DeliveryCaps;
+      logger: Logger;
+      issuer: string;
+      registry: FactorRegistry;
+      clock: () => Date;
+    },
+  ) {}
 
   factorAdded(user: UserRecord, factorType: string): Promise<void> {
     return this.notify(user, 'factor-added', { factor: this.nameOf(factorType) });
@@ -44,20 +53,30 @@ export class SecurityNotices {
     return this.deps.registry.get(factorType)?.displayName ?? factorType;
   }
 
-  private async notify(user: UserRecord, template: MailMessage['template'], params: MailMessage['params']): Promise<void> {
+  private async notify(
+    user: UserRecord,
+    template: MailMessage['template'],
+    params: MailMessage['params'],
+  ): Promise<void> {
     if (!user.email) return;
     const userId = user._id.toHexString();
     let reserved: DeliveryReservation | undefined;
     try {
       reserved = await this.deps.caps.reserveNotice(mailboxKey(user.email), this.deps.clock());
       if (!reserved) {
-        this.deps.logger.info({ template, userId }, 'a security notice was dropped: its mailbox had all the notices it may get this hour');
+        this.deps.logger.info(
+          { template, userId },
+          'a security notice was dropped: its mailbox had all the notices it may get this hour',
+        );
         return;
       }
       await this.deps.mail.send({ template, to: user.email, params: { ...params, issuer: this.deps.issuer } });
     } catch (error) {
       await reserved?.release();
-      this.deps.logger.warn({ template, userId, error: (error as Error).message }, 'a security notice could not be queued');
+      this.deps.logger.warn(
+        { template, userId, error: (error as Error).message },
+        'a security notice could not be queued',
+      );
     }
   }
 }

@@ -4,7 +4,10 @@ import { MAX_CODE_INPUT_CHARS } from './recovery-codes.js';
 
 @InputType({ description: 'A code from one factor, or a recovery code.' })
 export class SecondFactorProofInput {
-  @Field(() => ID, { nullable: true, description: 'Which factor the code is from; may be left out when there is only one.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Which factor the code is from; may be left out when there is only one.',
+  })
   @IsOptional()
   factorId?: string | null;
 
@@ -29,7 +32,10 @@ export class VerifyMfaInput extends SecondFactorProofInput {
 @InputType()
 export class StepUpInput extends SecondFactorProofInput {}
 
-@InputType({ description: "Sends a fresh code for a factor that delivers codes (e-mail). With login's mfaToken while signing in; without it, for the signed-in session (step-up, disableMfa)." })
+@InputType({
+  description:
+    "Sends a fresh code for a factor that delivers codes (e-mail). With login's mfaToken while signing in; without it, for the signed-in session (step-up, disableMfa).",
+})
 export class SendMfaCodeInput {
   @Field(() => String, { nullable: true })
   @IsOptional()

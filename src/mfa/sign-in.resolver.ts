@@ -12,26 +12,46 @@ import { SendMfaCodeInput, StepUpInput, VerifyMfaInput, type SecondFactorProofIn
 
 @Resolver()
 export class SignInResolver {
-  @Mutation(() => LoginPayload, { description: 'Password sign-in: a session, or mfaRequired with an mfaToken, or enrollmentRequired.' })
-  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() { services, ip, userAgent }: GraphQLContext): Promise<LoginPayload> {
+  @Mutation(() => LoginPayload, {
+    description: 'Password sign-in: a session, or mfaRequired with an mfaToken, or enrollmentRequired.',
+  })
+  async login(
+    @Arg('input', () => LoginInput) input: LoginInput,
+    @Ctx() { services, ip, userAgent }: GraphQLContext,
+  ): Promise<LoginPayload> {
     return toPayload(await services.signIn.login(input.username, input.password, ip, userAgent));
   }
 
-  @Mutation(() => LoginPayload, { description: "Finishes a sign-in with a code or a recovery code and login's mfaToken." })
-  async verifyMfa(@Arg('input', () => VerifyMfaInput) input: VerifyMfaInput, @Ctx() { services, ip, userAgent }: GraphQLContext): Promise<LoginPayload> {
+  @Mutation(() => LoginPayload, {
+    description: "Finishes a sign-in with a code or a recovery code and login's mfaToken.",
+  })
+  async verifyMfa(
+    @Arg('input', () => VerifyMfaInput) input: VerifyMfaInput,
+    @Ctx() { services, ip, userAgent }: GraphQLContext,
+  ): Promise<LoginPayload> {
     return toPayload(await services.signIn.verify(input.mfaToken, toProof(input), ip, userAgent));
   }
 
-  @Mutation(() => Boolean, { description: 'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour per user; the service also caps codes per address and per client.' })
-  async sendMfaCode(@Arg('input', () => SendMfaCodeInput) input: SendMfaCodeInput, @Ctx() context: GraphQLContext): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description:
+      'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour per user; the service also caps codes per address and per client.',
+  })
+  async sendMfaCode(
+    @Arg('input', () => SendMfaCodeInput) input: SendMfaCodeInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<boolean> {
     const { services } = context;
-    const user = input.mfaToken ? await services.signIn.challengedUser(input.mfaToken) : sessionViewerOf(context, { fullScope: true }).user;
+    const user = input.mfaToken
+      ? await services.signIn.challengedUser(input.mfaToken)
+      : sessionViewerOf(context, { fullScope: true }).user;
     await services.challenges.sendForVerification(user, parseObjectId('factorId', input.factorId), context.ip);
     return true;
   }
 
   @Authorized(Access.SESSION)
-  @Mutation(() => Boolean, { description: 'A fresh second-factor proof for this session (needed by sensitive changes for 5 minutes).' })
+  @Mutation(() => Boolean, {
+    description: 'A fresh second-factor proof for this session (needed by sensitive changes for 5 minutes).',
+  })
   async stepUp(@Arg('input', () => StepUpInput) input: StepUpInput, @Ctx() context: GraphQLContext): Promise<boolean> {
     const { user, session } = sessionViewerOf(context);
     await context.services.signIn.stepUp(user, session._id, toProof(input), context.ip);
@@ -40,17 +60,36 @@ export class SignInResolver {
 }
 
 export function toProof(input: SecondFactorProofInput): SecondFactorProof {
-  return { factorId: input.factorId ? parseObjectId('factorId', input.factorId) : undefined, code: input.code, recoveryCode: input.recoveryCode };
+  return {
+    factorId: input.factorId ? parseObjectId('factorId', input.factorId) : undefined,
+    code: input.code,
+    recoveryCode: input.recoveryCode,
+  };
 }
 
 function toPayload(outcome: SignInOutcome): LoginPayload {
   switch (outcome.kind) {
     case 'signedIn':
-      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: false, user: UserType.from(outcome.user) };
+      return {
+        accessToken: outcome.accessToken,
+        mfaRequired: false,
+        enrollmentRequired: false,
+        user: UserType.from(outcome.user),
+      };
     case 'enrollmentRequired':
-      return { accessToken: outcome.accessToken, mfaRequired: false, enrollmentRequired: true, user: UserType.from(outcome.user) };
+      return {
+        accessToken: outcome.accessToken,
+        mfaRequired: false,
+        enrollmentRequired: true,
+        user: UserType.from(outcome.user),
+      };
     case 'mfaRequired':
       // A password alone is one factor of two: it shows which factors to prove, and no account data (address, role, recovery codes left).
-      return { mfaRequired: true, mfaToken: outcome.mfaToken, factors: outcome.factors.map(FactorType.from), enrollmentRequired: false };
+      return {
+        mfaRequired: true,
+        mfaToken: outcome.mfaToken,
+        factors: outcome.factors.map(FactorType.from),
+        enrollmentRequired: false,
+      };
   }
 }

@@ -46,15 +46,28 @@ export class SignInService {
   async login(username: string, password: string, ip: string, userAgent?: string): Promise<SignInOutcome> {
     const user = await this.deps.accounts.checkPassword(username, password, ip);
     const now = this.deps.clock();
-    if (user.mfaPolicyStatus === MfaPolicyStatus.DISABLED) return this.signedIn(user, { ip, userAgent, method: 'password' });
+    if (user.mfaPolicyStatus === MfaPolicyStatus.DISABLED)
+      return this.signedIn(user, { ip, userAgent, method: 'password' });
     const factors = await this.deps.factors.activeFactors(user._id);
     if (factors.length === 0) {
-      const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.ENROLLMENT, { ip, userAgent, method: 'password' });
+      const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.ENROLLMENT, {
+        ip,
+        userAgent,
+        method: 'password',
+      });
       await this.deps.audit.record({ type: AuditEventType.SIGN_IN_ENROLLMENT_REQUIRED, userId: user._id, ip });
       return { kind: 'enrollmentRequired', user, accessToken };
     }
     const mfaToken = newOpaqueToken(MFA_TOKEN_PREFIX);
-    await this.deps.challenges.create([{ tokenHash: hashToken(mfaToken), userId: user._id, ip, createdAt: now, expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_MS) }]);
+    await this.deps.challenges.create([
+      {
+        tokenHash: hashToken(mfaToken),
+        userId: user._id,
+        ip,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_MS),
+      },
+    ]);
     await this.deps.audit.record({ type: AuditEventType.SIGN_IN_MFA_REQUIRED, userId: user._id, ip });
     return { kind: 'mfaRequired', user, mfaToken, factors };
   }
@@ -64,9 +77,17 @@ export class SignInService {
     const challenge = await this.liveChallenge(mfaToken);
     // The proof reads the user itself, as it reserves the attempt.
     const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, { ip, purpose: 'sign-in' });
-    const spent = await this.deps.challenges.updateOne({ _id: challenge._id, consumedAt: { $exists: false } }, { $set: { consumedAt: this.deps.clock() } });
+    const spent = await this.deps.challenges.updateOne(
+      { _id: challenge._id, consumedAt: { $exists: false } },
+      { $set: { consumedAt: this.deps.clock() } },
+    );
     if (spent.modifiedCount === 0) throw tokenExpired('mfaToken');
-    return this.signedIn(user, { ip, userAgent, method: factor ? factor.type : 'recovery_code', mfaVerifiedAt: this.deps.clock() });
+    return this.signedIn(user, {
+      ip,
+      userAgent,
+      method: factor ? factor.type : 'recovery_code',
+      mfaVerifiedAt: this.deps.clock(),
+    });
   }
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */
@@ -87,7 +108,9 @@ export class SignInService {
   }
 
   private async liveChallenge(mfaToken: string): Promise<SignInChallengeRecord> {
-    const challenge = await this.deps.challenges.findOne({ tokenHash: mfaTokenHash(mfaToken) }).lean<SignInChallengeRecord>();
+    const challenge = await this.deps.challenges
+      .findOne({ tokenHash: mfaTokenHash(mfaToken) })
+      .lean<SignInChallengeRecord>();
     if (!challenge) throw tokenExpired('mfaToken');
     this.assertLive(challenge);
     return challenge;
@@ -100,13 +123,19 @@ export class SignInService {
 
   private async signedIn(user: UserRecord, origin: SessionOrigin): Promise<SignInOutcome> {
     const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, origin);
-    await this.deps.audit.record({ type: AuditEventType.SIGN_IN_SUCCEEDED, userId: user._id, ip: origin.ip, details: { method: origin.method } });
+    await this.deps.audit.record({
+      type: AuditEventType.SIGN_IN_SUCCEEDED,
+      userId: user._id,
+      ip: origin.ip,
+      details: { method: origin.method },
+    });
     return { kind: 'signedIn', user, accessToken };
   }
 }
 
 /** What the database keeps of an mfaToken; anything not shaped like one is refused before any lookup. */
 function mfaTokenHash(mfaToken: string): string {
-  if (!mfaToken.startsWith(MFA_TOKEN_PREFIX) || !/^[A-Za-z0-9_-]{43}$/.test(mfaToken.slice(MFA_TOKEN_PREFIX.length))) throw badInput('mfaToken', 'That is not an mfaToken.');
+  if (!mfaToken.startsWith(MFA_TOKEN_PREFIX) || !/^[A-Za-z0-9_-]{43}$/.test(mfaToken.slice(MFA_TOKEN_PREFIX.length)))
+    throw badInput('mfaToken', 'That is not an mfaToken.');
   return hashToken(mfaToken);
 }

@@ -9,5 +9,6 @@ export const STEP_UP_MAX_AGE_MS = 5 * 60_000;
 
 /** Throws STEP_UP_REQUIRED unless this session passed a second factor in the last five minutes. */
 export function assertRecentSecondFactor(session: SessionRecord, now: Date): void {
-  if (!session.mfaVerifiedAt || now.getTime() - session.mfaVerifiedAt.getTime() > STEP_UP_MAX_AGE_MS) throw stepUpRequired();
+  if (!session.mfaVerifiedAt || now.getTime() - session.mfaVerifiedAt.getTime() > STEP_UP_MAX_AGE_MS)
+    throw stepUpRequired();
 }

@@ -25,7 +25,9 @@ export async function assertKeysOpenStoredSecrets(connection: Connection, secret
   const used = (await factors.distinct('secret.kid')).map(String);
   const missing = used.filter((kid) => !secrets.kids.includes(kid)).sort();
   if (missing.length > 0) {
-    const counts = await Promise.all(missing.map(async (kid) => `"${kid}" (${await factors.countDocuments({ 'secret.kid': kid })} factor(s))`));
+    const counts = await Promise.all(
+      missing.map(async (kid) => `"${kid}" (${await factors.countDocuments({ 'secret.kid': kid })} factor(s))`),
+    );
     throw new ConfigError(
       `MFA_ENCRYPTION_KEYS has no key with kid ${counts.join(', ')}, which stored factor secrets are sealed under: ` +
         'configure the same MFA_ENCRYPTION_KEYS as the servers that sealed them (a key is retired only once `npm run rotate-keys` reports nothing left under it)',
@@ -35,7 +37,12 @@ export async function assertKeysOpenStoredSecrets(connection: Connection, secret
   // $setOnInsert: of two servers starting at once with the same new key id, the first one's canary stays, and the other checks against it.
   await keyCanaryModel(connection).updateOne(
     { _id: secrets.currentKid },
-    { $setOnInsert: { sealed: secrets.seal(CANARY_PLAINTEXT, canaryContext(secrets.currentKid)), createdAt: new Date() } },
+    {
+      $setOnInsert: {
+        sealed: secrets.seal(CANARY_PLAINTEXT, canaryContext(secrets.currentKid)),
+        createdAt: new Date(),
+      },
+    },
     { upsert: true },
   );
   await assertCanariesOpen(connection, secrets);
@@ -60,7 +67,9 @@ export async function assertServersHoldCurrentKey(connection: Connection, secret
 }
 
 async function assertCanariesOpen(connection: Connection, secrets: SecretBox): Promise<void> {
-  for (const canary of await keyCanaryModel(connection).find({ _id: { $in: [...secrets.kids] } }).lean()) {
+  for (const canary of await keyCanaryModel(connection)
+    .find({ _id: { $in: [...secrets.kids] } })
+    .lean()) {
     let opened: string | undefined;
     try {
       opened = secrets.open(canary.sealed, canaryContext(canary._id));

@@ -49,4 +49,5 @@ const sessionSchema = new Schema<SessionRecord>(
 
 export type SessionModel = Model<SessionRecord>;
 
-export const sessionModel = (connection: Connection): SessionModel => connection.model<SessionRecord>('Session', sessionSchema);
+export const sessionModel = (connection: Connection): SessionModel =>
+  connection.model<SessionRecord>('Session', sessionSchema);

@@ -16,16 +16,24 @@ export class SessionType {
   @Field(() => String, { nullable: true, description: 'The address it signed in from.' })
   ip?: string;
 
-  @Field(() => String, { nullable: true, description: `The User-Agent it signed in with, as the client sent it (first ${MAX_USER_AGENT_CHARS} characters).` })
+  @Field(() => String, {
+    nullable: true,
+    description: `The User-Agent it signed in with, as the client sent it (first ${MAX_USER_AGENT_CHARS} characters).`,
+  })
   userAgent?: string;
 
-  @Field(() => String, { description: 'How the sign-in was proven: "password", a factor type ("totp", "email"), or "recovery_code".' })
+  @Field(() => String, {
+    description: 'How the sign-in was proven: "password", a factor type ("totp", "email"), or "recovery_code".',
+  })
   method!: string;
 
   @Field(() => Boolean, { description: 'Whether this is the session making the request.' })
   current!: boolean;
 
-  @Field(() => Date, { nullable: true, description: 'When a second factor was last passed in it; null for a session made by the password alone.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When a second factor was last passed in it; null for a session made by the password alone.',
+  })
   mfaVerifiedAt?: Date;
 
   static from(session: SessionRecord, currentId: Types.ObjectId | undefined): SessionType {

@@ -9,15 +9,28 @@ import { MAX_LISTED_SESSIONS } from './sessions.service.js';
 @Resolver()
 export class SessionsResolver {
   @Authorized()
-  @Query(() => [SessionType], { description: `Live sessions, newest first (at most ${MAX_LISTED_SESSIONS}): the caller's; ADMIN, in a session that passed MFA: userId's.` })
-  async sessions(@Arg('userId', () => ID, { nullable: true }) userId: string | null | undefined, @Ctx() { services, viewer }: GraphQLContext): Promise<SessionType[]> {
+  @Query(() => [SessionType], {
+    description: `Live sessions, newest first (at most ${MAX_LISTED_SESSIONS}): the caller's; ADMIN, in a session that passed MFA: userId's.`,
+  })
+  async sessions(
+    @Arg('userId', () => ID, { nullable: true }) userId: string | null | undefined,
+    @Ctx() { services, viewer }: GraphQLContext,
+  ): Promise<SessionType[]> {
     const current = viewer!.kind === 'session' ? viewer!.session._id : undefined;
-    return (await services.sessions.list(viewer!, optionalObjectId('userId', userId))).map((session) => SessionType.from(session, current));
+    return (await services.sessions.list(viewer!, optionalObjectId('userId', userId))).map((session) =>
+      SessionType.from(session, current),
+    );
   }
 
   @Authorized(Access.SESSION)
-  @Mutation(() => Int, { description: "ADMIN, with MFA passed in the last 5 minutes: ends every session of a user (not another admin's); how many ended." })
-  async revokeUserSessions(@Arg('input', () => UserIdInput) input: UserIdInput, @Ctx() { services, viewer, ip }: GraphQLContext): Promise<number> {
+  @Mutation(() => Int, {
+    description:
+      "ADMIN, with MFA passed in the last 5 minutes: ends every session of a user (not another admin's); how many ended.",
+  })
+  async revokeUserSessions(
+    @Arg('input', () => UserIdInput) input: UserIdInput,
+    @Ctx() { services, viewer, ip }: GraphQLContext,
+  ): Promise<number> {
     return services.sessions.revokeAllFor(viewer!, parseObjectId('userId', input.userId), ip);
   }
 }

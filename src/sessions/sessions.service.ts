@@ -33,7 +33,13 @@ export interface SessionOrigin {
 
 export class SessionsService {
   constructor(
-    private readonly deps: { sessions: SessionModel; users: UserModel; audit: AuditService; admins: AdminAccess; options: Config['sessions'] },
+    private readonly deps: {
+      sessions: SessionModel;
+      users: UserModel;
+      audit: AuditService;
+      admins: AdminAccess;
+      options: Config['sessions'];
+    },
   ) {}
 
   async issue(userId: Types.ObjectId, scope: SessionScope, origin: SessionOrigin): Promise<IssuedSession> {
@@ -62,7 +68,10 @@ export class SessionsService {
    * The live session behind an access token and its user, read together;
    * refreshes the idle deadline. Undefined when unknown, ended or expired.
    */
-  async authenticate(accessToken: string, now = new Date()): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+  async authenticate(
+    accessToken: string,
+    now = new Date(),
+  ): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
     const found = await findOneWithOwner(this.deps.sessions, this.deps.users, { tokenHash: hashToken(accessToken) });
     if (!found?.owner) return undefined;
     const { record: session, owner: user } = found;
@@ -78,7 +87,9 @@ export class SessionsService {
   /** The live sessions of the viewer, or, for an admin with MFA, of `userId`; newest first. */
   async list(viewer: Viewer, userId?: Types.ObjectId): Promise<SessionRecord[]> {
     const whose = await this.deps.admins.whose(viewer, userId);
-    const owner = whose.equals(viewer.user._id) ? viewer.user : await this.deps.users.findById(whose).lean<UserRecord>();
+    const owner = whose.equals(viewer.user._id)
+      ? viewer.user
+      : await this.deps.users.findById(whose).lean<UserRecord>();
     if (!owner) return []; // as for API keys and audit events: nothing stands for an unknown user
     const now = new Date();
     const sessions = await this.deps.sessions
@@ -91,11 +102,17 @@ export class SessionsService {
 
   /** Records a second-factor proof in the session (step-up), widening an enrollment-scoped session when asked. */
   async recordSecondFactor(sessionId: Types.ObjectId, at: Date, scope?: SessionScope): Promise<void> {
-    await this.deps.sessions.updateOne({ _id: sessionId, revokedAt: { $exists: false } }, { $set: { mfaVerifiedAt: at, ...(scope ? { scope } : {}) } });
+    await this.deps.sessions.updateOne(
+      { _id: sessionId, revokedAt: { $exists: false } },
+      { $set: { mfaVerifiedAt: at, ...(scope ? { scope } : {}) } },
+    );
   }
 
   async revoke(sessionId: Types.ObjectId): Promise<void> {
-    await this.deps.sessions.updateOne({ _id: sessionId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
+    await this.deps.sessions.updateOne(
+      { _id: sessionId, revokedAt: { $exists: false } },
+      { $set: { revokedAt: new Date() } },
+    );
   }
 
   /** An admin with a fresh second factor signs a user out everywhere; another admin's sessions are theirs to end. Returns how many ended. */
@@ -108,11 +125,24 @@ export class SessionsService {
    * Ends every session of a user but `except`, and audits it: always when an
    * admin (`actorId`) did it, otherwise when any ended. Returns how many ended.
    */
-  async endSessionsOf(userId: Types.ObjectId, context: { reason: EndedBecause; except?: Types.ObjectId; actorId?: Types.ObjectId; ip?: string }): Promise<number> {
-    const filter = { userId, revokedAt: { $exists: false }, ...(context.except ? { _id: { $ne: context.except } } : {}) };
+  async endSessionsOf(
+    userId: Types.ObjectId,
+    context: { reason: EndedBecause; except?: Types.ObjectId; actorId?: Types.ObjectId; ip?: string },
+  ): Promise<number> {
+    const filter = {
+      userId,
+      revokedAt: { $exists: false },
+      ...(context.except ? { _id: { $ne: context.except } } : {}),
+    };
     const { modifiedCount: count } = await this.deps.sessions.updateMany(filter, { $set: { revokedAt: new Date() } });
     if (count > 0 || context.actorId) {
-      await this.deps.audit.record({ type: AuditEventType.SESSIONS_REVOKED, userId, actorId: context.actorId, ip: context.ip, details: { count, reason: context.reason } });
+      await this.deps.audit.record({
+        type: AuditEventType.SESSIONS_REVOKED,
+        userId,
+        actorId: context.actorId,
+        ip: context.ip,
+        details: { count, reason: context.reason },
+      });
     }
     return count;
   }
@@ -131,5 +161,9 @@ export class SessionsService {
  */
 function stands(session: SessionRecord, user: UserRecord, now: Date): boolean {
   if (session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now) return false;
-  return !(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED && session.scope === SessionScope.FULL && !session.mfaVerifiedAt);
+  return !(
+    user.mfaPolicyStatus === MfaPolicyStatus.ENABLED &&
+    session.scope === SessionScope.FULL &&
+    !session.mfaVerifiedAt
+  );
 }

@@ -51,7 +51,10 @@ describe('API keys over HTTP', () => {
     ]) {
       assert.equal(errorCode(attempt), 'FORBIDDEN');
     }
-    assert.ok((await app.graphql(API_KEYS, { token: dana.token })).data!.apiKeys.some((key) => key.id === id), 'the victim key lives on');
+    assert.ok(
+      (await app.graphql(API_KEYS, { token: dana.token })).data!.apiKeys.some((key) => key.id === id),
+      'the victim key lives on',
+    );
   });
 
   it('revokes a key at once, and only the owner can', async () => {
@@ -61,7 +64,11 @@ describe('API keys over HTTP', () => {
     assert.equal(errorCode(stolen), 'NOT_FOUND', "someone else's key looks like no key");
     assert.equal((await app.graphql(ME, { token: secret })).data?.me?.username, 'dana');
 
-    assert.equal((await app.graphql(REVOKE_API_KEY, { token: dana.token, variables: { input: { id: apiKey.id } } })).data?.revokeApiKey, true);
+    assert.equal(
+      (await app.graphql(REVOKE_API_KEY, { token: dana.token, variables: { input: { id: apiKey.id } } })).data
+        ?.revokeApiKey,
+      true,
+    );
     const after = await app.graphql(ME, { token: secret });
     assert.equal(after.status, 401);
     assert.equal(errorCode(after), 'UNAUTHENTICATED');
@@ -70,23 +77,38 @@ describe('API keys over HTTP', () => {
   });
 
   it('honours expiry and refuses one in the past', async () => {
-    assert.equal(errorCode(await create(dana.token, 'stale', new Date(Date.now() - 1000).toISOString())), 'BAD_USER_INPUT');
-    const { secret, apiKey } = (await create(dana.token, 'short-lived', new Date(Date.now() + 3_600_000).toISOString())).data!.createApiKey;
+    assert.equal(
+      errorCode(await create(dana.token, 'stale', new Date(Date.now() - 1000).toISOString())),
+      'BAD_USER_INPUT',
+    );
+    const { secret, apiKey } = (await create(dana.token, 'short-lived', new Date(Date.now() + 3_600_000).toISOString()))
+      .data!.createApiKey;
     assert.equal((await app.graphql(ME, { token: secret })).data?.me?.username, 'dana');
-    await app.database.connection.db!.collection('apiKeys').updateOne({ _id: new Types.ObjectId(apiKey.id) }, { $set: { expiresAt: new Date(Date.now() - 1) } });
+    await app.database.connection
+      .db!.collection('apiKeys')
+      .updateOne({ _id: new Types.ObjectId(apiKey.id) }, { $set: { expiresAt: new Date(Date.now() - 1) } });
     assert.equal(errorCode(await app.graphql(ME, { token: secret })), 'UNAUTHENTICATED');
   });
 
   it('takes the owner from the caller, never from input', async () => {
-    const response = await app.graphql(`mutation { createApiKey(input: { name: "x", userId: "${dana.id}" }) { secret } }`, { token: dana.token });
+    const response = await app.graphql(
+      `mutation { createApiKey(input: { name: "x", userId: "${dana.id}" }) { secret } }`,
+      { token: dana.token },
+    );
     assert.equal(errorCode(response), 'BAD_USER_INPUT');
-    assert.equal(errorCode(await app.graphql(CREATE_API_KEY, { variables: { input: { name: 'anonymous' } } })), 'UNAUTHENTICATED');
+    assert.equal(
+      errorCode(await app.graphql(CREATE_API_KEY, { variables: { input: { name: 'anonymous' } } })),
+      'UNAUTHENTICATED',
+    );
   });
 
   it('refuses bad names and a key beyond the cap', async () => {
     assert.equal(errorCode(await create(dana.token, '')), 'BAD_USER_INPUT');
     assert.equal(errorCode(await create(dana.token, 'n'.repeat(101))), 'BAD_USER_INPUT');
-    assert.equal(errorCode(await app.graphql(REVOKE_API_KEY, { token: dana.token, variables: { input: { id: 'nope' } } })), 'BAD_USER_INPUT');
+    assert.equal(
+      errorCode(await app.graphql(REVOKE_API_KEY, { token: dana.token, variables: { input: { id: 'nope' } } })),
+      'BAD_USER_INPUT',
+    );
     const frank = await signUpAndLogIn(app, 'frank');
     for (let i = 0; i < 25; i++) assert.equal(errorCode(await create(frank.token, `key ${i}`)), undefined);
     assert.equal(errorCode(await create(frank.token, 'one too many')), 'BAD_USER_INPUT');

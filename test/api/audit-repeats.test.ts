@@ -41,7 +41,8 @@ describe('repeated refusals are all counted, however the writes interleave', () 
   let audit: AuditService;
   let keys = 0;
   const refusal = () => ({ type: AuditEventType.SIGN_IN_THROTTLED, key: `203.0.113.${keys}` });
-  const counted = async (key: string) => (await events.findOne({ bucket: new RegExp(`\\|${key.replaceAll('.', '\\.')}\\|`) }).lean())?.details?.count;
+  const counted = async (key: string) =>
+    (await events.findOne({ bucket: new RegExp(`\\|${key.replaceAll('.', '\\.')}\\|`) }).lean())?.details?.count;
 
   before(async () => {
     mongo = await openMongoUnderTest();

@@ -10,7 +10,8 @@ const DAY_MS = 24 * 3600_000;
 /** A real mongod sweeps every 60 s; the embedded server here every 100 ms. Only a guard against a hang, not a timing assertion. */
 const SWEEP_GUARD_MS = 150_000;
 
-const ttlIndexes = async (events: AuditEventModel) => (await events.collection.listIndexes().toArray()).filter((index) => index.expireAfterSeconds !== undefined);
+const ttlIndexes = async (events: AuditEventModel) =>
+  (await events.collection.listIndexes().toArray()).filter((index) => index.expireAfterSeconds !== undefined);
 
 describe('audit events expire after AUDIT_RETENTION_DAYS', () => {
   let mongo: MongoUnderTest;
@@ -26,7 +27,10 @@ describe('audit events expire after AUDIT_RETENTION_DAYS', () => {
     const app = await startTestApp({ AUDIT_RETENTION_DAYS: '7' });
     try {
       const indexes = await ttlIndexes(auditEventModel(app.database.connection));
-      assert.deepEqual(indexes.map((index) => [index.name, index.key, index.expireAfterSeconds]), [[AUDIT_TTL_INDEX, { createdAt: 1 }, 7 * 86_400]]);
+      assert.deepEqual(
+        indexes.map((index) => [index.name, index.key, index.expireAfterSeconds]),
+        [[AUDIT_TTL_INDEX, { createdAt: 1 }, 7 * 86_400]],
+      );
     } finally {
       await app.stop();
     }
@@ -50,8 +54,15 @@ describe('audit events expire after AUDIT_RETENTION_DAYS', () => {
   it('a deployment whose index has another retention gets it changed, and one TTL index in all', async () => {
     await applyAuditRetention(events, 365);
     await applyAuditRetention(events, 90);
-    assert.deepEqual((await ttlIndexes(events)).map((index) => [index.name, index.expireAfterSeconds]), [[AUDIT_TTL_INDEX, 90 * 86_400]]);
+    assert.deepEqual(
+      (await ttlIndexes(events)).map((index) => [index.name, index.expireAfterSeconds]),
+      [[AUDIT_TTL_INDEX, 90 * 86_400]],
+    );
     await Promise.all([applyAuditRetention(events, 120), applyAuditRetention(events, 120)]);
-    assert.deepEqual((await ttlIndexes(events)).map((index) => [index.name, index.expireAfterSeconds]), [[AUDIT_TTL_INDEX, 120 * 86_400]], 'two processes starting together');
+    assert.deepEqual(
+      (await ttlIndexes(events)).map((index) => [index.name, index.expireAfterSeconds]),
+      [[AUDIT_TTL_INDEX, 120 * 86_400]],
+      'two processes starting together',
+    );
   });
 });

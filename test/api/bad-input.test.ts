@@ -10,8 +10,15 @@ describe('bad input over HTTP', () => {
   after(() => app.stop());
 
   async function post(body: string, headers: Record<string, string> = {}) {
-    const response = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-    return { status: response.status, json: (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    return {
+      status: response.status,
+      json: (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> },
+    };
   }
 
   it('answers malformed JSON with a GraphQL error, not a 500', async () => {
@@ -21,7 +28,9 @@ describe('bad input over HTTP', () => {
   });
 
   it('rejects a body over the limit', async () => {
-    const { status, json } = await post(JSON.stringify({ query: '{ me { id } }', variables: { pad: 'x'.repeat(200 * 1024) } }));
+    const { status, json } = await post(
+      JSON.stringify({ query: '{ me { id } }', variables: { pad: 'x'.repeat(200 * 1024) } }),
+    );
     assert.equal(status, 413);
     assert.equal(json.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
   });
@@ -61,7 +70,10 @@ describe('bad input over HTTP', () => {
         body: JSON.stringify({ query: '{ me { id } }' }),
       });
       assert.equal(response.status, 401);
-      assert.equal(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code, 'UNAUTHENTICATED');
+      assert.equal(
+        ((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code,
+        'UNAUTHENTICATED',
+      );
     }
   });
 

@@ -25,7 +25,10 @@ function mailbox(sink: SmtpSink): CodeSource {
     const mails = codeMailsTo(sink, addressOf(user));
     assert.ok(mails.length > received, `no new code mail to ${addressOf(user)} (had ${received})`);
     // The suite looks for the address in every log line; that covers the mail worker only if it logs there.
-    assert.ok(app.logLines.some((line) => line.includes('"msg":"mail delivered"')), 'the mail worker writes to the log the suite checks');
+    assert.ok(
+      app.logLines.some((line) => line.includes('"msg":"mail delivered"')),
+      'the mail worker writes to the log the suite checks',
+    );
     return codeIn(mails.at(-1)!);
   }
 
@@ -36,7 +39,12 @@ function mailbox(sink: SmtpSink): CodeSource {
     async next({ app, user, factorId, mfaToken }: CodeContext) {
       const received = codeMailsTo(sink, addressOf(user)).length;
       // At sign-in with the mfaToken; otherwise (step-up, disableMfa) as the signed-in user.
-      const sent = await app.graphql(SendMfaCodeDocument, mfaToken ? { variables: { input: { mfaToken, factorId } } } : { token: user.accessToken, variables: { input: { factorId } } });
+      const sent = await app.graphql(
+        SendMfaCodeDocument,
+        mfaToken
+          ? { variables: { input: { mfaToken, factorId } } }
+          : { token: user.accessToken, variables: { input: { factorId } } },
+      );
       assert.equal(sent.data?.sendMfaCode, true, JSON.stringify(sent.errors));
       return newestCode(app, user, received);
     },

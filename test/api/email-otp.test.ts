@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EnableEmailMfaDocument as ENABLE_EMAIL, SendMfaCodeDocument as SEND_CODE, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
+import {
+  EnableEmailMfaDocument as ENABLE_EMAIL,
+  SendMfaCodeDocument as SEND_CODE,
+  VerifyMfaDocument as VERIFY_MFA,
+} from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { CODE_SUBJECT, codeIn, enrollEmail, nextMail, sendAndReadCode } from '../support/email.js';
 import { TestClock, mfaToken, otherCode } from '../support/mfa.js';
@@ -18,10 +22,16 @@ describe('e-mail one-time codes over HTTP', () => {
   const address = 'erin@example.com';
   before(async () => {
     sink = await startSmtpSink();
-    app = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${sink.port}`, ...LIFTED_DELIVERY_CAPS }, { clock: clock.now });
+    app = await startTestApp(
+      { SMTP_URL: `smtp://127.0.0.1:${sink.port}`, ...LIFTED_DELIVERY_CAPS },
+      { clock: clock.now },
+    );
     const { token } = await signUpAndLogIn(app, 'erin');
     const masked = await app.graphql(ENABLE_EMAIL, { token, variables: { input: { factorType: 'email' } } });
-    assert.deepEqual(masked.data?.enableMfa.details, { __typename: 'EmailEnrollment', maskedEmail: 'e***n@example.com' });
+    assert.deepEqual(masked.data?.enableMfa.details, {
+      __typename: 'EmailEnrollment',
+      maskedEmail: 'e***n@example.com',
+    });
     await nextMail(sink, address, CODE_SUBJECT, 0); // that enrollment's code; starting again abandons it
     ({ factorId } = await enrollEmail(app, sink, token, address));
   });
@@ -30,12 +40,17 @@ describe('e-mail one-time codes over HTTP', () => {
     await sink.stop();
   });
 
-  const signIn = async (code: string, token?: string) => app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: token ?? (await mfaToken(app, 'erin')), factorId, code } } });
+  const signIn = async (code: string, token?: string) =>
+    app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: token ?? (await mfaToken(app, 'erin')), factorId, code } },
+    });
   const send = async (token: string) => sendAndReadCode(app, sink, { mfaToken: token, factorId }, address);
 
   it('sends the enrollment code and a notice, and signs in with a mailed code', async () => {
     await nextMail(sink, address, /was added/, 0); // the factor-added notice
-    const early = await app.graphql(SEND_CODE, { variables: { input: { mfaToken: await mfaToken(app, 'erin'), factorId } } });
+    const early = await app.graphql(SEND_CODE, {
+      variables: { input: { mfaToken: await mfaToken(app, 'erin'), factorId } },
+    });
     assert.equal(errorCode(early), 'TOO_MANY_ATTEMPTS', 'the enrollment code counts toward the cooldown');
     clock.advance(31_000);
     const token = await mfaToken(app, 'erin');
@@ -51,7 +66,10 @@ describe('e-mail one-time codes over HTTP', () => {
     code = await send(await mfaToken(app, 'erin'));
     clock.advance(10 * MINUTE_MS + 1000);
     assert.equal(errorCode(await signIn(code)), 'INVALID_CODE');
-    assert.ok((await signIn(await send(await mfaToken(app, 'erin')))).data?.verifyMfa.accessToken, 'a success clears the failure count for the next test');
+    assert.ok(
+      (await signIn(await send(await mfaToken(app, 'erin')))).data?.verifyMfa.accessToken,
+      'a success clears the failure count for the next test',
+    );
   });
 
   it('kills the previous code on resend, without resetting the failure count', async () => {
@@ -61,7 +79,11 @@ describe('e-mail one-time codes over HTTP', () => {
     clock.advance(31_000);
     const second = await send(await mfaToken(app, 'erin'));
     assert.equal(errorCode(await signIn(first)), 'INVALID_CODE', 'the first code died with the resend (4th failure)');
-    assert.equal(errorCode(await signIn(wrong(second))), 'INVALID_CODE', '5th failure: the count went on across the resend');
+    assert.equal(
+      errorCode(await signIn(wrong(second))),
+      'INVALID_CODE',
+      '5th failure: the count went on across the resend',
+    );
     const locked = await signIn(second);
     assert.equal(errorCode(locked), 'TOO_MANY_ATTEMPTS');
     clock.advance(61_000);
@@ -74,9 +96,17 @@ describe('e-mail one-time codes over HTTP', () => {
     for (let i = 0; i < 5; i++) assert.equal(errorCode(await signIn(wrong(code))), 'INVALID_CODE');
     assert.equal(errorCode(await signIn(code)), 'TOO_MANY_ATTEMPTS', 'the user is locked by the same five');
     clock.advance(61_000);
-    assert.equal(errorCode(await signIn(code)), 'INVALID_CODE', 'after the lock the code is still dead: five tries per code');
+    assert.equal(
+      errorCode(await signIn(code)),
+      'INVALID_CODE',
+      'after the lock the code is still dead: five tries per code',
+    );
     clock.advance(31_000);
-    assert.match((await signIn(await send(await mfaToken(app, 'erin')))).data?.verifyMfa.accessToken ?? '', /^mfa_at_/, 'a new code works');
+    assert.match(
+      (await signIn(await send(await mfaToken(app, 'erin')))).data?.verifyMfa.accessToken ?? '',
+      /^mfa_at_/,
+      'a new code works',
+    );
   });
 
   it('holds a 30 s cooldown per factor and ten sends per hour per user', async () => {
@@ -90,15 +120,27 @@ describe('e-mail one-time codes over HTTP', () => {
     const results: Array<string | undefined> = [];
     for (let i = 0; i < 10; i++) {
       clock.advance(31_000);
-      results.push(errorCode(await app.graphql(SEND_CODE, { variables: { input: { mfaToken: await mfaToken(app, 'erin'), factorId } } })));
+      results.push(
+        errorCode(
+          await app.graphql(SEND_CODE, { variables: { input: { mfaToken: await mfaToken(app, 'erin'), factorId } } }),
+        ),
+      );
     }
-    assert.deepEqual(results, [...Array(9).fill(undefined), 'TOO_MANY_ATTEMPTS'], 'the first send of the hour plus nine more, then no more');
+    assert.deepEqual(
+      results,
+      [...Array(9).fill(undefined), 'TOO_MANY_ATTEMPTS'],
+      'the first send of the hour plus nine more, then no more',
+    );
     await nextMail(sink, address, CODE_SUBJECT, seen + 8);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(sink.mails.slice(seen).filter((mail) => CODE_SUBJECT.test(mail.parsed.subject ?? '')).length, 9, 'the refused send sent nothing');
+    assert.equal(
+      sink.mails.slice(seen).filter((mail) => CODE_SUBJECT.test(mail.parsed.subject ?? '')).length,
+      9,
+      'the refused send sent nothing',
+    );
   });
 
-  it('refuses sendMfaCode for a factor that sends nothing, someone else\'s, and a spent mfaToken', async () => {
+  it("refuses sendMfaCode for a factor that sends nothing, someone else's, and a spent mfaToken", async () => {
     clock.advance(HOUR_PLUS);
     const token = await mfaToken(app, 'erin');
     const other = await signUpAndLogIn(app, 'frank');
@@ -107,7 +149,10 @@ describe('e-mail one-time codes over HTTP', () => {
     const code = await send(token);
     assert.ok((await signIn(code, token)).data?.verifyMfa.accessToken);
     clock.advance(31_000);
-    assert.equal(errorCode(await app.graphql(SEND_CODE, { variables: { input: { mfaToken: token, factorId } } })), 'TOKEN_EXPIRED');
+    assert.equal(
+      errorCode(await app.graphql(SEND_CODE, { variables: { input: { mfaToken: token, factorId } } })),
+      'TOKEN_EXPIRED',
+    );
     assert.equal(errorCode(await app.graphql(SEND_CODE, { variables: { input: { factorId } } })), 'UNAUTHENTICATED');
   });
 
@@ -120,14 +165,23 @@ describe('e-mail one-time codes over HTTP', () => {
     for (const key of keys) {
       const type = await app.redis.type(key);
       const dump =
-        type === 'hash' ? JSON.stringify(await app.redis.hgetall(key))
-        : type === 'string' ? String(await app.redis.get(key))
-        : type === 'list' ? JSON.stringify(await app.redis.lrange(key, 0, -1))
-        : type === 'zset' ? JSON.stringify(await app.redis.zrange(key, 0, -1))
-        : type === 'set' ? JSON.stringify(await app.redis.smembers(key))
-        : type === 'stream' ? JSON.stringify(await app.redis.xrange(key, '-', '+'))
-        : '';
-      assert.ok(!dump.includes(code) && !dump.includes('erin@') && !dump.includes(address), `${key} (${type}) holds a code or the address`);
+        type === 'hash'
+          ? JSON.stringify(await app.redis.hgetall(key))
+          : type === 'string'
+            ? String(await app.redis.get(key))
+            : type === 'list'
+              ? JSON.stringify(await app.redis.lrange(key, 0, -1))
+              : type === 'zset'
+                ? JSON.stringify(await app.redis.zrange(key, 0, -1))
+                : type === 'set'
+                  ? JSON.stringify(await app.redis.smembers(key))
+                  : type === 'stream'
+                    ? JSON.stringify(await app.redis.xrange(key, '-', '+'))
+                    : '';
+      assert.ok(
+        !dump.includes(code) && !dump.includes('erin@') && !dump.includes(address),
+        `${key} (${type}) holds a code or the address`,
+      );
     }
     assert.equal(codeIn(sink.mails.at(-1)!), code);
   });

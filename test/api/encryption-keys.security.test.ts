@@ -21,7 +21,8 @@ describe('a second server on the same database without the same MFA_ENCRYPTION_K
   let database: SharedDatabase;
   let first: TestApp;
   let user: MfaUser;
-  const startSecond = (keys: string) => startTestApp({ MONGODB_URI: database.uri, MFA_ENCRYPTION_KEYS: keys }, { clock: clock.now });
+  const startSecond = (keys: string) =>
+    startTestApp({ MONGODB_URI: database.uri, MFA_ENCRYPTION_KEYS: keys }, { clock: clock.now });
 
   before(async () => {
     database = await startSharedDatabase();
@@ -36,20 +37,33 @@ describe('a second server on the same database without the same MFA_ENCRYPTION_K
   it('refuses to start, naming the key id it lacks', async () => {
     await assert.rejects(startSecond(key('k2')), (error: Error) => {
       assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /^MFA_ENCRYPTION_KEYS has no key with kid "k1" \(1 factor\(s\)\), which stored factor secrets are sealed under/);
+      assert.match(
+        error.message,
+        /^MFA_ENCRYPTION_KEYS has no key with kid "k1" \(1 factor\(s\)\), which stored factor secrets are sealed under/,
+      );
       assert.ok(!error.message.includes(K1.slice(3)), 'no key material in the message');
       return true;
     });
   });
 
   it('refuses to start with another key under the same key id, which the canary sealed by the first server shows', async () => {
-    await assert.rejects(startSecond(key('k1')), /MFA_ENCRYPTION_KEYS: the key with kid "k1" is not the key this database's secrets were sealed with/);
+    await assert.rejects(
+      startSecond(key('k1')),
+      /MFA_ENCRYPTION_KEYS: the key with kid "k1" is not the key this database's secrets were sealed with/,
+    );
   });
 
   it('makes `npm start` exit 78 (EX_CONFIG) with that message', async () => {
     const redisKeyPrefix = `test-${process.pid}-${randomBytes(4).toString('hex')}`;
     const run = await runNode(compiled('main.js'), [], {
-      env: childEnv({ PORT: '0', MONGODB_URI: database.uri, MFA_ENCRYPTION_KEYS: key('k2'), REDIS_URL: sharedRedisUrl, REDIS_KEY_PREFIX: redisKeyPrefix, LOG_LEVEL: 'info' }),
+      env: childEnv({
+        PORT: '0',
+        MONGODB_URI: database.uri,
+        MFA_ENCRYPTION_KEYS: key('k2'),
+        REDIS_URL: sharedRedisUrl,
+        REDIS_KEY_PREFIX: redisKeyPrefix,
+        LOG_LEVEL: 'info',
+      }),
     });
     const redis = new Redis(sharedRedisUrl);
     await deleteKeys(redis, redisKeyPrefix); // what its mail worker made before the check
@@ -73,9 +87,12 @@ describe('a factor sealed under a key the running server lacks', () => {
   let app: TestApp;
   let user: MfaUser;
   const factors = () => app.database.connection.db!.collection('factors');
-  const sealUnder = (kid: string) => factors().updateOne({ _id: new Types.ObjectId(user.totp.factorId) }, { $set: { 'secret.kid': kid } });
+  const sealUnder = (kid: string) =>
+    factors().updateOne({ _id: new Types.ObjectId(user.totp.factorId) }, { $set: { 'secret.kid': kid } });
   const verify = async (code: string) =>
-    app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: await mfaToken(app, user.username), factorId: user.totp.factorId, code } } });
+    app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: await mfaToken(app, user.username), factorId: user.totp.factorId, code } },
+    });
 
   before(async () => {
     app = await startTestApp({ MFA_ENCRYPTION_KEYS: key('k1') }, { clock: clock.now });
@@ -101,9 +118,17 @@ describe('a factor sealed under a key the running server lacks', () => {
   it('gives every reservation back when the tries arrive in parallel', async () => {
     const tokens = await Promise.all(Array.from({ length: 8 }, () => mfaToken(app, user.username)));
     const code = totpCode(user.totp.secret, clock);
-    const answers = await Promise.all(tokens.map((mfa) => app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: mfa, factorId: user.totp.factorId, code } } })));
+    const answers = await Promise.all(
+      tokens.map((mfa) =>
+        app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: mfa, factorId: user.totp.factorId, code } } }),
+      ),
+    );
     const codes = tally(answers);
-    assert.ok(codes.SERVICE_UNAVAILABLE >= 1 && Object.keys(codes).every((code) => ['SERVICE_UNAVAILABLE', 'TOO_MANY_ATTEMPTS'].includes(code)), JSON.stringify(codes));
+    assert.ok(
+      codes.SERVICE_UNAVAILABLE >= 1 &&
+        Object.keys(codes).every((code) => ['SERVICE_UNAVAILABLE', 'TOO_MANY_ATTEMPTS'].includes(code)),
+      JSON.stringify(codes),
+    );
     assert.equal(await failuresOf(app, user.id), 0);
   });
 

@@ -29,18 +29,26 @@ describe('a first ACTIVE factor ends the sessions made by the password alone', (
 
   const works = async (token: string) => errorCode(await app.graphql(ME, { token })) === undefined;
   const revocations = (userId: string) =>
-    app.database.connection.db!.collection('auditEvents').find({ userId: new Types.ObjectId(userId), type: 'session.revoked' }).toArray();
+    app.database.connection
+      .db!.collection('auditEvents')
+      .find({ userId: new Types.ObjectId(userId), type: 'session.revoked' })
+      .toArray();
 
   it("accepting the first factor ends the owner's other sessions and keeps the accepting one and the API keys", async () => {
     const alice = await signUpAndLogIn(app, 'alice');
     const attacker = await logIn(app, 'alice'); // knows the password
     const laptop = await logIn(app, 'alice');
-    const key = (await app.graphql(CREATE_API_KEY, { token: alice.token, variables: { input: { name: 'backup' } } })).data!.createApiKey.secret;
+    const key = (await app.graphql(CREATE_API_KEY, { token: alice.token, variables: { input: { name: 'backup' } } }))
+      .data!.createApiKey.secret;
 
     await enrollTotp(app, alice.token, clock);
     assert.deepEqual(await Promise.all([alice.token, attacker, laptop, key].map(works)), [true, false, false, true]);
     const listed = (await app.graphql(SESSIONS, { token: alice.token })).data!.sessions;
-    assert.deepEqual(listed.map((session) => session.current), [true], 'only the accepting session is left');
+    assert.deepEqual(
+      listed.map((session) => session.current),
+      [true],
+      'only the accepting session is left',
+    );
     assert.ok(listed[0].mfaVerifiedAt, 'it proved the factor');
 
     const [event] = await revocations(alice.id);
@@ -54,28 +62,49 @@ describe('a first ACTIVE factor ends the sessions made by the password alone', (
     const code = totpCode(totpSecretOf(enabled.details), clock);
     const login = () => app.graphql(LOGIN, { variables: { input: { username: 'bert', password: TEST_PASSWORD } } });
     // Sign-ins before, alongside and after the acceptance (the password throttle allows 10 in flight).
-    const [accepted, ...logins] = await Promise.all([app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enabled.token, code } } }), ...Array.from({ length: 8 }, login)]);
+    const [accepted, ...logins] = await Promise.all([
+      app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enabled.token, code } } }),
+      ...Array.from({ length: 8 }, login),
+    ]);
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE', JSON.stringify(accepted.errors));
     clock.nextStep();
-    const passwordSessions = logins.map((response) => response.data?.login.accessToken).filter((issued): issued is string => issued !== undefined && issued !== null);
-    for (const session of passwordSessions) assert.equal(await works(session), false, 'a session made by the password alone');
+    const passwordSessions = logins
+      .map((response) => response.data?.login.accessToken)
+      .filter((issued): issued is string => issued !== undefined && issued !== null);
+    for (const session of passwordSessions)
+      assert.equal(await works(session), false, 'a session made by the password alone');
     assert.equal(await works(token), true);
     const again = (await login()).data!.login;
-    assert.deepEqual([again.mfaRequired, again.accessToken], [true, null], 'from now on the password alone gets no session');
+    assert.deepEqual(
+      [again.mfaRequired, again.accessToken],
+      [true, null],
+      'from now on the password alone gets no session',
+    );
   });
 
   it("an admin enrolling a user's first factor ends all of the user's sessions, also one that passed a factor since removed, and is audited", async () => {
     const { id, token: first } = await signUpAndLogIn(app, 'cora');
     const old = await enrollTotp(app, first, clock);
-    const removed = await app.graphql(DISABLE_MFA, { token: first, variables: { input: { password: TEST_PASSWORD, code: totpCode(old.secret, clock) } } });
+    const removed = await app.graphql(DISABLE_MFA, {
+      token: first,
+      variables: { input: { password: TEST_PASSWORD, code: totpCode(old.secret, clock) } },
+    });
     assert.equal(removed.data?.disableMfa.mfaPolicyStatus, 'DISABLED', JSON.stringify(removed.errors));
     clock.nextStep();
     const passwordOnly = await logIn(app, 'cora');
-    assert.deepEqual(await Promise.all([first, passwordOnly].map(works)), [true, true], 'one session passed the removed factor, one the password');
+    assert.deepEqual(
+      await Promise.all([first, passwordOnly].map(works)),
+      [true, true],
+      'one session passed the removed factor, one the password',
+    );
 
     await admin.stepUp();
-    const enabled = (await app.graphql(ENABLE_MFA, { token: admin.token, variables: { input: { userId: id } } })).data!.enableMfa;
-    const accepted = await app.graphql(ACCEPT_MFA, { token: admin.token, variables: { input: { token: enabled.token, code: totpCode(totpSecretOf(enabled.details), clock) } } });
+    const enabled = (await app.graphql(ENABLE_MFA, { token: admin.token, variables: { input: { userId: id } } })).data!
+      .enableMfa;
+    const accepted = await app.graphql(ACCEPT_MFA, {
+      token: admin.token,
+      variables: { input: { token: enabled.token, code: totpCode(totpSecretOf(enabled.details), clock) } },
+    });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE', JSON.stringify(accepted.errors));
     clock.nextStep();
 
@@ -89,7 +118,8 @@ describe('a first ACTIVE factor ends the sessions made by the password alone', (
     const dina = await signUpAndLogIn(app, 'dina');
     const totp = await enrollTotp(app, dina.token, clock);
     await admin.stepUp();
-    const setStatus = (status: 'ENABLED' | 'DISABLED') => app.graphql(SET_MFA_POLICY_STATUS, { token: admin.token, variables: { input: { userId: dina.id, status } } });
+    const setStatus = (status: 'ENABLED' | 'DISABLED') =>
+      app.graphql(SET_MFA_POLICY_STATUS, { token: admin.token, variables: { input: { userId: dina.id, status } } });
     assert.equal((await setStatus('DISABLED')).data?.setMfaPolicyStatus.mfaPolicyStatus, 'DISABLED');
     const passwordOnly = await logIn(app, 'dina');
     assert.equal(await works(passwordOnly), true, 'MFA is off: the password suffices');

@@ -6,15 +6,22 @@ import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../
 
 const LOGIN = (alias = '') => `${alias}login(input: { username: "nobody", password: "some password" }) { mfaRequired }`;
 /** `__type → fields → type → ofType × levels → name`: valid outside production, 4 + levels deep. */
-const typeChain = (levels: number, leaves = 'name') => `{ __type(name: "User") { fields { type { ${'ofType { '.repeat(levels)}${leaves}${' }'.repeat(levels)} } } } }`;
+const typeChain = (levels: number, leaves = 'name') =>
+  `{ __type(name: "User") { fields { type { ${'ofType { '.repeat(levels)}${leaves}${' }'.repeat(levels)} } } } }`;
 const aliases = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 
 /** Refused before execution: HTTP 400, BAD_USER_INPUT, and a message naming the limit. */
 function assertRefused(response: GraphQLResponse<unknown>, message: RegExp) {
   assert.equal(response.status, 400);
   assert.equal(response.data, undefined, 'nothing executed');
-  assert.ok(response.errors?.every((error) => error.extensions?.code === 'BAD_USER_INPUT'), JSON.stringify(response.errors));
-  assert.ok(response.errors?.some((error) => message.test(error.message)), JSON.stringify(response.errors));
+  assert.ok(
+    response.errors?.every((error) => error.extensions?.code === 'BAD_USER_INPUT'),
+    JSON.stringify(response.errors),
+  );
+  assert.ok(
+    response.errors?.some((error) => message.test(error.message)),
+    JSON.stringify(response.errors),
+  );
 }
 
 describe('operation limits', () => {
@@ -38,17 +45,32 @@ describe('operation limits', () => {
   it('refuses a costly operation: wide at depth, or a fragment spread exponentially', async () => {
     assert.deepEqual((await app.graphql(typeChain(4, 'name '.repeat(20)))).errors, undefined);
     assertRefused(await app.graphql(typeChain(4, 'name '.repeat(300))), /Cost limit of 5000 exceeded/);
-    const fragments = Array.from({ length: 12 }, (_, i) => `fragment F${i + 1} on User { ...F${i} ...F${i} }`).join(' ');
-    assertRefused(await app.graphql(`{ me { ...F12 } } fragment F0 on User { id username } ${fragments}`), /Cost limit of 5000 exceeded/);
+    const fragments = Array.from({ length: 12 }, (_, i) => `fragment F${i + 1} on User { ...F${i} ...F${i} }`).join(
+      ' ',
+    );
+    assertRefused(
+      await app.graphql(`{ me { ...F12 } } fragment F0 on User { id username } ${fragments}`),
+      /Cost limit of 5000 exceeded/,
+    );
   });
 
   it('refuses a document over the token limit while parsing, and too many directives', async () => {
     assertRefused(await app.graphql(`{ ${'__typename '.repeat(2000)} }`), /more that 2000 tokens/);
-    assertRefused(await app.graphql(`{ ${'__typename @include(if: true) '.repeat(11)} }`), /Directives limit of 10 exceeded/);
+    assertRefused(
+      await app.graphql(`{ ${'__typename @include(if: true) '.repeat(11)} }`),
+      /Directives limit of 10 exceeded/,
+    );
   });
 
   it('answers the full introspection query outside production', async () => {
-    const all = { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true };
+    const all = {
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    };
     const response = await app.graphql<{ __schema: { queryType: { name: string } } }>(getIntrospectionQuery(all));
     assert.deepEqual(response.errors, undefined);
     assert.equal(response.data?.__schema.queryType.name, 'Query');
@@ -91,7 +113,10 @@ describe('one sensitive mutation per operation', () => {
       body: JSON.stringify({ query, operationName: 'Second' }),
     });
     assert.equal(response.status, 200);
-    assert.equal(((await response.json()) as GraphQLResponse<unknown>).errors?.[0].extensions?.code, 'INVALID_CREDENTIALS');
+    assert.equal(
+      ((await response.json()) as GraphQLResponse<unknown>).errors?.[0].extensions?.code,
+      'INVALID_CREDENTIALS',
+    );
   });
 });
 
@@ -101,7 +126,11 @@ describe('production switches', () => {
   before(async () => {
     development = await startTestApp();
     const keys = `k1:${randomBytes(32).toString('base64')}`;
-    production = await startTestApp({ NODE_ENV: 'production', MFA_ENCRYPTION_KEYS: keys, SMTP_URL: 'smtp://127.0.0.1:2525' });
+    production = await startTestApp({
+      NODE_ENV: 'production',
+      MFA_ENCRYPTION_KEYS: keys,
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+    });
   });
   after(async () => {
     await Promise.all([development.stop(), production.stop()]);
@@ -115,12 +144,23 @@ describe('production switches', () => {
 
   it('suggests field names in production never, neither for fields nor for variables', async () => {
     const field = '{ me { usernam } }';
-    const variable = ['mutation ($input: LoginInput!) { login(input: $input) { mfaRequired } }', { input: { usrname: 'a', password: 'b' } }] as const;
+    const variable = [
+      'mutation ($input: LoginInput!) { login(input: $input) { mfaRequired } }',
+      { input: { usrname: 'a', password: 'b' } },
+    ] as const;
     const messages = async (app: TestApp) =>
-      [await app.graphql(field), await app.graphql(variable[0], { variables: variable[1] })].flatMap((r) => r.errors!.map((e) => e.message)).join('\n');
-    assert.match(await messages(development), /Cannot query field "usernam".*Did you mean "username"\?[^]*"usrname".*Did you mean "username"\?/);
+      [await app.graphql(field), await app.graphql(variable[0], { variables: variable[1] })]
+        .flatMap((r) => r.errors!.map((e) => e.message))
+        .join('\n');
+    assert.match(
+      await messages(development),
+      /Cannot query field "usernam".*Did you mean "username"\?[^]*"usrname".*Did you mean "username"\?/,
+    );
     const hidden = await messages(production);
-    assert.match(hidden, /Cannot query field "usernam" on type "User"\.\n[^]*Field "usrname" is not defined by type "LoginInput"\.$/m);
+    assert.match(
+      hidden,
+      /Cannot query field "usernam" on type "User"\.\n[^]*Field "usrname" is not defined by type "LoginInput"\.$/m,
+    );
     assert.doesNotMatch(hidden, /Did you mean|Suggestion/);
   });
 

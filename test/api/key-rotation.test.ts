@@ -9,7 +9,10 @@ import { factorModel } from '../../src/mfa/factor.model.js';
 import { countStaleRecoveryCodes, rotateFactorSecrets } from '../../src/mfa/rotate-keys.js';
 import { SecretBox, type SealedSecret } from '../../src/mfa/secret-box.js';
 import { assertKeysOpenStoredSecrets } from '../../src/mfa/stored-keys-check.js';
-import { RegenerateRecoveryCodesDocument as REGENERATE, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
+import {
+  RegenerateRecoveryCodesDocument as REGENERATE,
+  VerifyMfaDocument as VERIFY_MFA,
+} from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { openMongoUnderTest, type MongoUnderTest } from '../support/mongo-under-test.js';
 import { TestClock, enrollTotp, mfaToken, signInWithTotp, totpCode, type EnrolledTotp } from '../support/mfa.js';
@@ -41,13 +44,18 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
     app = undefined;
   };
   const factors = () => app!.database.connection.db!.collection<{ secret: SealedSecret }>('factors');
-  const storedSecret = async (factor: EnrolledTotp) => (await factors().findOne({ _id: new Types.ObjectId(factor.factorId) }))!.secret;
-  const rotate = (keys: string) => rotateFactorSecrets({ connection: app!.database.connection, secrets: SecretBox.fromSpec(keys), batchSize: 1 });
-  const staleCodes = (keys: string) => countStaleRecoveryCodes({ connection: app!.database.connection, secrets: SecretBox.fromSpec(keys) });
+  const storedSecret = async (factor: EnrolledTotp) =>
+    (await factors().findOne({ _id: new Types.ObjectId(factor.factorId) }))!.secret;
+  const rotate = (keys: string) =>
+    rotateFactorSecrets({ connection: app!.database.connection, secrets: SecretBox.fromSpec(keys), batchSize: 1 });
+  const staleCodes = (keys: string) =>
+    countStaleRecoveryCodes({ connection: app!.database.connection, secrets: SecretBox.fromSpec(keys) });
   const withRecoveryCode = async (username: string, recoveryCode: string) =>
     app!.graphql(VERIFY_MFA, { variables: { input: { mfaToken: await mfaToken(app!, username), recoveryCode } } });
   const rotateKeysCli = (keys: string, args: string[] = []) =>
-    runNode(compiled('cli/rotate-keys.js'), args, { env: childEnv({ DATA_DIR: dataDir, MFA_ENCRYPTION_KEYS: keys, REDIS_URL: sharedRedisUrl }) });
+    runNode(compiled('cli/rotate-keys.js'), args, {
+      env: childEnv({ DATA_DIR: dataDir, MFA_ENCRYPTION_KEYS: keys, REDIS_URL: sharedRedisUrl }),
+    });
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'key-rotation-'));
@@ -69,14 +77,24 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
   it('with "new" first and "old" kept, old factors and recovery codes still work; new factors use "new"', async () => {
     await start(`${NEW},${OLD}`);
     await signInWithTotp(app!, 'alice', alice, clock);
-    assert.match((await withRecoveryCode('alice', alice.scratchCodes[0])).data?.verifyMfa.accessToken ?? '', /^mfa_at_/);
+    assert.match(
+      (await withRecoveryCode('alice', alice.scratchCodes[0])).data?.verifyMfa.accessToken ?? '',
+      /^mfa_at_/,
+    );
     carol = await enrollTotp(app!, (await signUpAndLogIn(app!, 'carol')).token, clock);
     assert.equal((await storedSecret(carol)).kid, 'new');
-    assert.deepEqual(await staleCodes(`${NEW},${OLD}`), { users: 2, pendingEnrollments: 0, byKid: [{ kid: 'old', users: 2, pendingEnrollments: 0, configured: true }] });
+    assert.deepEqual(await staleCodes(`${NEW},${OLD}`), {
+      users: 2,
+      pendingEnrollments: 0,
+      byKid: [{ kid: 'old', users: 2, pendingEnrollments: 0, configured: true }],
+    });
 
     // Regenerating is the only way off an old recovery-code key.
     const session = await signInWithTotp(app!, 'bob', bob, clock);
-    const regenerated = await app!.graphql(REGENERATE, { token: session, variables: { input: { code: totpCode(bob.secret, clock) } } });
+    const regenerated = await app!.graphql(REGENERATE, {
+      token: session,
+      variables: { input: { code: totpCode(bob.secret, clock) } },
+    });
     assert.equal(errorCode(regenerated), undefined, JSON.stringify(regenerated.errors));
     clock.nextStep();
     bobCodes = regenerated.data!.regenerateRecoveryCodes;
@@ -109,15 +127,27 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const dead = await withRecoveryCode('alice', alice.scratchCodes[1]);
       assert.equal(dead.data, null);
-      assert.equal(errorCode(dead), 'SERVICE_UNAVAILABLE', 'a code the server cannot check is not the user’s failed attempt');
+      assert.equal(
+        errorCode(dead),
+        'SERVICE_UNAVAILABLE',
+        'a code the server cannot check is not the user’s failed attempt',
+      );
     }
     const users = app!.database.connection.db!.collection('users');
     assert.equal((await users.findOne({ username: 'alice' }))!.secondFactorFailures, 0, 'ten tries locked nobody out');
     const logs = app!.logLines.join('');
-    assert.match(logs, /recovery codes are keyed with a key that is not configured, so they cannot be checked/, 'operators see why');
+    assert.match(
+      logs,
+      /recovery codes are keyed with a key that is not configured, so they cannot be checked/,
+      'operators see why',
+    );
     assert.match(logs, /"kid":"old"/);
     assert.match((await withRecoveryCode('bob', bobCodes[0])).data?.verifyMfa.accessToken ?? '', /^mfa_at_/);
-    assert.deepEqual(await staleCodes(NEW), { users: 1, pendingEnrollments: 0, byKid: [{ kid: 'old', users: 1, pendingEnrollments: 0, configured: false }] });
+    assert.deepEqual(await staleCodes(NEW), {
+      users: 1,
+      pendingEnrollments: 0,
+      byKid: [{ kid: 'old', users: 1, pendingEnrollments: 0, configured: false }],
+    });
     assert.deepEqual(await rotate(NEW), { scanned: 0, reencrypted: 0, skipped: 0, failed: [] });
   });
 
@@ -125,14 +155,23 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
     await stop();
     const unserved = await rotateKeysCli(`${NEWER},${NEW}`);
     assert.equal(unserved.code, 78, unserved.stderr);
-    assert.match(unserved.stderr, /no server has started with kid "newer" as its current key yet: restart the servers with the new key first, then rotate/);
+    assert.match(
+      unserved.stderr,
+      /no server has started with kid "newer" as its current key yet: restart the servers with the new key first, then rotate/,
+    );
     // The servers now run "newer"; the operator's shell holds another key under the same kid.
     await start(`${NEWER},${NEW}`);
     await stop();
     const impostor = await rotateKeysCli(`${key('newer')},${NEW}`);
     assert.equal(impostor.code, 78, impostor.stderr);
-    assert.match(impostor.stderr, /the key with kid "newer" is not the key this database's secrets were sealed with under that kid/);
-    assert.ok(!`${impostor.stdout}${impostor.stderr}`.includes(NEWER.slice(NEWER.indexOf(':') + 1)), 'no key material in the output');
+    assert.match(
+      impostor.stderr,
+      /the key with kid "newer" is not the key this database's secrets were sealed with under that kid/,
+    );
+    assert.ok(
+      !`${impostor.stdout}${impostor.stderr}`.includes(NEWER.slice(NEWER.indexOf(':') + 1)),
+      'no key material in the output',
+    );
     await start(`${NEWER},${NEW}`);
     assert.deepEqual(
       [(await storedSecret(alice)).kid, (await storedSecret(bob)).kid, (await storedSecret(carol)).kid],
@@ -147,10 +186,19 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
     await stop();
     const run = await rotateKeysCli(`${NEWER},${NEW}`);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stdout, new RegExp(`^factor ${bob.factorId} \\(kid "gone"\\): not re-encrypted, UNKNOWN_KEY$`, 'm'));
-    assert.match(run.stdout, /^recovery codes: 2 user\(s\) keyed with kid "new": keep that key configured until they regenerate/m);
+    assert.match(
+      run.stdout,
+      new RegExp(`^factor ${bob.factorId} \\(kid "gone"\\): not re-encrypted, UNKNOWN_KEY$`, 'm'),
+    );
+    assert.match(
+      run.stdout,
+      /^recovery codes: 2 user\(s\) keyed with kid "new": keep that key configured until they regenerate/m,
+    );
     assert.match(run.stdout, /^recovery codes: 1 user\(s\) keyed with kid "old", which is no longer configured/m);
-    assert.match(run.stdout, /current kid "newer"\): 3 factor\(s\) under older keys, 2 re-encrypted, 0 skipped \(changed meanwhile\), 1 failed; 3 user\(s\) with recovery codes/);
+    assert.match(
+      run.stdout,
+      /current kid "newer"\): 3 factor\(s\) under older keys, 2 re-encrypted, 0 skipped \(changed meanwhile\), 1 failed; 3 user\(s\) with recovery codes/,
+    );
     for (const secret of [alice.secret, bob.secret]) assert.ok(!`${run.stdout}${run.stderr}`.includes(secret));
 
     const help = await rotateKeysCli(NEW, ['--help']);
@@ -160,7 +208,10 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
   });
 
   it('a server without the key a factor is sealed under refuses to start, naming it; with the key given back it starts', async () => {
-    await assert.rejects(start(`${NEWER},${NEW}`), /MFA_ENCRYPTION_KEYS has no key with kid "gone" \(1 factor\(s\)\), which stored factor secrets are sealed under/);
+    await assert.rejects(
+      start(`${NEWER},${NEW}`),
+      /MFA_ENCRYPTION_KEYS has no key with kid "gone" \(1 factor\(s\)\), which stored factor secrets are sealed under/,
+    );
     // bob's secret was sealed with the key of "new": the operator configures that key under the kid the factor names.
     await start(`${NEWER},${NEW},gone:${NEW.slice(NEW.indexOf(':') + 1)}`);
     await signInWithTotp(app!, 'bob', bob, clock);
@@ -172,17 +223,35 @@ describe('key rotation: factor secrets move to the newest key, recovery codes ar
     assert.equal(sealed.kid, 'newer');
     const data = Buffer.from(sealed.data, 'base64');
     data[0] ^= 1;
-    await factors().updateOne({ _id: new Types.ObjectId(alice.factorId) }, { $set: { 'secret.data': data.toString('base64') } });
+    await factors().updateOne(
+      { _id: new Types.ObjectId(alice.factorId) },
+      { $set: { 'secret.data': data.toString('base64') } },
+    );
     const verified = await app!.graphql(VERIFY_MFA, {
-      variables: { input: { mfaToken: await mfaToken(app!, 'alice'), factorId: alice.factorId, code: totpCode(alice.secret, clock) } },
+      variables: {
+        input: {
+          mfaToken: await mfaToken(app!, 'alice'),
+          factorId: alice.factorId,
+          code: totpCode(alice.secret, clock),
+        },
+      },
     });
     assert.equal(verified.status, 200);
     assert.equal(verified.data, null);
-    assert.deepEqual(verified.errors?.map((error) => error.extensions?.code), ['SERVICE_UNAVAILABLE']);
+    assert.deepEqual(
+      verified.errors?.map((error) => error.extensions?.code),
+      ['SERVICE_UNAVAILABLE'],
+    );
     assert.doesNotMatch(JSON.stringify(verified), /kid|tamper|SecretBox|stack|\.js:\d+/);
-    assert.equal((await app!.database.connection.db!.collection('users').findOne({ username: 'alice' }))!.secondFactorFailures, 0);
+    assert.equal(
+      (await app!.database.connection.db!.collection('users').findOne({ username: 'alice' }))!.secondFactorFailures,
+      0,
+    );
     const logs = app!.logLines.join('');
-    assert.match(logs, /cannot open a factor secret, so its codes cannot be checked: Sealed secret \(kid \\"newer\\"\) failed authentication: tampered, or another context/);
+    assert.match(
+      logs,
+      /cannot open a factor secret, so its codes cannot be checked: Sealed secret \(kid \\"newer\\"\) failed authentication: tampered, or another context/,
+    );
     assert.ok(!logs.includes(alice.secret));
   });
 });
@@ -203,26 +272,54 @@ describe('rotateFactorSecrets against the database directly', () => {
     const ids = Array.from({ length: 5 }, () => new Types.ObjectId());
     const base = { type: 'totp', status: 'ACTIVE', state: {}, createdAt: new Date() };
     await factors.collection.insertMany([
-      ...ids.map((_id, index) => ({ ...base, _id, userId: new Types.ObjectId(), secret: OLD.seal(`seed ${index}`, `factor:${_id.toHexString()}`) })),
+      ...ids.map((_id, index) => ({
+        ...base,
+        _id,
+        userId: new Types.ObjectId(),
+        secret: OLD.seal(`seed ${index}`, `factor:${_id.toHexString()}`),
+      })),
       { ...base, _id: new Types.ObjectId(), userId: new Types.ObjectId(), type: 'no-secret' },
     ]);
     // A re-enrollment lands between the rotation's read and its write of the second factor.
     const write = factors.updateOne.bind(factors);
     let writes = 0;
     factors.updateOne = (async (filter: { _id: Types.ObjectId }, update: object) => {
-      if (writes++ === 1) await factors.collection.updateOne({ _id: filter._id }, { $set: { secret: OLD.seal('re-enrolled', `factor:${filter._id.toHexString()}`) } });
+      if (writes++ === 1)
+        await factors.collection.updateOne(
+          { _id: filter._id },
+          { $set: { secret: OLD.seal('re-enrolled', `factor:${filter._id.toHexString()}`) } },
+        );
       return write(filter, update);
     }) as typeof factors.updateOne;
     try {
-      assert.deepEqual(await rotateFactorSecrets({ connection: mongo.connection, secrets: BOTH, batchSize: 2 }), { scanned: 5, reencrypted: 4, skipped: 1, failed: [] });
+      assert.deepEqual(await rotateFactorSecrets({ connection: mongo.connection, secrets: BOTH, batchSize: 2 }), {
+        scanned: 5,
+        reencrypted: 4,
+        skipped: 1,
+        failed: [],
+      });
     } finally {
       factors.updateOne = write;
     }
-    assert.deepEqual(await rotateFactorSecrets({ connection: mongo.connection, secrets: BOTH, batchSize: 2 }), { scanned: 1, reencrypted: 1, skipped: 0, failed: [] });
-    const stored = await factors.find({ _id: { $in: ids } }).sort({ _id: 1 }).lean();
+    assert.deepEqual(await rotateFactorSecrets({ connection: mongo.connection, secrets: BOTH, batchSize: 2 }), {
+      scanned: 1,
+      reencrypted: 1,
+      skipped: 0,
+      failed: [],
+    });
+    const stored = await factors
+      .find({ _id: { $in: ids } })
+      .sort({ _id: 1 })
+      .lean();
     assert.deepEqual(
       stored.map(({ _id, secret }) => [secret!.kid, BOTH.open(secret!, `factor:${_id.toHexString()}`)]),
-      [['new', 'seed 0'], ['new', 're-enrolled'], ['new', 'seed 2'], ['new', 'seed 3'], ['new', 'seed 4']],
+      [
+        ['new', 'seed 0'],
+        ['new', 're-enrolled'],
+        ['new', 'seed 2'],
+        ['new', 'seed 3'],
+        ['new', 'seed 4'],
+      ],
     );
   });
 });

@@ -43,30 +43,43 @@ describe('the audit trail of an MFA life cycle', () => {
       return current;
     };
     const signIn = async (proof: { code?: string; recoveryCode?: string }) => {
-      const mfaToken = (await app.graphql(LOGIN, { variables: { input: { username: 'grace', password: TEST_PASSWORD } } })).data!.login.mfaToken!;
+      const mfaToken = (
+        await app.graphql(LOGIN, { variables: { input: { username: 'grace', password: TEST_PASSWORD } } })
+      ).data!.login.mfaToken!;
       const verified = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken, ...proof } } });
       assert.equal(verified.errors, undefined, JSON.stringify(verified.errors));
       secrets.push(mfaToken, verified.data!.verifyMfa.accessToken!);
       return verified.data!.verifyMfa.accessToken!;
     };
 
-    const enabled = (await app.graphql(ENABLE_MFA, { token: firstSession, variables: { input: { factorType: 'totp' } } })).data!.enableMfa;
+    const enabled = (
+      await app.graphql(ENABLE_MFA, { token: firstSession, variables: { input: { factorType: 'totp' } } })
+    ).data!.enableMfa;
     assert.ok(enabled.details?.__typename === 'TotpEnrollment');
     const secret = totpSecretOf(enabled.details);
     const scratchCodes = enabled.scratchCodes!;
     secrets.push(secret, enabled.details.qrString, enabled.token, ...scratchCodes);
-    const accepted = await app.graphql(ACCEPT_MFA, { token: firstSession, variables: { input: { token: enabled.token, code: code() } } });
+    const accepted = await app.graphql(ACCEPT_MFA, {
+      token: firstSession,
+      variables: { input: { token: enabled.token, code: code() } },
+    });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
     clock.nextStep();
 
     await signIn({ code: code() });
     clock.nextStep();
     const session = await signIn({ recoveryCode: scratchCodes[0] });
-    const regenerated = await app.graphql(REGENERATE_RECOVERY_CODES, { token: session, variables: { input: { code: code() } } });
+    const regenerated = await app.graphql(REGENERATE_RECOVERY_CODES, {
+      token: session,
+      variables: { input: { code: code() } },
+    });
     assert.equal(regenerated.data?.regenerateRecoveryCodes.length, 10);
     secrets.push(...regenerated.data!.regenerateRecoveryCodes);
     clock.nextStep();
-    const disabled = await app.graphql(DISABLE_MFA, { token: session, variables: { input: { password: TEST_PASSWORD, code: code() } } });
+    const disabled = await app.graphql(DISABLE_MFA, {
+      token: session,
+      variables: { input: { password: TEST_PASSWORD, code: code() } },
+    });
     assert.deepEqual(disabled.data?.disableMfa.factors, []);
 
     const trail = await app.graphql(AUDIT_EVENTS, { token: session, variables: { userId: id, first: 100 } });

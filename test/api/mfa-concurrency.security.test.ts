@@ -1,9 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MAX_CONSECUTIVE_FAILURES } from '../../src/mfa/second-factor-attempts.js';
-import { AcceptMfaDocument as ACCEPT_MFA, EnableMfaDocument as ENABLE_MFA, MyMfaDocument as MY_MFA, VerifyMfaDocument as VERIFY_MFA } from '../generated/graphql.js';
+import {
+  AcceptMfaDocument as ACCEPT_MFA,
+  EnableMfaDocument as ENABLE_MFA,
+  MyMfaDocument as MY_MFA,
+  VerifyMfaDocument as VERIFY_MFA,
+} from '../generated/graphql.js';
 import { signUpAndLogIn } from '../support/accounts.js';
-import { alignToFreshStep, auditCount, mfaTokens, retryAfter, storedUser, tally, userWithTotp } from '../support/attacker.js';
+import {
+  alignToFreshStep,
+  auditCount,
+  mfaTokens,
+  retryAfter,
+  storedUser,
+  tally,
+  userWithTotp,
+} from '../support/attacker.js';
 import { TestClock, mfaToken, totpCode, totpSecretOf, wrongTotpCode } from '../support/mfa.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
@@ -15,7 +28,8 @@ function assertOnlyExpectedAnswers(responses: Array<GraphQLResponse<unknown>>): 
     assert.ok(response.status < 500, JSON.stringify(response));
     if (!response.errors) continue;
     assert.ok(['INVALID_CODE', 'TOO_MANY_ATTEMPTS'].includes(errorCode(response)!), JSON.stringify(response.errors));
-    if (errorCode(response) === 'TOO_MANY_ATTEMPTS') assert.ok(Number.isInteger(retryAfter(response)) && (retryAfter(response) as number) > 0);
+    if (errorCode(response) === 'TOO_MANY_ATTEMPTS')
+      assert.ok(Number.isInteger(retryAfter(response)) && (retryAfter(response) as number) > 0);
   }
 }
 
@@ -36,7 +50,9 @@ describe('MFA under concurrent requests', () => {
     alignToFreshStep(clock);
     const code = totpCode(carol.totp.secret, clock);
     const responses = await Promise.all(
-      tokens.map((token) => app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: token, factorId: carol.totp.factorId, code } } })),
+      tokens.map((token) =>
+        app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: token, factorId: carol.totp.factorId, code } } }),
+      ),
     );
     assertOnlyExpectedAnswers(responses);
     const sessions = responses.map((response) => response.data?.verifyMfa.accessToken).filter(Boolean);
@@ -54,13 +70,24 @@ describe('MFA under concurrent requests', () => {
     const token = await mfaToken(app, 'dave');
     alignToFreshStep(clock);
     const input = { mfaToken: token, factorId: dave.totp.factorId, code: totpCode(dave.totp.secret, clock) };
-    const responses = await Promise.all(Array.from({ length: PARALLEL }, () => app.graphql(VERIFY_MFA, { variables: { input } })));
+    const responses = await Promise.all(
+      Array.from({ length: PARALLEL }, () => app.graphql(VERIFY_MFA, { variables: { input } })),
+    );
     assertOnlyExpectedAnswers(responses);
-    assert.equal(responses.filter((response) => response.data?.verifyMfa.accessToken).length, 1, JSON.stringify(tally(responses)));
+    assert.equal(
+      responses.filter((response) => response.data?.verifyMfa.accessToken).length,
+      1,
+      JSON.stringify(tally(responses)),
+    );
     assert.ok((tally(responses).INVALID_CODE ?? 0) < 2 * MAX_CONSECUTIVE_FAILURES);
     clock.nextStep();
-    const later = await app.graphql(VERIFY_MFA, { variables: { input: { ...input, code: totpCode(dave.totp.secret, clock) } } });
-    assert.ok(['TOKEN_EXPIRED', 'TOO_MANY_ATTEMPTS'].includes(errorCode(later)!), 'the mfaToken was spent by the one success');
+    const later = await app.graphql(VERIFY_MFA, {
+      variables: { input: { ...input, code: totpCode(dave.totp.secret, clock) } },
+    });
+    assert.ok(
+      ['TOKEN_EXPIRED', 'TOO_MANY_ATTEMPTS'].includes(errorCode(later)!),
+      'the mfaToken was spent by the one success',
+    );
   });
 
   it(`${PARALLEL} parallel wrong codes: exactly ${MAX_CONSECUTIVE_FAILURES} are checked, the rest refused, the account locked`, async () => {
@@ -70,13 +97,20 @@ describe('MFA under concurrent requests', () => {
     alignToFreshStep(clock);
     const wrong = wrongTotpCode(erin.totp.secret, clock);
     const responses = await Promise.all(
-      Array.from({ length: PARALLEL }, (_, i) => app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: tokens[i % 10], code: wrong } } })),
+      Array.from({ length: PARALLEL }, (_, i) =>
+        app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: tokens[i % 10], code: wrong } } }),
+      ),
     );
     assertOnlyExpectedAnswers(responses);
-    assert.deepEqual(tally(responses), { INVALID_CODE: MAX_CONSECUTIVE_FAILURES, TOO_MANY_ATTEMPTS: PARALLEL - MAX_CONSECUTIVE_FAILURES });
+    assert.deepEqual(tally(responses), {
+      INVALID_CODE: MAX_CONSECUTIVE_FAILURES,
+      TOO_MANY_ATTEMPTS: PARALLEL - MAX_CONSECUTIVE_FAILURES,
+    });
     assert.equal(await auditCount(app, erin.id, 'mfa.verification_failed'), MAX_CONSECUTIVE_FAILURES);
     assert.equal(await auditCount(app, erin.id, 'mfa.locked_out'), 1);
-    const valid = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: tokens[0], code: totpCode(erin.totp.secret, clock) } } });
+    const valid = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: tokens[0], code: totpCode(erin.totp.secret, clock) } },
+    });
     assert.equal(errorCode(valid), 'TOO_MANY_ATTEMPTS', 'locked: even the right code waits');
   });
 
@@ -86,9 +120,13 @@ describe('MFA under concurrent requests', () => {
     const tokens = await mfaTokens(app, 'fay', PARALLEL);
     const before = (await storedUser(app, fay.id)).recoveryCodes.hashes.length;
     const recoveryCode = fay.totp.scratchCodes[3];
-    const responses = await Promise.all(tokens.map((token) => app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: token, recoveryCode } } })));
+    const responses = await Promise.all(
+      tokens.map((token) => app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: token, recoveryCode } } })),
+    );
     assertOnlyExpectedAnswers(responses);
-    const sessions = responses.map((response) => response.data?.verifyMfa.accessToken).filter((token): token is string => Boolean(token));
+    const sessions = responses
+      .map((response) => response.data?.verifyMfa.accessToken)
+      .filter((token): token is string => Boolean(token));
     assert.equal(sessions.length, 1, JSON.stringify(tally(responses)));
     assert.equal(before, 10);
     assert.equal((await app.graphql(MY_MFA, { token: sessions[0] })).data!.me!.recoveryCodesRemaining, before - 1);
@@ -97,15 +135,26 @@ describe('MFA under concurrent requests', () => {
 
   it('10 parallel acceptMfa with one valid code activate exactly one factor', async () => {
     const { id, token } = await signUpAndLogIn(app, 'gus');
-    const enabled = (await app.graphql(ENABLE_MFA, { token, variables: { input: { factorType: 'totp' } } })).data!.enableMfa;
+    const enabled = (await app.graphql(ENABLE_MFA, { token, variables: { input: { factorType: 'totp' } } })).data!
+      .enableMfa;
     alignToFreshStep(clock);
     const secret = totpSecretOf(enabled.details);
     const input = { token: enabled.token, code: totpCode(secret, clock) };
-    const responses = await Promise.all(Array.from({ length: 10 }, () => app.graphql(ACCEPT_MFA, { token, variables: { input } })));
-    assert.equal(responses.filter((response) => response.data?.acceptMfa.status === 'ACTIVE').length, 1, JSON.stringify(tally(responses)));
-    for (const response of responses.filter((r) => r.errors)) assert.ok(['TOKEN_EXPIRED', 'INVALID_CODE'].includes(errorCode(response)!), JSON.stringify(response.errors));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => app.graphql(ACCEPT_MFA, { token, variables: { input } })),
+    );
+    assert.equal(
+      responses.filter((response) => response.data?.acceptMfa.status === 'ACTIVE').length,
+      1,
+      JSON.stringify(tally(responses)),
+    );
+    for (const response of responses.filter((r) => r.errors))
+      assert.ok(['TOKEN_EXPIRED', 'INVALID_CODE'].includes(errorCode(response)!), JSON.stringify(response.errors));
     const factors = (await app.graphql(MY_MFA, { token })).data!.me!.factors;
-    assert.deepEqual(factors.map((factor) => factor.status), ['ACTIVE']);
+    assert.deepEqual(
+      factors.map((factor) => factor.status),
+      ['ACTIVE'],
+    );
     assert.equal(await auditCount(app, id, 'mfa.factor_activated'), 1);
   });
 

@@ -42,20 +42,33 @@ describe('partial tokens and API keys', () => {
   };
 
   /** Everything that manages factors, codes, keys or policy, or reads beyond the caller itself. */
-  const managing = (code: string, targetId: string): Array<[string, (token: string) => Promise<GraphQLResponse<unknown>>]> => [
+  const managing = (
+    code: string,
+    targetId: string,
+  ): Array<[string, (token: string) => Promise<GraphQLResponse<unknown>>]> => [
     ['apiKeys', (token) => app.graphql(API_KEYS, { token })],
     ['createApiKey', (token) => app.graphql(CREATE_API_KEY, { token, variables: { input: { name: 'exfiltrate' } } })],
     ['revokeApiKey', (token) => app.graphql(REVOKE_API_KEY, { token, variables: { input: { id: targetId } } })],
     ['auditEvents', (token) => app.graphql(AUDIT_EVENTS, { token })],
     ['stepUp', (token) => app.graphql(STEP_UP, { token, variables: { input: { code } } })],
-    ['disableMfa', (token) => app.graphql(DISABLE_MFA, { token, variables: { input: { password: TEST_PASSWORD, code } } })],
+    [
+      'disableMfa',
+      (token) => app.graphql(DISABLE_MFA, { token, variables: { input: { password: TEST_PASSWORD, code } } }),
+    ],
     ['disableMfa(userId)', (token) => app.graphql(DISABLE_MFA, { token, variables: { input: { userId: targetId } } })],
     ['regenerateRecoveryCodes', (token) => app.graphql(REGENERATE, { token, variables: { input: { code } } })],
     ['users', (token) => app.graphql(USERS, { token })],
     ['user', (token) => app.graphql(USER, { token, variables: { id: targetId } })],
     ['mfaPolicy', (token) => app.graphql(MFA_POLICY, { token })],
-    ['setMfaPolicyStatus', (token) => app.graphql(SET_MFA_POLICY_STATUS, { token, variables: { input: { userId: targetId, status: 'DISABLED' } } })],
-    ['setAllowedFactorTypes', (token) => app.graphql(SET_ALLOWED_FACTOR_TYPES, { token, variables: { input: { types: ['totp'] } } })],
+    [
+      'setMfaPolicyStatus',
+      (token) =>
+        app.graphql(SET_MFA_POLICY_STATUS, { token, variables: { input: { userId: targetId, status: 'DISABLED' } } }),
+    ],
+    [
+      'setAllowedFactorTypes',
+      (token) => app.graphql(SET_ALLOWED_FACTOR_TYPES, { token, variables: { input: { types: ['totp'] } } }),
+    ],
     ['enableMfa(userId)', (token) => app.graphql(ENABLE_MFA, { token, variables: { input: { userId: targetId } } })],
   ];
 
@@ -66,13 +79,18 @@ describe('partial tokens and API keys', () => {
   after(() => app.stop());
 
   it('a password alone reads no account data: login with mfaRequired answers user null, whatever the selection asks', async () => {
-    const selection = 'user { id username email role mfaPolicyStatus createdAt mfaEnabled recoveryCodesRemaining factors { id status } }';
+    const selection =
+      'user { id username email role mfaPolicyStatus createdAt mfaEnabled recoveryCodesRemaining factors { id status } }';
     const login = await app.graphql<{ login: { mfaRequired: boolean; factors: Array<{ id: string }>; user: unknown } }>(
       `mutation { login(input: { username: "ned", password: "${TEST_PASSWORD}" }) { mfaRequired factors { id } ${selection} } }`,
     );
     assert.equal(login.errors, undefined, JSON.stringify(login.errors));
     assert.equal(login.data!.login.mfaRequired, true);
-    assert.deepEqual(login.data!.login.factors.map((factor) => factor.id), [ned.totp.factorId], 'the factors to choose from');
+    assert.deepEqual(
+      login.data!.login.factors.map((factor) => factor.id),
+      [ned.totp.factorId],
+      'the factors to choose from',
+    );
     assert.equal(login.data!.login.user, null);
   });
 
@@ -81,7 +99,13 @@ describe('partial tokens and API keys', () => {
     const { token } = await signUpAndLogIn(app, 'olga');
     const enrollmentToken = (await app.graphql(ENABLE_MFA, { token, variables: { input: {} } })).data!.enableMfa.token;
     const random = mfa.slice('mfa_mt_'.length);
-    for (const credential of [mfa, enrollmentToken, `mfa_at_${random}`, `mfa_ak_${random}`, `mfa_at_${enrollmentToken.slice('mfa_et_'.length)}`]) {
+    for (const credential of [
+      mfa,
+      enrollmentToken,
+      `mfa_at_${random}`,
+      `mfa_ak_${random}`,
+      `mfa_at_${enrollmentToken.slice('mfa_et_'.length)}`,
+    ]) {
       const response = await app.graphql(ME, { token: credential });
       assert.equal(response.status, 401, credential.slice(0, 10));
       assert.equal(errorCode(response), 'UNAUTHENTICATED');
@@ -90,11 +114,16 @@ describe('partial tokens and API keys', () => {
   });
 
   it("an enrollment-scoped session (even an admin's) reads me and factorTypes and may enroll; everything else is FORBIDDEN", async () => {
-    for (const [username, password] of [[ROOT.username, ROOT.password], ['pia', TEST_PASSWORD]]) {
+    for (const [username, password] of [
+      [ROOT.username, ROOT.password],
+      ['pia', TEST_PASSWORD],
+    ]) {
       if (username === 'pia') await signUpAndLogIn(app, 'pia');
       const session = await enrollmentSession(username, password);
       assert.equal((await app.graphql(ME, { token: session })).data?.me?.username, username);
-      assert.ok((await app.graphql(FACTOR_TYPES, { token: session })).data?.factorTypes.some((type) => type.type === 'totp'));
+      assert.ok(
+        (await app.graphql(FACTOR_TYPES, { token: session })).data?.factorTypes.some((type) => type.type === 'totp'),
+      );
       for (const [name, call] of managing('123456', ned.id)) {
         const response = await call(session);
         assert.equal(errorCode(response), 'FORBIDDEN', `${username}: ${name} ${JSON.stringify(response.errors)}`);
@@ -107,7 +136,10 @@ describe('partial tokens and API keys', () => {
   it('after acceptMfa the enrollment-scoped session is a full one', async () => {
     const session = await enrollmentSession(ROOT.username, ROOT.password);
     const enabled = (await app.graphql(ENABLE_MFA, { token: session, variables: { input: {} } })).data!.enableMfa;
-    const accepted = await app.graphql(ACCEPT_MFA, { token: session, variables: { input: { token: enabled.token, code: totpCode(totpSecretOf(enabled.details), clock) } } });
+    const accepted = await app.graphql(ACCEPT_MFA, {
+      token: session,
+      variables: { input: { token: enabled.token, code: totpCode(totpSecretOf(enabled.details), clock) } },
+    });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
     clock.nextStep();
     assert.equal(errorCode(await app.graphql(USERS, { token: session })), undefined);
@@ -123,26 +155,55 @@ describe('partial tokens and API keys', () => {
   });
 
   it("API keys cannot manage factors, codes, keys or policy, even an admin's key", async () => {
-    const adminKey = (await app.graphql(CREATE_API_KEY, { token: rootSession, variables: { input: { name: 'admin script' } } })).data!.createApiKey;
-    const nedKey = (await app.graphql(CREATE_API_KEY, { token: ned.token, variables: { input: { name: 'ned script' } } })).data!.createApiKey;
+    const adminKey = (
+      await app.graphql(CREATE_API_KEY, { token: rootSession, variables: { input: { name: 'admin script' } } })
+    ).data!.createApiKey;
+    const nedKey = (
+      await app.graphql(CREATE_API_KEY, { token: ned.token, variables: { input: { name: 'ned script' } } })
+    ).data!.createApiKey;
     assert.ok(adminKey && nedKey);
-    const recreate = (await app.graphql(ENABLE_MFA, { token: ned.token, variables: { input: { recreate: true } } })).data!.enableMfa;
+    const recreate = (await app.graphql(ENABLE_MFA, { token: ned.token, variables: { input: { recreate: true } } }))
+      .data!.enableMfa;
     const code = totpCode(ned.totp.secret, clock);
     for (const key of [adminKey, nedKey]) {
       assert.ok((await app.graphql(ME, { token: key.secret })).data?.me, 'the key itself is good');
       const calls = [
-        ...managing(code, ned.id).filter(([name]) => !['apiKeys', 'auditEvents', 'users', 'user', 'mfaPolicy'].includes(name)),
-        ['revokeApiKey (own key)', (token: string) => app.graphql(REVOKE_API_KEY, { token, variables: { input: { id: key.apiKey.id } } })] as const,
-        ['enableMfa', (token: string) => app.graphql(ENABLE_MFA, { token, variables: { input: { recreate: true } } })] as const,
-        ['acceptMfa', (token: string) => app.graphql(ACCEPT_MFA, { token, variables: { input: { token: recreate.token, code: totpCode(totpSecretOf(recreate.details), clock) } } })] as const,
+        ...managing(code, ned.id).filter(
+          ([name]) => !['apiKeys', 'auditEvents', 'users', 'user', 'mfaPolicy'].includes(name),
+        ),
+        [
+          'revokeApiKey (own key)',
+          (token: string) => app.graphql(REVOKE_API_KEY, { token, variables: { input: { id: key.apiKey.id } } }),
+        ] as const,
+        [
+          'enableMfa',
+          (token: string) => app.graphql(ENABLE_MFA, { token, variables: { input: { recreate: true } } }),
+        ] as const,
+        [
+          'acceptMfa',
+          (token: string) =>
+            app.graphql(ACCEPT_MFA, {
+              token,
+              variables: { input: { token: recreate.token, code: totpCode(totpSecretOf(recreate.details), clock) } },
+            }),
+        ] as const,
         ['logout', (token: string) => app.graphql(LOGOUT, { token })] as const,
       ];
-      for (const [name, call] of calls) assert.equal(errorCode(await call(key.secret)), 'FORBIDDEN', `${key.apiKey.name}: ${name}`);
+      for (const [name, call] of calls)
+        assert.equal(errorCode(await call(key.secret)), 'FORBIDDEN', `${key.apiKey.name}: ${name}`);
     }
     const factors = await storedFactors(app, ned.id);
-    assert.deepEqual(factors.map((factor) => factor.status).sort(), ['ACTIVE', 'PENDING'], 'the recreate is still pending, the old factor still there');
+    assert.deepEqual(
+      factors.map((factor) => factor.status).sort(),
+      ['ACTIVE', 'PENDING'],
+      'the recreate is still pending, the old factor still there',
+    );
     assert.equal(await failuresOf(app, ned.id), 0, 'no stepUp ran');
-    assert.equal((await app.graphql(API_KEYS, { token: ned.token })).data?.apiKeys.length, 1, 'no key was created or revoked');
+    assert.equal(
+      (await app.graphql(API_KEYS, { token: ned.token })).data?.apiKeys.length,
+      1,
+      'no key was created or revoked',
+    );
     assert.equal((await users().findOne({ usernameKey: 'ned' }))!.mfaPolicyStatus, 'ENABLED');
     assert.ok((await app.graphql(ME, { token: nedKey.secret })).data?.me, 'logout with a key ended nothing');
   });

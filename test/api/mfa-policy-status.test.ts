@@ -40,8 +40,10 @@ describe('Veeam Service Provider Console flow: the admin toggle and the policy o
   });
   after(() => app.stop());
 
-  const setStatus = (token: string, userId: string, status: MfaPolicyStatus) => app.graphql(SET_MFA_POLICY_STATUS, { token, variables: { input: { userId, status } } });
-  const login = async (username: string) => (await app.graphql(LOGIN, { variables: { input: { username, password: TEST_PASSWORD } } })).data!.login;
+  const setStatus = (token: string, userId: string, status: MfaPolicyStatus) =>
+    app.graphql(SET_MFA_POLICY_STATUS, { token, variables: { input: { userId, status } } });
+  const login = async (username: string) =>
+    (await app.graphql(LOGIN, { variables: { input: { username, password: TEST_PASSWORD } } })).data!.login;
   /** Every admin-only MFA change, aimed at `userId`. */
   const adminChanges = (token: string, userId: string) => [
     () => setStatus(token, userId, 'ENABLED'),
@@ -49,14 +51,22 @@ describe('Veeam Service Provider Console flow: the admin toggle and the policy o
     () => app.graphql(ENABLE_MFA, { token, variables: { input: { factorType: 'totp', userId } } }),
   ];
   async function stepUpAdmin(): Promise<void> {
-    const stepped = await app.graphql(STEP_UP, { token: admin, variables: { input: { code: totpCode(adminTotp.secret, clock) } } });
+    const stepped = await app.graphql(STEP_UP, {
+      token: admin,
+      variables: { input: { code: totpCode(adminTotp.secret, clock) } },
+    });
     assert.equal(stepped.data?.stepUp, true, JSON.stringify(stepped.errors));
     clock.nextStep();
   }
 
   it('refuses MFA changes for others from an admin without MFA, and from a non-admin', async () => {
     for (const change of adminChanges(admin, bob.id)) assert.equal(errorCode(await change()), 'FORBIDDEN');
-    assert.equal(errorCode(await app.graphql(SET_ALLOWED_FACTOR_TYPES, { token: admin, variables: { input: { types: ['totp'] } } })), 'FORBIDDEN');
+    assert.equal(
+      errorCode(
+        await app.graphql(SET_ALLOWED_FACTOR_TYPES, { token: admin, variables: { input: { types: ['totp'] } } }),
+      ),
+      'FORBIDDEN',
+    );
     for (const change of adminChanges(bob.token, rootId)) assert.equal(errorCode(await change()), 'FORBIDDEN');
     // The admin without a factor cannot read users either (its session may only enroll), so the database says it.
     const stored = await app.database.connection.db!.collection('users').findOne({ _id: new Types.ObjectId(bob.id) });
@@ -73,41 +83,69 @@ describe('Veeam Service Provider Console flow: the admin toggle and the policy o
     assert.match(enrolling, /^mfa_at_/);
     assert.equal((await app.graphql(ME, { token: enrolling })).data?.me?.username, 'bob');
     assert.equal((await app.graphql(FACTOR_TYPES, { token: enrolling })).data?.factorTypes[0].type, 'totp');
-    assert.equal(errorCode(await app.graphql(API_KEYS, { token: enrolling })), 'FORBIDDEN', 'an enrollment-scoped session may only enroll');
+    assert.equal(
+      errorCode(await app.graphql(API_KEYS, { token: enrolling })),
+      'FORBIDDEN',
+      'an enrollment-scoped session may only enroll',
+    );
 
     bobTotp = await enrollTotp(app, enrolling, clock);
-    assert.deepEqual((await app.graphql(API_KEYS, { token: enrolling })).data?.apiKeys, [], 'accepting makes the same session a full one');
+    assert.deepEqual(
+      (await app.graphql(API_KEYS, { token: enrolling })).data?.apiKeys,
+      [],
+      'accepting makes the same session a full one',
+    );
     const next = await login('bob');
     assert.deepEqual([next.mfaRequired, next.enrollmentRequired, next.accessToken], [true, false, null]);
-    assert.deepEqual(next.factors?.map((factor) => factor.id), [bobTotp.factorId]);
+    assert.deepEqual(
+      next.factors?.map((factor) => factor.id),
+      [bobTotp.factorId],
+    );
   });
 
   it('DISABLED: the password alone signs in and the factors stay, dormant; ENABLED again asks for the same factor', async () => {
     assert.equal((await setStatus(admin, bob.id, 'DISABLED')).data?.setMfaPolicyStatus.mfaPolicyStatus, 'DISABLED');
     const passwordOnly = await login('bob');
     assert.deepEqual([passwordOnly.mfaRequired, passwordOnly.enrollmentRequired], [false, false]);
-    assert.deepEqual((await app.graphql(API_KEYS, { token: passwordOnly.accessToken! })).data?.apiKeys, [], 'a full session');
+    assert.deepEqual(
+      (await app.graphql(API_KEYS, { token: passwordOnly.accessToken! })).data?.apiKeys,
+      [],
+      'a full session',
+    );
     const seen = (await app.graphql(ADMIN_USER_MFA, { token: admin, variables: { id: bob.id } })).data!.user!;
-    assert.deepEqual(seen.factors.map((factor) => [factor.id, factor.status]), [[bobTotp.factorId, 'ACTIVE']]);
+    assert.deepEqual(
+      seen.factors.map((factor) => [factor.id, factor.status]),
+      [[bobTotp.factorId, 'ACTIVE']],
+    );
     assert.equal(seen.recoveryCodesRemaining, 10);
 
     assert.equal((await setStatus(admin, bob.id, 'ENABLED')).data?.setMfaPolicyStatus.mfaPolicyStatus, 'ENABLED');
     const again = await login('bob');
     assert.equal(again.mfaRequired, true);
-    assert.deepEqual(again.factors?.map((factor) => factor.id), [bobTotp.factorId]);
+    assert.deepEqual(
+      again.factors?.map((factor) => factor.id),
+      [bobTotp.factorId],
+    );
     bob.token = await signInWithTotp(app, 'bob', bobTotp, clock);
   });
 
   it('needs an admin proof at most 5 minutes old; stepUp renews it; bad ids are NOT_FOUND or BAD_USER_INPUT', async () => {
     clock.advance(6 * 60_000);
     for (const change of adminChanges(admin, bob.id)) assert.equal(errorCode(await change()), 'STEP_UP_REQUIRED');
-    assert.equal(errorCode(await app.graphql(SET_ALLOWED_FACTOR_TYPES, { token: admin, variables: { input: { types: ['totp'] } } })), 'STEP_UP_REQUIRED');
+    assert.equal(
+      errorCode(
+        await app.graphql(SET_ALLOWED_FACTOR_TYPES, { token: admin, variables: { input: { types: ['totp'] } } }),
+      ),
+      'STEP_UP_REQUIRED',
+    );
     await stepUpAdmin();
     assert.equal((await setStatus(admin, bob.id, 'ENABLED')).data?.setMfaPolicyStatus.mfaPolicyStatus, 'ENABLED');
 
     bob.token = await signInWithTotp(app, 'bob', bobTotp, clock);
-    for (const change of adminChanges(bob.token, rootId)) assert.equal(errorCode(await change()), 'FORBIDDEN', 'a non-admin, even with fresh MFA');
-    for (const change of adminChanges(admin, new Types.ObjectId().toHexString())) assert.equal(errorCode(await change()), 'NOT_FOUND');
+    for (const change of adminChanges(bob.token, rootId))
+      assert.equal(errorCode(await change()), 'FORBIDDEN', 'a non-admin, even with fresh MFA');
+    for (const change of adminChanges(admin, new Types.ObjectId().toHexString()))
+      assert.equal(errorCode(await change()), 'NOT_FOUND');
     for (const change of adminChanges(admin, 'not-an-id')) assert.equal(errorCode(await change()), 'BAD_USER_INPUT');
   });
 
@@ -119,12 +157,21 @@ describe('Veeam Service Provider Console flow: the admin toggle and the policy o
 
     const disabled = await app.graphql(DISABLE_MFA, { token: admin, variables: { input: { userId: carol.id } } });
     assert.equal(disabled.errors, undefined, JSON.stringify(disabled.errors));
-    assert.deepEqual([disabled.data!.disableMfa.factors, disabled.data!.disableMfa.mfaPolicyStatus, disabled.data!.disableMfa.recoveryCodesRemaining], [[], 'DISABLED', 0]);
+    assert.deepEqual(
+      [
+        disabled.data!.disableMfa.factors,
+        disabled.data!.disableMfa.mfaPolicyStatus,
+        disabled.data!.disableMfa.recoveryCodesRemaining,
+      ],
+      [[], 'DISABLED', 0],
+    );
     for (const token of [carol.token, carolSession]) {
       const revoked = await app.graphql(ME, { token });
       assert.deepEqual([revoked.status, errorCode(revoked)], [401, 'UNAUTHENTICATED']);
     }
-    const events = (await app.graphql(AUDIT_EVENTS, { token: admin, variables: { userId: carol.id, first: 50 } })).data!.auditEvents.edges.map((edge) => edge.node);
+    const events = (
+      await app.graphql(AUDIT_EVENTS, { token: admin, variables: { userId: carol.id, first: 50 } })
+    ).data!.auditEvents.edges.map((edge) => edge.node);
     const removed = events.find((event) => event.type === 'mfa.factor_removed');
     assert.equal(removed?.actorId, rootId, 'the admin is recorded as the actor');
     assert.equal((removed?.details as { factorId?: string }).factorId, carolTotp.factorId);
@@ -134,33 +181,58 @@ describe('Veeam Service Provider Console flow: the admin toggle and the policy o
   it("admin enableMfa for another user (Veeam Backup for Microsoft Azure's admin path): the admin accepts it and the user has an ACTIVE factor", async () => {
     const dave = await signUpAndLogIn(app, 'dave');
     await stepUpAdmin();
-    const enabled = (await app.graphql(ENABLE_MFA, { token: admin, variables: { input: { factorType: 'totp', userId: dave.id } } })).data!.enableMfa;
+    const enabled = (
+      await app.graphql(ENABLE_MFA, { token: admin, variables: { input: { factorType: 'totp', userId: dave.id } } })
+    ).data!.enableMfa;
     assert.equal(enabled.userId, dave.id);
     assert.ok(enabled.details?.__typename === 'TotpEnrollment');
     const secret = totpSecretOf(enabled.details);
-    const accepted = await app.graphql(ACCEPT_MFA, { token: admin, variables: { input: { token: enabled.token, code: totpCode(secret, clock) } } });
+    const accepted = await app.graphql(ACCEPT_MFA, {
+      token: admin,
+      variables: { input: { token: enabled.token, code: totpCode(secret, clock) } },
+    });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
     clock.nextStep();
 
     const seen = (await app.graphql(ADMIN_USER_MFA, { token: admin, variables: { id: dave.id } })).data!.user!;
-    assert.deepEqual([seen.mfaEnabled, seen.mfaPolicyStatus, seen.factors.map((factor) => [factor.id, factor.status])], [true, 'ENABLED', [[enabled.factor.id, 'ACTIVE']]]);
-    const adminFactors = (await app.graphql(ADMIN_USER_MFA, { token: admin, variables: { id: rootId } })).data!.user!.factors;
-    assert.deepEqual(adminFactors.map((factor) => factor.id), [adminTotp.factorId], "the admin's own factors are untouched");
-    const events = (await app.graphql(AUDIT_EVENTS, { token: admin, variables: { userId: dave.id, first: 50 } })).data!.auditEvents.edges.map((edge) => edge.node);
+    assert.deepEqual(
+      [seen.mfaEnabled, seen.mfaPolicyStatus, seen.factors.map((factor) => [factor.id, factor.status])],
+      [true, 'ENABLED', [[enabled.factor.id, 'ACTIVE']]],
+    );
+    const adminFactors = (await app.graphql(ADMIN_USER_MFA, { token: admin, variables: { id: rootId } })).data!.user!
+      .factors;
+    assert.deepEqual(
+      adminFactors.map((factor) => factor.id),
+      [adminTotp.factorId],
+      "the admin's own factors are untouched",
+    );
+    const events = (
+      await app.graphql(AUDIT_EVENTS, { token: admin, variables: { userId: dave.id, first: 50 } })
+    ).data!.auditEvents.edges.map((edge) => edge.node);
     assert.equal(events.find((event) => event.type === 'mfa.factor_activated')?.actorId, rootId);
-    const daveSession = await signInWithTotp(app, 'dave', { factorId: enabled.factor.id, secret, scratchCodes: [] }, clock);
+    const daveSession = await signInWithTotp(
+      app,
+      'dave',
+      { factorId: enabled.factor.id, secret, scratchCodes: [] },
+      clock,
+    );
     assert.match(daveSession, /^mfa_at_/);
   });
 
   it("an admin's acceptMfa for another user needs the same fresh proof as its enableMfa", async () => {
     const erin = await signUpAndLogIn(app, 'erin');
     await stepUpAdmin();
-    const enabled = (await app.graphql(ENABLE_MFA, { token: admin, variables: { input: { factorType: 'totp', userId: erin.id } } })).data!.enableMfa;
+    const enabled = (
+      await app.graphql(ENABLE_MFA, { token: admin, variables: { input: { factorType: 'totp', userId: erin.id } } })
+    ).data!.enableMfa;
     clock.advance(6 * 60_000); // the enrollment token lives 10 minutes, the admin's proof 5
     const input = { token: enabled.token, code: totpCode(totpSecretOf(enabled.details), clock) };
     assert.equal(errorCode(await app.graphql(ACCEPT_MFA, { token: admin, variables: { input } })), 'STEP_UP_REQUIRED');
     await stepUpAdmin();
-    const accepted = await app.graphql(ACCEPT_MFA, { token: admin, variables: { input: { ...input, code: totpCode(totpSecretOf(enabled.details), clock) } } });
+    const accepted = await app.graphql(ACCEPT_MFA, {
+      token: admin,
+      variables: { input: { ...input, code: totpCode(totpSecretOf(enabled.details), clock) } },
+    });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE', JSON.stringify(accepted.errors));
     clock.nextStep();
   });
@@ -168,7 +240,9 @@ describe('Veeam Service Provider Console flow: the admin toggle and the policy o
   it('deleting the identity disables MFA: removing the last factor sets DISABLED', async () => {
     const removed = await app.graphql(DISABLE_MFA, {
       token: bob.token,
-      variables: { input: { factorId: bobTotp.factorId, password: TEST_PASSWORD, code: totpCode(bobTotp.secret, clock) } },
+      variables: {
+        input: { factorId: bobTotp.factorId, password: TEST_PASSWORD, code: totpCode(bobTotp.secret, clock) },
+      },
     });
     assert.equal(removed.errors, undefined, JSON.stringify(removed.errors));
     assert.deepEqual([removed.data!.disableMfa.factors, removed.data!.disableMfa.mfaPolicyStatus], [[], 'DISABLED']);
@@ -178,17 +252,40 @@ describe('Veeam Service Provider Console flow: the admin toggle and the policy o
   });
 
   it('lists the factor types and the policy; setAllowedFactorTypes refuses an unknown type', async () => {
-    const listed = (await app.graphql(FACTOR_TYPES, { token: bob.token })).data?.factorTypes.map(({ type, allowed }) => ({ type, allowed }));
-    assert.deepEqual(listed, [{ type: 'totp', allowed: true }, { type: 'email', allowed: true }]);
-    assert.deepEqual((await app.graphql(MFA_POLICY, { token: bob.token })).data?.mfaPolicy, { allowedFactorTypes: ['totp', 'email'], recoveryCodeCount: 10 });
+    const listed = (await app.graphql(FACTOR_TYPES, { token: bob.token })).data?.factorTypes.map(
+      ({ type, allowed }) => ({ type, allowed }),
+    );
+    assert.deepEqual(listed, [
+      { type: 'totp', allowed: true },
+      { type: 'email', allowed: true },
+    ]);
+    assert.deepEqual((await app.graphql(MFA_POLICY, { token: bob.token })).data?.mfaPolicy, {
+      allowedFactorTypes: ['totp', 'email'],
+      recoveryCodeCount: 10,
+    });
     await stepUpAdmin();
-    const unknown = await app.graphql(SET_ALLOWED_FACTOR_TYPES, { token: admin, variables: { input: { types: ['totp', 'carrier-pigeon'] } } });
+    const unknown = await app.graphql(SET_ALLOWED_FACTOR_TYPES, {
+      token: admin,
+      variables: { input: { types: ['totp', 'carrier-pigeon'] } },
+    });
     assert.equal(errorCode(unknown), 'BAD_USER_INPUT');
-    assert.deepEqual((await app.graphql(MFA_POLICY, { token: bob.token })).data?.mfaPolicy.allowedFactorTypes, ['totp', 'email'], 'the refused change changed nothing');
+    assert.deepEqual(
+      (await app.graphql(MFA_POLICY, { token: bob.token })).data?.mfaPolicy.allowedFactorTypes,
+      ['totp', 'email'],
+      'the refused change changed nothing',
+    );
     await stepUpAdmin();
-    const narrowed = await app.graphql(SET_ALLOWED_FACTOR_TYPES, { token: admin, variables: { input: { types: ['totp'] } } });
+    const narrowed = await app.graphql(SET_ALLOWED_FACTOR_TYPES, {
+      token: admin,
+      variables: { input: { types: ['totp'] } },
+    });
     assert.deepEqual(narrowed.data?.setAllowedFactorTypes.allowedFactorTypes, ['totp']);
-    const after = (await app.graphql(FACTOR_TYPES, { token: bob.token })).data?.factorTypes.map(({ type, allowed }) => ({ type, allowed }));
-    assert.deepEqual(after, [{ type: 'totp', allowed: true }, { type: 'email', allowed: false }]);
+    const after = (await app.graphql(FACTOR_TYPES, { token: bob.token })).data?.factorTypes.map(
+      ({ type, allowed }) => ({ type, allowed }),
+    );
+    assert.deepEqual(after, [
+      { type: 'totp', allowed: true },
+      { type: 'email', allowed: false },
+    ]);
   });
 });

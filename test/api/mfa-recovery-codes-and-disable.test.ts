@@ -37,12 +37,16 @@ describe('Catalogic vStor flow: recovery codes, API keys and disabling MFA over 
   }
 
   it('shows the recovery codes once, with enableMfa: acceptMfa and me never reveal them again', async () => {
-    const enabled = (await app.graphql(ENABLE_MFA, { token, variables: { input: { factorType: 'totp' } } })).data!.enableMfa;
+    const enabled = (await app.graphql(ENABLE_MFA, { token, variables: { input: { factorType: 'totp' } } })).data!
+      .enableMfa;
     const scratchCodes = enabled.scratchCodes!;
     assert.equal(new Set(scratchCodes).size, 10, 'ten distinct codes');
     assert.ok(enabled.details?.__typename === 'TotpEnrollment');
     const secret = totpSecretOf(enabled.details);
-    const accepted = await app.graphql(ACCEPT_MFA, { token, variables: { input: { token: enabled.token, code: totpCode(secret, clock) } } });
+    const accepted = await app.graphql(ACCEPT_MFA, {
+      token,
+      variables: { input: { token: enabled.token, code: totpCode(secret, clock) } },
+    });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
     clock.nextStep();
     totp = { factorId: accepted.data!.acceptMfa.id, secret, scratchCodes };
@@ -50,16 +54,23 @@ describe('Catalogic vStor flow: recovery codes, API keys and disabling MFA over 
     const me = await app.graphql(MY_MFA, { token });
     assert.equal(me.data!.me!.recoveryCodesRemaining, 10);
     for (const shown of [JSON.stringify(accepted), JSON.stringify(me)]) {
-      for (const code of scratchCodes) assert.ok(!shown.includes(code) && !shown.includes(code.replaceAll('-', '')), 'a recovery code shown again');
+      for (const code of scratchCodes)
+        assert.ok(!shown.includes(code) && !shown.includes(code.replaceAll('-', '')), 'a recovery code shown again');
     }
   });
 
   it('regenerates recovery codes with a code: ten new ones, every old one dead', async () => {
-    const regenerated = await app.graphql(REGENERATE_RECOVERY_CODES, { token, variables: { input: { code: totpCode(totp.secret, clock) } } });
+    const regenerated = await app.graphql(REGENERATE_RECOVERY_CODES, {
+      token,
+      variables: { input: { code: totpCode(totp.secret, clock) } },
+    });
     clock.nextStep();
     const codes = regenerated.data!.regenerateRecoveryCodes;
     assert.equal(new Set(codes).size, 10);
-    assert.ok(codes.every((code) => !totp.scratchCodes.includes(code)), 'all new');
+    assert.ok(
+      codes.every((code) => !totp.scratchCodes.includes(code)),
+      'all new',
+    );
     assert.equal((await myMfa()).recoveryCodesRemaining, 10);
     for (const [index, old] of totp.scratchCodes.entries()) {
       const refused = await app.graphql(STEP_UP, { token, variables: { input: { recoveryCode: old } } });
@@ -73,7 +84,10 @@ describe('Catalogic vStor flow: recovery codes, API keys and disabling MFA over 
 
   it('regenerates without a code only right after a stepUp', async () => {
     clock.advance(6 * 60_000);
-    assert.equal(errorCode(await app.graphql(REGENERATE_RECOVERY_CODES, { token, variables: { input: {} } })), 'STEP_UP_REQUIRED');
+    assert.equal(
+      errorCode(await app.graphql(REGENERATE_RECOVERY_CODES, { token, variables: { input: {} } })),
+      'STEP_UP_REQUIRED',
+    );
     await stepUp();
     const regenerated = await app.graphql(REGENERATE_RECOVERY_CODES, { token, variables: { input: {} } });
     assert.equal(regenerated.data?.regenerateRecoveryCodes.length, 10, JSON.stringify(regenerated.errors));
@@ -88,13 +102,30 @@ describe('Catalogic vStor flow: recovery codes, API keys and disabling MFA over 
 
     clock.advance(6 * 60_000);
     const stale = await app.graphql(CREATE_API_KEY, { token, variables: { input: { name: 'nightly backup' } } });
-    assert.equal(errorCode(stale), 'STEP_UP_REQUIRED', 'creating an API key needs a second-factor proof at most 5 minutes old');
+    assert.equal(
+      errorCode(stale),
+      'STEP_UP_REQUIRED',
+      'creating an API key needs a second-factor proof at most 5 minutes old',
+    );
     await stepUp();
     const created = await app.graphql(CREATE_API_KEY, { token, variables: { input: { name: 'nightly backup' } } });
     const apiKey = created.data!.createApiKey.secret;
     assert.equal((await app.graphql(ME, { token: apiKey })).data?.me?.username, 'vera');
-    assert.equal(errorCode(await app.graphql(ENABLE_MFA, { token: apiKey, variables: { input: { factorType: 'totp', recreate: true } } })), 'FORBIDDEN');
-    assert.equal(errorCode(await app.graphql(REGENERATE_RECOVERY_CODES, { token: apiKey, variables: { input: { code: totpCode(totp.secret, clock) } } })), 'FORBIDDEN');
+    assert.equal(
+      errorCode(
+        await app.graphql(ENABLE_MFA, { token: apiKey, variables: { input: { factorType: 'totp', recreate: true } } }),
+      ),
+      'FORBIDDEN',
+    );
+    assert.equal(
+      errorCode(
+        await app.graphql(REGENERATE_RECOVERY_CODES, {
+          token: apiKey,
+          variables: { input: { code: totpCode(totp.secret, clock) } },
+        }),
+      ),
+      'FORBIDDEN',
+    );
   });
 
   it('disables only with the password and a current code; each half alone, or a wrong one, leaves the factor', async () => {
@@ -106,17 +137,31 @@ describe('Catalogic vStor flow: recovery codes, API keys and disabling MFA over 
       [{ password: TEST_PASSWORD, code: otherCode(code) }, 'INVALID_CODE'],
     ] as const;
     for (const [input, expected] of attempts) {
-      assert.equal(errorCode(await app.graphql(DISABLE_MFA, { token, variables: { input } })), expected, Object.keys(input).join('+'));
+      assert.equal(
+        errorCode(await app.graphql(DISABLE_MFA, { token, variables: { input } })),
+        expected,
+        Object.keys(input).join('+'),
+      );
       const me = await myMfa();
-      assert.deepEqual([me.mfaEnabled, me.factors.map((factor) => factor.id)], [true, [totp.factorId]], 'the factor stays');
+      assert.deepEqual(
+        [me.mfaEnabled, me.factors.map((factor) => factor.id)],
+        [true, [totp.factorId]],
+        'the factor stays',
+      );
     }
   });
 
   it('disables with the password and a recovery code', async () => {
-    const disabled = await app.graphql(DISABLE_MFA, { token, variables: { input: { password: TEST_PASSWORD, recoveryCode: totp.scratchCodes[3] } } });
+    const disabled = await app.graphql(DISABLE_MFA, {
+      token,
+      variables: { input: { password: TEST_PASSWORD, recoveryCode: totp.scratchCodes[3] } },
+    });
     assert.equal(disabled.errors, undefined, JSON.stringify(disabled.errors));
     const user = disabled.data!.disableMfa;
-    assert.deepEqual([user.factors, user.mfaEnabled, user.mfaPolicyStatus, user.recoveryCodesRemaining], [[], false, 'DISABLED', 0]);
+    assert.deepEqual(
+      [user.factors, user.mfaEnabled, user.mfaPolicyStatus, user.recoveryCodesRemaining],
+      [[], false, 'DISABLED', 0],
+    );
     const login = await app.graphql(LOGIN, { variables: { input: { username: 'vera', password: TEST_PASSWORD } } });
     assert.match(login.data!.login.accessToken!, /^mfa_at_/, 'the password suffices again');
   });

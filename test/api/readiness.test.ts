@@ -36,7 +36,10 @@ describe('readiness when its Redis stops and comes back', () => {
   it('reports degraded with 503 once Redis is gone', async () => {
     redis.kill('SIGKILL');
     await exited(redis, 5000);
-    assert.deepEqual(await readinessBecomes(app, 503, 3000), { status: 503, body: { status: 'degraded', down: [], degraded: ['redis'] } });
+    assert.deepEqual(await readinessBecomes(app, 503, 3000), {
+      status: 503,
+      body: { status: 'degraded', down: [], degraded: ['redis'] },
+    });
   });
 
   it('still serves GraphQL, signed-in users and password sign-in without Redis', async () => {
@@ -49,7 +52,10 @@ describe('readiness when its Redis stops and comes back', () => {
 
   it('is ready again once Redis is back on its port', async () => {
     redis = await startRedisServer(port);
-    assert.deepEqual(await readinessBecomes(app, 200, REDIS_RETURN_TIMEOUT_MS), { status: 200, body: { status: 'ready', down: [], degraded: [] } });
+    assert.deepEqual(await readinessBecomes(app, 200, REDIS_RETURN_TIMEOUT_MS), {
+      status: 200,
+      body: { status: 'ready', down: [], degraded: [] },
+    });
   });
 });
 

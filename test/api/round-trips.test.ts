@@ -46,7 +46,10 @@ describe('database round trips per operation', () => {
   before(async () => {
     app = await startTestApp({}, { clock: clock.now });
     plain = await signUpAndLogIn(app, 'plain');
-    const created = await app.graphql(CreateApiKeyDocument, { token: plain.token, variables: { input: { name: 'script' } } });
+    const created = await app.graphql(CreateApiKeyDocument, {
+      token: plain.token,
+      variables: { input: { name: 'script' } },
+    });
     assert.equal(created.errors, undefined, JSON.stringify(created.errors));
     apiKey = created.data!.createApiKey.secret;
     await app.graphql(MeDocument, { token: apiKey }); // its first use records lastUsedAt
@@ -64,7 +67,9 @@ describe('database round trips per operation', () => {
   });
 
   it('login without MFA: the user, then the new session and its audit event', async () => {
-    const made = await commandsOf(app, () => app.graphql(LoginDocument, { variables: { input: { username: 'plain', password: TEST_PASSWORD } } }));
+    const made = await commandsOf(app, () =>
+      app.graphql(LoginDocument, { variables: { input: { username: 'plain', password: TEST_PASSWORD } } }),
+    );
     assert.deepEqual(made, { find: 1, insert: 2 });
   });
 
@@ -72,7 +77,11 @@ describe('database round trips per operation', () => {
     const token = await mfaToken(app, 'with-totp');
     alignToFreshStep(clock);
     const wrong = wrongTotpCode(mfa.totp.secret, clock);
-    const made = await commandsOf(app, () => app.graphql(VerifyMfaDocument, { variables: { input: { mfaToken: token, factorId: mfa.totp.factorId, code: wrong } } }));
+    const made = await commandsOf(app, () =>
+      app.graphql(VerifyMfaDocument, {
+        variables: { input: { mfaToken: token, factorId: mfa.totp.factorId, code: wrong } },
+      }),
+    );
     assert.deepEqual(made, { find: 2, findAndModify: 1, insert: 1 });
   });
 
@@ -82,7 +91,10 @@ describe('database round trips per operation', () => {
     let response: Awaited<ReturnType<typeof app.graphql>> | undefined;
     spentCode = totpCode(mfa.totp.secret, clock);
     const input = { mfaToken: token, factorId: mfa.totp.factorId, code: spentCode };
-    const made = await commandsOf(app, async () => (response = await app.graphql(VerifyMfaDocument, { variables: { input } })));
+    const made = await commandsOf(
+      app,
+      async () => (response = await app.graphql(VerifyMfaDocument, { variables: { input } })),
+    );
     assert.equal(response?.errors, undefined, JSON.stringify(response?.errors));
     // find: mfaToken, factor · findAndModify: reserve the attempt, spend the step · update: clear the count, spend the mfaToken · insert: audit ×2, session
     assert.deepEqual(made, { find: 2, findAndModify: 2, update: 2, insert: 3 });
@@ -92,7 +104,10 @@ describe('database round trips per operation', () => {
     const token = await mfaToken(app, 'with-totp');
     let response: Awaited<ReturnType<typeof app.graphql>> | undefined;
     const input = { mfaToken: token, factorId: mfa.totp.factorId, code: spentCode };
-    const made = await commandsOf(app, async () => (response = await app.graphql(VerifyMfaDocument, { variables: { input } })));
+    const made = await commandsOf(
+      app,
+      async () => (response = await app.graphql(VerifyMfaDocument, { variables: { input } })),
+    );
     assert.equal(response?.errors?.[0]?.extensions?.code, 'INVALID_CODE');
     assert.deepEqual(made, { find: 2, findAndModify: 1, insert: 1 });
   });

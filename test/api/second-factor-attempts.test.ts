@@ -13,7 +13,12 @@ describe('giving back a second-factor attempt the server could not check', () =>
   const now = new Date();
   const newUser = async () => {
     const _id = new Types.ObjectId();
-    await users.collection.insertOne({ _id, usernameKey: `u${_id.toHexString()}`, secondFactorFailures: 0, secondFactorLockouts: 0 });
+    await users.collection.insertOne({
+      _id,
+      usernameKey: `u${_id.toHexString()}`,
+      secondFactorFailures: 0,
+      secondFactorLockouts: 0,
+    });
     return _id;
   };
   const failures = async (userId: Types.ObjectId) => (await users.findById(userId).lean())!.secondFactorFailures;
@@ -46,7 +51,8 @@ describe('giving back a second-factor attempt the server could not check', () =>
     const userId = await newUser();
     const unchecked = await attempts.reserve(userId, now);
     let filled;
-    for (let attempt = 1; attempt < MAX_CONSECUTIVE_FAILURES; attempt += 1) filled = await attempts.reserve(userId, now);
+    for (let attempt = 1; attempt < MAX_CONSECUTIVE_FAILURES; attempt += 1)
+      filled = await attempts.reserve(userId, now);
     const seconds = await attempts.failed(filled!, now);
     assert.ok(seconds);
     const later = new Date(now.getTime() + seconds * 1000);

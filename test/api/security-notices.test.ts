@@ -65,23 +65,38 @@ describe('security notices to the account owner, through the mail queue into a r
     return sink.mails
       .slice(seen)
       .filter((mail) => !CODE_SUBJECT.test(mail.parsed.subject ?? ''))
-      .map((mail) => ({ to: mail.envelopeTo, subject: mail.parsed.subject ?? '', text: mail.parsed.text ?? '', html: String(mail.parsed.html) }))
+      .map((mail) => ({
+        to: mail.envelopeTo,
+        subject: mail.parsed.subject ?? '',
+        text: mail.parsed.text ?? '',
+        html: String(mail.parsed.html),
+      }))
       .sort((a, b) => order(a.subject, b.subject) || order(a.text, b.text));
   }
-  const setStatus = (userId: string, status: MfaPolicyStatus) => app.graphql(SET_STATUS, { token: admin.token, variables: { input: { userId, status } } });
+  const setStatus = (userId: string, status: MfaPolicyStatus) =>
+    app.graphql(SET_STATUS, { token: admin.token, variables: { input: { userId, status } } });
 
   it('tells the owner when a factor is added: the authenticator app, then e-mail codes', async () => {
     let seen = sink.mails.length;
     totp = await enrollTotp(app, user.token, clock);
     secrets.push(totp.secret, ...totp.scratchCodes);
     let notices = await noticesSince(seen);
-    assert.deepEqual(notices.map(({ to, subject }) => [to, subject]), [[[nina], SUBJECT.added]]);
-    assert.match(notices[0].text, /Authenticator app was added as a second sign-in step to your mfa-graphql account on /);
+    assert.deepEqual(
+      notices.map(({ to, subject }) => [to, subject]),
+      [[[nina], SUBJECT.added]],
+    );
+    assert.match(
+      notices[0].text,
+      /Authenticator app was added as a second sign-in step to your mfa-graphql account on /,
+    );
 
     seen = sink.mails.length;
     ({ factorId: emailFactorId } = await enrollEmail(app, sink, user.token, nina));
     notices = await noticesSince(seen);
-    assert.deepEqual(notices.map(({ to, subject }) => [to, subject]), [[[nina], SUBJECT.added]]);
+    assert.deepEqual(
+      notices.map(({ to, subject }) => [to, subject]),
+      [[[nina], SUBJECT.added]],
+    );
     assert.match(notices[0].text, /One-time code by e-mail was added/);
   });
 
@@ -89,23 +104,41 @@ describe('security notices to the account owner, through the mail queue into a r
     clock.advance(31_000); // the e-mail factor's resend cooldown since its enrollment code
     const code = await sendAndReadCode(app, sink, { factorId: emailFactorId }, nina, user.token);
     const seen = sink.mails.length;
-    const removed = await app.graphql(DISABLE_MFA, { token: user.token, variables: { input: { factorId: emailFactorId, password: TEST_PASSWORD, code } } });
-    assert.deepEqual(removed.data?.disableMfa.factors.map((factor) => factor.type), ['totp'], JSON.stringify(removed.errors));
+    const removed = await app.graphql(DISABLE_MFA, {
+      token: user.token,
+      variables: { input: { factorId: emailFactorId, password: TEST_PASSWORD, code } },
+    });
+    assert.deepEqual(
+      removed.data?.disableMfa.factors.map((factor) => factor.type),
+      ['totp'],
+      JSON.stringify(removed.errors),
+    );
     const notices = await noticesSince(seen);
-    assert.deepEqual(notices.map(({ to, subject }) => [to, subject]), [[[nina], SUBJECT.removed]]);
+    assert.deepEqual(
+      notices.map(({ to, subject }) => [to, subject]),
+      [[[nina], SUBJECT.removed]],
+    );
     assert.match(notices[0].text, /One-time code by e-mail was removed from the second sign-in steps/);
   });
 
   it('tells the owner when a recovery code is used, with the number left, and when the codes are regenerated', async () => {
     let session = '';
-    for (const [used, left] of [[0, 9], [1, 8]] as const) {
+    for (const [used, left] of [
+      [0, 9],
+      [1, 8],
+    ] as const) {
       const seen = sink.mails.length;
       const token = await mfaToken(app, 'nina');
-      const verified = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: token, recoveryCode: totp.scratchCodes[used] } } });
+      const verified = await app.graphql(VERIFY_MFA, {
+        variables: { input: { mfaToken: token, recoveryCode: totp.scratchCodes[used] } },
+      });
       session = verified.data?.verifyMfa.accessToken ?? assert.fail(JSON.stringify(verified.errors));
       secrets.push(token, session);
       const notices = await noticesSince(seen);
-      assert.deepEqual(notices.map(({ to, subject }) => [to, subject]), [[[nina], SUBJECT.recoveryCodeUsed]]);
+      assert.deepEqual(
+        notices.map(({ to, subject }) => [to, subject]),
+        [[[nina], SUBJECT.recoveryCodeUsed]],
+      );
       assert.match(notices[0].text, new RegExp(`Each code works once: ${left} unused codes are left\\.`));
     }
     const seen = sink.mails.length;
@@ -113,54 +146,84 @@ describe('security notices to the account owner, through the mail queue into a r
     assert.equal(regenerated.data?.regenerateRecoveryCodes.length, 10, JSON.stringify(regenerated.errors));
     secrets.push(...regenerated.data.regenerateRecoveryCodes);
     const notices = await noticesSince(seen);
-    assert.deepEqual(notices.map(({ to, subject }) => [to, subject]), [[[nina], SUBJECT.regenerated]]);
+    assert.deepEqual(
+      notices.map(({ to, subject }) => [to, subject]),
+      [[[nina], SUBJECT.regenerated]],
+    );
     assert.match(notices[0].text, /The previous codes no longer work\./);
   });
 
   it('tells the owner when an admin turns their MFA off and on, and when an admin removes their factors', async () => {
     await admin.stepUp();
-    for (const [status, words] of [['DISABLED', 'turned MFA off'], ['ENABLED', 'turned MFA on']] as const) {
+    for (const [status, words] of [
+      ['DISABLED', 'turned MFA off'],
+      ['ENABLED', 'turned MFA on'],
+    ] as const) {
       const seen = sink.mails.length;
       assert.equal((await setStatus(user.id, status)).data?.setMfaPolicyStatus.mfaPolicyStatus, status);
       const notices = await noticesSince(seen);
-      assert.deepEqual(notices.map(({ to, subject }) => [to, subject]), [[[nina], SUBJECT.byAdmin]]);
+      assert.deepEqual(
+        notices.map(({ to, subject }) => [to, subject]),
+        [[[nina], SUBJECT.byAdmin]],
+      );
       assert.match(notices[0].text, new RegExp(`: an administrator ${words} for your account\\.`));
     }
     const seen = sink.mails.length;
     const disabled = await app.graphql(DISABLE_MFA, { token: admin.token, variables: { input: { userId: user.id } } });
     assert.deepEqual(disabled.data?.disableMfa.factors, [], JSON.stringify(disabled.errors));
     const notices = await noticesSince(seen);
-    assert.deepEqual(notices.map(({ to, subject }) => [to, subject]), [[[nina], SUBJECT.removed], [[nina], SUBJECT.byAdmin]]);
+    assert.deepEqual(
+      notices.map(({ to, subject }) => [to, subject]),
+      [
+        [[nina], SUBJECT.removed],
+        [[nina], SUBJECT.byAdmin],
+      ],
+    );
     assert.match(notices[0].text, /Authenticator app was removed/);
     assert.match(notices[1].text, /: an administrator removed your second factors\./);
   });
 
   it('sends nothing to a user without an e-mail address, and every change still succeeds', async () => {
-    const signedUp = await app.graphql(SIGN_UP, { variables: { input: { username: 'omar', password: TEST_PASSWORD } } });
+    const signedUp = await app.graphql(SIGN_UP, {
+      variables: { input: { username: 'omar', password: TEST_PASSWORD } },
+    });
     assert.equal(signedUp.data?.signUp.email, null, JSON.stringify(signedUp.errors));
     const logLines = app.logLines.length;
     const seen = sink.mails.length;
     const omarTotp = await enrollTotp(app, await logIn(app, 'omar'), clock);
-    const recovered = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: await mfaToken(app, 'omar'), recoveryCode: omarTotp.scratchCodes[0] } } });
+    const recovered = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: await mfaToken(app, 'omar'), recoveryCode: omarTotp.scratchCodes[0] } },
+    });
     assert.match(recovered.data?.verifyMfa.accessToken ?? '', /^mfa_at_/, JSON.stringify(recovered.errors));
     await admin.stepUp();
-    assert.equal((await setStatus(signedUp.data!.signUp.id, 'DISABLED')).data?.setMfaPolicyStatus.mfaPolicyStatus, 'DISABLED');
-    const disabled = await app.graphql(DISABLE_MFA, { token: admin.token, variables: { input: { userId: signedUp.data!.signUp.id } } });
+    assert.equal(
+      (await setStatus(signedUp.data!.signUp.id, 'DISABLED')).data?.setMfaPolicyStatus.mfaPolicyStatus,
+      'DISABLED',
+    );
+    const disabled = await app.graphql(DISABLE_MFA, {
+      token: admin.token,
+      variables: { input: { userId: signedUp.data!.signUp.id } },
+    });
     assert.deepEqual(disabled.data?.disableMfa.factors, [], JSON.stringify(disabled.errors));
     await queueDrained(app);
     assert.equal(sink.mails.length, seen, 'no mail to anyone');
-    assert.deepEqual(app.logLines.slice(logLines).filter((line) => line.includes('notice could not be queued')), []);
+    assert.deepEqual(
+      app.logLines.slice(logLines).filter((line) => line.includes('notice could not be queued')),
+      [],
+    );
   });
 
   it('puts no code, secret or token in any notice', async () => {
     const codes = sink.mails.filter((mail) => CODE_SUBJECT.test(mail.parsed.subject ?? '')).map(codeIn);
     const notices = await noticesSince(0);
-    assert.deepEqual([notices.length, codes.length], [10, 2], "every notice and code mail of this file");
+    assert.deepEqual([notices.length, codes.length], [10, 2], 'every notice and code mail of this file');
     for (const notice of notices) {
       for (const secret of [...secrets, ...codes]) {
-        assert.ok(![notice.subject, notice.text, notice.html].some((part) => part.includes(secret)), `"${notice.subject}" contains ${secret}`);
+        assert.ok(
+          ![notice.subject, notice.text, notice.html].some((part) => part.includes(secret)),
+          `"${notice.subject}" contains ${secret}`,
+        );
       }
     }
   });
-
 });

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashToken } from '../../src/sessions/opaque-token.js';
-import { LoginDocument as LOGIN, LogoutDocument as LOGOUT, MeDocument as ME, SignUpDocument as SIGN_UP } from '../generated/graphql.js';
+import {
+  LoginDocument as LOGIN,
+  LogoutDocument as LOGOUT,
+  MeDocument as ME,
+  SignUpDocument as SIGN_UP,
+} from '../generated/graphql.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
 const MINUTE_MS = 60_000;
@@ -18,7 +23,9 @@ describe('access token expiry and revocation', () => {
   let app: TestApp;
   const sessions = () => app.database.connection.db!.collection('sessions');
   const stored = async (token: string) => (await sessions().findOne({ tokenHash: hashToken(token) }))!;
-  const signIn = async () => (await app.graphql(LOGIN, { variables: { input: { username: 'erin', password: 'erin password 1' } } })).data!.login.accessToken!;
+  const signIn = async () =>
+    (await app.graphql(LOGIN, { variables: { input: { username: 'erin', password: 'erin password 1' } } })).data!.login
+      .accessToken!;
   const me = (token: string) => app.graphql(ME, { token });
 
   /**
@@ -27,12 +34,17 @@ describe('access token expiry and revocation', () => {
    */
   async function age(token: string, ms: number): Promise<void> {
     const session = await stored(token);
-    const shifted = Object.fromEntries(DATE_FIELDS.map((field) => [field, new Date((session[field] as Date).getTime() - ms)]));
+    const shifted = Object.fromEntries(
+      DATE_FIELDS.map((field) => [field, new Date((session[field] as Date).getTime() - ms)]),
+    );
     await sessions().updateOne({ _id: session._id }, { $set: shifted });
   }
 
   before(async () => {
-    app = await startTestApp({ SESSION_IDLE_MINUTES: String(IDLE_MINUTES), SESSION_TTL_MINUTES: String(ABSOLUTE_MINUTES) });
+    app = await startTestApp({
+      SESSION_IDLE_MINUTES: String(IDLE_MINUTES),
+      SESSION_TTL_MINUTES: String(ABSOLUTE_MINUTES),
+    });
     await app.graphql(SIGN_UP, { variables: { input: { username: 'erin', password: 'erin password 1' } } });
   });
   after(() => app.stop());
@@ -64,7 +76,11 @@ describe('access token expiry and revocation', () => {
     assert.deepEqual((await stored(token)).lastUsedAt, issued.lastUsedAt);
     await age(token, 55_000);
     await me(token);
-    assert.equal((await stored(token)).lastUsedAt.getTime(), issued.lastUsedAt.getTime() - 55_000, 'no write within the minute');
+    assert.equal(
+      (await stored(token)).lastUsedAt.getTime(),
+      issued.lastUsedAt.getTime() - 55_000,
+      'no write within the minute',
+    );
     await age(token, 10_000);
     const requestedAt = Date.now();
     await me(token);

@@ -43,7 +43,11 @@ describe('test runs beside a dev server on one Redis', () => {
       const { token } = await signUpAndLogIn(app, username);
       await enrollEmail(app, sinks[index], token, `${username}@example.com`);
       await nextMail(sinks[index], `${username}@example.com`, CODE_SUBJECT, 0);
-      assert.equal(sinks[1 - index].mails.filter((mail) => mail.envelopeTo.includes(`${username}@example.com`)).length, 0, 'the other worker took none of its jobs');
+      assert.equal(
+        sinks[1 - index].mails.filter((mail) => mail.envelopeTo.includes(`${username}@example.com`)).length,
+        0,
+        'the other worker took none of its jobs',
+      );
     }
   });
 
@@ -56,6 +60,9 @@ describe('test runs beside a dev server on one Redis', () => {
     await app.stop();
     assert.deepEqual(await keysUnder(redis, prefix), []);
     for (const key of sentinels) assert.equal(await redis.get(key), 'not the tests’', key);
-    assert.ok((await keysUnder(redis, apps[0].services.config.redisKeyPrefix)).length > 0, 'a running app keeps its keys');
+    assert.ok(
+      (await keysUnder(redis, apps[0].services.config.redisKeyPrefix)).length > 0,
+      'a running app keeps its keys',
+    );
   });
 });

@@ -20,12 +20,31 @@ describe('SIGTERM', () => {
   // A prefix of its own: the throttle key below lives in the shared Redis, and only this run's keys are deleted.
   const redisKeyPrefix = `test-${process.pid}-${randomBytes(4).toString('hex')}`;
   const post = async (operation: Parameters<typeof print>[0], variables: unknown) => {
-    const response = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: print(operation), variables }) });
-    return { status: response.status, body: (await response.json()) as { data?: { login?: { accessToken?: string } }; errors?: unknown[] } };
+    const response = await fetch(graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(operation), variables }),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { data?: { login?: { accessToken?: string } }; errors?: unknown[] },
+    };
   };
 
   before(async () => {
-    ({ child: server, graphqlUrl, logs } = await startService(childEnv({ PORT: '0', DATA_DIR: ':memory:', REDIS_URL: sharedRedisUrl, REDIS_KEY_PREFIX: redisKeyPrefix, LOG_LEVEL: 'info' })));
+    ({
+      child: server,
+      graphqlUrl,
+      logs,
+    } = await startService(
+      childEnv({
+        PORT: '0',
+        DATA_DIR: ':memory:',
+        REDIS_URL: sharedRedisUrl,
+        REDIS_KEY_PREFIX: redisKeyPrefix,
+        LOG_LEVEL: 'info',
+      }),
+    ));
     redis = new Redis(sharedRedisUrl);
   });
   after(async () => {
@@ -38,7 +57,10 @@ describe('SIGTERM', () => {
     const password = 'drain password 1';
     assert.equal((await post(SIGN_UP, { input: { username, password } })).status, 200);
 
-    const inFlight = post(LOGIN, { input: { username, password } }).then((answer) => ({ ...answer, answeredAt: Date.now() }));
+    const inFlight = post(LOGIN, { input: { username, password } }).then((answer) => ({
+      ...answer,
+      answeredAt: Date.now(),
+    }));
     // The sign-in reserves a throttle slot first and clears it after argon2 (~50-100 ms): while the key exists,
     // the server is in the middle of this request. Signalling then makes the test about draining, not timing.
     // The throttle keys a name by the SHA-256 of its normalised form ('drainer' is already normalised).

@@ -33,7 +33,9 @@ describe('slow clients: a request must arrive within HTTP_REQUEST_TIMEOUT_SECOND
 
   it('cuts off a body trickled one byte per 10 s with 408, before the second byte is due', async () => {
     const { socket, received } = rawClient(app);
-    socket.write('POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n');
+    socket.write(
+      'POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n',
+    );
     let sent = 0;
     const trickle = () => {
       if (socket.destroyed) return;

@@ -21,7 +21,11 @@ function keyFob(): CodeSource {
     wrong(validCode, { details }) {
       // Not a code the server would take (it looks ahead of the last one it accepted), only a different well-formed one.
       const pressed = presses.get(seedOf(details)) ?? 0;
-      const near = new Set(Array.from({ length: 2 * COUNTER_TOKEN_LOOK_AHEAD + 1 }, (_, i) => pressed - COUNTER_TOKEN_LOOK_AHEAD + i).filter((n) => n > 0).map((n) => counterTokenCode(seedOf(details), n)));
+      const near = new Set(
+        Array.from({ length: 2 * COUNTER_TOKEN_LOOK_AHEAD + 1 }, (_, i) => pressed - COUNTER_TOKEN_LOOK_AHEAD + i)
+          .filter((n) => n > 0)
+          .map((n) => counterTokenCode(seedOf(details), n)),
+      );
       let code = validCode;
       do code = [...code].map((digit) => ((parseInt(digit, 16) + 1) % 16).toString(16).toUpperCase()).join('');
       while (near.has(code));
@@ -32,11 +36,16 @@ function keyFob(): CodeSource {
 }
 
 function seedOf(details: Record<string, unknown>): string {
-  if (typeof details.seed !== 'string') throw new Error(`counter-token details without a seed: ${JSON.stringify(details)}`);
+  if (typeof details.seed !== 'string')
+    throw new Error(`counter-token details without a seed: ${JSON.stringify(details)}`);
   return details.seed;
 }
 
-testFactorPlugin({ name: 'factor plugin conformance: a third-party plugin (test/fixtures/counter-token)', plugin: () => counterTokenFactor({ issuer: 'conformance' }), codes: keyFob() });
+testFactorPlugin({
+  name: 'factor plugin conformance: a third-party plugin (test/fixtures/counter-token)',
+  plugin: () => counterTokenFactor({ issuer: 'conformance' }),
+  codes: keyFob(),
+});
 
 describe('a third-party factor plugin loaded through FACTOR_PLUGINS', () => {
   // FACTOR_PLUGINS takes relative paths from the working directory; an absolute one does not depend on it.
@@ -54,7 +63,10 @@ describe('a third-party factor plugin loaded through FACTOR_PLUGINS', () => {
       { type: 'totp', displayName: 'Authenticator app', allowed: true },
       { type: 'counter-token', displayName: 'Key fob (conformance fixture)', allowed: true },
     ]);
-    const fob = await app.graphql(await enableMfaDocumentFor(app, 'CounterTokenEnrollment'), { token, variables: { input: { factorType: 'counter-token' } } });
+    const fob = await app.graphql(await enableMfaDocumentFor(app, 'CounterTokenEnrollment'), {
+      token,
+      variables: { input: { factorType: 'counter-token' } },
+    });
     assert.equal(fob.data?.enableMfa.details?.__typename, 'CounterTokenEnrollment', JSON.stringify(fob.errors));
     assert.equal(typeof fob.data.enableMfa.details.seed, 'string');
     const totp = await app.graphql(EnableMfaDocument, { token, variables: { input: { factorType: 'totp' } } });

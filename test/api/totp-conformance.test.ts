@@ -15,7 +15,8 @@ const authenticatorApp: CodeSource = {
 };
 
 function secretOf(details: Record<string, unknown>): string {
-  if (typeof details.secretKey !== 'string') throw new Error(`TOTP details without a secretKey: ${JSON.stringify(details)}`);
+  if (typeof details.secretKey !== 'string')
+    throw new Error(`TOTP details without a secretKey: ${JSON.stringify(details)}`);
   return details.secretKey;
 }
 

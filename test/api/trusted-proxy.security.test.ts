@@ -22,15 +22,31 @@ describe('client addresses behind a proxy (TRUST_PROXY)', () => {
   it('ignores X-Forwarded-For when no proxy is trusted: a client cannot pick the address it is counted under', async () => {
     const answers = [];
     for (let i = 1; i <= 4; i++) answers.push(await loginFrom(direct, `203.0.113.${i}`));
-    assert.deepEqual(answers, ['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'TOO_MANY_ATTEMPTS']);
+    assert.deepEqual(answers, [
+      'INVALID_CREDENTIALS',
+      'INVALID_CREDENTIALS',
+      'INVALID_CREDENTIALS',
+      'TOO_MANY_ATTEMPTS',
+    ]);
   });
 
-  it("counts each client behind a trusted proxy under the address the proxy reports, and audits that address", async () => {
+  it('counts each client behind a trusted proxy under the address the proxy reports, and audits that address', async () => {
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await loginFrom(proxied, '203.0.113.10'));
-    assert.deepEqual(answers, ['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'TOO_MANY_ATTEMPTS']);
-    assert.equal(await loginFrom(proxied, '203.0.113.11'), 'INVALID_CREDENTIALS', 'another client behind the proxy keeps its own budget');
-    const event = await proxied.database.connection.collection('auditEvents').findOne({ type: 'sign_in.failed', ip: '203.0.113.11' });
+    assert.deepEqual(answers, [
+      'INVALID_CREDENTIALS',
+      'INVALID_CREDENTIALS',
+      'INVALID_CREDENTIALS',
+      'TOO_MANY_ATTEMPTS',
+    ]);
+    assert.equal(
+      await loginFrom(proxied, '203.0.113.11'),
+      'INVALID_CREDENTIALS',
+      'another client behind the proxy keeps its own budget',
+    );
+    const event = await proxied.database.connection
+      .collection('auditEvents')
+      .findOne({ type: 'sign_in.failed', ip: '203.0.113.11' });
     assert.ok(event, 'the failed sign-in is audited with the forwarded address');
   });
 

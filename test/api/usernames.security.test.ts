@@ -41,7 +41,9 @@ describe('look-alike usernames at sign-up', () => {
       const response = await app.graphql(SIGN_UP, { variables: { input: { username, password: PASSWORD } } });
       assert.equal(response.errors, undefined, `${username}: ${JSON.stringify(response.errors)}`);
     }
-    const fullwidth = await app.graphql(SIGN_UP, { variables: { input: { username: 'ａｌｉｃｅ', password: PASSWORD } } });
+    const fullwidth = await app.graphql(SIGN_UP, {
+      variables: { input: { username: 'ａｌｉｃｅ', password: PASSWORD } },
+    });
     assert.match(fullwidth.errors?.[0].message ?? '', /taken/);
   });
 });

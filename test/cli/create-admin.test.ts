@@ -22,7 +22,11 @@ describe('npm run create-admin', () => {
   const signIn = async (username: string, password: string) => {
     const login = await app!.graphql(LOGIN, { variables: { input: { username, password } } });
     assert.equal(errorCode(login), undefined, `${username} signs in`);
-    assert.equal(login.data!.login.enrollmentRequired, true, 'an admin is created with MFA on: the first sign-in enrolls a factor');
+    assert.equal(
+      login.data!.login.enrollmentRequired,
+      true,
+      'an admin is created with MFA on: the first sign-in enrolls a factor',
+    );
     return (await app!.graphql(ME, { token: login.data!.login.accessToken! })).data?.me;
   };
 
@@ -42,7 +46,10 @@ describe('npm run create-admin', () => {
   });
 
   it('takes ADMIN_PASSWORD over standard input', async () => {
-    const run = await createAdmin(['--username', 'ops'], { input: 'piped password 2\n', env: { ADMIN_PASSWORD: 'env password 2' } });
+    const run = await createAdmin(['--username', 'ops'], {
+      input: 'piped password 2\n',
+      env: { ADMIN_PASSWORD: 'env password 2' },
+    });
     assert.equal(run.code, 0, run.stderr);
   });
 
@@ -69,7 +76,10 @@ describe('npm run create-admin', () => {
     assert.equal((await signIn('root', 'root password 1'))?.role, 'ADMIN');
     assert.equal((await signIn('ops', 'env password 2'))?.role, 'ADMIN');
     const db = app.database.connection.db!;
-    const admins = await db.collection('users').find({}, { projection: { usernameKey: 1 } }).toArray();
+    const admins = await db
+      .collection('users')
+      .find({}, { projection: { usernameKey: 1 } })
+      .toArray();
     assert.deepEqual(admins.map((user) => user.usernameKey).sort(), ['ops', 'root'], 'refused runs created no account');
     const events = await db.collection('auditEvents').find({ type: 'account.admin_created' }).toArray();
     assert.deepEqual(events.map((event) => String(event.userId)).sort(), admins.map((user) => String(user._id)).sort());
@@ -90,8 +100,13 @@ describe('npm run create-admin', () => {
     assert.equal(run.code, 0, run.stderr);
     const database = await openDatabase(loadConfig({ DATA_DIR: dataDir }).mongodb, createLogger({ level: 'silent' }));
     try {
-      const ttl = (await database.connection.db!.collection('auditEvents').listIndexes().toArray()).filter((index) => index.expireAfterSeconds !== undefined);
-      assert.deepEqual(ttl.map((index) => index.expireAfterSeconds), [90 * 86_400]);
+      const ttl = (await database.connection.db!.collection('auditEvents').listIndexes().toArray()).filter(
+        (index) => index.expireAfterSeconds !== undefined,
+      );
+      assert.deepEqual(
+        ttl.map((index) => index.expireAfterSeconds),
+        [90 * 86_400],
+      );
     } finally {
       await database.close();
     }

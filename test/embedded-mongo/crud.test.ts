@@ -18,16 +18,33 @@ describe('CRUD through mongoose', () => {
     mongo = await openMongoUnderTest();
     Items = mongo.connection.model<Item>(
       'Item',
-      new Schema<Item>({ sku: { type: String, unique: true }, qty: Number, tags: [String], grades: [{ _id: false, grade: Number, mean: Number }], created: String }),
+      new Schema<Item>({
+        sku: { type: String, unique: true },
+        qty: Number,
+        tags: [String],
+        grades: [{ _id: false, grade: Number, mean: Number }],
+        created: String,
+      }),
     );
     await Items.init();
-    await Items.insertMany(Array.from({ length: 20 }, (_, i) => ({ sku: `s${String(i).padStart(2, '0')}`, qty: i, tags: i % 2 ? ['odd'] : ['even'] })));
+    await Items.insertMany(
+      Array.from({ length: 20 }, (_, i) => ({
+        sku: `s${String(i).padStart(2, '0')}`,
+        qty: i,
+        tags: i % 2 ? ['odd'] : ['even'],
+      })),
+    );
   });
   after(() => mongo.close());
-  const openCursors = async () => (await mongo.connection.db!.admin().serverStatus()).metrics.cursor.open.total as number;
+  const openCursors = async () =>
+    (await mongo.connection.db!.admin().serverStatus()).metrics.cursor.open.total as number;
 
   it('finds with filter, sort, skip, limit and projection', async () => {
-    const found = await Items.find({ qty: { $gte: 5 }, tags: 'odd' }, { sku: 1, _id: 0 }).sort({ qty: -1 }).skip(1).limit(3).lean();
+    const found = await Items.find({ qty: { $gte: 5 }, tags: 'odd' }, { sku: 1, _id: 0 })
+      .sort({ qty: -1 })
+      .skip(1)
+      .limit(3)
+      .lean();
     assert.deepEqual(found, [{ sku: 's17' }, { sku: 's15' }, { sku: 's13' }]);
     assert.equal((await Items.findOne({ sku: 's03' }).lean())?.qty, 3);
     assert.equal(await Items.findOne({ sku: 'nope' }).lean(), null);
@@ -36,32 +53,57 @@ describe('CRUD through mongoose', () => {
   it('leaves the stored document whole when a projection hides nested fields (find and findAndModify)', async () => {
     const nested = mongo.connection.db!.collection('nested');
     await nested.insertOne({ _id: 'n1' as never, a: { b: 1, c: 2 }, n: 0 });
-    assert.deepEqual(await nested.findOne({ _id: 'n1' as never }, { projection: { 'a.b': 0 } }), { _id: 'n1', a: { c: 2 }, n: 0 });
-    assert.deepEqual(await nested.findOneAndUpdate({ _id: 'n1' as never }, { $inc: { n: 1 } }, { projection: { 'a.c': 0 }, returnDocument: 'after' }), { _id: 'n1', a: { b: 1 }, n: 1 });
+    assert.deepEqual(await nested.findOne({ _id: 'n1' as never }, { projection: { 'a.b': 0 } }), {
+      _id: 'n1',
+      a: { c: 2 },
+      n: 0,
+    });
+    assert.deepEqual(
+      await nested.findOneAndUpdate(
+        { _id: 'n1' as never },
+        { $inc: { n: 1 } },
+        { projection: { 'a.c': 0 }, returnDocument: 'after' },
+      ),
+      { _id: 'n1', a: { b: 1 }, n: 1 },
+    );
     assert.deepEqual(await nested.findOne({ _id: 'n1' as never }), { _id: 'n1', a: { b: 1, c: 2 }, n: 1 });
   });
 
   it('refuses an unknown query operator, also on a collection that does not exist', async () => {
     const isBadValue = (error: { code?: number }) => error.code === 2;
     await assert.rejects(Items.find({ $frobnicate: 1 } as never).lean(), isBadValue);
-    await assert.rejects(mongo.connection.db!.collection('never_created').findOne({ qty: { $frobnicate: 1 } }), isBadValue);
+    await assert.rejects(
+      mongo.connection.db!.collection('never_created').findOne({ qty: { $frobnicate: 1 } }),
+      isBadValue,
+    );
   });
 
   it('reports inserts that fail part-way, ordered and unordered', async () => {
-    const ordered = await Items.insertMany([{ sku: 'o1' }, { sku: 's00' }, { sku: 'o2' }], { ordered: true }).catch((error) => error);
+    const ordered = await Items.insertMany([{ sku: 'o1' }, { sku: 's00' }, { sku: 'o2' }], { ordered: true }).catch(
+      (error) => error,
+    );
     assert.equal(ordered.code, 11000);
     assert.ok(await Items.exists({ sku: 'o1' }));
     assert.equal(await Items.exists({ sku: 'o2' }), null, 'an ordered insert stops at the first failure');
-    const unordered = await Items.insertMany([{ sku: 'u1' }, { sku: 's00' }, { sku: 'u2' }], { ordered: false }).catch((error) => error);
+    const unordered = await Items.insertMany([{ sku: 'u1' }, { sku: 's00' }, { sku: 'u2' }], { ordered: false }).catch(
+      (error) => error,
+    );
     assert.equal(unordered.writeErrors?.length ?? unordered.result?.getWriteErrors().length, 1);
     assert.ok(await Items.exists({ sku: 'u2' }), 'an unordered insert goes on');
   });
 
   it('updates with $set $inc $push $unset, one and many', async () => {
-    const one = await Items.updateOne({ sku: 's01' }, { $set: { created: 'x' }, $inc: { qty: 10 }, $push: { tags: 'new' } });
+    const one = await Items.updateOne(
+      { sku: 's01' },
+      { $set: { created: 'x' }, $inc: { qty: 10 }, $push: { tags: 'new' } },
+    );
     assert.equal(one.matchedCount, 1);
     assert.equal(one.modifiedCount, 1);
-    assert.deepEqual(await Items.findOne({ sku: 's01' }, { _id: 0, qty: 1, tags: 1, created: 1 }).lean(), { qty: 11, tags: ['odd', 'new'], created: 'x' });
+    assert.deepEqual(await Items.findOne({ sku: 's01' }, { _id: 0, qty: 1, tags: 1, created: 1 }).lean(), {
+      qty: 11,
+      tags: ['odd', 'new'],
+      created: 'x',
+    });
     const unchanged = await Items.updateOne({ sku: 's01' }, { $set: { qty: 11 } });
     assert.equal(unchanged.modifiedCount, 0, 'setting the same value modifies nothing');
     const many = await Items.updateMany({ tags: 'even' }, { $unset: { tags: 1 } });
@@ -70,29 +112,67 @@ describe('CRUD through mongoose', () => {
   });
 
   it('upserts with the filter equalities and $setOnInsert', async () => {
-    const result = await Items.updateOne({ sku: 'up1', qty: { $eq: 7 } }, { $set: { created: 'y' }, $setOnInsert: { tags: ['fresh'] } }, { upsert: true });
+    const result = await Items.updateOne(
+      { sku: 'up1', qty: { $eq: 7 } },
+      { $set: { created: 'y' }, $setOnInsert: { tags: ['fresh'] } },
+      { upsert: true },
+    );
     assert.equal(result.upsertedCount, 1);
     assert.equal(result.modifiedCount, 0);
     const doc = await Items.findOne({ sku: 'up1' }).lean();
     assert.deepEqual([doc?.qty, doc?.created, doc?.tags], [7, 'y', ['fresh']]);
     await Items.updateOne({ sku: 'up1' }, { $set: { qty: 8 }, $setOnInsert: { tags: ['ignored'] } }, { upsert: true });
-    assert.deepEqual((await Items.findOne({ sku: 'up1' }).lean())?.tags, ['fresh'], '$setOnInsert only applies on insert');
+    assert.deepEqual(
+      (await Items.findOne({ sku: 'up1' }).lean())?.tags,
+      ['fresh'],
+      '$setOnInsert only applies on insert',
+    );
   });
 
   it('updates array elements through arrayFilters', async () => {
-    await Items.create({ sku: 'arr', grades: [{ grade: 80, mean: 1 }, { grade: 95, mean: 1 }, { grade: 90, mean: 1 }] });
-    await Items.updateOne({ sku: 'arr' }, { $set: { 'grades.$[high].mean': 100 } }, { arrayFilters: [{ 'high.grade': { $gte: 90 } }] });
-    assert.deepEqual((await Items.findOne({ sku: 'arr' }).lean())?.grades?.map((g) => g.mean), [1, 100, 100]);
+    await Items.create({
+      sku: 'arr',
+      grades: [
+        { grade: 80, mean: 1 },
+        { grade: 95, mean: 1 },
+        { grade: 90, mean: 1 },
+      ],
+    });
+    await Items.updateOne(
+      { sku: 'arr' },
+      { $set: { 'grades.$[high].mean': 100 } },
+      { arrayFilters: [{ 'high.grade': { $gte: 90 } }] },
+    );
+    assert.deepEqual(
+      (await Items.findOne({ sku: 'arr' }).lean())?.grades?.map((g) => g.mean),
+      [1, 100, 100],
+    );
   });
 
   it('findOneAndUpdate returns the document before or after, sorts, upserts', async () => {
-    const before = await Items.findOneAndUpdate({ sku: 's02' }, { $inc: { qty: 1 } }, { returnDocument: 'before' }).lean();
+    const before = await Items.findOneAndUpdate(
+      { sku: 's02' },
+      { $inc: { qty: 1 } },
+      { returnDocument: 'before' },
+    ).lean();
     assert.equal(before?.qty, 2);
-    const afterUpdate = await Items.findOneAndUpdate({ sku: 's02' }, { $inc: { qty: 1 } }, { returnDocument: 'after' }).lean();
+    const afterUpdate = await Items.findOneAndUpdate(
+      { sku: 's02' },
+      { $inc: { qty: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
     assert.equal(afterUpdate?.qty, 4);
-    const top = await Items.findOneAndUpdate({ sku: /^s1/ }, { $set: { created: 'top' } }, { sort: { qty: -1 }, returnDocument: 'after' }).lean();
+    const top = await Items.findOneAndUpdate(
+      { sku: /^s1/ },
+      { $set: { created: 'top' } },
+      { sort: { qty: -1 }, returnDocument: 'after' },
+    ).lean();
     assert.equal(top?.sku, 's19');
-    const created = await Items.findOneAndUpdate({ sku: 'fau' }, { $set: { qty: 1 } }, { upsert: true, returnDocument: 'after' }).lean();
+    const created = await Items.findOneAndUpdate(
+      { sku: 'fau' },
+      { $set: { qty: 1 } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
     assert.equal(created?.sku, 'fau');
     assert.equal(await Items.findOneAndUpdate({ sku: 'absent' }, { $set: { qty: 1 } }).lean(), null);
   });

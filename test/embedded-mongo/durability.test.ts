@@ -12,7 +12,9 @@ const CLI = fileURLToPath(new URL('../../src/embedded-mongo/cli.js', import.meta
 
 /** Starts the standalone command as a user would, returning the URI it prints. */
 async function startCli(dataDir: string): Promise<{ child: ChildProcess; uri: string }> {
-  const child = spawn(process.execPath, [CLI, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   const [uri] = (await Promise.race([
@@ -40,8 +42,14 @@ describe('durability of the embedded server across kill -9', () => {
     await accounts.insertMany(Array.from({ length: 200 }, (_, i) => ({ email: `u${i}@x`, n: i })));
     await accounts.updateMany({ n: { $lt: 10 } }, { $set: { flagged: true } });
     await accounts.deleteMany({ n: { $gte: 190 } });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => accounts.updateOne({ email: `u${i + 20}@x` }, { $inc: { n: 1000 } })));
-    const last = await accounts.findOneAndUpdate({ email: 'u50@x' }, { $set: { last: true } }, { returnDocument: 'after' });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => accounts.updateOne({ email: `u${i + 20}@x` }, { $inc: { n: 1000 } })),
+    );
+    const last = await accounts.findOneAndUpdate(
+      { email: 'u50@x' },
+      { $set: { last: true } },
+      { returnDocument: 'after' },
+    );
     assert.equal(last?.last, true);
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
@@ -61,7 +69,11 @@ describe('durability of the embedded server across kill -9', () => {
       assert.equal(await restored.countDocuments({ n: { $gte: 1000 } }), 20);
       assert.equal((await restored.findOne({ email: 'u50@x' }))?.last, true);
       assert.equal(await restored.findOne({ email: 'u195@x' }), null);
-      await assert.rejects(restored.insertOne({ email: 'u1@x' }), (error: { code?: number }) => error.code === 11000, 'the unique index survived');
+      await assert.rejects(
+        restored.insertOne({ email: 'u1@x' }),
+        (error: { code?: number }) => error.code === 11000,
+        'the unique index survived',
+      );
     } finally {
       await reopened.close();
       second.child.kill('SIGTERM');

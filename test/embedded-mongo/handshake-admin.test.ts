@@ -30,7 +30,10 @@ describe('handshake and admin commands', () => {
     await db().collection('counted').findOne({});
     await assert.rejects(db().command({ find: 42 }));
     const after = await totals();
-    assert.deepEqual({ total: after.total - before.total, failed: after.failed - before.failed }, { total: 3, failed: 1 });
+    assert.deepEqual(
+      { total: after.total - before.total, failed: after.failed - before.failed },
+      { total: 3, failed: 1 },
+    );
   });
 
   it('fails an unknown command with code 59', async () => {
@@ -38,23 +41,40 @@ describe('handshake and admin commands', () => {
   });
 
   it('refuses transactions as a standalone mongod does (code 20)', async (t) => {
-    if (!mongo.embedded) return t.diagnostic('real MongoDB may be a replica set that supports transactions: not asserted');
+    if (!mongo.embedded)
+      return t.diagnostic('real MongoDB may be a replica set that supports transactions: not asserted');
     await assert.rejects(
-      db().command({ insert: 'txn', documents: [{ a: 1 }], lsid: { id: new (await import('bson')).UUID() }, txnNumber: 1, autocommit: false, startTransaction: true }),
+      db().command({
+        insert: 'txn',
+        documents: [{ a: 1 }],
+        lsid: { id: new (await import('bson')).UUID() },
+        txnNumber: 1,
+        autocommit: false,
+        startTransaction: true,
+      }),
       isIllegalOperation,
     );
     const session = mongo.connection.getClient().startSession();
-    await assert.rejects(session.withTransaction(() => db().collection('txn').insertOne({ a: 1 }, { session })), isIllegalOperation);
+    await assert.rejects(
+      session.withTransaction(() => db().collection('txn').insertOne({ a: 1 }, { session })),
+      isIllegalOperation,
+    );
     await session.endSession();
     assert.equal(await db().collection('txn').countDocuments(), 0);
   });
 
   it('creates, lists and drops collections and databases', async () => {
     await db().createCollection('alpha');
-    await assert.rejects(db().createCollection('alpha', { capped: true, size: 1024 }), (error: { code?: number }) => error.code === 48);
+    await assert.rejects(
+      db().createCollection('alpha', { capped: true, size: 1024 }),
+      (error: { code?: number }) => error.code === 48,
+    );
     await db().collection('beta').insertOne({ x: 1 });
     const names = (await db().listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
-    assert.deepEqual(names.filter((name) => name === 'alpha' || name === 'beta'), ['alpha', 'beta']);
+    assert.deepEqual(
+      names.filter((name) => name === 'alpha' || name === 'beta'),
+      ['alpha', 'beta'],
+    );
     assert.ok((await db().admin().listDatabases()).databases.some((database) => database.name === db().databaseName));
     assert.equal(await db().dropCollection('alpha'), true);
     assert.ok(!(await db().listCollections({ name: 'alpha' }).toArray()).length);
@@ -76,7 +96,10 @@ describe('handshake and admin commands', () => {
     await collection.dropIndex('nick_1');
     assert.ok(!(await collection.listIndexes().toArray()).some((index) => index.name === 'nick_1'));
     await assert.rejects(collection.dropIndex('nick_1'), (error: { code?: number }) => error.code === 27);
-    await assert.rejects(db().collection('missing').listIndexes().toArray(), (error: { code?: number }) => error.code === 26);
+    await assert.rejects(
+      db().collection('missing').listIndexes().toArray(),
+      (error: { code?: number }) => error.code === 26,
+    );
   });
 
   it('drops a database', async () => {

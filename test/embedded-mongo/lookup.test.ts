@@ -14,37 +14,57 @@ describe('aggregate $lookup', () => {
   const teamMembers = async (tokenId: string) => {
     const [token] = await db()
       .collection('tokens')
-      .aggregate([{ $match: { _id: tokenId } }, { $lookup: { from: 'people', localField: 'team', foreignField: 'teams', as: 'members' } }])
+      .aggregate([
+        { $match: { _id: tokenId } },
+        { $lookup: { from: 'people', localField: 'team', foreignField: 'teams', as: 'members' } },
+      ])
       .toArray();
     return (token.members as Array<{ name: string }>).map((member) => member.name).sort();
   };
 
   before(async () => {
     mongo = await openMongoUnderTest();
-    await db().collection('people').insertMany([
-      { _id: alice, name: 'alice', teams: ['red', 'blue'] },
-      { _id: bob, name: 'bob', teams: 'blue' },
-      { _id: new ObjectId(), name: 'nobody' },
-    ]);
+    await db()
+      .collection('people')
+      .insertMany([
+        { _id: alice, name: 'alice', teams: ['red', 'blue'] },
+        { _id: bob, name: 'bob', teams: 'blue' },
+        { _id: new ObjectId(), name: 'nobody' },
+      ]);
     await db().collection('people').createIndex({ teams: 1 });
-    await db().collection('tokens').insertMany([
-      { _id: 't1' as never, owner: alice, team: 'red' },
-      { _id: 't2' as never, owner: bob, team: 'blue' },
-      { _id: 't3' as never, owner: new ObjectId(), team: 'green' },
-      { _id: 't4' as never, team: ['red', 'green'] },
-    ]);
+    await db()
+      .collection('tokens')
+      .insertMany([
+        { _id: 't1' as never, owner: alice, team: 'red' },
+        { _id: 't2' as never, owner: bob, team: 'blue' },
+        { _id: 't3' as never, owner: new ObjectId(), team: 'green' },
+        { _id: 't4' as never, team: ['red', 'green'] },
+      ]);
   });
   after(() => mongo.close());
 
   it('joins by _id for a $match on one document, as session → user sign-in does', async () => {
-    const [joined] = await db().collection('tokens').aggregate([{ $match: { _id: 't1' } }, { $limit: 1 }, lookupUser]).toArray();
-    assert.deepEqual(joined, { _id: 't1', owner: alice, team: 'red', person: [{ _id: alice, name: 'alice', teams: ['red', 'blue'] }] });
+    const [joined] = await db()
+      .collection('tokens')
+      .aggregate([{ $match: { _id: 't1' } }, { $limit: 1 }, lookupUser])
+      .toArray();
+    assert.deepEqual(joined, {
+      _id: 't1',
+      owner: alice,
+      team: 'red',
+      person: [{ _id: alice, name: 'alice', teams: ['red', 'blue'] }],
+    });
   });
 
   it('gives an empty array when nothing matches, and keeps the stages after it working', async () => {
     const rows = await db()
       .collection('tokens')
-      .aggregate([{ $match: { _id: { $in: ['t1', 't3'] } } }, lookupUser, { $project: { _id: 1, people: { $size: '$person' } } }, { $sort: { _id: 1 } }])
+      .aggregate([
+        { $match: { _id: { $in: ['t1', 't3'] } } },
+        lookupUser,
+        { $project: { _id: 1, people: { $size: '$person' } } },
+        { $sort: { _id: 1 } },
+      ])
       .toArray();
     assert.deepEqual(rows, [
       { _id: 't1', people: 1 },
@@ -59,38 +79,79 @@ describe('aggregate $lookup', () => {
 
   it('matches any element of a local array, and treats a missing local field as null', async () => {
     assert.deepEqual(await teamMembers('t4'), ['alice']);
-    const [ownerless] = await db().collection('tokens').aggregate([{ $match: { _id: 't4' } }, { $lookup: { from: 'people', localField: 'owner', foreignField: 'missing', as: 'matches' } }]).toArray();
+    const [ownerless] = await db()
+      .collection('tokens')
+      .aggregate([
+        { $match: { _id: 't4' } },
+        { $lookup: { from: 'people', localField: 'owner', foreignField: 'missing', as: 'matches' } },
+      ])
+      .toArray();
     assert.equal(ownerless.matches.length, 3, 'a missing local field matches documents without the foreign field');
   });
 
   it('leaves the stored documents untouched when later stages change the joined ones', async () => {
     await db()
       .collection('tokens')
-      .aggregate([{ $match: { _id: 't1' } }, lookupUser, { $unwind: '$person' }, { $set: { 'person.name': 'changed' } }])
+      .aggregate([
+        { $match: { _id: 't1' } },
+        lookupUser,
+        { $unwind: '$person' },
+        { $set: { 'person.name': 'changed' } },
+      ])
       .toArray();
     assert.equal((await db().collection('people').findOne({ _id: alice }))?.name, 'alice');
   });
 
   it('runs the stages before a $lookup first, whatever they are', async () => {
     const tokens = db().collection('tokens');
-    const names = (rows: Array<{ person: Array<{ name: string }> }>) => rows.map((row) => row.person.map((person) => person.name).join());
-    assert.deepEqual(names((await tokens.aggregate([{ $match: { _id: { $in: ['t1', 't2'] } } }, { $sort: { _id: -1 } }, { $limit: 1 }, lookupUser]).toArray()) as never), ['bob']);
-    const [projected] = await tokens.aggregate([{ $match: { _id: 't1' } }, { $project: { team: 0 } }, lookupUser]).toArray();
+    const names = (rows: Array<{ person: Array<{ name: string }> }>) =>
+      rows.map((row) => row.person.map((person) => person.name).join());
+    assert.deepEqual(
+      names(
+        (await tokens
+          .aggregate([{ $match: { _id: { $in: ['t1', 't2'] } } }, { $sort: { _id: -1 } }, { $limit: 1 }, lookupUser])
+          .toArray()) as never,
+      ),
+      ['bob'],
+    );
+    const [projected] = await tokens
+      .aggregate([{ $match: { _id: 't1' } }, { $project: { team: 0 } }, lookupUser])
+      .toArray();
     assert.equal('team' in projected, false);
     const [moved] = await tokens.aggregate([{ $match: { _id: 't1' } }, { $set: { owner: bob } }, lookupUser]).toArray();
     assert.equal(moved.person[0].name, 'bob');
-    const grouped = await tokens.aggregate([{ $match: { owner: { $exists: true } } }, { $group: { _id: null, owner: { $first: '$owner' } } }, lookupUser]).toArray();
+    const grouped = await tokens
+      .aggregate([
+        { $match: { owner: { $exists: true } } },
+        { $group: { _id: null, owner: { $first: '$owner' } } },
+        lookupUser,
+      ])
+      .toArray();
     assert.equal(grouped.length, 1);
   });
 
   it('leaves the stored documents untouched when a later $project excludes nested fields, through either $lookup', async () => {
-    await db().collection('people').updateOne({ _id: bob }, { $set: { profile: { city: 'Bern', zip: '3000' } } });
-    await db().collection('tokens').updateOne({ _id: 't2' as never }, { $set: { meta: { a: 1, b: 2 } } });
+    await db()
+      .collection('people')
+      .updateOne({ _id: bob }, { $set: { profile: { city: 'Bern', zip: '3000' } } });
+    await db()
+      .collection('tokens')
+      .updateOne({ _id: 't2' as never }, { $set: { meta: { a: 1, b: 2 } } });
     const indexed = { $lookup: { from: 'people', localField: 'owner', foreignField: '_id', as: 'person' } };
     const throughMingo = { $lookup: { from: 'people', localField: 'owner', foreignField: 'name', as: 'person' } }; // `name` has no index
     for (const lookup of [indexed, throughMingo]) {
-      await db().collection('tokens').aggregate([{ $match: { _id: 't2' } }, lookup, { $project: { 'meta.a': 0, 'person.profile.city': 0 } }]).toArray();
-      assert.deepEqual((await db().collection('tokens').findOne({ _id: 't2' as never }))?.meta, { a: 1, b: 2 });
+      await db()
+        .collection('tokens')
+        .aggregate([{ $match: { _id: 't2' } }, lookup, { $project: { 'meta.a': 0, 'person.profile.city': 0 } }])
+        .toArray();
+      assert.deepEqual(
+        (
+          await db()
+            .collection('tokens')
+            .findOne({ _id: 't2' as never })
+        )?.meta,
+        { a: 1, b: 2 },
+      );
       assert.deepEqual((await db().collection('people').findOne({ _id: bob }))?.profile, { city: 'Bern', zip: '3000' });
     }
   });

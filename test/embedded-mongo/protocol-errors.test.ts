@@ -18,7 +18,10 @@ describe('malformed wire messages', () => {
     socket.write(bytes);
     if (endAfter) socket.end();
     const closed = once(socket, 'close').then(() => 'closed' as const);
-    const verdict = await Promise.race([closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 500))]);
+    const verdict = await Promise.race([
+      closed,
+      new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 500)),
+    ]);
     socket.destroy();
     return verdict;
   }
@@ -38,7 +41,11 @@ describe('malformed wire messages', () => {
     if (!mongo.embedded) return t.diagnostic('embedded server only');
     const { serialize } = await import('bson');
     const ping = (requestId: number) => {
-      const body = Buffer.concat([Buffer.alloc(4), Buffer.from([0]), Buffer.from(serialize({ ping: 1, $db: 'admin' }))]);
+      const body = Buffer.concat([
+        Buffer.alloc(4),
+        Buffer.from([0]),
+        Buffer.from(serialize({ ping: 1, $db: 'admin' })),
+      ]);
       const frame = Buffer.concat([header(16 + body.length), body]);
       frame.writeInt32LE(requestId, 4);
       return frame;

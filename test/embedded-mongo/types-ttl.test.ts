@@ -37,7 +37,11 @@ describe('BSON types and TTL indexes', () => {
     assert.equal(back.uuid.sub_type, 4);
     assert.equal(new UUID(Buffer.from(back.uuid.buffer)).toHexString(), original.uuid.toHexString());
     assert.deepEqual(back.nested, original.nested);
-    assert.equal((await raw.findOne({ uuid: original.uuid }))?._id.toHexString(), original._id.toHexString(), 'UUIDs match in queries');
+    assert.equal(
+      (await raw.findOne({ uuid: original.uuid }))?._id.toHexString(),
+      original._id.toHexString(),
+      'UUIDs match in queries',
+    );
   });
 
   it('round-trips mongoose Decimal128, Buffer, BigInt and UUID paths', async () => {
@@ -66,6 +70,9 @@ describe('BSON types and TTL indexes', () => {
     const deadline = Date.now() + (mongo.embedded ? 5_000 : 65_000);
     if (!mongo.embedded) t.diagnostic('real MongoDB: waiting for its 60 s TTL monitor');
     while (Date.now() < deadline && (await sessions.countDocuments({ name: 'expired' })) > 0) await sleep(50);
-    assert.deepEqual((await sessions.find({}, { projection: { _id: 0, name: 1 } }).toArray()).map((d) => d.name).sort(), ['alive', 'no date']);
+    assert.deepEqual(
+      (await sessions.find({}, { projection: { _id: 0, name: 1 } }).toArray()).map((d) => d.name).sort(),
+      ['alive', 'no date'],
+    );
   });
 });

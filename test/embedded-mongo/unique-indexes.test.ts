@@ -24,7 +24,9 @@ describe('unique indexes and duplicate key errors', () => {
     const onUpdate = await users.updateOne({ email: 'b@x' }, { $set: { email: 'a@x' } }).catch((error) => error);
     assert.equal(onUpdate.code, 11000);
     assert.deepEqual(onUpdate.keyValue, { email: 'a@x' });
-    const onFindAndModify = await users.findOneAndUpdate({ email: 'b@x' }, { $set: { email: 'a@x' } }).catch((error) => error);
+    const onFindAndModify = await users
+      .findOneAndUpdate({ email: 'b@x' }, { $set: { email: 'a@x' } })
+      .catch((error) => error);
     assert.equal(onFindAndModify.code, 11000);
     assert.equal(await users.countDocuments({ email: 'a@x' }), 1);
     assert.equal(await users.countDocuments({ email: 'b@x' }), 1, 'the failed updates changed nothing');
@@ -48,7 +50,11 @@ describe('unique indexes and duplicate key errors', () => {
   it('scopes a partial unique index to its filter', async () => {
     const partial = collection('partial');
     await partial.createIndex({ name: 1 }, { unique: true, partialFilterExpression: { active: true } });
-    await partial.insertMany([{ name: 'x', active: false }, { name: 'x', active: false }, { name: 'x', active: true }]);
+    await partial.insertMany([
+      { name: 'x', active: false },
+      { name: 'x', active: false },
+      { name: 'x', active: true },
+    ]);
     await assert.rejects(partial.insertOne({ name: 'x', active: true }), isDuplicate);
     await assert.rejects(partial.updateOne({ active: false }, { $set: { active: true } }), isDuplicate);
   });
@@ -56,7 +62,11 @@ describe('unique indexes and duplicate key errors', () => {
   it('enforces compound keys as a whole', async () => {
     const compound = collection('compound');
     await compound.createIndex({ org: 1, name: 1 }, { unique: true });
-    await compound.insertMany([{ org: 1, name: 'a' }, { org: 1, name: 'b' }, { org: 2, name: 'a' }]);
+    await compound.insertMany([
+      { org: 1, name: 'a' },
+      { org: 1, name: 'b' },
+      { org: 2, name: 'a' },
+    ]);
     const error = await compound.insertOne({ org: 1, name: 'a' }).catch((e) => e);
     assert.equal(error.code, 11000);
     assert.deepEqual(error.keyPattern, { org: 1, name: 1 });
@@ -82,7 +92,9 @@ describe('unique indexes and duplicate key errors', () => {
   it('lets exactly one of 50 parallel inserts of one key win', async () => {
     const race = collection('race');
     await race.createIndex({ key: 1 }, { unique: true });
-    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => race.insertOne({ key: 'same', attempt: i })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => race.insertOne({ key: 'same', attempt: i })),
+    );
     assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
     assert.equal(await race.countDocuments({ key: 'same' }), 1);
   });
@@ -91,7 +103,9 @@ describe('unique indexes and duplicate key errors', () => {
     const counters = collection('counters');
     const { insertedId } = await counters.insertOne({ n: 0 });
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => counters.findOneAndUpdate({ _id: insertedId, n: { $lt: 1 } }, { $inc: { n: 1 } }, { returnDocument: 'after' })),
+      Array.from({ length: 50 }, () =>
+        counters.findOneAndUpdate({ _id: insertedId, n: { $lt: 1 } }, { $inc: { n: 1 } }, { returnDocument: 'after' }),
+      ),
     );
     assert.equal(results.filter((doc) => doc !== null).length, 1);
     assert.equal((await counters.findOne({ _id: insertedId }))?.n, 1);

@@ -3,7 +3,16 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { MAIL_BACKOFF_BASE_MS } from '../../src/mail/mail-job.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { deleteKeys, redisUrl, sleep, startPipeline, testKeys, uniquePrefix, waitFor, type TestPipeline } from './mail-harness.js';
+import {
+  deleteKeys,
+  redisUrl,
+  sleep,
+  startPipeline,
+  testKeys,
+  uniquePrefix,
+  waitFor,
+  type TestPipeline,
+} from './mail-harness.js';
 
 // Mail is delivered at least once, retried with back-off, and permanent SMTP rejections (5xx) are not retried, as retrying cannot help.
 describe('mail delivery', () => {
@@ -33,7 +42,10 @@ describe('mail delivery', () => {
   it('sends once for one idempotency key, however often it is enqueued', async () => {
     const to = recipient();
     const message = { template: 'mfa-code' as const, to, params: { code: '112233', minutes: 10 } };
-    await Promise.all([pipeline.sender.send(message, { idempotencyKey: 'challenge-1' }), pipeline.sender.send(message, { idempotencyKey: 'challenge-1' })]);
+    await Promise.all([
+      pipeline.sender.send(message, { idempotencyKey: 'challenge-1' }),
+      pipeline.sender.send(message, { idempotencyKey: 'challenge-1' }),
+    ]);
     await waitFor('the first delivery', () => mailsTo(to).length === 1);
     // Again after delivery: the completed job's id is kept, so a late retry of the request sends nothing.
     await pipeline.sender.send(message, { idempotencyKey: 'challenge-1' });
@@ -72,7 +84,10 @@ describe('mail delivery', () => {
     const to = recipient();
     const rcptBefore = sink.rcptAttempts;
     sink.rejectRcpt(550, 1);
-    await pipeline.sender.send({ template: 'mfa-code', to, params: { code: '778899', minutes: 10 } }, { idempotencyKey: 'rejected-1' });
+    await pipeline.sender.send(
+      { template: 'mfa-code', to, params: { code: '778899', minutes: 10 } },
+      { idempotencyKey: 'rejected-1' },
+    );
     const [failed] = await waitFor('the failed job', async () => {
       const jobs = await pipeline.queue.getFailed();
       return jobs.length > 0 && jobs;
@@ -87,12 +102,22 @@ describe('mail delivery', () => {
     assert.deepEqual((await pipeline.health()).failed, 1);
   });
 
-  it('fails a job sealed under another key at once, and says the worker needs the server\'s keys', async () => {
-    const otherServer = await startPipeline({ smtpUrl: sink.url, secrets: testKeys().secrets, prefix, startWorker: false });
+  it("fails a job sealed under another key at once, and says the worker needs the server's keys", async () => {
+    const otherServer = await startPipeline({
+      smtpUrl: sink.url,
+      secrets: testKeys().secrets,
+      prefix,
+      startWorker: false,
+    });
     try {
       const rcptBefore = sink.rcptAttempts;
-      await otherServer.sender.send({ template: 'factor-added', to: recipient(), params: { factor: 'Authenticator app' } }, { idempotencyKey: 'foreign-1' });
-      const failed = await waitFor('the failed job', async () => (await pipeline.queue.getFailed()).find((job) => /cannot open/.test(job.failedReason)));
+      await otherServer.sender.send(
+        { template: 'factor-added', to: recipient(), params: { factor: 'Authenticator app' } },
+        { idempotencyKey: 'foreign-1' },
+      );
+      const failed = await waitFor('the failed job', async () =>
+        (await pipeline.queue.getFailed()).find((job) => /cannot open/.test(job.failedReason)),
+      );
       assert.match(failed.failedReason, /failed authentication/);
       assert.equal(failed.attemptsMade, 1);
       assert.deepEqual(failed.data, { template: 'factor-added', scrubbed: true });

@@ -24,7 +24,13 @@ export function testKeys(): { spec: string; secrets: SecretBox } {
 }
 
 export function testConfig(smtpUrl: string | undefined): Config {
-  return loadConfig({ DATA_DIR: ':memory:', REDIS_URL: redisUrl, LOG_LEVEL: 'debug', MFA_ISSUER: ISSUER, ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}) });
+  return loadConfig({
+    DATA_DIR: ':memory:',
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'debug',
+    MFA_ISSUER: ISSUER,
+    ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
+  });
 }
 
 export interface TestPipeline extends MailPipeline {
@@ -65,13 +71,19 @@ export async function dumpKeys(redis: Redis, prefix: string): Promise<{ keys: st
   for (const key of keys.sort()) {
     const type = await redis.type(key);
     const content =
-      type === 'string' ? await redis.get(key)
-      : type === 'hash' ? await redis.hgetall(key)
-      : type === 'list' ? await redis.lrange(key, 0, -1)
-      : type === 'set' ? await redis.smembers(key)
-      : type === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES')
-      : type === 'stream' ? await redis.xrange(key, '-', '+')
-      : `(${type})`;
+      type === 'string'
+        ? await redis.get(key)
+        : type === 'hash'
+          ? await redis.hgetall(key)
+          : type === 'list'
+            ? await redis.lrange(key, 0, -1)
+            : type === 'set'
+              ? await redis.smembers(key)
+              : type === 'zset'
+                ? await redis.zrange(key, 0, -1, 'WITHSCORES')
+                : type === 'stream'
+                  ? await redis.xrange(key, '-', '+')
+                  : `(${type})`;
     parts.push(`${key} ${type} ${JSON.stringify(content)}`);
   }
   return { keys, text: parts.join('\n') };
@@ -83,7 +95,11 @@ export function containsToken(haystack: string, needle: string): boolean {
   return new RegExp(`(?<![0-9A-Za-z])${escaped}(?![0-9A-Za-z])`, 'i').test(haystack);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -3,7 +3,17 @@ import { randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { containsToken, deleteKeys, dumpKeys, redisUrl, startPipeline, testKeys, uniquePrefix, waitFor, type TestPipeline } from './mail-harness.js';
+import {
+  containsToken,
+  deleteKeys,
+  dumpKeys,
+  redisUrl,
+  startPipeline,
+  testKeys,
+  uniquePrefix,
+  waitFor,
+  type TestPipeline,
+} from './mail-harness.js';
 
 // Issue 5: "neither plaintext codes nor addresses lingering in Redis once a job
 // is done or failed" — and here not even while it waits: they are sealed first.
@@ -23,11 +33,17 @@ describe('codes and addresses never reach Redis or the log', () => {
   const assertClean = async (when: string) => {
     const { keys, text } = await dumpKeys(redis, prefix);
     assert.ok(keys.length > 0, 'the queue has keys to look at');
-    for (const secret of [address, local, code]) assert.ok(!containsToken(text, secret), `"${secret}" is in Redis ${when}:\n${text}`);
+    for (const secret of [address, local, code])
+      assert.ok(!containsToken(text, secret), `"${secret}" is in Redis ${when}:\n${text}`);
     return text;
   };
-  const send = (n: number) => sender.sender.send({ template: 'mfa-code', to: address, params: { code, minutes: 10 } }, { idempotencyKey: idempotencyKey(n) });
-  const jobs = async () => (await sender.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'])).filter(Boolean);
+  const send = (n: number) =>
+    sender.sender.send(
+      { template: 'mfa-code', to: address, params: { code, minutes: 10 } },
+      { idempotencyKey: idempotencyKey(n) },
+    );
+  const jobs = async () =>
+    (await sender.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'])).filter(Boolean);
 
   before(async () => {
     sink = await startSmtpSink();
@@ -48,7 +64,10 @@ describe('codes and addresses never reach Redis or the log', () => {
     const [job] = await jobs();
     assert.deepEqual(Object.keys(job!.data).sort(), ['sealed', 'template']);
     assert.deepEqual(Object.keys((job!.data as { sealed: object }).sealed).sort(), ['data', 'iv', 'kid', 'tag']);
-    assert.ok(!JSON.stringify(await dumpKeys(redis, prefix)).includes('mfa-code:'), 'the idempotency key is hashed into the job id');
+    assert.ok(
+      !JSON.stringify(await dumpKeys(redis, prefix)).includes('mfa-code:'),
+      'the idempotency key is hashed into the job id',
+    );
   });
 
   it('scrubs the payload once the mail is delivered', async () => {
@@ -78,8 +97,13 @@ describe('codes and addresses never reach Redis or the log', () => {
 
   it('writes neither to the log when SMTP_URL is set', () => {
     const lines = [...sender.logLines, ...worker!.logLines];
-    assert.ok(lines.some((line) => line.includes('giving up')) && lines.some((line) => line.includes('will retry')), 'failures were logged');
-    for (const line of lines) for (const secret of [address, local, code]) assert.ok(!containsToken(line, secret), `log line shows "${secret}": ${line}`);
+    assert.ok(
+      lines.some((line) => line.includes('giving up')) && lines.some((line) => line.includes('will retry')),
+      'failures were logged',
+    );
+    for (const line of lines)
+      for (const secret of [address, local, code])
+        assert.ok(!containsToken(line, secret), `log line shows "${secret}": ${line}`);
   });
 });
 
@@ -99,9 +123,17 @@ describe('without SMTP_URL (development)', () => {
   });
 
   it('prints the mail, code included, to the log instead of sending it, and says so', async () => {
-    await pipeline.sender.send({ template: 'mfa-code', to: 'dev@example.test', params: { code: '024680', minutes: 10 } });
-    const line = await waitFor('the printed mail', () => pipeline.logLines.find((entry) => entry.includes('mail printed, not sent')));
+    await pipeline.sender.send({
+      template: 'mfa-code',
+      to: 'dev@example.test',
+      params: { code: '024680', minutes: 10 },
+    });
+    const line = await waitFor('the printed mail', () =>
+      pipeline.logLines.find((entry) => entry.includes('mail printed, not sent')),
+    );
     assert.ok(line.includes('024680') && line.includes('dev@example.test'));
-    assert.ok(pipeline.logLines.some((entry) => entry.includes('SMTP_URL is unset') && entry.includes('development only')));
+    assert.ok(
+      pipeline.logLines.some((entry) => entry.includes('SMTP_URL is unset') && entry.includes('development only')),
+    );
   });
 });

@@ -9,7 +9,11 @@ import { MailQueueUnavailableError, type MailMessage } from '../../src/mail/mail
 import { exited, freePort, startRedisServer } from '../support/processes.js';
 import { testConfig, testKeys, uniquePrefix, waitFor } from './mail-harness.js';
 
-const MESSAGE: MailMessage = { template: 'mfa-code', to: 'unavailable@example.test', params: { code: '135790', minutes: 10 } };
+const MESSAGE: MailMessage = {
+  template: 'mfa-code',
+  to: 'unavailable@example.test',
+  params: { code: '135790', minutes: 10 },
+};
 
 // Redis down → e-mail sends fail with SERVICE_UNAVAILABLE, promptly, and work again once it is back.
 describe('mail queue without Redis', () => {
@@ -19,7 +23,10 @@ describe('mail queue without Redis', () => {
 
   const timed = async (work: Promise<unknown>) => {
     const started = Date.now();
-    const error = await work.then(() => undefined, (caught: unknown) => caught);
+    const error = await work.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     return { error, ms: Date.now() - started };
   };
 
@@ -57,7 +64,15 @@ describe('mail queue without Redis', () => {
     await assert.rejects(pipeline.health());
 
     redisServer = await startRedisServer(port); // empty: it kept nothing (no persistence in this test)
-    await waitFor('the queue to reconnect', () => pipeline.sender.send(MESSAGE).then(() => true, () => false), 5000);
+    await waitFor(
+      'the queue to reconnect',
+      () =>
+        pipeline.sender.send(MESSAGE).then(
+          () => true,
+          () => false,
+        ),
+      5000,
+    );
   });
 
   it('rejects after the enqueue timeout when Redis hangs', async () => {
@@ -82,7 +97,15 @@ describe('mail queue without Redis', () => {
     });
     redisServer.kill('SIGKILL');
     await exited(redisServer, 5000);
-    await waitFor('the pipeline to notice', () => withWorker.health().then(() => false, () => true), 5000);
+    await waitFor(
+      'the pipeline to notice',
+      () =>
+        withWorker.health().then(
+          () => false,
+          () => true,
+        ),
+      5000,
+    );
     const { error, ms } = await timed(withWorker.close());
     assert.equal(error, undefined);
     assert.ok(ms < 1000, `closed after ${ms} ms`);

@@ -6,18 +6,50 @@ import { InvalidMailMessageError } from '../../src/mail/mail-sender.js';
 import { MAIL_TEMPLATE_NAMES } from '../../src/mail/templates/mail-templates.js';
 import { renderMail, resolveLocale } from '../../src/mail/templates/render-mail.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { deleteKeys, ISSUER, redisUrl, startPipeline, testKeys, uniquePrefix, type TestPipeline } from './mail-harness.js';
+import {
+  deleteKeys,
+  ISSUER,
+  redisUrl,
+  startPipeline,
+  testKeys,
+  uniquePrefix,
+  type TestPipeline,
+} from './mail-harness.js';
 
 const TO = 'template-reader@example.test';
 
 /** One message per template, with what its subject and text must say. */
 const CASES: Array<{ message: MailMessage; subject: RegExp; text: RegExp[] }> = [
-  { message: { template: 'mfa-code', to: TO, params: { code: '630418', minutes: 10 } }, subject: /^Your Test Issuer verification code$/, text: [/630418/, /expires in 10 minutes/, /Never share this code/] },
-  { message: { template: 'factor-added', to: TO, params: { factor: 'Authenticator app' } }, subject: /added/, text: [/Authenticator app was added/, /If this wasn't you/] },
-  { message: { template: 'factor-removed', to: TO, params: { factor: 'E-mail codes' } }, subject: /removed/, text: [/E-mail codes was removed/, /If this wasn't you/] },
-  { message: { template: 'recovery-code-used', to: TO, params: { remaining: 2 } }, subject: /recovery code was used/, text: [/2 unused codes are left/, /Create a new set/, /If this wasn't you/] },
-  { message: { template: 'recovery-codes-regenerated', to: TO, params: {} }, subject: /New recovery codes/, text: [/previous codes no longer work/, /If this wasn't you/] },
-  { message: { template: 'mfa-changed-by-admin', to: TO, params: { what: 'turned off two-step sign-in' } }, subject: /administrator changed/, text: [/turned off two-step sign-in/, /contact your administrator/] },
+  {
+    message: { template: 'mfa-code', to: TO, params: { code: '630418', minutes: 10 } },
+    subject: /^Your Test Issuer verification code$/,
+    text: [/630418/, /expires in 10 minutes/, /Never share this code/],
+  },
+  {
+    message: { template: 'factor-added', to: TO, params: { factor: 'Authenticator app' } },
+    subject: /added/,
+    text: [/Authenticator app was added/, /If this wasn't you/],
+  },
+  {
+    message: { template: 'factor-removed', to: TO, params: { factor: 'E-mail codes' } },
+    subject: /removed/,
+    text: [/E-mail codes was removed/, /If this wasn't you/],
+  },
+  {
+    message: { template: 'recovery-code-used', to: TO, params: { remaining: 2 } },
+    subject: /recovery code was used/,
+    text: [/2 unused codes are left/, /Create a new set/, /If this wasn't you/],
+  },
+  {
+    message: { template: 'recovery-codes-regenerated', to: TO, params: {} },
+    subject: /New recovery codes/,
+    text: [/previous codes no longer work/, /If this wasn't you/],
+  },
+  {
+    message: { template: 'mfa-changed-by-admin', to: TO, params: { what: 'turned off two-step sign-in' } },
+    subject: /administrator changed/,
+    text: [/turned off two-step sign-in/, /contact your administrator/],
+  },
 ];
 
 describe('mail templates, delivered through the queue and parsed', () => {
@@ -77,7 +109,11 @@ describe('mail templates, delivered through the queue and parsed', () => {
   });
 
   it('keeps a line break in a param out of the subject', () => {
-    const rendered = renderMail('factor-added', { factor: 'x', issuer: 'Evil\r\nBcc: victim@example.test' }, { issuer: ISSUER, requestedAt: new Date() });
+    const rendered = renderMail(
+      'factor-added',
+      { factor: 'x', issuer: 'Evil\r\nBcc: victim@example.test' },
+      { issuer: ISSUER, requestedAt: new Date() },
+    );
     assert.doesNotMatch(rendered.subject, /[\r\n]/);
   });
 
@@ -85,7 +121,11 @@ describe('mail templates, delivered through the queue and parsed', () => {
     assert.equal(resolveLocale(undefined), 'en');
     assert.equal(resolveLocale('en-GB'), 'en');
     assert.equal(resolveLocale('de-AT'), 'en');
-    const rendered = renderMail('mfa-code', { code: '123456', minutes: 10 }, { locale: 'fr', issuer: ISSUER, requestedAt: new Date() });
+    const rendered = renderMail(
+      'mfa-code',
+      { code: '123456', minutes: 10 },
+      { locale: 'fr', issuer: ISSUER, requestedAt: new Date() },
+    );
     assert.match(rendered.html, /<html lang="en">/);
   });
 
@@ -97,6 +137,7 @@ describe('mail templates, delivered through the queue and parsed', () => {
       { template: 'mfa-code', to: 'Someone <a@example.test>', params: { code: '123456', minutes: 10 } },
       { template: 'mfa-code', to: 'not-an-address', params: { code: '123456', minutes: 10 } },
     ];
-    for (const message of bad) await assert.rejects(pipeline.sender.send(message as MailMessage), InvalidMailMessageError);
+    for (const message of bad)
+      await assert.rejects(pipeline.sender.send(message as MailMessage), InvalidMailMessageError);
   });
 });

@@ -6,7 +6,15 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { childEnv, compiled, exited, runNode } from '../support/processes.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { deleteKeys, redisUrl, startPipeline, testKeys, uniquePrefix, waitFor, type TestPipeline } from './mail-harness.js';
+import {
+  deleteKeys,
+  redisUrl,
+  startPipeline,
+  testKeys,
+  uniquePrefix,
+  waitFor,
+  type TestPipeline,
+} from './mail-harness.js';
 
 /** Short enough that a dead worker's job is taken over within seconds; the defaults are 30 s each. */
 const LOCK_DURATION_MS = 2000;
@@ -37,7 +45,10 @@ describe('npm run worker (dist/src/worker.js)', () => {
 
   /** A worker process, resolved once it logs that it runs. */
   async function startWorker(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [compiled('worker.js')], { env: env(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [compiled('worker.js')], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(child);
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
@@ -67,7 +78,11 @@ describe('npm run worker (dist/src/worker.js)', () => {
     const first = await startWorker();
     sink.holdData(4000); // the first DATA is answered late: the worker is killed before it hears back
     const dataStarted = once(sink, 'data-started');
-    await sender.sender.send({ template: 'factor-removed', to: 'killed@example.test', params: { factor: 'Authenticator app' } });
+    await sender.sender.send({
+      template: 'factor-removed',
+      to: 'killed@example.test',
+      params: { factor: 'Authenticator app' },
+    });
     await dataStarted;
     first.kill('SIGKILL');
     assert.deepEqual(await exited(first, 5000), { code: null, signal: 'SIGKILL' });
@@ -77,7 +92,10 @@ describe('npm run worker (dist/src/worker.js)', () => {
     const [mail] = await sink.waitForMails(1, 20_000);
     assert.deepEqual(mail!.envelopeTo, ['killed@example.test']);
     assert.match(mail!.parsed.subject ?? '', /removed/);
-    assert.ok(Date.now() - startedAt < LOCK_DURATION_MS + 4 * STALLED_INTERVAL_MS + 2000, 'taken over once the lock ran out');
+    assert.ok(
+      Date.now() - startedAt < LOCK_DURATION_MS + 4 * STALLED_INTERVAL_MS + 2000,
+      'taken over once the lock ran out',
+    );
     await waitFor('the killed worker’s attempt to count as abandoned', () => sink.abandoned === 1, 5000);
     assert.equal(sink.mails.length, 1, 'the killed attempt was never accepted: this delivery is the second worker’s');
 

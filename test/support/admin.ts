@@ -29,7 +29,10 @@ export async function adminWithMfa(app: TestApp, clock: TestClock): Promise<MfaA
     token,
     totp,
     async stepUp() {
-      const stepped = await app.graphql(StepUpDocument, { token, variables: { input: { code: totpCode(totp.secret, clock) } } });
+      const stepped = await app.graphql(StepUpDocument, {
+        token,
+        variables: { input: { code: totpCode(totp.secret, clock) } },
+      });
       assert.equal(stepped.data?.stepUp, true, JSON.stringify(stepped.errors));
       clock.nextStep();
     },

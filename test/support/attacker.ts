@@ -29,7 +29,9 @@ export function alignToFreshStep(clock: TestClock): void {
 export async function mfaTokens(app: TestApp, username: string, count: number): Promise<string[]> {
   const tokens: string[] = [];
   while (tokens.length < count) {
-    tokens.push(...(await Promise.all(Array.from({ length: Math.min(5, count - tokens.length) }, () => mfaToken(app, username)))));
+    tokens.push(
+      ...(await Promise.all(Array.from({ length: Math.min(5, count - tokens.length) }, () => mfaToken(app, username)))),
+    );
   }
   return tokens;
 }
@@ -48,7 +50,10 @@ export async function failuresOf(app: TestApp, id: string): Promise<number> {
 
 /** The user's stored factor documents (ACTIVE and PENDING). */
 export function storedFactors(app: TestApp, id: string): Promise<Array<Record<string, any>>> {
-  return app.database.connection.db!.collection('factors').find({ userId: new Types.ObjectId(id) }).toArray();
+  return app.database.connection
+    .db!.collection('factors')
+    .find({ userId: new Types.ObjectId(id) })
+    .toArray();
 }
 
 /** How many audit events of `type` the user has. */

@@ -22,14 +22,21 @@ export async function graphqlFrom<T, V>(
         method: 'POST',
         localAddress,
         agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           try {
-            resolve({ status: response.statusCode ?? 0, ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as object) });
+            resolve({
+              status: response.statusCode ?? 0,
+              ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as object),
+            });
           } catch (error) {
             reject(error);
           }

@@ -14,9 +14,17 @@ export function codeIn(mail: CapturedMail): string {
 export async function nextMail(sink: SmtpSink, to: string, subject: RegExp, after: number): Promise<CapturedMail> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const found = sink.mails.slice(after).find((mail) => mail.envelopeTo.includes(to) && subject.test(mail.parsed.subject ?? ''));
+    const found = sink.mails
+      .slice(after)
+      .find((mail) => mail.envelopeTo.includes(to) && subject.test(mail.parsed.subject ?? ''));
     if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to}; got: ${sink.mails.slice(after).map((mail) => mail.parsed.subject).join(' | ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no mail "${subject}" to ${to}; got: ${sink.mails
+          .slice(after)
+          .map((mail) => mail.parsed.subject)
+          .join(' | ')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -24,18 +32,32 @@ export async function nextMail(sink: SmtpSink, to: string, subject: RegExp, afte
 export const CODE_SUBJECT = /verification code/;
 
 /** enableMfa for e-mail → the mailed code → acceptMfa, as a client does. */
-export async function enrollEmail(app: TestApp, sink: SmtpSink, token: string, address: string): Promise<{ factorId: string; scratchCodes: string[] }> {
+export async function enrollEmail(
+  app: TestApp,
+  sink: SmtpSink,
+  token: string,
+  address: string,
+): Promise<{ factorId: string; scratchCodes: string[] }> {
   const seen = sink.mails.length;
   const enabled = await app.graphql(EnableEmailMfaDocument, { token, variables: { input: { factorType: 'email' } } });
   assert.equal(enabled.errors, undefined, JSON.stringify(enabled.errors));
   const code = codeIn(await nextMail(sink, address, CODE_SUBJECT, seen));
-  const accepted = await app.graphql(AcceptMfaDocument, { token, variables: { input: { token: enabled.data!.enableMfa.token, code } } });
+  const accepted = await app.graphql(AcceptMfaDocument, {
+    token,
+    variables: { input: { token: enabled.data!.enableMfa.token, code } },
+  });
   assert.equal(accepted.errors, undefined, JSON.stringify(accepted.errors));
   return { factorId: accepted.data!.acceptMfa.id, scratchCodes: enabled.data!.enableMfa.scratchCodes ?? [] };
 }
 
 /** sendMfaCode, then the code from the mail it caused. */
-export async function sendAndReadCode(app: TestApp, sink: SmtpSink, input: { mfaToken?: string; factorId: string }, address: string, token?: string): Promise<string> {
+export async function sendAndReadCode(
+  app: TestApp,
+  sink: SmtpSink,
+  input: { mfaToken?: string; factorId: string },
+  address: string,
+  token?: string,
+): Promise<string> {
   const seen = sink.mails.length;
   const sent = await app.graphql(SendMfaCodeDocument, { token, variables: { input } });
   assert.equal(sent.errors, undefined, JSON.stringify(sent.errors));
@@ -48,7 +70,10 @@ export async function queueDrained(app: TestApp, timeoutMs = 10_000): Promise<vo
   for (;;) {
     const { waiting, active, delayed } = await app.mail.health();
     if (waiting + active + delayed === 0) return;
-    if (Date.now() > deadline) throw new Error(`the mail queue did not drain within ${timeoutMs} ms: ${JSON.stringify({ waiting, active, delayed })}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the mail queue did not drain within ${timeoutMs} ms: ${JSON.stringify({ waiting, active, delayed })}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { FactorPlugin } from '../../src/mfa/factor-plugin.js';
-import { AcceptMfaDocument, LoginDocument, VerifyMfaDocument, type EnableMfaInput, type EnableMfaMutationVariables } from '../generated/graphql.js';
+import {
+  AcceptMfaDocument,
+  LoginDocument,
+  VerifyMfaDocument,
+  type EnableMfaInput,
+  type EnableMfaMutationVariables,
+} from '../generated/graphql.js';
 import { TEST_PASSWORD, signUpAndLogIn } from './accounts.js';
 import { enableMfaDocumentFor, type EnrollmentDetailsJson, type GenericEnableMfaMutation } from './factor-probe.js';
 import type { TestClock } from './mfa.js';
@@ -79,7 +85,13 @@ export class FactorClient {
     private readonly enableMfa: TypedDocumentNode<GenericEnableMfaMutation, EnableMfaMutationVariables>,
   ) {}
 
-  static async connect(app: TestApp, clock: TestClock, plugin: FactorPlugin, codes: CodeSource, detailsTypeName: string): Promise<FactorClient> {
+  static async connect(
+    app: TestApp,
+    clock: TestClock,
+    plugin: FactorPlugin,
+    codes: CodeSource,
+    detailsTypeName: string,
+  ): Promise<FactorClient> {
     return new FactorClient(app, clock, plugin, codes, await enableMfaDocumentFor(app, detailsTypeName));
   }
 
@@ -108,7 +120,14 @@ export class FactorClient {
   }
 
   context(factor: StartedFactor, mfaToken?: string): CodeContext {
-    return { app: this.app, clock: this.clock, user: factor.user, factorId: factor.factorId, details: factor.details, mfaToken };
+    return {
+      app: this.app,
+      clock: this.clock,
+      user: factor.user,
+      factorId: factor.factorId,
+      details: factor.details,
+      mfaToken,
+    };
   }
 
   async enrollmentCode(factor: StartedFactor): Promise<string> {
@@ -137,12 +156,17 @@ export class FactorClient {
   }
 
   accept(factor: StartedFactor, code: string) {
-    return this.app.graphql(AcceptMfaDocument, { token: factor.user.accessToken, variables: { input: { token: factor.token, code } } });
+    return this.app.graphql(AcceptMfaDocument, {
+      token: factor.user.accessToken,
+      variables: { input: { token: factor.token, code } },
+    });
   }
 
   /** Password sign-in of a user with MFA on: the mfaToken. */
   async logIn(user: ConformanceUser): Promise<string> {
-    const login = await this.app.graphql(LoginDocument, { variables: { input: { username: user.username, password: TEST_PASSWORD } } });
+    const login = await this.app.graphql(LoginDocument, {
+      variables: { input: { username: user.username, password: TEST_PASSWORD } },
+    });
     assert.equal(login.data?.login.mfaRequired, true, JSON.stringify(login));
     return login.data!.login.mfaToken!;
   }
@@ -156,7 +180,10 @@ export class FactorClient {
   }
 
   private wellFormed(code: string): string {
-    assert.ok(this.plugin.codePattern.test(code), `the code source gave ${JSON.stringify(code)}, which codePattern refuses`);
+    assert.ok(
+      this.plugin.codePattern.test(code),
+      `the code source gave ${JSON.stringify(code)}, which codePattern refuses`,
+    );
     return code;
   }
 }

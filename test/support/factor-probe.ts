@@ -4,7 +4,12 @@ import type { Connection } from 'mongoose';
 import { getMetadataStorage } from 'type-graphql';
 import type { MailSender } from '../../src/mail/mail-sender.js';
 import type { Enrollment, FactorPlugin } from '../../src/mfa/factor-plugin.js';
-import { EnableMfaDocument, TypeShapeDocument, type EnableMfaMutation, type EnableMfaMutationVariables } from '../generated/graphql.js';
+import {
+  EnableMfaDocument,
+  TypeShapeDocument,
+  type EnableMfaMutation,
+  type EnableMfaMutationVariables,
+} from '../generated/graphql.js';
 import type { TestApp } from './test-app.js';
 
 /**
@@ -16,7 +21,9 @@ import type { TestApp } from './test-app.js';
 /** enableMfa's details as the server returned them: `__typename` and the details type's fields. */
 export type EnrollmentDetailsJson = { __typename: string } & Record<string, unknown>;
 
-export type GenericEnableMfaMutation = { enableMfa: Omit<EnableMfaMutation['enableMfa'], 'details'> & { details: EnrollmentDetailsJson | null } };
+export type GenericEnableMfaMutation = {
+  enableMfa: Omit<EnableMfaMutation['enableMfa'], 'details'> & { details: EnrollmentDetailsJson | null };
+};
 
 export interface InstrumentedPlugin {
   /** Register this one: it passes every call through to the plugin under test. */
@@ -28,7 +35,9 @@ export interface InstrumentedPlugin {
 }
 
 /** A mail sender for building a plugin outside an app (to read its type): it sends nothing. */
-export const NULL_MAIL_SENDER: MailSender = { send: () => Promise.reject(new Error('this plugin instance is not part of an app')) };
+export const NULL_MAIL_SENDER: MailSender = {
+  send: () => Promise.reject(new Error('this plugin instance is not part of an app')),
+};
 
 /** Wraps the plugin's hooks in spies; each hook still runs on the plugin itself, so its own `this` and private fields work. */
 export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
@@ -50,7 +59,9 @@ export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
       verifiedCodes.push(request.code);
       return original.verify(request);
     },
-    ...(challenge ? { challenge: (request: Parameters<typeof challenge>[0]) => challenge.call(original, request) } : {}),
+    ...(challenge
+      ? { challenge: (request: Parameters<typeof challenge>[0]) => challenge.call(original, request) }
+      : {}),
     ...(original.destination ? { destination: original.destination.bind(original) } : {}),
   };
   return { plugin, verifiedCodes, enrollments };
@@ -73,7 +84,10 @@ export async function typeShape(app: TestApp, name: string) {
  * replaced by every argument-free field of `detailsTypeName` (nested object
  * types to a few levels): what a client of that plugin would select.
  */
-export async function enableMfaDocumentFor(app: TestApp, detailsTypeName: string): Promise<TypedDocumentNode<GenericEnableMfaMutation, EnableMfaMutationVariables>> {
+export async function enableMfaDocumentFor(
+  app: TestApp,
+  detailsTypeName: string,
+): Promise<TypedDocumentNode<GenericEnableMfaMutation, EnableMfaMutationVariables>> {
   const details = `{ __typename ... on ${detailsTypeName} ${await fieldSelection(app, detailsTypeName, 3)} }`;
   const selectionSet = (parse(`query ${details}`).definitions[0] as OperationDefinitionNode).selectionSet;
   return visit(EnableMfaDocument, {
@@ -92,7 +106,8 @@ async function fieldSelection(app: TestApp, typeName: string, depth: number): Pr
     let type: { kind: string; name: string | null; ofType?: unknown } = field.type;
     while (type.ofType) type = type.ofType as typeof type;
     if (type.kind === 'SCALAR' || type.kind === 'ENUM') selections.push(field.name);
-    else if (type.kind === 'OBJECT' && depth > 1) selections.push(`${field.name} ${await fieldSelection(app, type.name!, depth - 1)}`);
+    else if (type.kind === 'OBJECT' && depth > 1)
+      selections.push(`${field.name} ${await fieldSelection(app, type.name!, depth - 1)}`);
     else if (type.kind === 'UNION' || type.kind === 'INTERFACE') selections.push(`${field.name} { __typename }`);
   }
   return `{ ${selections.join(' ')} }`;

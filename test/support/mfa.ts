@@ -53,11 +53,22 @@ export interface EnrolledTotp {
 }
 
 /** enableMfa → acceptMfa for the authenticator app, as a client does; moves the clock past the step it used. */
-export async function enrollTotp(app: TestApp, token: string, clock: TestClock, input: { recreate?: boolean; description?: string } = {}): Promise<EnrolledTotp> {
-  const enabled = await app.graphql(EnableMfaDocument, { token, variables: { input: { factorType: 'totp', ...input } } });
+export async function enrollTotp(
+  app: TestApp,
+  token: string,
+  clock: TestClock,
+  input: { recreate?: boolean; description?: string } = {},
+): Promise<EnrolledTotp> {
+  const enabled = await app.graphql(EnableMfaDocument, {
+    token,
+    variables: { input: { factorType: 'totp', ...input } },
+  });
   assert.equal(enabled.errors, undefined, JSON.stringify(enabled.errors));
   const secret = totpSecretOf(enabled.data!.enableMfa.details);
-  const accepted = await app.graphql(AcceptMfaDocument, { token, variables: { input: { token: enabled.data!.enableMfa.token, code: totpCode(secret, clock) } } });
+  const accepted = await app.graphql(AcceptMfaDocument, {
+    token,
+    variables: { input: { token: enabled.data!.enableMfa.token, code: totpCode(secret, clock) } },
+  });
   assert.equal(accepted.errors, undefined, JSON.stringify(accepted.errors));
   clock.nextStep();
   return { factorId: accepted.data!.acceptMfa.id, secret, scratchCodes: enabled.data!.enableMfa.scratchCodes ?? [] };
@@ -71,9 +82,16 @@ export async function mfaToken(app: TestApp, username: string, password = TEST_P
 }
 
 /** A full sign-in with password and TOTP; moves the clock past the step it used. */
-export async function signInWithTotp(app: TestApp, username: string, totp: EnrolledTotp, clock: TestClock): Promise<string> {
+export async function signInWithTotp(
+  app: TestApp,
+  username: string,
+  totp: EnrolledTotp,
+  clock: TestClock,
+): Promise<string> {
   const verified = await app.graphql(VerifyMfaDocument, {
-    variables: { input: { mfaToken: await mfaToken(app, username), factorId: totp.factorId, code: totpCode(totp.secret, clock) } },
+    variables: {
+      input: { mfaToken: await mfaToken(app, username), factorId: totp.factorId, code: totpCode(totp.secret, clock) },
+    },
   });
   assert.equal(verified.errors, undefined, JSON.stringify(verified.errors));
   clock.nextStep();

@@ -25,7 +25,11 @@ export interface Finished {
 }
 
 /** Runs `node file args` to its end with `input` piped to its standard input. */
-export async function runNode(file: string, args: string[], options: { input?: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Finished> {
+export async function runNode(
+  file: string,
+  args: string[],
+  options: { input?: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Finished> {
   const child = spawn(process.execPath, [file, ...args], { env: options.env, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
@@ -38,7 +42,10 @@ export async function runNode(file: string, args: string[], options: { input?: s
 }
 
 /** Resolves when `child` exits; kills it and rejects after `timeoutMs`, so a hung child fails the test instead of stalling it. */
-export async function exited(child: ChildProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export async function exited(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
   let timedOut = false;
   const timer = setTimeout(() => (timedOut = child.kill('SIGKILL')), timeoutMs);
@@ -68,7 +75,8 @@ export async function startRedisServer(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const early = (code: number | null) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`));
+    const early = (code: number | null) =>
+      reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`));
     child.once('error', reject).once('exit', early);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk;
@@ -98,11 +106,17 @@ export interface ServiceProcess {
 export async function startService(env: NodeJS.ProcessEnv, options: { umask?: string } = {}): Promise<ServiceProcess> {
   const main = compiled('main.js');
   const child = options.umask
-    ? spawn('/bin/sh', ['-c', `umask ${options.umask} && exec "$0" "$1"`, process.execPath, main], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    ? spawn('/bin/sh', ['-c', `umask ${options.umask} && exec "$0" "$1"`, process.execPath, main], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
     : spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const logs: string[] = [];
   const graphqlUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within ${SERVICE_START_TIMEOUT_MS} ms:\n${logs.join('\n')}`)), SERVICE_START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`no "listening" line within ${SERVICE_START_TIMEOUT_MS} ms:\n${logs.join('\n')}`)),
+      SERVICE_START_TIMEOUT_MS,
+    );
     child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${logs.join('\n')}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       logs.push(line);

@@ -8,7 +8,11 @@ export async function readiness(app: TestApp): Promise<{ status: number; body: u
 }
 
 /** Polls /readyz until it answers `status`: losing and regaining Redis is noticed asynchronously. */
-export async function readinessBecomes(app: TestApp, status: number, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+export async function readinessBecomes(
+  app: TestApp,
+  status: number,
+  timeoutMs: number,
+): Promise<{ status: number; body: unknown }> {
   const deadline = Date.now() + timeoutMs;
   let last = await readiness(app);
   while (last.status !== status && Date.now() < deadline) {

@@ -43,7 +43,11 @@ export class SmtpSink extends EventEmitter {
         this.rcptAttempts += 1;
         const reply = this.#rcptReplies.shift();
         // Quotes the recipient, as real servers do ("550 5.1.1 <a@b>: user unknown"): the worker must not store that.
-        callback(reply && 'code' in reply ? smtpError({ code: reply.code, message: `<${address.address}>: ${reply.message}` }) : null);
+        callback(
+          reply && 'code' in reply
+            ? smtpError({ code: reply.code, message: `<${address.address}>: ${reply.message}` })
+            : null,
+        );
       },
       onData: (stream, session, callback) => void this.#receive(stream, session, callback),
       onClose: (session) => void this.#closedSessions.add(session.id),
@@ -94,13 +98,18 @@ export class SmtpSink extends EventEmitter {
   async waitForMails(count: number, timeoutMs = 10_000): Promise<CapturedMail[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.mails.length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} mail(s) within ${timeoutMs} ms, got ${this.mails.length}`);
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} mail(s) within ${timeoutMs} ms, got ${this.mails.length}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return this.mails;
   }
 
-  async #receive(stream: NodeJS.ReadableStream, session: SMTPServerSession, callback: (error?: Error | null) => void): Promise<void> {
+  async #receive(
+    stream: NodeJS.ReadableStream,
+    session: SMTPServerSession,
+    callback: (error?: Error | null) => void,
+  ): Promise<void> {
     this.dataAttempts += 1;
     const reply = this.#dataReplies.shift();
     this.emit('data-started', session.id);

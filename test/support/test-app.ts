@@ -40,7 +40,10 @@ const UNTHROTTLED_ADDRESS = { LOGIN_RATE_PER_ADDRESS: '1000000', SIGNUP_RATE_PER
  * A production app, which refuses the embedded default, gets a database
  * this process starts for it (startSharedDatabase) as MONGODB_URI.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: Pick<StartOptions, 'clock' | 'factorPlugins' | 'mailSettings'> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: Pick<StartOptions, 'clock' | 'factorPlugins' | 'mailSettings'> = {},
+): Promise<TestApp> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisKeyPrefix = `test-${process.pid}-${randomBytes(4).toString('hex')}`;
   const database = env.NODE_ENV === 'production' && !env.MONGODB_URI ? await startSharedDatabase() : undefined;
@@ -84,11 +87,18 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
   return Object.assign(app, {
     logLines,
     stop: () => (stopping ??= stopAndClean()),
-    async graphql<T, V>(operation: TypedDocumentNode<T, V> | string, options: { variables?: V; token?: string; headers?: Record<string, string> } = {}): Promise<GraphQLResponse<T>> {
+    async graphql<T, V>(
+      operation: TypedDocumentNode<T, V> | string,
+      options: { variables?: V; token?: string; headers?: Record<string, string> } = {},
+    ): Promise<GraphQLResponse<T>> {
       const query = typeof operation === 'string' ? operation : print(operation);
       const response = await fetch(`${app.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
+        headers: {
+          'content-type': 'application/json',
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
         body: JSON.stringify({ query, variables: options.variables }),
       });
       return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse<T>;
@@ -97,7 +107,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
 }
 
 /** Env for apps whose tests send many codes to one address from one client, to test the per-factor and per-user limits alone. */
-export const LIFTED_DELIVERY_CAPS = { MAIL_CODES_PER_ADDRESS_PER_HOUR: '1000', MAIL_CODES_PER_CLIENT_PER_HOUR: '100000' };
+export const LIFTED_DELIVERY_CAPS = {
+  MAIL_CODES_PER_ADDRESS_PER_HOUR: '1000',
+  MAIL_CODES_PER_CLIENT_PER_HOUR: '100000',
+};
 
 /** The `extensions.code` of the first error, for terse assertions. */
 export function errorCode(response: GraphQLResponse<unknown>): string | undefined {

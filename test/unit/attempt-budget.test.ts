@@ -11,7 +11,10 @@ describe('MemoryAttemptCounts', () => {
     assert.equal(counts.reserve('a'), undefined);
     assert.equal(counts.reserve('a'), undefined);
     const retryAfterSeconds = counts.reserve('a');
-    assert.ok(retryAfterSeconds !== undefined && retryAfterSeconds >= 59 && retryAfterSeconds <= 60, String(retryAfterSeconds));
+    assert.ok(
+      retryAfterSeconds !== undefined && retryAfterSeconds >= 59 && retryAfterSeconds <= 60,
+      String(retryAfterSeconds),
+    );
     counts.refund('a');
     assert.equal(counts.reserve('a'), undefined, 'a refunded attempt can be used again');
     counts.clear('a');
@@ -32,13 +35,23 @@ describe('AttemptBudget while Redis is unreachable', () => {
   let deadRedis: Redis;
   before(() => {
     // Nothing listens on port 1: every command fails at once, as with a Redis that went away.
-    deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    deadRedis = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     deadRedis.on('error', () => undefined);
   });
   after(() => deadRedis.disconnect());
 
   it('still counts, per process, in bounded memory under a flood of attacker-chosen keys', async () => {
-    const budget = new AttemptBudget(deadRedis, { keyPrefix: 'unreachable', attempts: 3, windowSeconds: 60, maxFallbackKeys: 500 });
+    const budget = new AttemptBudget(deadRedis, {
+      keyPrefix: 'unreachable',
+      attempts: 3,
+      windowSeconds: 60,
+      maxFallbackKeys: 500,
+    });
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await budget.reserve('victim'));
     assert.deepEqual(answers.slice(0, 3), [undefined, undefined, undefined]);

@@ -21,32 +21,63 @@ describe('loadConfig', () => {
   it('refuses production on the embedded server, saying what to set', () => {
     const keys = { MFA_ENCRYPTION_KEYS: 'k1:abc', SMTP_URL: 'smtp://mail:587' };
     assert.throws(() => loadConfig({ NODE_ENV: 'production', ...keys }), ConfigError);
-    assert.throws(() => loadConfig({ NODE_ENV: 'production', ...keys }), /MONGODB_URI is required when NODE_ENV=production \(a MongoDB replica set/);
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production', ...keys }),
+      /MONGODB_URI is required when NODE_ENV=production \(a MongoDB replica set/,
+    );
     assert.throws(() => loadConfig({ NODE_ENV: 'production', ...keys, MONGODB_URI: ' ' }), /MONGODB_URI is required/);
-    assert.equal(loadConfig({ NODE_ENV: 'production', ...keys, MONGODB_URI: 'mongodb://db:27017/mfa' }).mongodb.uri, 'mongodb://db:27017/mfa');
+    assert.equal(
+      loadConfig({ NODE_ENV: 'production', ...keys, MONGODB_URI: 'mongodb://db:27017/mfa' }).mongodb.uri,
+      'mongodb://db:27017/mfa',
+    );
   });
 
   it('opens a TCP port for the embedded server only when EMBEDDED_MONGO_PORT asks, and never beside MONGODB_URI', () => {
     assert.equal(loadConfig({ EMBEDDED_MONGO_PORT: '27017' }).mongodb.embeddedPort, 27017);
     assert.equal(loadConfig({ EMBEDDED_MONGO_PORT: '0' }).mongodb.embeddedPort, 0);
-    assert.throws(() => loadConfig({ EMBEDDED_MONGO_PORT: '70000' }), /EMBEDDED_MONGO_PORT must be an integer from 0 to 65535/);
-    assert.throws(() => loadConfig({ EMBEDDED_MONGO_PORT: '27017', MONGODB_URI: 'mongodb://db:27017/mfa' }), /EMBEDDED_MONGO_PORT .* MONGODB_URI replaces: set one of them/);
+    assert.throws(
+      () => loadConfig({ EMBEDDED_MONGO_PORT: '70000' }),
+      /EMBEDDED_MONGO_PORT must be an integer from 0 to 65535/,
+    );
+    assert.throws(
+      () => loadConfig({ EMBEDDED_MONGO_PORT: '27017', MONGODB_URI: 'mongodb://db:27017/mfa' }),
+      /EMBEDDED_MONGO_PORT .* MONGODB_URI replaces: set one of them/,
+    );
   });
 
   it('refuses production without encryption keys or SMTP, and closes sign-up there', () => {
     const database = { MONGODB_URI: 'mongodb://db:27017/mfa' };
     assert.throws(() => loadConfig({ NODE_ENV: 'production', ...database }), ConfigError);
     assert.throws(() => loadConfig({ NODE_ENV: 'production', ...database, MFA_ENCRYPTION_KEYS: 'k1:abc' }), /SMTP_URL/);
-    const production = loadConfig({ NODE_ENV: 'production', ...database, MFA_ENCRYPTION_KEYS: 'k1:abc', SMTP_URL: 'smtp://mail:587' });
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      ...database,
+      MFA_ENCRYPTION_KEYS: 'k1:abc',
+      SMTP_URL: 'smtp://mail:587',
+    });
     assert.equal(production.accounts.allowSignup, false);
   });
 
   it('caps code mails, notices and slow or numerous connections by default, and reads each cap from its variable', () => {
     const defaults = loadConfig({});
-    assert.deepEqual(defaults.mfa.deliveryCaps, { perDestinationPerHour: 5, perClientPerHour: 20, noticesPerDestinationPerHour: 10 });
+    assert.deepEqual(defaults.mfa.deliveryCaps, {
+      perDestinationPerHour: 5,
+      perClientPerHour: 20,
+      noticesPerDestinationPerHour: 10,
+    });
     assert.deepEqual([defaults.http.requestTimeoutMs, defaults.http.maxConnections], [10_000, 1000]);
-    const set = loadConfig({ MAIL_CODES_PER_ADDRESS_PER_HOUR: '3', MAIL_CODES_PER_CLIENT_PER_HOUR: '50', MAIL_NOTICES_PER_ADDRESS_PER_HOUR: '40', HTTP_REQUEST_TIMEOUT_SECONDS: '2', HTTP_MAX_CONNECTIONS: '64' });
-    assert.deepEqual(set.mfa.deliveryCaps, { perDestinationPerHour: 3, perClientPerHour: 50, noticesPerDestinationPerHour: 40 });
+    const set = loadConfig({
+      MAIL_CODES_PER_ADDRESS_PER_HOUR: '3',
+      MAIL_CODES_PER_CLIENT_PER_HOUR: '50',
+      MAIL_NOTICES_PER_ADDRESS_PER_HOUR: '40',
+      HTTP_REQUEST_TIMEOUT_SECONDS: '2',
+      HTTP_MAX_CONNECTIONS: '64',
+    });
+    assert.deepEqual(set.mfa.deliveryCaps, {
+      perDestinationPerHour: 3,
+      perClientPerHour: 50,
+      noticesPerDestinationPerHour: 40,
+    });
     assert.deepEqual([set.http.requestTimeoutMs, set.http.maxConnections], [2000, 64]);
     assert.throws(() => loadConfig({ MAIL_CODES_PER_ADDRESS_PER_HOUR: '0' }), /MAIL_CODES_PER_ADDRESS_PER_HOUR/);
     assert.throws(() => loadConfig({ MAIL_NOTICES_PER_ADDRESS_PER_HOUR: '0' }), /MAIL_NOTICES_PER_ADDRESS_PER_HOUR/);
@@ -64,15 +95,26 @@ describe('loadConfig', () => {
 
   it('trusts X-Forwarded-For from no proxy unless TRUST_PROXY lists addresses or CIDR ranges', () => {
     assert.deepEqual(loadConfig({}).http.trustedProxies, []);
-    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1, fd00::/8' }).http.trustedProxies, ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8']);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1, fd00::/8' }).http.trustedProxies, [
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'fd00::/8',
+    ]);
     for (const bad of ['*', 'true', 'proxy.internal', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '10.0.0.0/']) {
       assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY must list IP addresses or CIDR ranges/, bad);
     }
   });
 
   it('refuses the renamed MAIL_QUEUE_PREFIX instead of falling back to the default prefix', () => {
-    assert.throws(() => loadConfig({ MAIL_QUEUE_PREFIX: 'tenant-a' }), (error) => error instanceof ConfigError && /MAIL_QUEUE_PREFIX was renamed REDIS_KEY_PREFIX/.test(error.message));
-    assert.throws(() => loadConfig({ MAIL_QUEUE_PREFIX: 'tenant-a', REDIS_KEY_PREFIX: 'tenant-a' }), /renamed REDIS_KEY_PREFIX/);
+    assert.throws(
+      () => loadConfig({ MAIL_QUEUE_PREFIX: 'tenant-a' }),
+      (error) => error instanceof ConfigError && /MAIL_QUEUE_PREFIX was renamed REDIS_KEY_PREFIX/.test(error.message),
+    );
+    assert.throws(
+      () => loadConfig({ MAIL_QUEUE_PREFIX: 'tenant-a', REDIS_KEY_PREFIX: 'tenant-a' }),
+      /renamed REDIS_KEY_PREFIX/,
+    );
     assert.equal(loadConfig({ REDIS_KEY_PREFIX: 'tenant-a' }).redisKeyPrefix, 'tenant-a');
   });
 });

@@ -6,7 +6,8 @@ import { equalityKey, valuesAtPath } from '../../src/embedded-mongo/storage/valu
 describe('equalityKey', () => {
   it('equates numbers by value across BSON numeric types', () => {
     const one = equalityKey(1);
-    for (const same of [1.0, Long.fromNumber(1), Decimal128.fromString('1'), -0 + 1]) assert.equal(equalityKey(same), one);
+    for (const same of [1.0, Long.fromNumber(1), Decimal128.fromString('1'), -0 + 1])
+      assert.equal(equalityKey(same), one);
     assert.equal(equalityKey(-0), equalityKey(0));
     assert.notEqual(equalityKey('1'), one);
     assert.notEqual(equalityKey(Long.fromString('9007199254740993')), equalityKey(9007199254740992));

@@ -15,7 +15,10 @@ describe('HashingQueue', () => {
     const log: string[] = [];
     const first = gated(log, 'a1');
     const results = [queue.run('a', first.task), queue.run('a', async () => 'a2'), queue.run('a', async () => 'a3')];
-    await assert.rejects(queue.run('a', async () => 'a4'), HashingQueueFull);
+    await assert.rejects(
+      queue.run('a', async () => 'a4'),
+      HashingQueueFull,
+    );
     assert.equal(queue.waitingTasks, 2);
     first.release();
     assert.deepEqual(await Promise.all(results), ['a1', 'a2', 'a3']);
@@ -37,10 +40,17 @@ describe('HashingQueue', () => {
     const queue = new HashingQueue(1, 3);
     const log: string[] = [];
     const blocker = gated(log, 'flood-0');
-    const flood = [queue.run('flood', blocker.task), ...[1, 2, 3].map((i) => queue.run('flood', async () => `flood-${i}`))];
+    const flood = [
+      queue.run('flood', blocker.task),
+      ...[1, 2, 3].map((i) => queue.run('flood', async () => `flood-${i}`)),
+    ];
     const quiet = queue.run('quiet', async () => 'quiet');
     await assert.rejects(flood[3], HashingQueueFull);
-    await assert.rejects(queue.run('flood', async () => 'flood-4'), HashingQueueFull, 'the flood does not take its place back');
+    await assert.rejects(
+      queue.run('flood', async () => 'flood-4'),
+      HashingQueueFull,
+      'the flood does not take its place back',
+    );
     blocker.release();
     assert.equal(await quiet, 'quiet');
     assert.deepEqual(await Promise.all(flood.slice(0, 3)), ['flood-0', 'flood-1', 'flood-2']);
@@ -53,7 +63,11 @@ describe('HashingQueue', () => {
     const running = queue.run('blocker', blocker.task);
     const waiting = ['legit', 'b', 'c', 'd'].map((owner) => queue.run(owner, async () => (log.push(owner), owner)));
     // A botnet, or one client rotating through its /64s: each request from an owner the queue has not seen.
-    for (let i = 0; i < 20; i++) await assert.rejects(queue.run(`fresh-${i}`, async () => `fresh-${i}`), HashingQueueFull);
+    for (let i = 0; i < 20; i++)
+      await assert.rejects(
+        queue.run(`fresh-${i}`, async () => `fresh-${i}`),
+        HashingQueueFull,
+      );
     blocker.release();
     assert.deepEqual(await Promise.all([running, ...waiting]), ['blocker', 'legit', 'b', 'c', 'd']);
     assert.deepEqual(log, ['blocker', 'legit', 'b', 'c', 'd']);
@@ -69,6 +83,12 @@ describe('HashingQueue', () => {
     const newcomer = queue.run('newcomer', async () => 'newcomer');
     await assert.rejects(late[1], HashingQueueFull);
     blocker.release();
-    assert.deepEqual(await Promise.all([running, ...early, late[0], newcomer]), ['blocker', 'early-1', 'early-2', 'late-1', 'newcomer']);
+    assert.deepEqual(await Promise.all([running, ...early, late[0], newcomer]), [
+      'blocker',
+      'early-1',
+      'early-2',
+      'late-1',
+      'newcomer',
+    ]);
   });
 });

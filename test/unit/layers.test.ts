@@ -19,7 +19,8 @@ const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 /** Every `import … from`, `export … from`, side-effect `import '…'` and `import('…')` specifier in `text`. */
 function specifiers(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(/^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) found.push(match[1]);
+  for (const match of text.matchAll(/^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm))
+    found.push(match[1]);
   for (const match of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(match[1]);
   return found;
 }
@@ -43,7 +44,10 @@ function importEdges(): Edge[] {
   for (const from of [...tsFiles('src'), ...tsFiles('plugins')]) {
     for (const specifier of specifiers(readFileSync(join(ROOT, from), 'utf8'))) {
       if (!specifier.startsWith('.')) continue;
-      const to = relative(ROOT, resolve(ROOT, dirname(from), specifier)).split('\\').join('/').replace(/\.js$/, '.ts');
+      const to = relative(ROOT, resolve(ROOT, dirname(from), specifier))
+        .split('\\')
+        .join('/')
+        .replace(/\.js$/, '.ts');
       assert.ok(existsSync(join(ROOT, to)), `${from} imports ${specifier}, which resolves to no source file (${to})`);
       edges.push({ from, to });
     }
@@ -51,7 +55,8 @@ function importEdges(): Edge[] {
   return edges;
 }
 
-const isGraphQL = (file: string) => file.startsWith('src/graphql/') || /\.(resolver|type|inputs|payload)\.ts$/.test(file);
+const isGraphQL = (file: string) =>
+  file.startsWith('src/graphql/') || /\.(resolver|type|inputs|payload)\.ts$/.test(file);
 const isService = (file: string) => file.endsWith('.service.ts');
 const isModel = (file: string) => file.endsWith('.model.ts');
 
@@ -60,16 +65,23 @@ const EXCEPTIONS: Record<string, string> = {
   // Composition roots: they must see the GraphQL layer to wire it up.
   'src/app.ts -> src/graphql/schema.ts': 'composition root: builds the GraphQL schema from the services',
   'src/app.ts -> src/graphql/request-context.ts': 'composition root: installs the per-request GraphQL context',
-  'src/http/http-server.ts -> src/graphql/context.ts': 'composition root: the HTTP server hosts Apollo Server, typed by its context',
-  'src/http/http-server.ts -> src/graphql/format-error.ts': 'composition root: Apollo Server is configured with the error formatter',
-  'src/http/http-server.ts -> src/graphql/hide-suggestions.plugin.ts': 'composition root: Apollo Server is configured with this plugin',
-  'src/http/http-server.ts -> src/graphql/operation-limits.ts': 'composition root: Apollo Server is configured with the operation limits',
+  'src/http/http-server.ts -> src/graphql/context.ts':
+    'composition root: the HTTP server hosts Apollo Server, typed by its context',
+  'src/http/http-server.ts -> src/graphql/format-error.ts':
+    'composition root: Apollo Server is configured with the error formatter',
+  'src/http/http-server.ts -> src/graphql/hide-suggestions.plugin.ts':
+    'composition root: Apollo Server is configured with this plugin',
+  'src/http/http-server.ts -> src/graphql/operation-limits.ts':
+    'composition root: Apollo Server is configured with the operation limits',
   // By design: a factor plugin contributes its enrollment-details object type to the schema (FactorPlugin.detailsType).
-  'plugins/totp/index.ts -> plugins/totp/totp-enrollment.type.ts': "by design: the plugin's detailsType is a type-graphql object type",
-  'plugins/email-otp/index.ts -> plugins/email-otp/email-enrollment.type.ts': "by design: the plugin's detailsType is a type-graphql object type",
+  'plugins/totp/index.ts -> plugins/totp/totp-enrollment.type.ts':
+    "by design: the plugin's detailsType is a type-graphql object type",
+  'plugins/email-otp/index.ts -> plugins/email-otp/email-enrollment.type.ts':
+    "by design: the plugin's detailsType is a type-graphql object type",
   // Known, to be moved: the CLI validates with the GraphQL sign-up input's class-validator rules;
   // the username/password rules belong in src/accounts for both to use.
-  'src/cli/create-admin.ts -> src/accounts/account.inputs.ts': 'known, to be moved: CLI reuses the GraphQL SignUpInput for validation',
+  'src/cli/create-admin.ts -> src/accounts/account.inputs.ts':
+    'known, to be moved: CLI reuses the GraphQL SignUpInput for validation',
 };
 
 const key = (edge: Edge) => `${edge.from} -> ${edge.to}`;
@@ -79,28 +91,40 @@ describe('layers point one way (GraphQL → services → models/plugins → db)'
 
   it('finds the imports it checks', () => {
     assert.ok(edges.length > 100, `only ${edges.length} imports found; is the parser broken?`);
-    assert.ok(edges.some((edge) => key(edge) === 'src/app.ts -> src/graphql/schema.ts'), 'the composition root import was not found');
+    assert.ok(
+      edges.some((edge) => key(edge) === 'src/app.ts -> src/graphql/schema.ts'),
+      'the composition root import was not found',
+    );
   });
 
   it('nothing outside the GraphQL layer imports it, but the listed exceptions', () => {
-    const violations = edges.filter((edge) => !isGraphQL(edge.from) && isGraphQL(edge.to) && !(key(edge) in EXCEPTIONS)).map(key);
+    const violations = edges
+      .filter((edge) => !isGraphQL(edge.from) && isGraphQL(edge.to) && !(key(edge) in EXCEPTIONS))
+      .map(key);
     assert.deepEqual(violations, []);
   });
 
   it('models, factor plugins and src/db import no service and no GraphQL file, but the listed exceptions', () => {
     const lower = (file: string) => isModel(file) || file.startsWith('plugins/') || file.startsWith('src/db/');
-    const violations = edges.filter((edge) => lower(edge.from) && (isService(edge.to) || isGraphQL(edge.to)) && !(key(edge) in EXCEPTIONS)).map(key);
+    const violations = edges
+      .filter((edge) => lower(edge.from) && (isService(edge.to) || isGraphQL(edge.to)) && !(key(edge) in EXCEPTIONS))
+      .map(key);
     assert.deepEqual(violations, []);
   });
 
   it('src/db imports only src/db, config, logging and the embedded MongoDB', () => {
-    const allowed = (file: string) => ['src/db/', 'src/config/', 'src/embedded-mongo/'].some((prefix) => file.startsWith(prefix)) || file === 'src/logger.ts';
+    const allowed = (file: string) =>
+      ['src/db/', 'src/config/', 'src/embedded-mongo/'].some((prefix) => file.startsWith(prefix)) ||
+      file === 'src/logger.ts';
     const violations = edges.filter((edge) => edge.from.startsWith('src/db/') && !allowed(edge.to)).map(key);
     assert.deepEqual(violations, []);
   });
 
   it('every listed exception is still needed', () => {
     const present = new Set(edges.map(key));
-    assert.deepEqual(Object.keys(EXCEPTIONS).filter((exception) => !present.has(exception)), []);
+    assert.deepEqual(
+      Object.keys(EXCEPTIONS).filter((exception) => !present.has(exception)),
+      [],
+    );
   });
 });

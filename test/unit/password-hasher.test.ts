@@ -8,7 +8,14 @@ const FAST = { ...ARGON2_OPTIONS, memoryCost: 1024, timeCost: 1 };
 
 describe('PasswordHasher', () => {
   it('uses OWASP’s argon2id setting by default (19 MiB, 2 iterations, 1 lane)', () => {
-    assert.deepEqual({ memoryCost: ARGON2_OPTIONS.memoryCost, timeCost: ARGON2_OPTIONS.timeCost, parallelism: ARGON2_OPTIONS.parallelism }, { memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 });
+    assert.deepEqual(
+      {
+        memoryCost: ARGON2_OPTIONS.memoryCost,
+        timeCost: ARGON2_OPTIONS.timeCost,
+        parallelism: ARGON2_OPTIONS.parallelism,
+      },
+      { memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 },
+    );
   });
 
   it('verifies the right password and refuses a wrong one', async () => {
@@ -38,11 +45,13 @@ describe('PasswordHasher', () => {
   it('refuses at once with SERVICE_UNAVAILABLE when the queue is full, for a known and an unknown user alike', async () => {
     const hasher = new PasswordHasher(FAST, 1);
     const known = await hasher.hash('a password');
-    const queued = Array.from({ length: 1 + WAITING_HASHES_PER_CORE }, (_, i) => hasher.hash(`password ${i}`, '192.0.2.1'));
-    const busy = (error: unknown) => error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE' && error.extensions.retryAfterSeconds === 1;
+    const queued = Array.from({ length: 1 + WAITING_HASHES_PER_CORE }, (_, i) =>
+      hasher.hash(`password ${i}`, '192.0.2.1'),
+    );
+    const busy = (error: unknown) =>
+      error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE' && error.extensions.retryAfterSeconds === 1;
     await assert.rejects(hasher.verify(known, 'a password', '192.0.2.1'), busy);
     await assert.rejects(hasher.verify(undefined, 'a password', '192.0.2.1'), busy);
     await Promise.all(queued);
   });
 });
-

@@ -43,12 +43,15 @@ describe('SecretBox', () => {
     it(`refuses a tampered ${field} without revealing the plaintext`, () => {
       const sealed = boxA.seal('top secret seed', CONTEXT);
       const tampered = { ...sealed, [field]: flip(sealed[field]) };
-      assert.throws(() => boxA.open(tampered, CONTEXT), (error: unknown) => {
-        assert.ok(error instanceof SecretBoxError);
-        assert.equal(error.code, 'AUTHENTICATION_FAILED');
-        assert.ok(!error.message.includes('top secret'));
-        return true;
-      });
+      assert.throws(
+        () => boxA.open(tampered, CONTEXT),
+        (error: unknown) => {
+          assert.ok(error instanceof SecretBoxError);
+          assert.equal(error.code, 'AUTHENTICATION_FAILED');
+          assert.ok(!error.message.includes('top secret'));
+          return true;
+        },
+      );
     });
   }
 
@@ -67,8 +70,15 @@ describe('SecretBox', () => {
   it('refuses an unknown kid, and a kid swapped to another configured key', () => {
     const both = SecretBox.fromSpec(`b:${keyB},a:${keyA}`);
     const sealed = boxA.seal('seed', CONTEXT);
-    assert.throws(() => boxA.open({ ...sealed, kid: 'zz' }, CONTEXT), { name: 'SecretBoxError', code: 'UNKNOWN_KEY', message: /"zz"/ });
-    assert.throws(() => both.open({ ...sealed, kid: 'b' }, CONTEXT), { name: 'SecretBoxError', code: 'AUTHENTICATION_FAILED' });
+    assert.throws(() => boxA.open({ ...sealed, kid: 'zz' }, CONTEXT), {
+      name: 'SecretBoxError',
+      code: 'UNKNOWN_KEY',
+      message: /"zz"/,
+    });
+    assert.throws(() => both.open({ ...sealed, kid: 'b' }, CONTEXT), {
+      name: 'SecretBoxError',
+      code: 'AUTHENTICATION_FAILED',
+    });
   });
 
   it('binds the context: a ciphertext moved to another record does not open', () => {
@@ -93,7 +103,10 @@ describe('SecretBox', () => {
 describe('parseEncryptionKeys', () => {
   it('parses kid:base64key entries in order, first one current', () => {
     const keys = parseEncryptionKeys(` k2:${keyB} , k1:${keyA}`);
-    assert.deepEqual(keys.map((key) => key.kid), ['k2', 'k1']);
+    assert.deepEqual(
+      keys.map((key) => key.kid),
+      ['k2', 'k1'],
+    );
     assert.deepEqual(keys[0]!.key, Buffer.from(keyB, 'base64'));
   });
 
@@ -111,14 +124,17 @@ describe('parseEncryptionKeys', () => {
   ];
   for (const [name, spec] of cases) {
     it(`refuses ${name} with a ConfigError naming MFA_ENCRYPTION_KEYS and no key material`, () => {
-      assert.throws(() => parseEncryptionKeys(spec), (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.match(error.message, /MFA_ENCRYPTION_KEYS/);
-        for (const secret of [keyA, keyB, short, keyA.slice(0, 12), keyB.slice(0, 12), short.slice(0, 12)]) {
-          assert.ok(!error.message.includes(secret), `message leaks key material: ${error.message}`);
-        }
-        return true;
-      });
+      assert.throws(
+        () => parseEncryptionKeys(spec),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /MFA_ENCRYPTION_KEYS/);
+          for (const secret of [keyA, keyB, short, keyA.slice(0, 12), keyB.slice(0, 12), short.slice(0, 12)]) {
+            assert.ok(!error.message.includes(secret), `message leaks key material: ${error.message}`);
+          }
+          return true;
+        },
+      );
     });
   }
 });
@@ -131,7 +147,11 @@ describe('SecretBox.hmacKey', () => {
     assert.equal(current.kid, 'b');
     assert.equal(current.key.length, 32);
     assert.deepEqual(box.hmacKey('recovery-codes', 'b'), current);
-    assert.deepEqual(SecretBox.fromSpec(`b:${keyB}`).hmacKey('recovery-codes').key, current.key, 'stable across restarts');
+    assert.deepEqual(
+      SecretBox.fromSpec(`b:${keyB}`).hmacKey('recovery-codes').key,
+      current.key,
+      'stable across restarts',
+    );
     assert.notDeepEqual(box.hmacKey('email-codes').key, current.key);
     assert.notDeepEqual(box.hmacKey('recovery-codes', 'a').key, current.key);
     assert.notDeepEqual(current.key, Buffer.from(keyB, 'base64'), 'not the encryption key itself');

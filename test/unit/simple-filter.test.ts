@@ -6,7 +6,33 @@ import { projectDocument } from '../../src/embedded-mongo/query/matcher.js';
 import { compileSimpleFilter } from '../../src/embedded-mongo/query/simple-filter.js';
 
 const id = new ObjectId();
-const VALUES = [undefined, null, 0, 1, 2, -0, 1.5, NaN, 'a', 'b', '', true, false, id, new ObjectId(), new Date(1000), new Date(2000), [1, 2], [], [null], { x: 1 }, { b: 1 }, { b: [1] }, { b: null }, [{ b: 1 }]];
+const VALUES = [
+  undefined,
+  null,
+  0,
+  1,
+  2,
+  -0,
+  1.5,
+  NaN,
+  'a',
+  'b',
+  '',
+  true,
+  false,
+  id,
+  new ObjectId(),
+  new Date(1000),
+  new Date(2000),
+  [1, 2],
+  [],
+  [null],
+  { x: 1 },
+  { b: 1 },
+  { b: [1] },
+  { b: null },
+  [{ b: 1 }],
+];
 const OPERANDS = [null, 0, 1, 2, 1.5, 'a', 'b', true, false, id, new Date(1000), new Date(2000)];
 
 /** A small deterministic generator, so a failure names a reproducible filter. */
@@ -16,14 +42,22 @@ function generator(seed: number) {
   const pick = <T>(list: readonly T[]): T => list[next(list.length)];
   const condition = (): unknown => {
     switch (next(8)) {
-      case 1: return { $eq: pick(OPERANDS) };
-      case 2: return { $ne: pick(OPERANDS) };
-      case 3: return { $in: [pick(OPERANDS), pick(OPERANDS)] };
-      case 4: return { $nin: [pick(OPERANDS)] };
-      case 5: return { $exists: next(2) === 0 };
-      case 6: return { [pick(['$lt', '$lte', '$gt', '$gte'])]: pick(OPERANDS) };
-      case 7: return { $gt: pick(OPERANDS), $lt: pick(OPERANDS) };
-      default: return pick(OPERANDS);
+      case 1:
+        return { $eq: pick(OPERANDS) };
+      case 2:
+        return { $ne: pick(OPERANDS) };
+      case 3:
+        return { $in: [pick(OPERANDS), pick(OPERANDS)] };
+      case 4:
+        return { $nin: [pick(OPERANDS)] };
+      case 5:
+        return { $exists: next(2) === 0 };
+      case 6:
+        return { [pick(['$lt', '$lte', '$gt', '$gte'])]: pick(OPERANDS) };
+      case 7:
+        return { $gt: pick(OPERANDS), $lt: pick(OPERANDS) };
+      default:
+        return pick(OPERANDS);
     }
   };
   const filter = (depth = 0): Record<string, unknown> => {
@@ -71,7 +105,16 @@ describe('simple filters', () => {
   });
 
   it('leave documents, arrays, regular expressions and unknown operators to mingo', () => {
-    for (const filter of [{ a: { b: 1 } }, { a: [1] }, { a: /x/ }, { a: { $regex: 'x' } }, { a: { $elemMatch: { b: 1 } } }, { $where: 'true' }, { a: { $size: 1 } }, { $or: [] }]) {
+    for (const filter of [
+      { a: { b: 1 } },
+      { a: [1] },
+      { a: /x/ },
+      { a: { $regex: 'x' } },
+      { a: { $elemMatch: { b: 1 } } },
+      { $where: 'true' },
+      { a: { $size: 1 } },
+      { $or: [] },
+    ]) {
       assert.equal(compileSimpleFilter(filter), undefined, JSON.stringify(filter));
     }
   });

@@ -5,7 +5,19 @@ import { describe, it } from 'node:test';
 import { applySimpleModifier } from '../../src/embedded-mongo/query/simple-update.js';
 import { cloneDocument } from '../../src/embedded-mongo/storage/values.js';
 
-const VALUES = [0, 1, 2.5, 'x', null, true, new Date(5), new ObjectId('64b000000000000000000001'), { p: 1 }, [1, 2], { q: { z: 1 } }];
+const VALUES = [
+  0,
+  1,
+  2.5,
+  'x',
+  null,
+  true,
+  new Date(5),
+  new ObjectId('64b000000000000000000001'),
+  { p: 1 },
+  [1, 2],
+  { q: { z: 1 } },
+];
 const PATHS = ['a', 'b', 'c', 'a.b', 'a.c', 'd.e', 'd.e.f', 'n'];
 
 describe('simple updates', () => {
@@ -16,12 +28,14 @@ describe('simple updates', () => {
     let applied = 0;
     for (let i = 0; i < 5000; i++) {
       const document: Document = { _id: 1 };
-      for (const field of ['a', 'b', 'd', 'n']) if (next(3)) document[field] = pick([...VALUES, { b: 1 }, { e: { f: 2 } }, 3]);
+      for (const field of ['a', 'b', 'd', 'n'])
+        if (next(3)) document[field] = pick([...VALUES, { b: 1 }, { e: { f: 2 } }, 3]);
       const modifier: Record<string, Document> = {};
       for (let k = 0, n = 1 + next(3); k < n; k++) {
         const operator = pick(['$set', '$unset', '$inc']);
         modifier[operator] ??= {};
-        modifier[operator][pick(PATHS)] = operator === '$inc' ? pick([1, -1, 0, 2.5]) : operator === '$unset' ? 1 : pick(VALUES);
+        modifier[operator][pick(PATHS)] =
+          operator === '$inc' ? pick([1, -1, 0, 2.5]) : operator === '$unset' ? 1 : pick(VALUES);
       }
       const simple = cloneDocument(document);
       const changed = applySimpleModifier(simple, modifier);
@@ -40,7 +54,14 @@ describe('simple updates', () => {
   });
 
   it('declines what it does not handle', () => {
-    for (const modifier of [{ $push: { a: 1 } }, { $set: { 'a.$': 1 } }, { $set: { a: 1, 'a.b': 2 } }, { $inc: { s: 1 } }, { $set: { 'arr.0': 1 } }, { $set: {} }]) {
+    for (const modifier of [
+      { $push: { a: 1 } },
+      { $set: { 'a.$': 1 } },
+      { $set: { a: 1, 'a.b': 2 } },
+      { $inc: { s: 1 } },
+      { $set: { 'arr.0': 1 } },
+      { $set: {} },
+    ]) {
       assert.equal(applySimpleModifier({ _id: 1, s: 'text', arr: [1] }, modifier), undefined, JSON.stringify(modifier));
     }
   });

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { describe, it } from 'node:test';
-import { generateTotpCode, generateTotpSecret, matchTotpStep, type TotpAlgorithm } from '../../plugins/totp/totp-code.js';
+import {
+  generateTotpCode,
+  generateTotpSecret,
+  matchTotpStep,
+  type TotpAlgorithm,
+} from '../../plugins/totp/totp-code.js';
 
 const PERIOD_MS = 30_000;
 
@@ -69,7 +74,18 @@ const RFC6238_VECTORS: [number, Record<TotpAlgorithm, string>][] = [
 ];
 
 // RFC 4226 Appendix D: counter → 6-digit HOTP for the secret '12345678901234567890'.
-const RFC4226_VECTORS = ['755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489'];
+const RFC4226_VECTORS = [
+  '755224',
+  '287082',
+  '359152',
+  '969429',
+  '338314',
+  '254676',
+  '287922',
+  '162583',
+  '399871',
+  '520489',
+];
 
 describe('matchTotpStep', () => {
   it('encodes the RFC seeds as base32 like RFC 4648 does', () => {
@@ -79,7 +95,14 @@ describe('matchTotpStep', () => {
   for (const [seconds, codes] of RFC6238_VECTORS) {
     for (const algorithm of ['sha1', 'sha256', 'sha512'] as const) {
       it(`matches RFC 6238 Appendix B, ${algorithm} at T=${seconds}`, () => {
-        const step = matchTotpStep({ secret: SEEDS[algorithm], code: codes[algorithm], now: seconds * 1000, algorithm, digits: 8, window: 0 });
+        const step = matchTotpStep({
+          secret: SEEDS[algorithm],
+          code: codes[algorithm],
+          now: seconds * 1000,
+          algorithm,
+          digits: 8,
+          window: 0,
+        });
         assert.equal(step, Math.floor(seconds / 30));
       });
     }
@@ -87,7 +110,11 @@ describe('matchTotpStep', () => {
 
   it('matches RFC 4226 Appendix D for counters 0..9 (now = counter × 30 s)', () => {
     RFC4226_VECTORS.forEach((code, counter) => {
-      assert.equal(matchTotpStep({ secret: SEEDS.sha1, code, now: counter * PERIOD_MS, window: 0 }), counter, `counter ${counter}`);
+      assert.equal(
+        matchTotpStep({ secret: SEEDS.sha1, code, now: counter * PERIOD_MS, window: 0 }),
+        counter,
+        `counter ${counter}`,
+      );
     });
   });
 
@@ -118,12 +145,18 @@ describe('matchTotpStep', () => {
     assert.equal(matchTotpStep({ secret: SEEDS.sha1, code, now, afterStep: step }), null);
     const older = generateTotpCode({ secret: SEEDS.sha1, now: now - PERIOD_MS });
     assert.equal(matchTotpStep({ secret: SEEDS.sha1, code: older, now, afterStep: step }), null);
-    assert.equal(matchTotpStep({ secret: SEEDS.sha1, code, now, afterStep: step + 5 }), null, 'a last step in the future refuses, not throws');
+    assert.equal(
+      matchTotpStep({ secret: SEEDS.sha1, code, now, afterStep: step + 5 }),
+      null,
+      'a last step in the future refuses, not throws',
+    );
   });
 
   it('refuses a wrong code', () => {
     const now = 1_700_000_015_000;
-    const valid = new Set([-1, 0, 1].map((offset) => generateTotpCode({ secret: SEEDS.sha1, now: now + offset * PERIOD_MS })));
+    const valid = new Set(
+      [-1, 0, 1].map((offset) => generateTotpCode({ secret: SEEDS.sha1, now: now + offset * PERIOD_MS })),
+    );
     let wrong = '000000';
     while (valid.has(wrong)) wrong = String(Number(wrong) + 1).padStart(6, '0');
     assert.equal(matchTotpStep({ secret: SEEDS.sha1, code: wrong, now }), null);
@@ -135,11 +168,26 @@ describe('matchTotpStep', () => {
     const fullWidth = code.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
     const arabicIndic = code.replace(/\d/g, (d) => String.fromCharCode(0x0660 + Number(d)));
     const malformed = [
-      '１２３４５６', fullWidth, arabicIndic, '12345', '1234567', ' 123456', '123456 ', `${code}\n`, ` ${code}`,
-      `+${code.slice(1)}`, `-${code.slice(1)}`, `${code.slice(0, 3)} ${code.slice(3, 5)}`, '12345a', '1e5000', '', code.slice(0, 5),
+      '１２３４５６',
+      fullWidth,
+      arabicIndic,
+      '12345',
+      '1234567',
+      ' 123456',
+      '123456 ',
+      `${code}\n`,
+      ` ${code}`,
+      `+${code.slice(1)}`,
+      `-${code.slice(1)}`,
+      `${code.slice(0, 3)} ${code.slice(3, 5)}`,
+      '12345a',
+      '1e5000',
+      '',
+      code.slice(0, 5),
     ];
     const calls = countHmacCalls(() => {
-      for (const bad of malformed) assert.equal(matchTotpStep({ secret: SEEDS.sha1, code: bad, now }), null, JSON.stringify(bad));
+      for (const bad of malformed)
+        assert.equal(matchTotpStep({ secret: SEEDS.sha1, code: bad, now }), null, JSON.stringify(bad));
       assert.equal(matchTotpStep({ secret: SEEDS.sha1, code: 123456 as unknown as string, now }), null, 'a number');
     });
     assert.equal(calls, 0);
@@ -172,8 +220,15 @@ describe('Node crypto under otplib', () => {
 
   it("calls Node's createHmac once per step tried", () => {
     const now = 1_700_000_015_000;
-    assert.equal(countHmacCalls(() => matchTotpStep({ secret: SEEDS.sha1, code: '000000', now: now + 7 * PERIOD_MS, window: 1 })), 3);
-    assert.equal(countHmacCalls(() => generateTotpSecret()), 0, 'secrets come from randomBytes, not HMAC');
+    assert.equal(
+      countHmacCalls(() => matchTotpStep({ secret: SEEDS.sha1, code: '000000', now: now + 7 * PERIOD_MS, window: 1 })),
+      3,
+    );
+    assert.equal(
+      countHmacCalls(() => generateTotpSecret()),
+      0,
+      'secrets come from randomBytes, not HMAC',
+    );
   });
 });
 

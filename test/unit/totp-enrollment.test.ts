@@ -52,8 +52,21 @@ describe('otpauthUri', () => {
   }
 
   it('writes non-default algorithm, digits and period', () => {
-    const uri = otpauthUri({ issuer: 'i', accountName: 'a', secret: SECRET, algorithm: 'sha512', digits: 8, periodSeconds: 60 });
-    assert.deepEqual(parseOtpauth(uri).params, { secret: SECRET, issuer: 'i', algorithm: 'SHA512', digits: '8', period: '60' });
+    const uri = otpauthUri({
+      issuer: 'i',
+      accountName: 'a',
+      secret: SECRET,
+      algorithm: 'sha512',
+      digits: 8,
+      periodSeconds: 60,
+    });
+    assert.deepEqual(parseOtpauth(uri).params, {
+      secret: SECRET,
+      issuer: 'i',
+      algorithm: 'SHA512',
+      digits: '8',
+      period: '60',
+    });
   });
 
   it('refuses empty names and secrets', () => {

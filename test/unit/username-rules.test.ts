@@ -4,7 +4,25 @@ import { usernameProblem } from '../../src/accounts/username-rules.js';
 
 describe('usernameProblem (RFC 8265 UsernameCaseMapped, UTS #39 Highly Restrictive)', () => {
   it('takes plain names in one script, and Latin beside Japanese, Chinese or Korean', () => {
-    for (const name of ['alice', 'Bob.Smith-2', 'erin@example.com', 'José', 'Zoë_99', 'ｆｕｌｌｗｉｄｔｈ', 'иван', 'Ελένη', 'محمد١٢', 'דוד', 'राहुल', 'たなか太郎', 'taro山田', 'ユーザー1', '王小明', 'kim김철수', 'ちゅうごく']) {
+    for (const name of [
+      'alice',
+      'Bob.Smith-2',
+      'erin@example.com',
+      'José',
+      'Zoë_99',
+      'ｆｕｌｌｗｉｄｔｈ',
+      'иван',
+      'Ελένη',
+      'محمد١٢',
+      'דוד',
+      'राहुल',
+      'たなか太郎',
+      'taro山田',
+      'ユーザー1',
+      '王小明',
+      'kim김철수',
+      'ちゅうごく',
+    ]) {
       assert.equal(usernameProblem(name), undefined, name);
     }
   });

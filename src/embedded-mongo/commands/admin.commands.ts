@@ -2,7 +2,13 @@ import type { Document } from 'bson';
 import { CommandError } from '../errors.js';
 import { compileFilter } from '../query/matcher.js';
 import type { IndexSpec } from '../storage/collection-index.js';
-import { commandOptions, optionalDocument, requiredArray, targetCollection, type CommandHandler } from './command-context.js';
+import {
+  commandOptions,
+  optionalDocument,
+  requiredArray,
+  targetCollection,
+  type CommandHandler,
+} from './command-context.js';
 
 const create: CommandHandler = async ({ body, database, storage }) => {
   const name = targetCollection(body);
@@ -44,14 +50,23 @@ const listCollections: CommandHandler = ({ body, database, storage, cursors }) =
     .filter((info) => filter.test(info))
     .map((info) => (body.nameOnly === true ? { name: info.name, type: info.type } : info));
   const cursorOptions = optionalDocument(body, 'cursor') ?? {};
-  return { cursor: cursors.open(`${database}.$cmd.listCollections`, infos, { batchSize: cursorOptions.batchSize as number | undefined }), ok: 1 };
+  return {
+    cursor: cursors.open(`${database}.$cmd.listCollections`, infos, {
+      batchSize: cursorOptions.batchSize as number | undefined,
+    }),
+    ok: 1,
+  };
 };
 
 const listDatabases: CommandHandler = ({ body, storage }) => {
   const filter = compileFilter(optionalDocument(body, 'filter'));
   const databases = storage
     .databaseNames()
-    .map((name) => ({ name, sizeOnDisk: 0, empty: storage.collections(name).every((collection) => collection.count === 0) }))
+    .map((name) => ({
+      name,
+      sizeOnDisk: 0,
+      empty: storage.collections(name).every((collection) => collection.count === 0),
+    }))
     .filter((info) => filter.test(info));
   if (body.nameOnly === true) return { databases: databases.map(({ name }) => ({ name })), ok: 1 };
   return { databases, totalSize: 0, totalSizeMb: 0, ok: 1 };
@@ -81,13 +96,18 @@ const createIndexes: CommandHandler = async ({ body, database, storage }) => {
 };
 
 function validateIndexSpec(spec: IndexSpec): void {
-  if (typeof spec !== 'object' || spec === null) throw new CommandError('TypeMismatch', 'index specification must be an object');
+  if (typeof spec !== 'object' || spec === null)
+    throw new CommandError('TypeMismatch', 'index specification must be an object');
   if (typeof spec.key !== 'object' || spec.key === null || Object.keys(spec.key).length === 0) {
-    throw new CommandError('CannotCreateIndex', "Index keys cannot be empty.");
+    throw new CommandError('CannotCreateIndex', 'Index keys cannot be empty.');
   }
-  if (typeof spec.name !== 'string' || spec.name.length === 0) throw new CommandError('CannotCreateIndex', "The 'name' field is a required property of an index specification");
-  if (spec.expireAfterSeconds !== undefined && (typeof spec.expireAfterSeconds !== 'number' || spec.expireAfterSeconds < 0)) {
-    throw new CommandError('CannotCreateIndex', 'TTL index \'expireAfterSeconds\' option must be a non-negative number');
+  if (typeof spec.name !== 'string' || spec.name.length === 0)
+    throw new CommandError('CannotCreateIndex', "The 'name' field is a required property of an index specification");
+  if (
+    spec.expireAfterSeconds !== undefined &&
+    (typeof spec.expireAfterSeconds !== 'number' || spec.expireAfterSeconds < 0)
+  ) {
+    throw new CommandError('CannotCreateIndex', "TTL index 'expireAfterSeconds' option must be a non-negative number");
   }
 }
 
@@ -96,7 +116,12 @@ const listIndexes: CommandHandler = ({ body, database, storage, cursors }) => {
   const collection = storage.collection(database, name);
   if (!collection) throw new CommandError('NamespaceNotFound', `ns does not exist: ${database}.${name}`);
   const cursorOptions = optionalDocument(body, 'cursor') ?? {};
-  return { cursor: cursors.open(collection.namespace, collection.indexSpecs(), { batchSize: cursorOptions.batchSize as number | undefined }), ok: 1 };
+  return {
+    cursor: cursors.open(collection.namespace, collection.indexSpecs(), {
+      batchSize: cursorOptions.batchSize as number | undefined,
+    }),
+    ok: 1,
+  };
 };
 
 const dropIndexes: CommandHandler = async ({ body, database, storage }) => {
@@ -106,7 +131,11 @@ const dropIndexes: CommandHandler = async ({ body, database, storage }) => {
   const nIndexesWas = collection.indexSpecs().length;
   const requested: unknown = body.index;
   let names: string[];
-  if (requested === '*') names = collection.indexSpecs().slice(1).map((spec) => spec.name);
+  if (requested === '*')
+    names = collection
+      .indexSpecs()
+      .slice(1)
+      .map((spec) => spec.name);
   else if (typeof requested === 'string') names = [requested];
   else if (Array.isArray(requested)) names = requested.map(String);
   else if (typeof requested === 'object' && requested !== null) {

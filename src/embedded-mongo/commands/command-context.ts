@@ -30,7 +30,10 @@ export function optionalDocument(body: Document, field: string): Document | unde
   const value = body[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new CommandError('TypeMismatch', `BSON field '${field}' is the wrong type '${Array.isArray(value) ? 'array' : typeof value}', expected type 'object'`);
+    throw new CommandError(
+      'TypeMismatch',
+      `BSON field '${field}' is the wrong type '${Array.isArray(value) ? 'array' : typeof value}', expected type 'object'`,
+    );
   }
   return value as Document;
 }
@@ -39,21 +42,34 @@ export function optionalNumber(body: Document, field: string): number | undefine
   const value = body[field];
   if (value === undefined || value === null) return undefined;
   const number = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(number)) throw new CommandError('TypeMismatch', `BSON field '${field}' is the wrong type, expected a number`);
+  if (!Number.isFinite(number))
+    throw new CommandError('TypeMismatch', `BSON field '${field}' is the wrong type, expected a number`);
   return number;
 }
 
 export function requiredArray(body: Document, field: string): Document[] {
   const value = body[field];
-  if (!Array.isArray(value)) throw new CommandError('FailedToParse', `BSON field '${field}' is missing or not an array`);
+  if (!Array.isArray(value))
+    throw new CommandError('FailedToParse', `BSON field '${field}' is missing or not an array`);
   return value;
 }
 
 /** Fields any command may carry that are not options of the command itself. */
-const GENERIC_FIELDS = new Set(['lsid', 'writeConcern', 'readConcern', 'comment', 'maxTimeMS', 'apiVersion', 'apiStrict', 'apiDeprecationErrors']);
+const GENERIC_FIELDS = new Set([
+  'lsid',
+  'writeConcern',
+  'readConcern',
+  'comment',
+  'maxTimeMS',
+  'apiVersion',
+  'apiStrict',
+  'apiDeprecationErrors',
+]);
 
 /** The command's own options: every field but its name, `$`-prefixed and generic ones. */
 export function commandOptions(body: Document): Document {
   const [name] = Object.keys(body);
-  return Object.fromEntries(Object.entries(body).filter(([key]) => key !== name && !key.startsWith('$') && !GENERIC_FIELDS.has(key)));
+  return Object.fromEntries(
+    Object.entries(body).filter(([key]) => key !== name && !key.startsWith('$') && !GENERIC_FIELDS.has(key)),
+  );
 }

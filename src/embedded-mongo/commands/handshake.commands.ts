@@ -45,7 +45,12 @@ const diagnostics: Record<string, CommandHandler> = {
   getCmdLineOpts: () => ({ argv: process.argv.slice(1), parsed: {}, ok: 1 }),
   getLog: () => ({ totalLinesWritten: 0, log: [], ok: 1 }),
   connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
-  hostInfo: () => ({ system: { hostname: hostname(), currentTime: new Date() }, os: { type: process.platform }, extra: {}, ok: 1 }),
+  hostInfo: () => ({
+    system: { hostname: hostname(), currentTime: new Date() },
+    os: { type: process.platform },
+    extra: {},
+    ok: 1,
+  }),
   serverStatus: ({ cursors, metrics }) => ({
     host: hostname(),
     version: SERVER_VERSION,

@@ -7,7 +7,13 @@ import { readCommands } from './read.commands.js';
 import { writeCommands } from './write.commands.js';
 
 const handlers = new Map<string, CommandHandler>(
-  Object.entries({ ...handshakeCommands, ...readCommands, ...writeCommands, ...adminCommands, findandmodify: writeCommands.findAndModify }),
+  Object.entries({
+    ...handshakeCommands,
+    ...readCommands,
+    ...writeCommands,
+    ...adminCommands,
+    findandmodify: writeCommands.findAndModify,
+  }),
 );
 
 /** Runs one command and always returns a reply document: failures become `{ ok: 0, code, errmsg }`. */
@@ -16,7 +22,10 @@ export async function runCommand(context: CommandContext): Promise<Document> {
   try {
     // A standalone mongod has no transactions and so refuses transaction numbers.
     if (context.body.txnNumber !== undefined) {
-      throw new CommandError('IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
+      throw new CommandError(
+        'IllegalOperation',
+        'Transaction numbers are only allowed on a replica set member or mongos',
+      );
     }
     const handler = name === undefined ? undefined : handlers.get(name);
     if (!handler) throw new CommandError('CommandNotFound', `no such command: '${name}'`);

@@ -4,7 +4,13 @@ import { asBadValue, CommandError } from '../errors.js';
 import { findDocuments } from '../query/matcher.js';
 import type { Collection } from '../storage/collection.js';
 import { cloneDocument, equalityKey, valuesAtPath } from '../storage/values.js';
-import { optionalDocument, optionalNumber, requiredArray, targetCollection, type CommandHandler } from './command-context.js';
+import {
+  optionalDocument,
+  optionalNumber,
+  requiredArray,
+  targetCollection,
+  type CommandHandler,
+} from './command-context.js';
 
 const find: CommandHandler = ({ body, database, storage, cursors }) => {
   const name = targetCollection(body);
@@ -26,13 +32,19 @@ const find: CommandHandler = ({ body, database, storage, cursors }) => {
 const getMore: CommandHandler = ({ body, database, cursors }) => {
   const id = body.getMore;
   if (!Long.isLong(id)) throw new CommandError('TypeMismatch', "Field 'getMore' must be of type long");
-  if (typeof body.collection !== 'string') throw new CommandError('TypeMismatch', "Field 'collection' must be of type string");
+  if (typeof body.collection !== 'string')
+    throw new CommandError('TypeMismatch', "Field 'collection' must be of type string");
   return { cursor: cursors.getMore(id, `${database}.${body.collection}`, optionalNumber(body, 'batchSize')), ok: 1 };
 };
 
 const killCursors: CommandHandler = ({ body, cursors }) => {
   const ids = requiredArray(body, 'cursors') as unknown[];
-  return { ...cursors.kill(ids.map((id) => (Long.isLong(id) ? id : Long.fromNumber(Number(id))))), cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+  return {
+    ...cursors.kill(ids.map((id) => (Long.isLong(id) ? id : Long.fromNumber(Number(id))))),
+    cursorsAlive: [],
+    cursorsUnknown: [],
+    ok: 1,
+  };
 };
 
 const count: CommandHandler = ({ body, database, storage }) => {
@@ -41,14 +53,16 @@ const count: CommandHandler = ({ body, database, storage }) => {
   const query = optionalDocument(body, 'query');
   const skip = optionalNumber(body, 'skip') ?? 0;
   const limit = Math.abs(optionalNumber(body, 'limit') ?? 0);
-  let n = !query || Object.keys(query).length === 0 ? (collection?.count ?? 0) : findDocuments(collection, query).length;
+  let n =
+    !query || Object.keys(query).length === 0 ? (collection?.count ?? 0) : findDocuments(collection, query).length;
   n = Math.max(0, n - skip);
   return { n: limit ? Math.min(n, limit) : n, ok: 1 };
 };
 
 const distinct: CommandHandler = ({ body, database, storage }) => {
   const name = targetCollection(body);
-  if (typeof body.key !== 'string') throw new CommandError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
+  if (typeof body.key !== 'string')
+    throw new CommandError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
   const seen = new Map<string, unknown>();
   for (const document of findDocuments(storage.collection(database, name), optionalDocument(body, 'query'))) {
     for (const value of valuesAtPath(document, body.key)) {
@@ -76,7 +90,10 @@ const aggregate: CommandHandler = ({ body, database, storage, cursors }) => {
   let segment: Document[] = [];
   const runSegment = () => {
     // Stages such as mingo's own $lookup put documents of other collections into the results: copies, so that later stages cannot change the stored ones.
-    if (segment.length > 0) documents = runInMingo(segment, documents, (other) => [...(storage.collection(database, other)?.all() ?? [])].map(cloneDocument));
+    if (segment.length > 0)
+      documents = runInMingo(segment, documents, (other) =>
+        [...(storage.collection(database, other)?.all() ?? [])].map(cloneDocument),
+      );
     segment = [];
   };
   for (const stage of leadingMatch ? pipeline.slice(1) : pipeline) {
@@ -91,15 +108,23 @@ const aggregate: CommandHandler = ({ body, database, storage, cursors }) => {
   }
   runSegment();
   const cursorOptions = optionalDocument(body, 'cursor');
-  const cursor = cursors.open(`${database}.${name ?? '$cmd.aggregate'}`, documents, { batchSize: optionalNumber(cursorOptions ?? {}, 'batchSize') });
+  const cursor = cursors.open(`${database}.${name ?? '$cmd.aggregate'}`, documents, {
+    batchSize: optionalNumber(cursorOptions ?? {}, 'batchSize'),
+  });
   return { cursor, ok: 1 };
 };
 
-function runInMingo(stages: Document[], documents: Document[], collectionResolver: (name: string) => Document[]): Document[] {
+function runInMingo(
+  stages: Document[],
+  documents: Document[],
+  collectionResolver: (name: string) => Document[],
+): Document[] {
   return asBadValue(
     () =>
       new Aggregator(stages, {
-        processingMode: stages.every((stage) => NON_MUTATING_STAGES.has(Object.keys(stage)[0])) ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT,
+        processingMode: stages.every((stage) => NON_MUTATING_STAGES.has(Object.keys(stage)[0]))
+          ? ProcessingMode.CLONE_OFF
+          : ProcessingMode.CLONE_INPUT,
         collectionResolver,
       }).run(documents) as Document[],
   );
@@ -112,7 +137,12 @@ function isSimpleLookup(stage: Document): stage is { $lookup: SimpleLookup } {
   const spec = stage.$lookup as Document | undefined;
   if (!spec || Object.keys(stage).length !== 1 || Object.keys(spec).length !== 4) return false;
   const { from, localField, foreignField, as } = spec;
-  if (![from, localField, foreignField, as].every((field) => typeof field === 'string' && field.length > 0 && !field.startsWith('$'))) return false;
+  if (
+    ![from, localField, foreignField, as].every(
+      (field) => typeof field === 'string' && field.length > 0 && !field.startsWith('$'),
+    )
+  )
+    return false;
   return !localField.includes('.') && !as.includes('.');
 }
 
@@ -125,7 +155,11 @@ function isSimpleLookup(stage: Document): stage is { $lookup: SimpleLookup } {
  * foreign field has no index (one scan beats one per document) or a local
  * value is a document, a regular expression or an empty array.
  */
-function lookupThroughIndexes(spec: SimpleLookup, documents: Document[], foreign: Collection | undefined): Document[] | undefined {
+function lookupThroughIndexes(
+  spec: SimpleLookup,
+  documents: Document[],
+  foreign: Collection | undefined,
+): Document[] | undefined {
   const filters: Document[] = [];
   for (const document of documents) {
     const filter = equalityFilter(spec.foreignField, document[spec.localField]);
@@ -139,13 +173,15 @@ function lookupThroughIndexes(spec: SimpleLookup, documents: Document[], foreign
 function equalityFilter(field: string, local: unknown): Document | undefined {
   if (local === undefined || local === null) return { [field]: null };
   if (isPlainScalar(local)) return { [field]: local };
-  if (Array.isArray(local) && local.length > 0 && local.every((value) => value === null || isPlainScalar(value))) return { [field]: { $in: local } };
+  if (Array.isArray(local) && local.length > 0 && local.every((value) => value === null || isPlainScalar(value)))
+    return { [field]: { $in: local } };
   return undefined;
 }
 
 /** Values whose query equality is plain equality: not arrays, documents (which could hold operators) or regular expressions. */
 function isPlainScalar(value: unknown): boolean {
-  if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && !Number.isNaN(value))) return true;
+  if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && !Number.isNaN(value)))
+    return true;
   return value instanceof ObjectId || value instanceof Date;
 }
 

@@ -4,7 +4,13 @@ import { findDocuments, projectDocument } from '../query/matcher.js';
 import { updatedDocument, upsertSeed } from '../query/update.js';
 import type { Collection } from '../storage/collection.js';
 import type { WriteBatch } from '../storage/storage.js';
-import { optionalDocument, requiredArray, targetCollection, type CommandContext, type CommandHandler } from './command-context.js';
+import {
+  optionalDocument,
+  requiredArray,
+  targetCollection,
+  type CommandContext,
+  type CommandHandler,
+} from './command-context.js';
 
 /**
  * Runs each statement of a write command in order. As in mongod, an ordered
@@ -29,17 +35,25 @@ async function runStatements(
     try {
       const counts = runOne(statement, batch, collection) ?? {};
       for (const [key, value] of Object.entries(counts)) {
-        if (Array.isArray(value)) totals[key] = [...(totals[key] ?? []), ...value.map((entry) => ({ index, ...entry }))];
+        if (Array.isArray(value))
+          totals[key] = [...(totals[key] ?? []), ...value.map((entry) => ({ index, ...entry }))];
         else totals[key] = (totals[key] ?? 0) + value;
       }
     } catch (error) {
-      const failure = error instanceof CommandError ? error : new CommandError('OperationFailed', (error as Error).message);
+      const failure =
+        error instanceof CommandError ? error : new CommandError('OperationFailed', (error as Error).message);
       writeErrors.push(failure.toWriteError(index));
       if (ordered) break;
     }
   }
   await batch.commit();
-  return { n: 0, ...(field === 'updates' ? { nModified: 0 } : {}), ...totals, ...(writeErrors.length > 0 ? { writeErrors } : {}), ok: 1 };
+  return {
+    n: 0,
+    ...(field === 'updates' ? { nModified: 0 } : {}),
+    ...totals,
+    ...(writeErrors.length > 0 ? { writeErrors } : {}),
+    ok: 1,
+  };
 }
 
 const insert: CommandHandler = (context) =>
@@ -51,8 +65,13 @@ const insert: CommandHandler = (context) =>
 const update: CommandHandler = (context) =>
   runStatements(context, 'updates', (statement, batch, collection) => {
     const filter = (statement.q ?? {}) as Document;
-    const spec = { update: statement.u as Document, filter, arrayFilters: statement.arrayFilters as Document[] | undefined };
-    if (spec.update === undefined || typeof spec.update !== 'object') throw new CommandError('FailedToParse', "BSON field 'update.updates.u' is missing");
+    const spec = {
+      update: statement.u as Document,
+      filter,
+      arrayFilters: statement.arrayFilters as Document[] | undefined,
+    };
+    if (spec.update === undefined || typeof spec.update !== 'object')
+      throw new CommandError('FailedToParse', "BSON field 'update.updates.u' is missing");
     const existing = context.storage.collection(context.database, targetCollection(context.body));
     const matched = findDocuments(existing, filter, { limit: statement.multi === true ? 0 : 1 });
     if (matched.length === 0 && statement.upsert === true) {
@@ -73,7 +92,9 @@ const update: CommandHandler = (context) =>
 const deleteCommand: CommandHandler = (context) =>
   runStatements(context, 'deletes', (statement, batch) => {
     const collection = context.storage.collection(context.database, targetCollection(context.body));
-    const matched = findDocuments(collection, (statement.q ?? {}) as Document, { limit: statement.limit === 1 ? 1 : 0 });
+    const matched = findDocuments(collection, (statement.q ?? {}) as Document, {
+      limit: statement.limit === 1 ? 1 : 0,
+    });
     for (const document of matched) batch.remove(collection as Collection, document);
     return { n: matched.length };
   });
@@ -83,7 +104,10 @@ const findAndModify: CommandHandler = async ({ body, database, storage }) => {
   const filter = optionalDocument(body, 'query') ?? {};
   const projection = optionalDocument(body, 'fields');
   const batch = storage.batch();
-  const [current] = findDocuments(storage.collection(database, name), filter, { sort: optionalDocument(body, 'sort'), limit: 1 });
+  const [current] = findDocuments(storage.collection(database, name), filter, {
+    sort: optionalDocument(body, 'sort'),
+    limit: 1,
+  });
   let value: Document | null = current ?? null;
   let lastErrorObject: Document;
   if (body.remove === true) {

@@ -33,7 +33,11 @@ export function compileMatcher(filter: Document | undefined): Matcher {
 }
 
 /** The matching documents; without a projection, as stored (not copies): callers must not mutate them. */
-export function findDocuments(collection: Collection | undefined, filter: Document | undefined, options: FindOptions = {}): Document[] {
+export function findDocuments(
+  collection: Collection | undefined,
+  filter: Document | undefined,
+  options: FindOptions = {},
+): Document[] {
   // Compiled first, so a bad filter fails even on a collection that does not exist, as mongod's does.
   const matcher = compileMatcher(filter);
   if (!collection) return [];
@@ -42,13 +46,18 @@ export function findDocuments(collection: Collection | undefined, filter: Docume
   // Without a sort the scan stops at the page; with one, every match is sorted first.
   const page = hasSort
     ? asBadValue(() => {
-        let cursor = matcher.query().find<Document>([...collection.candidates(filter ?? {})]).sort(sort);
+        let cursor = matcher
+          .query()
+          .find<Document>([...collection.candidates(filter ?? {})])
+          .sort(sort);
         if (skip) cursor = cursor.skip(skip);
         if (limit) cursor = cursor.limit(Math.abs(limit));
         return cursor.all();
       })
     : take(collection.candidates(filter ?? {}), matcher, skip ?? 0, limit ?? 0);
-  return projection !== undefined && Object.keys(projection).length > 0 ? page.map(projector(projection, matcher.query)) : page;
+  return projection !== undefined && Object.keys(projection).length > 0
+    ? page.map(projector(projection, matcher.query))
+    : page;
 }
 
 /** `document` reduced to `projection`, as find's projection would return it. */
@@ -66,7 +75,13 @@ const EVERYTHING = new Query({});
 function projector(projection: Document, query: () => Query): (document: Document) => Document {
   const simple = simpleProjection(projection);
   if (simple) return simple;
-  return (document) => asBadValue(() => query().find<Document>([cloneDocument(document)], projection).all()[0]);
+  return (document) =>
+    asBadValue(
+      () =>
+        query()
+          .find<Document>([cloneDocument(document)], projection)
+          .all()[0],
+    );
 }
 
 /** Natural-order scan that stops as soon as `limit` documents matched. */

@@ -104,7 +104,8 @@ function fieldClause(path: string, condition: unknown): SimplePredicate | undefi
     if (!test) return undefined;
     tests.push(test);
   }
-  const read = parts.length === 1 ? (document: Document) => document[path] : (document: Document) => valueAt(document, parts);
+  const read =
+    parts.length === 1 ? (document: Document) => document[path] : (document: Document) => valueAt(document, parts);
   return (document) => {
     const value = read(document);
     if (value === THROUGH_ARRAY) return undefined;
@@ -159,9 +160,11 @@ function operatorTest(operator: string, operand: unknown): ValueTest | undefined
 /** Scalar operands only, against scalar values: documents, arrays and regular expressions are left to mingo. */
 function equals(operand: unknown): ValueTest | undefined {
   if (operand === null) return (value) => (Array.isArray(value) ? undefined : value === null || value === undefined);
-  if (operand === undefined || Array.isArray(operand) || operand instanceof RegExp || isPlainDocument(operand)) return undefined;
+  if (operand === undefined || Array.isArray(operand) || operand instanceof RegExp || isPlainDocument(operand))
+    return undefined;
   const bsonType = (operand as { _bsontype?: string })._bsontype;
-  if (bsonType === 'BSONRegExp' || bsonType === 'Code' || bsonType === 'MinKey' || bsonType === 'MaxKey') return undefined;
+  if (bsonType === 'BSONRegExp' || bsonType === 'Code' || bsonType === 'MinKey' || bsonType === 'MaxKey')
+    return undefined;
   if (typeof operand === 'number' && Number.isNaN(operand)) return undefined;
   if (operand instanceof Date && Number.isNaN(operand.getTime())) return undefined;
   const key = equalityKey(operand);
@@ -181,9 +184,18 @@ function range(operator: '$lt' | '$lte' | '$gt' | '$gte', operand: unknown): Val
   else return undefined;
   const compare = COMPARE[operator];
   return (value) => {
-    if (typeof value === 'number') return bracket === 'number' ? (Number.isNaN(value) ? undefined : compare(value, bound)) : false;
-    if (value instanceof Date) return bracket === 'date' ? (Number.isNaN(value.getTime()) ? undefined : compare(value.getTime(), bound)) : false;
-    if (value === undefined || value === null || typeof value === 'string' || typeof value === 'boolean' || isPlainDocument(value)) return false;
+    if (typeof value === 'number')
+      return bracket === 'number' ? (Number.isNaN(value) ? undefined : compare(value, bound)) : false;
+    if (value instanceof Date)
+      return bracket === 'date' ? (Number.isNaN(value.getTime()) ? undefined : compare(value.getTime(), bound)) : false;
+    if (
+      value === undefined ||
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      isPlainDocument(value)
+    )
+      return false;
     return undefined; // arrays, Int32, Long, Decimal128, Timestamp…: mingo knows their brackets
   };
 }

@@ -24,7 +24,13 @@ export function applySimpleModifier(next: Document, modifier: Document): boolean
       if (parts.some((part) => part.length === 0 || part.startsWith('$'))) return undefined;
       const reached = walk(next, parts);
       if (reached === undefined) return undefined;
-      if (operator === '$inc' && reached !== MISSING && reached.value !== undefined && typeof reached.value !== 'number') return undefined;
+      if (
+        operator === '$inc' &&
+        reached !== MISSING &&
+        reached.value !== undefined &&
+        typeof reached.value !== 'number'
+      )
+        return undefined;
       changes.push({ operator, parts, operand });
     }
   }
@@ -77,7 +83,13 @@ function apply(document: Document, { operator, parts, operand }: Change): boolea
 
 /** Equal and of one type: 1 and Long(1) are equal to a query but not the same stored value. */
 function sameValue(a: unknown, b: unknown): boolean {
-  const type = (value: unknown) => (value === null ? 'null' : typeof value === 'object' ? ((value as { _bsontype?: string })._bsontype ?? (value instanceof Date ? 'date' : Array.isArray(value) ? 'array' : 'object')) : typeof value);
+  const type = (value: unknown) =>
+    value === null
+      ? 'null'
+      : typeof value === 'object'
+        ? ((value as { _bsontype?: string })._bsontype ??
+          (value instanceof Date ? 'date' : Array.isArray(value) ? 'array' : 'object'))
+        : typeof value;
   return type(a) === type(b) && equalityKey(a) === equalityKey(b);
 }
 

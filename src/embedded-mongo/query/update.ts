@@ -17,10 +17,15 @@ export interface UpdateSpec {
  */
 export function updatedDocument(current: Document, spec: UpdateSpec, inserting = false): Document | undefined {
   const next = cloneDocument(current);
-  const changed = asBadValue(() => (Array.isArray(spec.update) ? applyPipelineUpdate(next, spec.update) : applyDocumentUpdate(next, spec, inserting)));
+  const changed = asBadValue(() =>
+    Array.isArray(spec.update) ? applyPipelineUpdate(next, spec.update) : applyDocumentUpdate(next, spec, inserting),
+  );
   if (!changed && !inserting) return undefined;
   if (!inserting && equalityKey(next._id) !== equalityKey(current._id)) {
-    throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+    throw new CommandError(
+      'ImmutableField',
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
   }
   return next;
 }
@@ -30,19 +35,28 @@ function applyDocumentUpdate(next: Document, spec: UpdateSpec, inserting: boolea
   const operators = keys.filter((key) => key.startsWith('$'));
   if (operators.length === 0) return replaceContents(next, spec.update as Document);
   if (operators.length !== keys.length) {
-    throw new CommandError('FailedToParse', `Unknown modifier: ${keys.find((key) => !key.startsWith('$'))}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    throw new CommandError(
+      'FailedToParse',
+      `Unknown modifier: ${keys.find((key) => !key.startsWith('$'))}. Expected a valid update modifier or pipeline-style update specified as an array`,
+    );
   }
   const { $setOnInsert, ...modifier } = spec.update as Document;
   if ($setOnInsert !== undefined && inserting) {
     for (const path of Object.keys($setOnInsert)) {
       if (modifier.$set && path in modifier.$set) {
-        throw new CommandError('ConflictingUpdateOperators', `Updating the path '${path}' would create a conflict at '${path}'`);
+        throw new CommandError(
+          'ConflictingUpdateOperators',
+          `Updating the path '${path}' would create a conflict at '${path}'`,
+        );
       }
     }
     modifier.$set = { ...modifier.$set, ...$setOnInsert };
   }
   if (Object.keys(modifier).length === 0) return false;
-  return applySimpleModifier(next, modifier) ?? applyModifier(next, modifier, spec.arrayFilters, spec.filter, { cloneMode: 'deep' }).length > 0;
+  return (
+    applySimpleModifier(next, modifier) ??
+    applyModifier(next, modifier, spec.arrayFilters, spec.filter, { cloneMode: 'deep' }).length > 0
+  );
 }
 
 function replaceContents(next: Document, replacement: Document): boolean {

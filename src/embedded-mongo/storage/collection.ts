@@ -69,7 +69,10 @@ export class Collection {
       const sameKey = sameKeyPattern(existing.spec.key, spec.key);
       if (sameName && sameKey && sameIndexOptions(existing.spec, spec)) return false;
       if (sameName) {
-        throw new CommandError('IndexKeySpecsConflict', `An existing index has the same name as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`);
+        throw new CommandError(
+          'IndexKeySpecsConflict',
+          `An existing index has the same name as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`,
+        );
       }
       if (sameKey && sameIndexOptions(existing.spec, spec)) {
         throw new CommandError('IndexOptionsConflict', `Index already exists with a different name: ${existing.name}`);
@@ -78,7 +81,8 @@ export class Collection {
     const index = new CollectionIndex({ v: 2, ...spec });
     for (const [id, document] of this.documents) {
       const keys = index.keysOf(document);
-      if (index.conflict(keys, id) !== undefined) throw this.duplicateKey(index.name, index.spec.key, index.keyValueOf(document));
+      if (index.conflict(keys, id) !== undefined)
+        throw this.duplicateKey(index.name, index.spec.key, index.keyValueOf(document));
       index.add(keys, id);
     }
     this.indexes.set(index.name, index);
@@ -148,18 +152,25 @@ export class Collection {
     const keys: Array<[CollectionIndex, string[]]> = [];
     for (const index of this.indexes.values()) {
       const indexKeys = index.keysOf(document);
-      if (index.conflict(indexKeys, id) !== undefined) throw this.duplicateKey(index.name, index.spec.key, index.keyValueOf(document));
+      if (index.conflict(indexKeys, id) !== undefined)
+        throw this.duplicateKey(index.name, index.spec.key, index.keyValueOf(document));
       keys.push([index, indexKeys]);
     }
     return keys;
   }
 
   private duplicateKey(indexName: string, keyPattern: Document, keyValue: Document): CommandError {
-    const shown = Object.entries(keyValue).map(([field, value]) => `${field}: ${describeValue(value)}`).join(', ');
-    return new CommandError('DuplicateKey', `E11000 duplicate key error collection: ${this.namespace} index: ${indexName} dup key: { ${shown} }`, {
-      keyPattern,
-      keyValue,
-    });
+    const shown = Object.entries(keyValue)
+      .map(([field, value]) => `${field}: ${describeValue(value)}`)
+      .join(', ');
+    return new CommandError(
+      'DuplicateKey',
+      `E11000 duplicate key error collection: ${this.namespace} index: ${indexName} dup key: { ${shown} }`,
+      {
+        keyPattern,
+        keyValue,
+      },
+    );
   }
 }
 
@@ -172,7 +183,8 @@ function equalityValues(filter: Document, field: string): unknown[] | undefined 
   if (operators.length === 0 || !operators[0].startsWith('$')) return [condition];
   if (operators.length !== 1) return undefined;
   if (operators[0] === '$eq') return isIndexableEquality(condition.$eq) ? [condition.$eq] : undefined;
-  if (operators[0] === '$in' && Array.isArray(condition.$in) && condition.$in.every(isIndexableEquality)) return condition.$in;
+  if (operators[0] === '$in' && Array.isArray(condition.$in) && condition.$in.every(isIndexableEquality))
+    return condition.$in;
   return undefined;
 }
 

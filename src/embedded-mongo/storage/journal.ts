@@ -46,7 +46,10 @@ export class Journal {
   ): Promise<Journal> {
     // The journal holds every document (password hashes, sessions): no other user may read it.
     const fixed = makeOwnerOnly(dataDir);
-    if (fixed.length > 0) log('warn', 'the data directory was open to other users: made it owner-only (directories 0700, files 0600)', { fixed });
+    if (fixed.length > 0)
+      log('warn', 'the data directory was open to other users: made it owner-only (directories 0700, files 0600)', {
+        fixed,
+      });
     acquireLock(join(dataDir, LOCK_FILE));
     const path = join(dataDir, JOURNAL_FILE);
     const { records, validBytes, totalBytes } = readJournal(path);
@@ -54,10 +57,14 @@ export class Journal {
     if (validBytes < totalBytes) {
       const kept = `${path}.damaged-${Date.now()}`;
       await rename(path, kept);
-      log('warn', 'journal ends in an incomplete record (a write cut off by a crash, never acknowledged); the damaged file is kept', {
-        file: kept,
-        droppedBytes: totalBytes - validBytes,
-      });
+      log(
+        'warn',
+        'journal ends in an incomplete record (a write cut off by a crash, never acknowledged); the damaged file is kept',
+        {
+          file: kept,
+          droppedBytes: totalBytes - validBytes,
+        },
+      );
     }
     await writeSnapshot(path, snapshot());
     log('info', 'journal replayed', { records: records.length, dataDir });

@@ -17,7 +17,12 @@ export class Storage {
   static async open(options: { dataDir?: string; log: EmbeddedMongoLog }): Promise<Storage> {
     const storage = new Storage();
     if (options.dataDir) {
-      storage.journal = await Journal.open(options.dataDir, (record) => storage.replay(record), () => storage.snapshot(), options.log);
+      storage.journal = await Journal.open(
+        options.dataDir,
+        (record) => storage.replay(record),
+        () => storage.snapshot(),
+        options.log,
+      );
     }
     return storage;
   }
@@ -69,7 +74,9 @@ export class Storage {
     const collection = 'coll' in record ? this.collection(record.db, record.coll) : undefined;
     switch (record.op) {
       case 'create':
-        this.addCollection(new Collection(record.db, record.coll, record.options, new UUID(record.uuid.buffer ?? record.uuid)));
+        this.addCollection(
+          new Collection(record.db, record.coll, record.options, new UUID(record.uuid.buffer ?? record.uuid)),
+        );
         return;
       case 'drop':
         this.removeCollection(record.db, record.coll);
@@ -174,7 +181,8 @@ export class WriteBatch {
 }
 
 function validateNamespace(database: string, name: string): void {
-  if (!database || /[/\\. "$\0]/.test(database)) throw new CommandError('InvalidNamespace', `Invalid database name: '${database}'`);
+  if (!database || /[/\\. "$\0]/.test(database))
+    throw new CommandError('InvalidNamespace', `Invalid database name: '${database}'`);
   if (!name || name.includes('\0') || name.includes('$') || name.startsWith('.')) {
     throw new CommandError('InvalidNamespace', `Invalid collection name: ${name}`);
   }

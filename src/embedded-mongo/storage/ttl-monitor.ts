@@ -17,7 +17,10 @@ export class TtlMonitor {
     intervalMs: number,
     private readonly log: EmbeddedMongoLog,
   ) {
-    this.timer = setInterval(() => (this.running ??= this.sweep().finally(() => (this.running = undefined))), intervalMs).unref();
+    this.timer = setInterval(
+      () => (this.running ??= this.sweep().finally(() => (this.running = undefined))),
+      intervalMs,
+    ).unref();
   }
 
   stop(): void {
@@ -38,7 +41,8 @@ export class TtlMonitor {
         const expired: Document[] = [];
         for (const document of collection.all()) {
           const dates = valuesAtPath(document, index.fields[0]).filter((value): value is Date => value instanceof Date);
-          if (dates.length > 0 && Math.min(...dates.map((date) => date.getTime())) + seconds * 1000 <= now) expired.push(document);
+          if (dates.length > 0 && Math.min(...dates.map((date) => date.getTime())) + seconds * 1000 <= now)
+            expired.push(document);
         }
         for (const document of expired) batch.remove(collection, document);
         removed += expired.length;

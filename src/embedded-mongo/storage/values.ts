@@ -51,7 +51,8 @@ function numberKey(value: unknown): string {
   const text = String(value); // Long, Decimal128 and bigint print their exact value
   const asNumber = Number(text);
   // Values a double holds exactly share the double's spelling, so 1, 1.0 and Long(1) meet.
-  if (Number.isFinite(asNumber) && (!Number.isInteger(asNumber) || Number.isSafeInteger(asNumber))) return String(asNumber);
+  if (Number.isFinite(asNumber) && (!Number.isInteger(asNumber) || Number.isSafeInteger(asNumber)))
+    return String(asNumber);
   return text;
 }
 

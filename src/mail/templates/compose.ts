@@ -25,7 +25,9 @@ export function codeBlock(code: string): Paragraph {
 
 /** When something happened, in UTC: the reader's time zone is unknown, and UTC is unambiguous. */
 export function formatWhen(context: RenderContext): string {
-  return new Intl.DateTimeFormat(context.locale, { dateStyle: 'long', timeStyle: 'long', timeZone: 'UTC' }).format(context.requestedAt);
+  return new Intl.DateTimeFormat(context.locale, { dateStyle: 'long', timeStyle: 'long', timeZone: 'UTC' }).format(
+    context.requestedAt,
+  );
 }
 
 export function compose(context: RenderContext, subject: string, paragraphs: Paragraph[]): RenderedMail {

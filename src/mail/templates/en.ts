@@ -7,7 +7,8 @@ import type { MailCatalog, RenderContext } from './mail-templates.js';
 
 const ifNotYou = () =>
   p`If this wasn't you, sign in and change your password now, review your sign-in methods, and tell your administrator: someone else may have access to your account.`;
-const footer = ({ issuer }: RenderContext) => p`This is an automatic security message from ${issuer}. You cannot turn these messages off.`;
+const footer = ({ issuer }: RenderContext) =>
+  p`This is an automatic security message from ${issuer}. You cannot turn these messages off.`;
 
 /** English, the fallback for every other locale. */
 export const en: MailCatalog = {
@@ -38,7 +39,11 @@ export const en: MailCatalog = {
   'recovery-code-used': ({ remaining }, context) =>
     compose(context, `A recovery code was used for your ${context.issuer} account`, [
       p`A recovery code was used to sign in to your ${context.issuer} account on ${formatWhen(context)}. Each code works once: ${remaining} unused ${Number(remaining) === 1 ? 'code is' : 'codes are'} left.`,
-      ...(Number(remaining) <= 3 ? [p`Create a new set of recovery codes soon, so that you are not locked out if you lose your other sign-in methods.`] : []),
+      ...(Number(remaining) <= 3
+        ? [
+            p`Create a new set of recovery codes soon, so that you are not locked out if you lose your other sign-in methods.`,
+          ]
+        : []),
       ifNotYou(),
       footer(context),
     ]),

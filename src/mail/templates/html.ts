@@ -7,7 +7,9 @@ export function escapeHtml(value: string | number): string {
 
 /** A header value on one line: params reach the subject, and a line break there would start a new header. */
 export function oneLine(value: string | number): string {
-  return String(value).replace(/[\r\n\t]+/g, ' ').trim();
+  return String(value)
+    .replace(/[\r\n\t]+/g, ' ')
+    .trim();
 }
 
 /**

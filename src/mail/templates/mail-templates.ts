@@ -29,7 +29,9 @@ export interface MailTemplateParams {
 }
 
 /** Params a template cannot render without; checked when a mail is enqueued, not when it is sent. */
-export const REQUIRED_PARAMS: { readonly [T in MailTemplateName]: ReadonlyArray<keyof MailTemplateParams[T] & string> } = {
+export const REQUIRED_PARAMS: {
+  readonly [T in MailTemplateName]: ReadonlyArray<keyof MailTemplateParams[T] & string>;
+} = {
   'mfa-code': ['code', 'minutes'],
   'factor-added': ['factor'],
   'factor-removed': ['factor'],
@@ -59,4 +61,6 @@ export interface RenderContext {
 }
 
 /** One locale's renderers: every template, so a locale is complete or absent. */
-export type MailCatalog = { readonly [T in MailTemplateName]: (params: MailTemplateParams[T], context: RenderContext) => RenderedMail };
+export type MailCatalog = {
+  readonly [T in MailTemplateName]: (params: MailTemplateParams[T], context: RenderContext) => RenderedMail;
+};

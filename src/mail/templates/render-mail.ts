@@ -20,6 +20,9 @@ export function renderMail<T extends MailTemplateName>(
   options: { locale?: string; issuer: string; requestedAt: Date },
 ): RenderedMail {
   const locale = resolveLocale(options.locale);
-  const render = CATALOGS[locale]![template] as (params: MailTemplateParams[T], context: Parameters<MailCatalog[T]>[1]) => RenderedMail;
+  const render = CATALOGS[locale]![template] as (
+    params: MailTemplateParams[T],
+    context: Parameters<MailCatalog[T]>[1],
+  ) => RenderedMail;
   return render(params, { issuer: params.issuer ?? options.issuer, requestedAt: options.requestedAt, locale });
 }
