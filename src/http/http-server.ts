@@ -78,13 +78,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
     const message = status === 500 ? 'Internal server error' : error.message;
-    return reply
-      .code(status)
-      .send({
-        errors: [
-          { message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : ErrorCode.BAD_USER_INPUT } },
-        ],
-      });
+    return reply.code(status).send({
+      errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : ErrorCode.BAD_USER_INPUT } }],
+    });
   });
 
   // server.close() reaps only connections idle at that moment; one still answering would then idle on keep-alive

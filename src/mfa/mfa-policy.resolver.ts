@@ -14,13 +14,11 @@ export class MfaPolicyResolver {
   })
   async factorTypes(@Ctx() { services }: GraphQLContext): Promise<FactorTypeInfo[]> {
     const allowed = await services.mfaPolicy.allowedFactorTypes();
-    return services.factorRegistry
-      .all()
-      .map((plugin) => ({
-        type: plugin.type,
-        displayName: plugin.displayName,
-        allowed: allowed.includes(plugin.type),
-      }));
+    return services.factorRegistry.all().map((plugin) => ({
+      type: plugin.type,
+      displayName: plugin.displayName,
+      allowed: allowed.includes(plugin.type),
+    }));
   }
 
   @Authorized()
