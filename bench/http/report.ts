@@ -2,7 +2,7 @@ import { formatTable } from '../table.js';
 import { floodReport } from './flood.bench.js';
 import type { HttpBenchResult, HttpScenarioResult } from './http.bench.js';
 
-/** Issue 6's targets, as ratios to the trivial query of the same run. */
+/** The performance targets (bench/README.md, "Targets"), as ratios to the trivial query of the same run. */
 export const TARGETS = {
   meRatio: 0.7,
   verifyValidRatio: 0.4,
