@@ -2,7 +2,7 @@ import { formatTable } from '../table.js';
 import { floodReport } from './flood.bench.js';
 import type { HttpBenchResult, HttpScenarioResult } from './http.bench.js';
 
-/** Issue 6's targets, as ratios to the trivial query of the same run. */
+/** The performance targets (bench/README.md, "Targets"), as ratios to the trivial query of the same run. */
 export const TARGETS = {
   meRatio: 0.7,
   verifyValidRatio: 0.4,
@@ -53,7 +53,7 @@ export function httpReport(bench: HttpBenchResult): string {
   for (const s of bench.scenarios.filter((s) => s.unexpected > 0)) {
     out += `\n!! ${s.title}: ${s.unexpected} of ${s.requests} responses were not what this scenario measures (${errorCell(s)}); its rate is NOT the rate of the intended path.\n`;
   }
-  out += '\n' + formatTable([['target (issue 6)', 'measured', 'holds'], ...targetRows(bench)]);
+  out += '\n' + formatTable([['target', 'measured', 'holds'], ...targetRows(bench)]);
   return bench.flood ? `${out}\n${floodReport(bench.flood)}` : out;
 }
 

@@ -276,7 +276,7 @@ describe('rotateFactorSecrets against the database directly', () => {
         ...base,
         _id,
         userId: new Types.ObjectId(),
-        secret: OLD.seal(`seed ${index}`, `factor:${_id.toHexString()}`),
+        secret: OLD.seal(`secret ${index}`, `factor:${_id.toHexString()}`),
       })),
       { ...base, _id: new Types.ObjectId(), userId: new Types.ObjectId(), type: 'no-secret' },
     ]);
@@ -314,11 +314,11 @@ describe('rotateFactorSecrets against the database directly', () => {
     assert.deepEqual(
       stored.map(({ _id, secret }) => [secret!.kid, BOTH.open(secret!, `factor:${_id.toHexString()}`)]),
       [
-        ['new', 'seed 0'],
+        ['new', 'secret 0'],
         ['new', 're-enrolled'],
-        ['new', 'seed 2'],
-        ['new', 'seed 3'],
-        ['new', 'seed 4'],
+        ['new', 'secret 2'],
+        ['new', 'secret 3'],
+        ['new', 'secret 4'],
       ],
     );
   });

@@ -34,7 +34,7 @@ interface Notice {
   html: string;
 }
 
-// Issue 5 and NIST SP 800-63B: the account owner hears of every change to their second factors.
+// NIST SP 800-63B §6.1.2.1: the account owner hears of every change to their second factors.
 describe('security notices to the account owner, through the mail queue into a real SMTP server', () => {
   const clock = new TestClock();
   const nina = 'nina@example.com';

@@ -15,8 +15,8 @@ import {
   type TestPipeline,
 } from './mail-harness.js';
 
-// Issue 5: "neither plaintext codes nor addresses lingering in Redis once a job
-// is done or failed" — and here not even while it waits: they are sealed first.
+// Neither plaintext codes nor addresses linger in Redis once a job is done or
+// failed — and here not even while it waits: they are sealed first.
 describe('codes and addresses never reach Redis or the log', () => {
   const prefix = uniquePrefix('secrets');
   const { secrets } = testKeys();
