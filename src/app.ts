@@ -11,7 +11,7 @@ import { createRequestContext } from './graphql/request-context.js';
 import { createHttpServer, type HttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { connectRedis } from './redis.js';
-import { secretsFromConfig } from './mfa/encryption-keys.js';
+import { secretsFromConfig } from './crypto/encryption-keys.js';
 import { assertKeysOpenStoredSecrets } from './mfa/stored-keys-check.js';
 import { createServices, type Services } from './services.js';
 

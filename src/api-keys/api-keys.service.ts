@@ -6,7 +6,7 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer, Viewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, badInput, notFound, serviceUnavailable } from '../errors.js';
-import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
+import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import type { FactorsService } from '../mfa/factors.service.js';
 import type { ApiKeyModel, ApiKeyRecord } from './api-key.model.js';

@@ -11,7 +11,7 @@ import { DataDirInUseError } from '../embedded-mongo/index.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { connectRedis, RedisUnavailableError } from '../redis.js';
-import { secretsFromConfig } from '../mfa/encryption-keys.js';
+import { secretsFromConfig } from '../crypto/encryption-keys.js';
 import { createServices } from '../services.js';
 import { PasswordEntryError, readPassword } from './read-password.js';
 

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { UserRecord } from '../accounts/user.model.js';
 import type { FactorOwner } from './factor-plugin.js';
-import type { SealedSecret } from './secret-box.js';
+import type { SealedSecret } from '../crypto/secret-box.js';
 
 /** PENDING until a code proves the user holds it (acceptMfa); ACTIVE until removed (the record is deleted). */
 export const FactorStatus = { PENDING: 'PENDING', ACTIVE: 'ACTIVE' } as const;

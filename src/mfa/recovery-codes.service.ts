@@ -7,7 +7,7 @@ import { forbidden } from '../errors.js';
 import type { RecoveryCodeSet } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 import type { SecondFactorProof } from './second-factor.service.js';
 import type { SignInService } from './sign-in.service.js';

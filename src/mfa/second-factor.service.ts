@@ -11,7 +11,7 @@ import type { FactorRegistry } from './factor-registry.js';
 import { hashRecoveryCode, MAX_CODE_INPUT_CHARS, normalizeRecoveryCode } from './recovery-codes.js';
 import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.service.js';
 import type { SecondFactorAttempts } from './second-factor-attempts.js';
-import { SecretBoxError, type SecretBox } from './secret-box.js';
+import { SecretBoxError, type SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 
 /** What a caller offers as a second factor: a code from one of their factors, or a recovery code. */

@@ -7,7 +7,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { badInput, tokenExpired } from '../errors.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionOrigin, SessionsService } from '../sessions/sessions.service.js';
-import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
+import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { FactorRecord } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';

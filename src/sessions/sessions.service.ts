@@ -7,7 +7,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { Config } from '../config/config.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
-import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from './opaque-token.js';
+import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 
 export const ACCESS_TOKEN_PREFIX = 'mfa_at_';
 
