@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
-import { findOneWithOwner } from '../accounts/with-owner.js';
+import { findOneWithOwner } from '../db/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer, Viewer } from '../auth/viewer.js';

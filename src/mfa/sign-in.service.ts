@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { AccountsService } from '../accounts/accounts.service.js';
-import { findOneWithOwner } from '../accounts/with-owner.js';
+import { findOneWithOwner } from '../db/with-owner.js';
 import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
