@@ -4,9 +4,13 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer } from '../auth/viewer.js';
 import { forbidden } from '../errors.js';
-import type { RecoveryCodeSet } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
-import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
+import {
+  generateRecoveryCodes,
+  hashRecoveryCode,
+  normalizeRecoveryCode,
+  type RecoveryCodeSet,
+} from './recovery-codes.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 import type { SecondFactorProof } from './second-factor.service.js';
