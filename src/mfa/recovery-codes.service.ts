@@ -9,6 +9,7 @@ import {
   generateRecoveryCodes,
   hashRecoveryCode,
   normalizeRecoveryCode,
+  RECOVERY_CODE_HMAC_PURPOSE,
   type RecoveryCodeSet,
 } from './recovery-codes.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -16,9 +17,6 @@ import type { SecurityNotices } from './security-notices.js';
 import type { SecondFactorProof } from './second-factor.service.js';
 import type { SignInService } from './sign-in.service.js';
 import { assertRecentSecondFactor } from './step-up.js';
-
-/** Keyed hashes of recovery codes use this purpose's key (SecretBox.hmacKey), never the database's. */
-export const RECOVERY_CODE_HMAC_PURPOSE = 'recovery-codes';
 
 /** Issuing recovery codes: with a first factor or a replacement, and on request. Spending them is SecondFactorService's. */
 export class RecoveryCodesService {

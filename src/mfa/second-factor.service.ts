@@ -8,8 +8,12 @@ import type { Logger } from '../logger.js';
 import type { FactorPlugin, KeyedHash, StoredFactor } from './factor-plugin.js';
 import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { FactorRegistry } from './factor-registry.js';
-import { hashRecoveryCode, MAX_CODE_INPUT_CHARS, normalizeRecoveryCode } from './recovery-codes.js';
-import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.service.js';
+import {
+  hashRecoveryCode,
+  MAX_CODE_INPUT_CHARS,
+  normalizeRecoveryCode,
+  RECOVERY_CODE_HMAC_PURPOSE,
+} from './recovery-codes.js';
 import type { SecondFactorAttempts } from './second-factor-attempts.js';
 import { SecretBoxError, type SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
