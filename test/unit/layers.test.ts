@@ -112,10 +112,6 @@ const EXCEPTIONS: Record<string, string> = {
     "by design: the plugin's detailsType is a type-graphql object type",
   'plugins/email-otp/index.ts -> plugins/email-otp/email-enrollment.type.ts':
     "by design: the plugin's detailsType is a type-graphql object type",
-  // Known, to be moved: the CLI validates with the GraphQL sign-up input's class-validator rules;
-  // the username/password rules belong in src/accounts for both to use.
-  'src/cli/create-admin.ts -> src/accounts/account.inputs.ts':
-    'known, to be moved: CLI reuses the GraphQL SignUpInput for validation',
 };
 
 const key = (edge: Edge) => `${edge.from} -> ${edge.to}`;
