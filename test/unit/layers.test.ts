@@ -174,6 +174,14 @@ describe('layers point one way (GraphQL → services → models/plugins → db)'
     assert.deepEqual(violations, []);
   });
 
+  it('src/crypto, shared by every feature, imports only src/crypto, config, src/db, logging and the embedded MongoDB', () => {
+    const allowed = (file: string) =>
+      ['src/crypto/', 'src/config/', 'src/db/', 'src/embedded-mongo/'].some((prefix) => file.startsWith(prefix)) ||
+      file === 'src/logger.ts';
+    const violations = edges.filter((edge) => edge.from.startsWith('src/crypto/') && !allowed(edge.to)).map(key);
+    assert.deepEqual(violations, []);
+  });
+
   it('mail imports nothing from src/mfa', () => {
     const violations = edges
       .filter((edge) => edge.from.startsWith('src/mail/') && edge.to.startsWith('src/mfa/'))
