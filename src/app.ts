@@ -7,11 +7,12 @@ import { buildApiSchema } from './graphql/schema.js';
 import { createMailPipeline, type MailPipeline, type MailPipelineOptions } from './mail/mail-pipeline.js';
 import type { FactorPlugin, FactorPluginOptions } from './mfa/factor-plugin.js';
 import { loadFactorPlugins } from './mfa/load-factor-plugins.js';
+import { BUILT_IN_FACTOR_PLUGINS } from './built-in-factor-plugins.js';
 import { createRequestContext } from './graphql/request-context.js';
 import { createHttpServer, type HttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { connectRedis } from './redis.js';
-import { secretsFromConfig } from './mfa/encryption-keys.js';
+import { secretsFromConfig } from './crypto/encryption-keys.js';
 import { assertKeysOpenStoredSecrets } from './mfa/stored-keys-check.js';
 import { createServices, type Services } from './services.js';
 
@@ -71,7 +72,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const factorPlugins =
       typeof options.factorPlugins === 'function'
         ? options.factorPlugins(pluginOptions)
-        : (options.factorPlugins ?? (await loadFactorPlugins(config.mfa.factorPlugins, pluginOptions)));
+        : (options.factorPlugins ??
+          (await loadFactorPlugins(config.mfa.factorPlugins, pluginOptions, BUILT_IN_FACTOR_PLUGINS)));
     services = await createServices({
       config,
       connection: database.connection,

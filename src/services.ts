@@ -24,7 +24,7 @@ import { mfaPolicyModel } from './mfa/mfa-policy.model.js';
 import { MfaPolicyService } from './mfa/mfa-policy.service.js';
 import { SecondFactorAttempts } from './mfa/second-factor-attempts.js';
 import { SecondFactorService } from './mfa/second-factor.service.js';
-import type { SecretBox } from './mfa/secret-box.js';
+import type { SecretBox } from './crypto/secret-box.js';
 import { SecurityNotices } from './mfa/security-notices.js';
 import { ChallengeService } from './mfa/challenge.service.js';
 import { DeliveryCaps } from './mfa/delivery-caps.js';

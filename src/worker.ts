@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { createMailPipeline } from './mail/index.js';
-import { secretsFromConfig } from './mfa/encryption-keys.js';
+import { secretsFromConfig } from './crypto/encryption-keys.js';
 import { RedisUnavailableError } from './redis.js';
 import { stopOnSignals } from './stop-on-signals.js';
 

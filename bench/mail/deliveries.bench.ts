@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createMailPipeline, type MailPipeline } from '../../src/mail/index.js';
-import { SecretBox } from '../../src/mfa/secret-box.js';
+import { SecretBox } from '../../src/crypto/secret-box.js';
 import { mapLimit } from '../http/graphql-client.js';
 import { sampleRss } from '../http/rss.js';
 import { BENCH_REDIS_URL } from '../http/server-process.js';

@@ -1,6 +1,4 @@
-import { badInput } from '../../src/errors.js';
-import { mailboxKey } from '../../src/mail/mailbox-key.js';
-import type { FactorPlugin, FactorPluginOptions } from '../../src/mfa/factor-plugin.js';
+import { badInput, mailboxKey, type FactorPlugin, type FactorPluginOptions } from '../../src/mfa/factor-plugin.js';
 import {
   EMAIL_CODE_DIGITS,
   EMAIL_CODE_TTL_MS,

@@ -1,26 +1,19 @@
-import { IsEmail, IsOptional, Length } from 'class-validator';
+import { Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { IsUsername } from './username-rules.js';
-
-/** NIST 800-63B §3.1.1.2: at least 8 characters, allow at least 64; we cap at 256 so argon2 input stays bounded. */
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 256;
+import { OptionalEmailRules, PASSWORD_MAX_LENGTH, PasswordRules, UsernameRules } from './account-rules.js';
 
 @InputType()
 export class SignUpInput {
   @Field(() => String)
-  @Length(3, 64)
-  @IsUsername()
+  @UsernameRules()
   username!: string;
 
   @Field(() => String)
-  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
+  @PasswordRules()
   password!: string;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsEmail()
-  @Length(3, 254)
+  @OptionalEmailRules()
   email?: string;
 }
 

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { RecoveryCodeSet } from '../mfa/factor.model.js';
+import type { RecoveryCodeSet } from '../mfa/recovery-codes.js';
 
 export const Role = { USER: 'USER', ADMIN: 'ADMIN' } as const;
 export type Role = (typeof Role)[keyof typeof Role];

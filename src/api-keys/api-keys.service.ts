@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
-import { findOneWithOwner } from '../accounts/with-owner.js';
+import { findOneWithOwner } from '../db/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer, Viewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, badInput, notFound, serviceUnavailable } from '../errors.js';
-import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
+import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import type { FactorsService } from '../mfa/factors.service.js';
 import type { ApiKeyModel, ApiKeyRecord } from './api-key.model.js';

@@ -1,8 +1,7 @@
 // `npm run create-admin -- --username NAME`: creates an admin account on the configured database, without HTTP.
 import 'reflect-metadata';
-import { validate } from 'class-validator';
 import { parseArgs } from 'node:util';
-import { SignUpInput } from '../accounts/account.inputs.js';
+import { newAccountProblems } from '../accounts/account-rules.js';
 import { Role } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import { ConfigError, loadConfig } from '../config/config.js';
@@ -11,7 +10,7 @@ import { DataDirInUseError } from '../embedded-mongo/index.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { connectRedis, RedisUnavailableError } from '../redis.js';
-import { secretsFromConfig } from '../mfa/encryption-keys.js';
+import { secretsFromConfig } from '../crypto/encryption-keys.js';
 import { createServices } from '../services.js';
 import { PasswordEntryError, readPassword } from './read-password.js';
 
@@ -87,8 +86,7 @@ function parseUsername(argv: string[]): string {
 
 /** The rules of `signUp`, so the CLI cannot create an account the API would have refused. */
 async function checkAccountRules(username: string, password: string): Promise<void> {
-  const errors = await validate(Object.assign(new SignUpInput(), { username, password }));
-  const messages = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+  const messages = await newAccountProblems({ username, password });
   if (messages.length > 0) throw new CliFailure(messages.join('; '), EX_DATAERR);
 }
 

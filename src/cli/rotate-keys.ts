@@ -10,7 +10,7 @@ import {
   type FactorRotationReport,
   type StaleRecoveryCodes,
 } from '../mfa/rotate-keys.js';
-import { secretsFromConfig } from '../mfa/encryption-keys.js';
+import { secretsFromConfig } from '../crypto/encryption-keys.js';
 
 /** sysexits.h codes, as main.ts and create-admin use them. */
 const EX_USAGE = 64;

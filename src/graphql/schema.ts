@@ -11,6 +11,7 @@ import { EnrollmentResolver } from '../mfa/enrollment.resolver.js';
 import { withEnrollmentDetailTypes } from '../mfa/enrollment-details.js';
 import type { FactorPlugin } from '../mfa/factor-plugin.js';
 import { loadFactorPlugins } from '../mfa/load-factor-plugins.js';
+import { BUILT_IN_FACTOR_PLUGINS } from '../built-in-factor-plugins.js';
 import { MfaPolicyResolver } from '../mfa/mfa-policy.resolver.js';
 import { SignInResolver } from '../mfa/sign-in.resolver.js';
 import { UserMfaFieldsResolver } from '../mfa/user-mfa-fields.resolver.js';
@@ -50,6 +51,8 @@ export async function printApiSchema(): Promise<string> {
   // Building the schema sends nothing: the plugins get a mail sender that refuses.
   const mail = { send: () => Promise.reject(new Error('no mail while printing the schema')) };
   return printSchema(
-    buildApiSchema(await loadFactorPlugins(config.mfa.factorPlugins, { issuer: config.mfa.issuer, mail })),
+    buildApiSchema(
+      await loadFactorPlugins(config.mfa.factorPlugins, { issuer: config.mfa.issuer, mail }, BUILT_IN_FACTOR_PLUGINS),
+    ),
   );
 }

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { SealedSecret, SecretBox } from '../mfa/secret-box.js';
+import type { SealedSecret, SecretBox } from '../crypto/secret-box.js';
 import { InvalidMailMessageError, type MailMessage } from './mail-sender.js';
 import { isMailTemplateName, REQUIRED_PARAMS, type MailTemplateName } from './templates/mail-templates.js';
 

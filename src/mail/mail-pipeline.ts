@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import type { SecretBox } from '../mfa/secret-box.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import { connectRedis, RedisUnavailableError } from '../redis.js';
 import {
   createMailQueue,

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { SecretBox } from '../mfa/secret-box.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import {
   COMPLETED_JOB_RETENTION_SECONDS,
   COMPLETED_JOBS_KEPT,

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../logger.js';
-import { SecretBoxError, type SecretBox } from '../mfa/secret-box.js';
+import { SecretBoxError, type SecretBox } from '../crypto/secret-box.js';
 import {
   isScrubbed,
   MAIL_QUEUE_NAME,

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { AppError, ErrorCode, serviceUnavailable } from '../errors.js';
 import { clientNetwork } from '../client-network.js';
 import type { Logger } from '../logger.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 
 const HOUR_MS = 60 * 60_000;
 

@@ -6,7 +6,7 @@ import type { SessionViewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, invalidCode, tokenExpired } from '../errors.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
-import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
+import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { AdminAccess } from './admin-access.js';
 import type { ChallengeService } from './challenge.service.js';
 import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
@@ -14,7 +14,7 @@ import type { FactorsService } from './factors.service.js';
 import type { MfaPolicyService } from './mfa-policy.service.js';
 import type { RecoveryCodesService } from './recovery-codes.service.js';
 import type { SecondFactorService } from './second-factor.service.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 import { assertRecentSecondFactor } from './step-up.js';
 

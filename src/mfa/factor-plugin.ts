@@ -1,6 +1,16 @@
 import type { ClassType } from 'type-graphql';
 import type { MailSender } from '../mail/mail-sender.js';
 
+/*
+ * A plugin imports from the service this module only (besides npm packages and
+ * its own files), so the core can change behind it. Besides the contract's
+ * types, it hands plugins these helpers:
+ * - `badInput(field, message)`: refuses enrollment input with the API's BAD_USER_INPUT error;
+ * - `mailboxKey(address)`: one string per mailbox, the normalisation `destination` asks for.
+ */
+export { badInput } from '../errors.js';
+export { mailboxKey } from '../mail/mailbox-key.js';
+
 /**
  * The contract between the MFA core and a factor type. A plugin answers two
  * questions — "what does enrolling create?" and "which time step (or send)

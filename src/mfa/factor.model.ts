@@ -1,7 +1,8 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { UserRecord } from '../accounts/user.model.js';
 import type { FactorOwner } from './factor-plugin.js';
-import type { SealedSecret } from './secret-box.js';
+import type { SealedSecret } from '../crypto/secret-box.js';
+import type { RecoveryCodeSet } from './recovery-codes.js';
 
 /** PENDING until a code proves the user holds it (acceptMfa); ACTIVE until removed (the record is deleted). */
 export const FactorStatus = { PENDING: 'PENDING', ACTIVE: 'ACTIVE' } as const;
@@ -19,12 +20,6 @@ export interface PendingEnrollment {
   replaces?: Types.ObjectId;
   /** Recovery codes (keyed hashes) that take effect when this factor is accepted. */
   recoveryCodes?: RecoveryCodeSet;
-}
-
-export interface RecoveryCodeSet {
-  /** Which key the hashes are keyed with (see SecretBox.hmacKey). */
-  kid: string;
-  hashes: string[];
 }
 
 export interface FactorRecord {

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { SealedSecret } from './secret-box.js';
+import type { SealedSecret } from '../crypto/secret-box.js';
 
 /**
  * One document per key id (`_id`): a known value sealed under that key by

@@ -2,26 +2,22 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { FactorPlugin, FactorPluginFactory, FactorPluginOptions } from './factor-plugin.js';
 
-/** The plugins that ship with the service, by the names FACTOR_PLUGINS uses for them. */
-const BUILT_IN: Record<string, () => Promise<{ default: FactorPluginFactory }>> = {
-  totp: () => import('../../plugins/totp/index.js'),
-  email: () => import('../../plugins/email-otp/index.js'),
-};
+/** Plugins that ship with the service, by the names FACTOR_PLUGINS uses for them; the composition root lists them. */
+export type BuiltInFactorPlugins = Readonly<Record<string, () => Promise<{ default: FactorPluginFactory }>>>;
 
 /**
- * Loads the factor plugins named in FACTOR_PLUGINS: a built-in name, or a
+ * Loads the factor plugins named in FACTOR_PLUGINS: a name in `builtIn`, or a
  * module path or package name whose default export is a plugin factory. This
  * is how a deployment adds a factor type without touching `src/`.
  */
 export async function loadFactorPlugins(
   names: readonly string[],
   options: FactorPluginOptions,
+  builtIn: BuiltInFactorPlugins,
 ): Promise<FactorPlugin[]> {
   return Promise.all(
     names.map(async (name) => {
-      const module = BUILT_IN[name]
-        ? await BUILT_IN[name]()
-        : ((await import(specifier(name))) as { default?: unknown });
+      const module = builtIn[name] ? await builtIn[name]() : ((await import(specifier(name))) as { default?: unknown });
       if (typeof module.default !== 'function')
         throw new Error(`factor plugin module "${name}" has no default export factory`);
       return (module.default as FactorPluginFactory)(options);

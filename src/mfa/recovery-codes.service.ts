@@ -4,17 +4,19 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer } from '../auth/viewer.js';
 import { forbidden } from '../errors.js';
-import type { RecoveryCodeSet } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
-import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
-import type { SecretBox } from './secret-box.js';
+import {
+  generateRecoveryCodes,
+  hashRecoveryCode,
+  normalizeRecoveryCode,
+  RECOVERY_CODE_HMAC_PURPOSE,
+  type RecoveryCodeSet,
+} from './recovery-codes.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 import type { SecondFactorProof } from './second-factor.service.js';
 import type { SignInService } from './sign-in.service.js';
 import { assertRecentSecondFactor } from './step-up.js';
-
-/** Keyed hashes of recovery codes use this purpose's key (SecretBox.hmacKey), never the database's. */
-export const RECOVERY_CODE_HMAC_PURPOSE = 'recovery-codes';
 
 /** Issuing recovery codes: with a first factor or a replacement, and on request. Spending them is SecondFactorService's. */
 export class RecoveryCodesService {

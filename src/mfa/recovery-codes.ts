@@ -26,6 +26,16 @@ export const MAX_CODE_INPUT_CHARS = 64;
 /** HMAC keys at least as long as the hash output (NIST SP 800-107r1 §5.3.4). */
 const HMAC_KEY_MIN_BYTES = 32;
 
+/** Keyed hashes of recovery codes use this purpose's key (SecretBox.hmacKey), never the database's. */
+export const RECOVERY_CODE_HMAC_PURPOSE = 'recovery-codes';
+
+/** Recovery codes as stored, on the user and on a pending enrollment: keyed hashes, never the codes. */
+export interface RecoveryCodeSet {
+  /** Which key the hashes are keyed with (see SecretBox.hmacKey). */
+  kid: string;
+  hashes: string[];
+}
+
 const RECOVERY_CODE_BYTES = RECOVERY_CODE_BITS / 8;
 /**
  * What a person may put between characters: ASCII space, tab and '-', plus

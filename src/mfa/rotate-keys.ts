@@ -1,8 +1,8 @@
 import type { Connection, Types } from 'mongoose';
 import { userModel } from '../accounts/user.model.js';
 import { factorModel, factorSecretContext, type FactorRecord } from './factor.model.js';
-import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.service.js';
-import { SecretBoxError, type SecretBox, type SecretBoxErrorCode } from './secret-box.js';
+import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.js';
+import { SecretBoxError, type SecretBox, type SecretBoxErrorCode } from '../crypto/secret-box.js';
 import { assertServersHoldCurrentKey } from './stored-keys-check.js';
 
 export interface RotateFactorSecretsOptions {

@@ -8,10 +8,14 @@ import type { Logger } from '../logger.js';
 import type { FactorPlugin, KeyedHash, StoredFactor } from './factor-plugin.js';
 import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { FactorRegistry } from './factor-registry.js';
-import { hashRecoveryCode, MAX_CODE_INPUT_CHARS, normalizeRecoveryCode } from './recovery-codes.js';
-import { RECOVERY_CODE_HMAC_PURPOSE } from './recovery-codes.service.js';
+import {
+  hashRecoveryCode,
+  MAX_CODE_INPUT_CHARS,
+  normalizeRecoveryCode,
+  RECOVERY_CODE_HMAC_PURPOSE,
+} from './recovery-codes.js';
 import type { SecondFactorAttempts } from './second-factor-attempts.js';
-import { SecretBoxError, type SecretBox } from './secret-box.js';
+import { SecretBoxError, type SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 
 /** What a caller offers as a second factor: a code from one of their factors, or a recovery code. */

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { LoginInput } from '../accounts/account.inputs.js';
-import { LoginPayload } from '../accounts/login-payload.type.js';
+import { LoginPayload } from './login-payload.type.js';
 import { UserType } from '../accounts/user.type.js';
 import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';

@@ -1,13 +1,13 @@
 import type { Types } from 'mongoose';
 import type { AccountsService } from '../accounts/accounts.service.js';
-import { findOneWithOwner } from '../accounts/with-owner.js';
+import { findOneWithOwner } from '../db/with-owner.js';
 import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { badInput, tokenExpired } from '../errors.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionOrigin, SessionsService } from '../sessions/sessions.service.js';
-import { hashToken, newOpaqueToken } from '../sessions/opaque-token.js';
+import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { FactorRecord } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';

@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import { ConfigError } from '../config/config-error.js';
 import { keyCanaryModel } from './key-canary.model.js';
 import { factorModel } from './factor.model.js';
-import { SecretBoxError, type SecretBox } from './secret-box.js';
+import { SecretBoxError, type SecretBox } from '../crypto/secret-box.js';
 
 const CANARY_PLAINTEXT = 'mfa-graphql key canary';
 const canaryContext = (kid: string) => `key-canary:${kid}`;

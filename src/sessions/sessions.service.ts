@@ -1,13 +1,13 @@
 import type { Types } from 'mongoose';
 import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
-import { findOneWithOwner } from '../accounts/with-owner.js';
+import { findOneWithOwner } from '../db/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Config } from '../config/config.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
-import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from './opaque-token.js';
+import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 
 export const ACCESS_TOKEN_PREFIX = 'mfa_at_';
 

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import { MAX_API_KEYS_PER_USER } from '../../src/api-keys/api-keys.service.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo/index.js';
-import { hashToken } from '../../src/sessions/opaque-token.js';
+import { hashToken } from '../../src/crypto/opaque-token.js';
 import {
   ApiKeysDocument as API_KEYS,
   CreateApiKeyDocument as CREATE_API_KEY,

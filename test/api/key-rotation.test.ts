@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import { factorModel } from '../../src/mfa/factor.model.js';
 import { countStaleRecoveryCodes, rotateFactorSecrets } from '../../src/mfa/rotate-keys.js';
-import { SecretBox, type SealedSecret } from '../../src/mfa/secret-box.js';
+import { SecretBox, type SealedSecret } from '../../src/crypto/secret-box.js';
 import { assertKeysOpenStoredSecrets } from '../../src/mfa/stored-keys-check.js';
 import {
   RegenerateRecoveryCodesDocument as REGENERATE,

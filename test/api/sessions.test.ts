@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { hashToken } from '../../src/sessions/opaque-token.js';
+import { hashToken } from '../../src/crypto/opaque-token.js';
 import {
   LoginDocument as LOGIN,
   LogoutDocument as LOGOUT,

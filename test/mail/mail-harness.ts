@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createMailPipeline, type MailPipeline } from '../../src/mail/mail-pipeline.js';
 import type { MailSettings } from '../../src/mail/mail-settings.js';
-import { SecretBox } from '../../src/mfa/secret-box.js';
+import { SecretBox } from '../../src/crypto/secret-box.js';
 import { sharedRedisUrl } from '../support/processes.js';
 import { keysUnder } from '../support/redis-keys.js';
 

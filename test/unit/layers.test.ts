@@ -12,6 +12,11 @@ import { fileURLToPath } from 'node:url';
  *
  * The GraphQL layer is src/graphql/ plus the schema files that live beside
  * their feature: *.resolver.ts, *.type.ts, *.inputs.ts, *.payload.ts.
+ *
+ * Factor plugins see the service through one module, the plugin contract
+ * (src/mfa/factor-plugin.ts), and only the composition root names them. No
+ * two files import each other, even through others and even for types only:
+ * a cycle is where a layer rule has quietly been bent.
  */
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -59,6 +64,35 @@ const isGraphQL = (file: string) =>
   file.startsWith('src/graphql/') || /\.(resolver|type|inputs|payload)\.ts$/.test(file);
 const isService = (file: string) => file.endsWith('.service.ts');
 const isModel = (file: string) => file.endsWith('.model.ts');
+const PLUGIN_CONTRACT = 'src/mfa/factor-plugin.ts';
+/** `plugins/totp` for `plugins/totp/index.ts`. */
+const pluginDir = (file: string) => file.split('/').slice(0, 2).join('/');
+
+/**
+ * The import cycles in `edges`: a depth-first search that reports, for every
+ * edge back to a file still on its path, the files from that one round to it.
+ */
+function importCycles(edges: readonly Edge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const { from, to } of edges) next.set(from, [...(next.get(from) ?? []), to]);
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (file: string) => {
+    path.push(file);
+    onPath.add(file);
+    for (const to of next.get(file) ?? []) {
+      if (onPath.has(to)) cycles.push([...path.slice(path.indexOf(to)), to]);
+      else if (!done.has(to)) visit(to);
+    }
+    path.pop();
+    onPath.delete(file);
+    done.add(file);
+  };
+  for (const file of [...next.keys()].sort()) if (!done.has(file)) visit(file);
+  return cycles;
+}
 
 /** Imports that break a rule on purpose or for now, each with the reason; `from -> to`. */
 const EXCEPTIONS: Record<string, string> = {
@@ -78,10 +112,6 @@ const EXCEPTIONS: Record<string, string> = {
     "by design: the plugin's detailsType is a type-graphql object type",
   'plugins/email-otp/index.ts -> plugins/email-otp/email-enrollment.type.ts':
     "by design: the plugin's detailsType is a type-graphql object type",
-  // Known, to be moved: the CLI validates with the GraphQL sign-up input's class-validator rules;
-  // the username/password rules belong in src/accounts for both to use.
-  'src/cli/create-admin.ts -> src/accounts/account.inputs.ts':
-    'known, to be moved: CLI reuses the GraphQL SignUpInput for validation',
 };
 
 const key = (edge: Edge) => `${edge.from} -> ${edge.to}`;
@@ -118,6 +148,63 @@ describe('layers point one way (GraphQL → services → models/plugins → db)'
       file === 'src/logger.ts';
     const violations = edges.filter((edge) => edge.from.startsWith('src/db/') && !allowed(edge.to)).map(key);
     assert.deepEqual(violations, []);
+  });
+
+  it('factor plugins import only their own files and the plugin contract', () => {
+    const violations = edges
+      .filter(
+        (edge) =>
+          edge.from.startsWith('plugins/') &&
+          edge.to !== PLUGIN_CONTRACT &&
+          pluginDir(edge.to) !== pluginDir(edge.from),
+      )
+      .map(key);
+    assert.deepEqual(violations, []);
+  });
+
+  it('only the composition root imports a factor plugin', () => {
+    const violations = edges
+      .filter(
+        (edge) =>
+          edge.from.startsWith('src/') &&
+          edge.to.startsWith('plugins/') &&
+          edge.from !== 'src/built-in-factor-plugins.ts',
+      )
+      .map(key);
+    assert.deepEqual(violations, []);
+  });
+
+  it('src/crypto, shared by every feature, imports only src/crypto, config, src/db, logging and the embedded MongoDB', () => {
+    const allowed = (file: string) =>
+      ['src/crypto/', 'src/config/', 'src/db/', 'src/embedded-mongo/'].some((prefix) => file.startsWith(prefix)) ||
+      file === 'src/logger.ts';
+    const violations = edges.filter((edge) => edge.from.startsWith('src/crypto/') && !allowed(edge.to)).map(key);
+    assert.deepEqual(violations, []);
+  });
+
+  it('mail imports nothing from src/mfa', () => {
+    const violations = edges
+      .filter((edge) => edge.from.startsWith('src/mail/') && edge.to.startsWith('src/mfa/'))
+      .map(key);
+    assert.deepEqual(violations, []);
+  });
+
+  it('no import cycle among src/ and plugins/, type-only imports included', () => {
+    assert.deepEqual(
+      importCycles(edges).map((cycle) => cycle.join(' -> ')),
+      [],
+    );
+  });
+
+  it('the cycle search finds a cycle', () => {
+    const cycle = [
+      { from: 'a.ts', to: 'b.ts' },
+      { from: 'b.ts', to: 'c.ts' },
+      { from: 'c.ts', to: 'a.ts' },
+      { from: 'c.ts', to: 'd.ts' },
+    ];
+    assert.deepEqual(importCycles(cycle), [['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
+    assert.deepEqual(importCycles(cycle.slice(0, 2)), []);
   });
 
   it('every listed exception is still needed', () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
-import { loadOrCreateDevelopmentKeys } from '../../src/mfa/encryption-keys.js';
-import { parseEncryptionKeys, SecretBox, SecretBoxError, type SealedSecret } from '../../src/mfa/secret-box.js';
+import { loadOrCreateDevelopmentKeys } from '../../src/crypto/encryption-keys.js';
+import { parseEncryptionKeys, SecretBox, SecretBoxError, type SealedSecret } from '../../src/crypto/secret-box.js';
 
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');

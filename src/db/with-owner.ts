@@ -1,5 +1,4 @@
 import type { Model, Types } from 'mongoose';
-import type { UserModel, UserRecord } from './user.model.js';
 
 /**
  * The one document of `model` matching `filter` (a unique key, such as a
@@ -7,12 +6,12 @@ import type { UserModel, UserRecord } from './user.model.js';
  * credential and its owner in one database round trip instead of two, on
  * every authenticated request. `owner` is undefined when the user is gone.
  */
-export async function findOneWithOwner<T extends { userId: Types.ObjectId }>(
+export async function findOneWithOwner<T extends { userId: Types.ObjectId }, User>(
   model: Model<T>,
-  users: UserModel,
+  users: Model<User>,
   filter: Record<string, unknown>,
-): Promise<{ record: T; owner: UserRecord | undefined } | undefined> {
-  const [found] = await model.aggregate<T & { owner: UserRecord[] }>([
+): Promise<{ record: T; owner: User | undefined } | undefined> {
+  const [found] = await model.aggregate<T & { owner: User[] }>([
     { $match: filter },
     { $limit: 1 },
     { $lookup: { from: users.collection.collectionName, localField: 'userId', foreignField: '_id', as: 'owner' } },

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { FactorType } from '../mfa/factor.type.js';
-import { UserType } from './user.type.js';
+import { FactorType } from './factor.type.js';
+import { UserType } from '../accounts/user.type.js';
 
 @ObjectType('LoginPayload')
 export class LoginPayload {
