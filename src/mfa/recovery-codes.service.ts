@@ -20,7 +20,7 @@ export const RECOVERY_CODE_HMAC_PURPOSE = 'recovery-codes';
 export class RecoveryCodesService {
   constructor(
     private readonly deps: {
-      users: UserModel;
+      models: { users: UserModel };
       factors: FactorsService;
       signIn: SignInService;
       secrets: SecretBox;
@@ -52,7 +52,7 @@ export class RecoveryCodesService {
     if (proof) await this.deps.signIn.stepUp(viewer.user, viewer.session._id, proof, ip);
     else assertRecentSecondFactor(viewer.session, this.deps.clock());
     const { codes, set } = this.issue(viewer.user._id);
-    await this.deps.users.updateOne({ _id: viewer.user._id }, { $set: { recoveryCodes: set } });
+    await this.deps.models.users.updateOne({ _id: viewer.user._id }, { $set: { recoveryCodes: set } });
     await this.deps.audit.record({
       type: AuditEventType.RECOVERY_CODES_REGENERATED,
       userId: viewer.user._id,

@@ -46,7 +46,8 @@ describe('AttemptBudget while Redis is unreachable', () => {
   after(() => deadRedis.disconnect());
 
   it('still counts, per process, in bounded memory under a flood of attacker-chosen keys', async () => {
-    const budget = new AttemptBudget(deadRedis, {
+    const budget = new AttemptBudget({
+      redis: deadRedis,
       keyPrefix: 'unreachable',
       attempts: 3,
       windowSeconds: 60,
