@@ -41,7 +41,8 @@ export class AccountsService {
     }
     const user = await this.createUser(input, Role.USER, address).catch(async (error: unknown) => {
       // The server had no room to hash it: nothing was created, so the sign-up does not count (as a sign-in's check does not).
-      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE) await this.deps.signUps.refund(address);
+      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE)
+        await this.deps.signUps.refund(address);
       throw error;
     });
     await this.deps.audit.record({ type: AuditEventType.SIGN_UP, userId: user._id, ip });

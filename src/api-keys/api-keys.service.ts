@@ -125,7 +125,9 @@ export class ApiKeysService {
     secret: string,
     now = new Date(),
   ): Promise<{ apiKey: ApiKeyRecord; user: UserRecord } | undefined> {
-    const found = await findOneWithOwner(this.deps.models.apiKeys, this.deps.models.users, { secretHash: hashToken(secret) });
+    const found = await findOneWithOwner(this.deps.models.apiKeys, this.deps.models.users, {
+      secretHash: hashToken(secret),
+    });
     if (!found?.owner) return undefined;
     const { record: apiKey, owner: user } = found;
     if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now)) return undefined;

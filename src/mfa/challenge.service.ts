@@ -133,7 +133,10 @@ export class ChallengeService {
 
   /** Gives a failed send's reservation back, so a queue outage does not use up the allowance. */
   private async release(owner: UserRecord, factor: FactorRecord, now: Date): Promise<void> {
-    await this.deps.models.factors.updateOne({ _id: factor._id, lastChallengedAt: now }, { $unset: { lastChallengedAt: 1 } });
+    await this.deps.models.factors.updateOne(
+      { _id: factor._id, lastChallengedAt: now },
+      { $unset: { lastChallengedAt: 1 } },
+    );
     await this.deps.models.users.updateOne({ _id: owner._id }, { $pull: { challengeSends: now } });
   }
 }

@@ -20,7 +20,10 @@ export class FactorsService {
   ) {}
 
   activeFactors(userId: Types.ObjectId): Promise<FactorRecord[]> {
-    return this.deps.models.factors.find({ userId, status: FactorStatus.ACTIVE }).sort({ _id: 1 }).lean<FactorRecord[]>();
+    return this.deps.models.factors
+      .find({ userId, status: FactorStatus.ACTIVE })
+      .sort({ _id: 1 })
+      .lean<FactorRecord[]>();
   }
 
   /** Every factor of a user, PENDING ones included, oldest first. */

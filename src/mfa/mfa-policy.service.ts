@@ -111,7 +111,8 @@ export class MfaPolicyService {
       )
       .lean<UserRecord>();
     if (!user) {
-      if (await this.deps.models.users.exists({ _id: userId })) throw forbidden("An admin's MFA policy is always ENABLED.");
+      if (await this.deps.models.users.exists({ _id: userId }))
+        throw forbidden("An admin's MFA policy is always ENABLED.");
       throw notFound('User');
     }
     await this.deps.audit.record({

@@ -91,7 +91,9 @@ export class SignInService {
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */
   async challengedUser(mfaToken: string): Promise<UserRecord> {
-    const found = await findOneWithOwner(this.deps.models.signInChallenges, this.deps.models.users, { tokenHash: mfaTokenHash(mfaToken) });
+    const found = await findOneWithOwner(this.deps.models.signInChallenges, this.deps.models.users, {
+      tokenHash: mfaTokenHash(mfaToken),
+    });
     if (!found?.owner) throw tokenExpired('mfaToken');
     this.assertLive(found.record);
     return found.owner;

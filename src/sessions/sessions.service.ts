@@ -71,7 +71,9 @@ export class SessionsService {
     accessToken: string,
     now = new Date(),
   ): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
-    const found = await findOneWithOwner(this.deps.models.sessions, this.deps.models.users, { tokenHash: hashToken(accessToken) });
+    const found = await findOneWithOwner(this.deps.models.sessions, this.deps.models.users, {
+      tokenHash: hashToken(accessToken),
+    });
     if (!found?.owner) return undefined;
     const { record: session, owner: user } = found;
     if (!stands(session, user, now)) return undefined;
@@ -133,7 +135,9 @@ export class SessionsService {
       revokedAt: { $exists: false },
       ...(context.except ? { _id: { $ne: context.except } } : {}),
     };
-    const { modifiedCount: count } = await this.deps.models.sessions.updateMany(filter, { $set: { revokedAt: new Date() } });
+    const { modifiedCount: count } = await this.deps.models.sessions.updateMany(filter, {
+      $set: { revokedAt: new Date() },
+    });
     if (count > 0 || context.actorId) {
       await this.deps.audit.record({
         type: AuditEventType.SESSIONS_REVOKED,
