@@ -71,8 +71,8 @@ export interface ServiceDeps {
 export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { config, connection, redis, logger, secrets } = deps;
   const clock = deps.clock ?? (() => new Date());
-  // Every service takes its collaborators as one `deps` object; a dependency's name means one kind of thing
-  // everywhere: `models.x` is a mongoose model, a bare noun (`factors`, `challenges`, `sessions`) the service of that name here.
+  // Every service takes one `deps` object, and a dependency's name means one kind of thing everywhere: `models.x` is a
+  // mongoose model, `options` settings, and a bare noun (`factors`, `challenges`, `sessions`) the service of that name in Services.
   const models = {
     users: userModel(connection),
     sessions: sessionModel(connection),
@@ -107,13 +107,15 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const throttle = new LoginThrottle({
     redis,
     redisKeyPrefix: config.redisKeyPrefix,
-    checksPerAddressPerMinute: config.accounts.loginRatePerAddressPerMinute,
+    options: { checksPerAddressPerMinute: config.accounts.loginRatePerAddressPerMinute },
   });
   const signUps = new AttemptBudget({
     redis,
-    keyPrefix: `${config.redisKeyPrefix}:throttle:sign-up`,
-    attempts: config.accounts.signUpRatePerAddressPerHour,
-    windowSeconds: 60 * 60,
+    options: {
+      keyPrefix: `${config.redisKeyPrefix}:throttle:sign-up`,
+      attempts: config.accounts.signUpRatePerAddressPerHour,
+      windowSeconds: 60 * 60,
+    },
   });
   const accounts = new AccountsService({
     models,

@@ -34,8 +34,8 @@ export class AttemptBudget {
   /** rate-limiter-flexible's RateLimiterMemory has no bound on its keys, so the fallback is ours. */
   private readonly fallback: MemoryAttemptCounts;
 
-  constructor(deps: { redis: Redis } & AttemptBudgetOptions) {
-    const { redis, ...options } = deps;
+  constructor(deps: { redis: Redis; options: AttemptBudgetOptions }) {
+    const { redis, options } = deps;
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: options.keyPrefix,

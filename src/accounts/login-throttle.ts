@@ -70,26 +70,32 @@ export class LoginThrottle {
   private readonly perAccount: AttemptBudget;
   private readonly knownNetworks: KnownNetworks;
 
-  constructor(deps: { redis: Redis; redisKeyPrefix: string; checksPerAddressPerMinute: number }) {
+  constructor(deps: { redis: Redis; redisKeyPrefix: string; options: { checksPerAddressPerMinute: number } }) {
     const { redis, redisKeyPrefix } = deps;
     const keyPrefix = `${redisKeyPrefix}:throttle:password`;
     this.perAddress = new AttemptBudget({
       redis,
-      keyPrefix: `${keyPrefix}-address`,
-      attempts: deps.checksPerAddressPerMinute,
-      windowSeconds: ADDRESS_WINDOW_SECONDS,
+      options: {
+        keyPrefix: `${keyPrefix}-address`,
+        attempts: deps.options.checksPerAddressPerMinute,
+        windowSeconds: ADDRESS_WINDOW_SECONDS,
+      },
     });
     this.perNameAndAddress = new AttemptBudget({
       redis,
-      keyPrefix,
-      attempts: PASSWORD_ATTEMPTS_PER_WINDOW,
-      windowSeconds: PASSWORD_WINDOW_SECONDS,
+      options: {
+        keyPrefix,
+        attempts: PASSWORD_ATTEMPTS_PER_WINDOW,
+        windowSeconds: PASSWORD_WINDOW_SECONDS,
+      },
     });
     this.perAccount = new AttemptBudget({
       redis,
-      keyPrefix: `${keyPrefix}-account`,
-      attempts: ACCOUNT_FAILURES_BEFORE_LOCK,
-      windowSeconds: ACCOUNT_FAILURE_WINDOW_SECONDS,
+      options: {
+        keyPrefix: `${keyPrefix}-account`,
+        attempts: ACCOUNT_FAILURES_BEFORE_LOCK,
+        windowSeconds: ACCOUNT_FAILURE_WINDOW_SECONDS,
+      },
     });
     this.knownNetworks = new KnownNetworks({ redis, keyPrefix: `${redisKeyPrefix}:known-networks` });
   }
