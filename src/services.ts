@@ -71,6 +71,8 @@ export interface ServiceDeps {
 export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { config, connection, redis, logger, secrets } = deps;
   const clock = deps.clock ?? (() => new Date());
+  // Every service takes one `deps` object, and a dependency's name means one kind of thing everywhere: `models.x` is a
+  // mongoose model, `options` settings, and a bare noun (`factors`, `challenges`, `sessions`) the service of that name in Services.
   const models = {
     users: userModel(connection),
     sessions: sessionModel(connection),
@@ -82,7 +84,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
-  const audit = new AuditService(models.auditEvents, logger);
+  const audit = new AuditService({ models, logger });
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
   const caps = new DeliveryCaps({
     redis,
@@ -99,38 +101,42 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     registry: factorRegistry,
     clock,
   });
-  const factors = new FactorsService({ users: models.users, factors: models.factors, audit, notices, clock });
-  const admins = new AdminAccess({ factors, users: models.users, clock });
-  const sessions = new SessionsService({
-    sessions: models.sessions,
-    users: models.users,
+  const factors = new FactorsService({ models, audit, notices, clock });
+  const admins = new AdminAccess({ models, factors, clock });
+  const sessions = new SessionsService({ models, audit, admins, options: config.sessions });
+  const throttle = new LoginThrottle({
+    redis,
+    redisKeyPrefix: config.redisKeyPrefix,
+    options: { checksPerAddressPerMinute: config.accounts.loginRatePerAddressPerMinute },
+  });
+  const signUps = new AttemptBudget({
+    redis,
+    options: {
+      keyPrefix: `${config.redisKeyPrefix}:throttle:sign-up`,
+      attempts: config.accounts.signUpRatePerAddressPerHour,
+      windowSeconds: 60 * 60,
+    },
+  });
+  const accounts = new AccountsService({
+    models,
+    hasher: new PasswordHasher(),
+    throttle,
+    signUps,
+    sessions,
     audit,
-    admins,
-    options: config.sessions,
-  });
-  const loginThrottle = new LoginThrottle(redis, config.redisKeyPrefix, {
-    checksPerAddressPerMinute: config.accounts.loginRatePerAddressPerMinute,
-  });
-  const signUps = new AttemptBudget(redis, {
-    keyPrefix: `${config.redisKeyPrefix}:throttle:sign-up`,
-    attempts: config.accounts.signUpRatePerAddressPerHour,
-    windowSeconds: 60 * 60,
-  });
-  const accounts = new AccountsService(models.users, new PasswordHasher(), loginThrottle, signUps, sessions, audit, {
-    allowSignup: config.accounts.allowSignup,
+    options: { allowSignup: config.accounts.allowSignup },
   });
   const mfaPolicy = new MfaPolicyService({
-    policies: models.policies,
-    users: models.users,
+    models,
     admins,
     registry: factorRegistry,
     audit,
     notices,
+    recoveryCodeCount: config.mfa.recoveryCodeCount,
   });
-  const attempts = new SecondFactorAttempts(models.users);
+  const attempts = new SecondFactorAttempts({ models });
   const secondFactor = new SecondFactorService({
-    users: models.users,
-    factors: models.factors,
+    models,
     registry: factorRegistry,
     attempts,
     secrets,
@@ -139,26 +145,10 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     logger,
     clock,
   });
-  const challenges = new ChallengeService({
-    users: models.users,
-    factors: models.factors,
-    secondFactor,
-    caps,
-    logger,
-    clock,
-  });
-  const signIn = new SignInService({
-    accounts,
-    users: models.users,
-    challenges: models.signInChallenges,
-    sessions,
-    factors,
-    secondFactor,
-    audit,
-    clock,
-  });
+  const signIn = new SignInService({ models, accounts, sessions, factors, secondFactor, audit, clock });
+  const challenges = new ChallengeService({ models, signIn, secondFactor, caps, logger, clock });
   const recoveryCodes = new RecoveryCodesService({
-    users: models.users,
+    models,
     factors,
     signIn,
     secrets,
@@ -168,12 +158,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     count: config.mfa.recoveryCodeCount,
   });
   const enrollment = new EnrollmentService({
-    users: models.users,
-    factorRecords: models.factors,
+    models,
     factors,
     recoveryCodes,
     secondFactor,
-    policy: mfaPolicy,
+    mfaPolicy,
     admins,
     sessions,
     secrets,
@@ -183,8 +172,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     clock,
   });
   const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
-  const apiKeys = new ApiKeysService({ keys: models.apiKeys, users: models.users, audit, factors, admins });
-  const auditTrail = new AuditTrail(models.auditEvents, admins);
+  const apiKeys = new ApiKeysService({ models, audit, factors, admins });
+  const auditTrail = new AuditTrail({ models, admins });
   return {
     config,
     accounts,

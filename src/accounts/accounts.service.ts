@@ -18,31 +18,34 @@ export interface SignUpInput {
 
 export class AccountsService {
   constructor(
-    private readonly users: UserModel,
-    private readonly hasher: PasswordHasher,
-    private readonly throttle: LoginThrottle,
-    /** Sign-ups per client address (SIGNUP_RATE_PER_ADDRESS an hour). */
-    private readonly signUps: AttemptBudget,
-    private readonly sessions: SessionsService,
-    private readonly audit: AuditService,
-    private readonly options: { allowSignup: boolean },
+    private readonly deps: {
+      models: { users: UserModel };
+      hasher: PasswordHasher;
+      throttle: LoginThrottle;
+      /** Sign-ups per client address (SIGNUP_RATE_PER_ADDRESS an hour). */
+      signUps: AttemptBudget;
+      sessions: SessionsService;
+      audit: AuditService;
+      options: { allowSignup: boolean };
+    },
   ) {}
 
   /** Throttled per client address, counted before the password is hashed: each sign-up costs an argon2id hash and a stored account. */
   async signUp(input: SignUpInput, ip: string): Promise<UserRecord> {
-    if (!this.options.allowSignup) throw forbidden('Sign-up is closed on this server.');
+    if (!this.deps.options.allowSignup) throw forbidden('Sign-up is closed on this server.');
     const address = clientNetwork(ip);
-    const retryAfterSeconds = await this.signUps.reserve(address);
+    const retryAfterSeconds = await this.deps.signUps.reserve(address);
     if (retryAfterSeconds !== undefined) {
-      await this.audit.recordRepeated({ type: AuditEventType.SIGN_UP_THROTTLED, key: address, ip });
+      await this.deps.audit.recordRepeated({ type: AuditEventType.SIGN_UP_THROTTLED, key: address, ip });
       throw tooManyAttempts(retryAfterSeconds);
     }
     const user = await this.createUser(input, Role.USER, address).catch(async (error: unknown) => {
       // The server had no room to hash it: nothing was created, so the sign-up does not count (as a sign-in's check does not).
-      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE) await this.signUps.refund(address);
+      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE)
+        await this.deps.signUps.refund(address);
       throw error;
     });
-    await this.audit.record({ type: AuditEventType.SIGN_UP, userId: user._id, ip });
+    await this.deps.audit.record({ type: AuditEventType.SIGN_UP, userId: user._id, ip });
     return user;
   }
 
@@ -52,9 +55,9 @@ export class AccountsService {
    * hashing queue (unset: the server's own).
    */
   async createUser(input: SignUpInput, role: Role, client?: string): Promise<UserRecord> {
-    const passwordHash = await this.hasher.hash(input.password, client);
+    const passwordHash = await this.deps.hasher.hash(input.password, client);
     try {
-      const [user] = await this.users.create([
+      const [user] = await this.deps.models.users.create([
         {
           username: input.username,
           usernameKey: usernameKey(input.username),
@@ -78,7 +81,7 @@ export class AccountsService {
    * next sign-in asks for their factor, or enrolls one. Returns how many changed.
    */
   async enforceAdminMfa(): Promise<number> {
-    const { modifiedCount } = await this.users.updateMany(
+    const { modifiedCount } = await this.deps.models.users.updateMany(
       { role: Role.ADMIN, mfaPolicyStatus: { $ne: MfaPolicyStatus.ENABLED } },
       { $set: { mfaPolicyStatus: MfaPolicyStatus.ENABLED } },
     );
@@ -87,12 +90,12 @@ export class AccountsService {
 
   /** Creates the configured admin at start when no account of that name exists. */
   async ensureAdmin(credentials: { username: string; password: string }): Promise<boolean> {
-    if (await this.users.exists({ usernameKey: usernameKey(credentials.username) })) return false;
+    if (await this.deps.models.users.exists({ usernameKey: usernameKey(credentials.username) })) return false;
     const user = await this.createUser(credentials, Role.ADMIN).catch((error: unknown) => {
       if (error instanceof AppError) return undefined; // another process created it first
       throw error;
     });
-    if (user) await this.audit.record({ type: AuditEventType.ADMIN_CREATED, userId: user._id });
+    if (user) await this.deps.audit.record({ type: AuditEventType.ADMIN_CREATED, userId: user._id });
     return user !== undefined;
   }
 
@@ -107,7 +110,7 @@ export class AccountsService {
    */
   async checkPassword(username: string, password: string, ip: string): Promise<UserRecord> {
     const key = usernameKey(username);
-    const reservation = await this.throttle.reserve(key, ip);
+    const reservation = await this.deps.throttle.reserve(key, ip);
     if ('refused' in reservation) {
       const { refused } = reservation;
       const type =
@@ -115,20 +118,20 @@ export class AccountsService {
       // A refusal per address counts requests for any names: the first one's name would say nothing about the rest.
       const details =
         refused.limit === PasswordLimit.ADDRESS ? { limit: refused.limit } : { limit: refused.limit, username: key };
-      await this.audit.recordRepeated({ type, key: `${refused.limit}|${refused.key}`, ip, details });
+      await this.deps.audit.recordRepeated({ type, key: `${refused.limit}|${refused.key}`, ip, details });
       throw tooManyAttempts(refused.retryAfterSeconds);
     }
     let matches: boolean;
     let user: UserRecord | null;
     try {
-      user = await this.users.findOne({ usernameKey: key }).lean<UserRecord>();
-      matches = await this.hasher.verify(user?.passwordHash, password, reservation.allowed.network);
+      user = await this.deps.models.users.findOne({ usernameKey: key }).lean<UserRecord>();
+      matches = await this.deps.hasher.verify(user?.passwordHash, password, reservation.allowed.network);
     } catch (error) {
-      await this.throttle.refund(reservation.allowed);
+      await this.deps.throttle.refund(reservation.allowed);
       throw error;
     }
     if (!matches || !user) {
-      await this.audit.record({
+      await this.deps.audit.record({
         type: AuditEventType.SIGN_IN_FAILED,
         userId: user?._id,
         ip,
@@ -136,13 +139,13 @@ export class AccountsService {
       });
       throw invalidCredentials();
     }
-    await this.throttle.succeeded(reservation.allowed);
+    await this.deps.throttle.succeeded(reservation.allowed);
     return user;
   }
 
   async logout(sessionId: Types.ObjectId, userId: Types.ObjectId, ip?: string): Promise<void> {
-    await this.sessions.revoke(sessionId);
-    await this.audit.record({ type: AuditEventType.SIGNED_OUT, userId, ip });
+    await this.deps.sessions.revoke(sessionId);
+    await this.deps.audit.record({ type: AuditEventType.SIGNED_OUT, userId, ip });
   }
 
   /** Users in creation order, optionally only those with one policy status. */
@@ -150,7 +153,7 @@ export class AccountsService {
     const query: Record<string, unknown> = {};
     if (filter.mfaPolicyStatus) query.mfaPolicyStatus = filter.mfaPolicyStatus;
     if (page.after) query._id = { $gt: page.after };
-    return this.users
+    return this.deps.models.users
       .find(query)
       .sort({ _id: 1 })
       .limit(page.first + 1)
@@ -158,7 +161,7 @@ export class AccountsService {
   }
 
   findById(id: Types.ObjectId): Promise<UserRecord | null> {
-    return this.users.findById(id).lean<UserRecord>();
+    return this.deps.models.users.findById(id).lean<UserRecord>();
   }
 }
 

@@ -34,7 +34,8 @@ export class AttemptBudget {
   /** rate-limiter-flexible's RateLimiterMemory has no bound on its keys, so the fallback is ours. */
   private readonly fallback: MemoryAttemptCounts;
 
-  constructor(redis: Redis, options: AttemptBudgetOptions) {
+  constructor(deps: { redis: Redis; options: AttemptBudgetOptions }) {
+    const { redis, options } = deps;
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: options.keyPrefix,

@@ -14,21 +14,18 @@ export const KNOWN_NETWORKS_PER_ACCOUNT = 10;
  * subscriber has successfully authenticated from before.
  */
 export class KnownNetworks {
-  constructor(
-    private readonly redis: Redis,
-    private readonly keyPrefix: string,
-  ) {}
+  constructor(private readonly deps: { redis: Redis; keyPrefix: string }) {}
 
   /** Whether `account` signed in from `network` within the TTL. False while Redis is unreachable: the per-account limit then applies everywhere. */
   async has(account: string, network: string): Promise<boolean> {
-    const lastSignInMs = await this.redis.zscore(this.key(account), network).catch(() => null);
+    const lastSignInMs = await this.deps.redis.zscore(this.key(account), network).catch(() => null);
     return lastSignInMs !== null && Date.now() - Number(lastSignInMs) < KNOWN_NETWORK_TTL_SECONDS * 1000;
   }
 
   /** Remembers `network` for `account`, forgetting its oldest beyond the bound. Best effort: a sign-in does not fail for it. */
   async remember(account: string, network: string): Promise<void> {
     const key = this.key(account);
-    await this.redis
+    await this.deps.redis
       .multi()
       .zadd(key, Date.now(), network)
       .zremrangebyrank(key, 0, -(KNOWN_NETWORKS_PER_ACCOUNT + 1))
@@ -38,6 +35,6 @@ export class KnownNetworks {
   }
 
   private key(account: string): string {
-    return `${this.keyPrefix}:${account}`;
+    return `${this.deps.keyPrefix}:${account}`;
   }
 }

@@ -70,24 +70,34 @@ export class LoginThrottle {
   private readonly perAccount: AttemptBudget;
   private readonly knownNetworks: KnownNetworks;
 
-  constructor(redis: Redis, redisKeyPrefix: string, options: { checksPerAddressPerMinute: number }) {
+  constructor(deps: { redis: Redis; redisKeyPrefix: string; options: { checksPerAddressPerMinute: number } }) {
+    const { redis, redisKeyPrefix } = deps;
     const keyPrefix = `${redisKeyPrefix}:throttle:password`;
-    this.perAddress = new AttemptBudget(redis, {
-      keyPrefix: `${keyPrefix}-address`,
-      attempts: options.checksPerAddressPerMinute,
-      windowSeconds: ADDRESS_WINDOW_SECONDS,
+    this.perAddress = new AttemptBudget({
+      redis,
+      options: {
+        keyPrefix: `${keyPrefix}-address`,
+        attempts: deps.options.checksPerAddressPerMinute,
+        windowSeconds: ADDRESS_WINDOW_SECONDS,
+      },
     });
-    this.perNameAndAddress = new AttemptBudget(redis, {
-      keyPrefix,
-      attempts: PASSWORD_ATTEMPTS_PER_WINDOW,
-      windowSeconds: PASSWORD_WINDOW_SECONDS,
+    this.perNameAndAddress = new AttemptBudget({
+      redis,
+      options: {
+        keyPrefix,
+        attempts: PASSWORD_ATTEMPTS_PER_WINDOW,
+        windowSeconds: PASSWORD_WINDOW_SECONDS,
+      },
     });
-    this.perAccount = new AttemptBudget(redis, {
-      keyPrefix: `${keyPrefix}-account`,
-      attempts: ACCOUNT_FAILURES_BEFORE_LOCK,
-      windowSeconds: ACCOUNT_FAILURE_WINDOW_SECONDS,
+    this.perAccount = new AttemptBudget({
+      redis,
+      options: {
+        keyPrefix: `${keyPrefix}-account`,
+        attempts: ACCOUNT_FAILURES_BEFORE_LOCK,
+        windowSeconds: ACCOUNT_FAILURE_WINDOW_SECONDS,
+      },
     });
-    this.knownNetworks = new KnownNetworks(redis, `${redisKeyPrefix}:known-networks`);
+    this.knownNetworks = new KnownNetworks({ redis, keyPrefix: `${redisKeyPrefix}:known-networks` });
   }
 
   /** Counts one attempt at `usernameKey` (the normalised name) against every limit that applies, or returns the limit that refuses it. */

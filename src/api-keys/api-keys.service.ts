@@ -34,8 +34,7 @@ export interface CreatedApiKey {
 export class ApiKeysService {
   constructor(
     private readonly deps: {
-      keys: ApiKeyModel;
-      users: UserModel;
+      models: { apiKeys: ApiKeyModel; users: UserModel };
       audit: AuditService;
       factors: FactorsService;
       admins: AdminAccess;
@@ -69,7 +68,7 @@ export class ApiKeysService {
           field: 'name',
         });
       try {
-        const [created] = await this.deps.keys.create([{ ...fields, slot }]);
+        const [created] = await this.deps.models.apiKeys.create([{ ...fields, slot }]);
         const apiKey = created.toObject();
         await this.deps.audit.record({
           type: AuditEventType.API_KEY_CREATED,
@@ -91,12 +90,12 @@ export class ApiKeysService {
    * as if it did not exist.
    */
   async revoke(viewer: Viewer, apiKeyId: Types.ObjectId, ip?: string): Promise<void> {
-    const key = await this.deps.keys
+    const key = await this.deps.models.apiKeys
       .findOne({ _id: apiKeyId, revokedAt: { $exists: false } }, { userId: 1 })
       .lean<Pick<ApiKeyRecord, '_id' | 'userId'>>();
     const own = key?.userId.equals(viewer.user._id) ?? false;
     if (!key || (!own && !(await this.adminRevocation(viewer, key.userId)))) throw notFound('API key');
-    const revoked = await this.deps.keys
+    const revoked = await this.deps.models.apiKeys
       .findOneAndUpdate(
         { _id: apiKeyId, revokedAt: { $exists: false } },
         { $set: { revokedAt: new Date() }, $unset: { slot: 1 } },
@@ -115,7 +114,7 @@ export class ApiKeysService {
   /** Live keys (expired ones included, so they can be seen and revoked), newest first: the viewer's, or, for an admin with MFA, `userId`'s. */
   async list(viewer: Viewer, userId?: Types.ObjectId): Promise<ApiKeyRecord[]> {
     const whose = await this.deps.admins.whose(viewer, userId);
-    return this.deps.keys
+    return this.deps.models.apiKeys
       .find({ userId: whose, revokedAt: { $exists: false } })
       .sort({ _id: -1 })
       .lean<ApiKeyRecord[]>();
@@ -126,12 +125,14 @@ export class ApiKeysService {
     secret: string,
     now = new Date(),
   ): Promise<{ apiKey: ApiKeyRecord; user: UserRecord } | undefined> {
-    const found = await findOneWithOwner(this.deps.keys, this.deps.users, { secretHash: hashToken(secret) });
+    const found = await findOneWithOwner(this.deps.models.apiKeys, this.deps.models.users, {
+      secretHash: hashToken(secret),
+    });
     if (!found?.owner) return undefined;
     const { record: apiKey, owner: user } = found;
     if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now)) return undefined;
     if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-      await this.deps.keys.updateOne({ _id: apiKey._id }, { $set: { lastUsedAt: now } });
+      await this.deps.models.apiKeys.updateOne({ _id: apiKey._id }, { $set: { lastUsedAt: now } });
       apiKey.lastUsedAt = now;
     }
     return { apiKey, user };
@@ -150,7 +151,7 @@ export class ApiKeysService {
    * hold none, so they shrink the range instead: their number only falls.
    */
   private async freeSlot(userId: Types.ObjectId): Promise<number | undefined> {
-    const live = await this.deps.keys
+    const live = await this.deps.models.apiKeys
       .find({ userId, revokedAt: { $exists: false } }, { slot: 1 })
       .lean<Pick<ApiKeyRecord, 'slot'>[]>();
     const taken = new Set(live.map((key) => key.slot));

@@ -6,10 +6,7 @@ import type { AuditEventModel, AuditEventRecord } from './audit-event.model.js';
 
 /** Reading the audit trail: one's own events, or, for an admin with MFA, anyone's. */
 export class AuditTrail {
-  constructor(
-    private readonly events: AuditEventModel,
-    private readonly admins: AdminAccess,
-  ) {}
+  constructor(private readonly deps: { models: { auditEvents: AuditEventModel }; admins: AdminAccess }) {}
 
   /**
    * The events `viewer` may read, newest first. Without `userId`: everyone's
@@ -19,8 +16,8 @@ export class AuditTrail {
    * admin with MFA.
    */
   async listFor(viewer: Viewer, userId: Types.ObjectId | undefined, page: Page): Promise<AuditEventRecord[]> {
-    if (userId === undefined && (await this.admins.isMfaAdmin(viewer))) return this.list({}, page);
-    return this.list({ userId: await this.admins.whose(viewer, userId) }, page);
+    if (userId === undefined && (await this.deps.admins.isMfaAdmin(viewer))) return this.list({}, page);
+    return this.list({ userId: await this.deps.admins.whose(viewer, userId) }, page);
   }
 
   /** Newest first, `first` at a time, after the cursor `after` (an event id). */
@@ -28,7 +25,7 @@ export class AuditTrail {
     const query: Record<string, unknown> = {};
     if (filter.userId) query.userId = filter.userId;
     if (page.after) query._id = { $lt: page.after };
-    return this.events
+    return this.deps.models.auditEvents
       .find(query)
       .sort({ _id: -1 })
       .limit(page.first + 1)

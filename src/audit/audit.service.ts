@@ -30,15 +30,12 @@ export class AuditService {
   /** The flushes still writing: a later `flush` (shutdown) waits for them. */
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly events: AuditEventModel,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: { models: { auditEvents: AuditEventModel }; logger: Logger }) {}
 
   /** Records an event; the audit trail is part of the operation, so a failure to write it fails the caller. */
   async record(entry: AuditEntry): Promise<void> {
-    await this.events.create([{ ...entry, createdAt: new Date() }]);
-    this.logger.info(
+    await this.deps.models.auditEvents.create([{ ...entry, createdAt: new Date() }]);
+    this.deps.logger.info(
       { audit: entry.type, userId: entry.userId?.toString(), actorId: entry.actorId?.toString() },
       'audit event',
     );
@@ -66,7 +63,7 @@ export class AuditService {
       return;
     }
     const firstDetails = Object.fromEntries(Object.entries(details).map(([name, value]) => [`details.${name}`, value]));
-    const firstWrite = this.events
+    const firstWrite = this.deps.models.auditEvents
       .updateOne(
         { bucket },
         { $setOnInsert: { ...fields, ...firstDetails, createdAt: now }, $inc: { 'details.count': 1 } },
@@ -81,7 +78,7 @@ export class AuditService {
       throw error;
     });
     if (written.upsertedCount === 1)
-      this.logger.info(
+      this.deps.logger.info(
         { audit: entry.type, userId: entry.userId?.toString() },
         'audit event (repeats are counted in it)',
       );
@@ -96,12 +93,12 @@ export class AuditService {
     const writes = Promise.allSettled(
       gathered.map(async ([bucket, { count, firstWrite }]) => {
         await firstWrite; // without upsert, an $inc that overtakes the event's first write matches nothing
-        await this.events.updateOne({ bucket }, { $inc: { 'details.count': count } });
+        await this.deps.models.auditEvents.updateOne({ bucket }, { $inc: { 'details.count': count } });
       }),
     ).then((results) => {
       const failed = results.filter((result) => result.status === 'rejected');
       if (failed.length > 0)
-        this.logger.error(
+        this.deps.logger.error(
           { err: failed[0].reason, events: failed.length },
           'could not add repeated refusals to their audit events',
         );

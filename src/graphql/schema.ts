@@ -7,13 +7,15 @@ import { UsersResolver } from '../accounts/users.resolver.js';
 import { ApiKeyResolver } from '../api-keys/api-key.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { loadConfig } from '../config/config.js';
+// Modules load in this order, and type-graphql lists fields in the order their decorators ran: sign-in's mutations
+// come before enrollment's in schema/schema.graphql, so its resolver is imported first.
+import { SignInResolver } from '../mfa/sign-in.resolver.js';
 import { EnrollmentResolver } from '../mfa/enrollment.resolver.js';
 import { withEnrollmentDetailTypes } from '../mfa/enrollment-details.js';
 import type { FactorPlugin } from '../mfa/factor-plugin.js';
 import { loadFactorPlugins } from '../mfa/load-factor-plugins.js';
 import { BUILT_IN_FACTOR_PLUGINS } from '../built-in-factor-plugins.js';
 import { MfaPolicyResolver } from '../mfa/mfa-policy.resolver.js';
-import { SignInResolver } from '../mfa/sign-in.resolver.js';
 import { UserMfaFieldsResolver } from '../mfa/user-mfa-fields.resolver.js';
 import { SessionsResolver } from '../sessions/sessions.resolver.js';
 import { authChecker } from './auth-checker.js';

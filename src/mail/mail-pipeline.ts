@@ -83,7 +83,7 @@ export async function createMailPipeline(options: MailPipelineOptions): Promise<
   }
   let closing: Promise<void> | undefined;
   return {
-    sender: new QueueMailSender(queue, connection, secrets),
+    sender: new QueueMailSender({ queue, redis: connection, secrets }),
     queue,
     worker,
     health: () => mailQueueHealth(queue),

@@ -53,25 +53,21 @@ export function createMailQueue(connection: Redis, prefix: string): MailQueue {
 export class QueueMailSender implements MailSender {
   readonly #jobIdKey: Buffer;
 
-  constructor(
-    private readonly queue: MailQueue,
-    private readonly connection: Redis,
-    private readonly secrets: SecretBox,
-  ) {
-    this.#jobIdKey = mailJobIdKey(secrets);
+  constructor(private readonly deps: { queue: MailQueue; redis: Redis; secrets: SecretBox }) {
+    this.#jobIdKey = mailJobIdKey(deps.secrets);
   }
 
   async send(message: MailMessage, options: { idempotencyKey?: string } = {}): Promise<void> {
     validateMailMessage(message);
     // ioredis reconnects in the background; until then a command would fail anyway, so say so now.
-    if (this.connection.status !== 'ready') throw new MailQueueUnavailableError();
+    if (this.deps.redis.status !== 'ready') throw new MailQueueUnavailableError();
     const jobId = mailJobId(this.#jobIdKey, options.idempotencyKey);
-    const data = sealMailJob(this.secrets, jobId, message);
+    const data = sealMailJob(this.deps.secrets, jobId, message);
     let timer: NodeJS.Timeout | undefined;
     try {
       // After a timeout the add may still land: a caller that retries with the same idempotency key sends once.
       await Promise.race([
-        this.queue.add(message.template, data, { jobId }),
+        this.deps.queue.add(message.template, data, { jobId }),
         new Promise(
           (_, reject) => (timer = setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS)),
         ),

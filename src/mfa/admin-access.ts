@@ -12,7 +12,7 @@ import { assertRecentSecondFactor } from './step-up.js';
  * reads and changes only its own account.
  */
 export class AdminAccess {
-  constructor(private readonly deps: { factors: FactorsService; users: UserModel; clock: () => Date }) {}
+  constructor(private readonly deps: { models: { users: UserModel }; factors: FactorsService; clock: () => Date }) {}
 
   /**
    * Throws unless `viewer` is an admin using MFA in an interactive session that
@@ -56,7 +56,7 @@ export class AdminAccess {
    */
   async targetFor(viewer: Viewer, userId: Types.ObjectId, options: { fresh?: boolean } = {}): Promise<UserRecord> {
     await this.assertMfaAdmin(viewer, options);
-    const target = await this.deps.users.findById(userId).lean<UserRecord>();
+    const target = await this.deps.models.users.findById(userId).lean<UserRecord>();
     if (!target) throw notFound('User');
     if (target.role === Role.ADMIN && !target._id.equals(viewer.user._id))
       throw forbidden("An admin cannot change another admin's MFA, sessions or API keys.");

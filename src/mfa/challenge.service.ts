@@ -1,11 +1,14 @@
 import type { Types } from 'mongoose';
 import type { UserModel, UserRecord } from '../accounts/user.model.js';
+import { fullSessionViewer } from '../auth/access.js';
+import type { Viewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, badInput, serviceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryCaps, DeliveryReservation } from './delivery-caps.js';
 import type { DeliveryLimits } from './factor-plugin.js';
 import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { SecondFactorService } from './second-factor.service.js';
+import type { SignInService } from './sign-in.service.js';
 
 const HOUR_MS = 60 * 60_000;
 
@@ -20,8 +23,8 @@ const HOUR_MS = 60 * 60_000;
 export class ChallengeService {
   constructor(
     private readonly deps: {
-      users: UserModel;
-      factors: FactorModel;
+      models: { users: UserModel; factors: FactorModel };
+      signIn: SignInService;
       secondFactor: SecondFactorService;
       caps: DeliveryCaps;
       logger: Logger;
@@ -29,9 +32,18 @@ export class ChallengeService {
     },
   ) {}
 
+  /**
+   * Whom sendMfaCode's code is for: the user signing in with `mfaToken`; without
+   * one, the user of `viewer`'s full interactive session (step-up, disableMfa),
+   * never an API key's or an enrollment-only session's.
+   */
+  async recipientOf(mfaToken: string | null | undefined, viewer: Viewer | undefined): Promise<UserRecord> {
+    return mfaToken ? this.deps.signIn.challengedUser(mfaToken) : fullSessionViewer(viewer).user;
+  }
+
   /** Sends a fresh code for one of the user's ACTIVE factors (sendMfaCode), asked for from `clientIp`. */
   async sendForVerification(owner: UserRecord, factorId: Types.ObjectId, clientIp: string | undefined): Promise<void> {
-    const factor = await this.deps.factors
+    const factor = await this.deps.models.factors
       .findOne({ _id: factorId, userId: owner._id, status: FactorStatus.ACTIVE })
       .lean<FactorRecord>();
     if (!factor) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
@@ -77,13 +89,13 @@ export class ChallengeService {
       );
     }
     // The new state replaces the old code, and the new code gets its own tries.
-    await this.deps.factors.updateOne({ _id: factor._id }, { $set: { state, codeFailures: 0 } });
+    await this.deps.models.factors.updateOne({ _id: factor._id }, { $set: { state, codeFailures: 0 } });
   }
 
   /** Takes one send from the factor's cooldown and the user's hourly allowance, or throws TOO_MANY_ATTEMPTS. */
   private async reserve(limits: DeliveryLimits, owner: UserRecord, factor: FactorRecord, now: Date): Promise<void> {
     const cooldownMs = limits.cooldownSeconds * 1000;
-    const cooled = await this.deps.factors.findOneAndUpdate(
+    const cooled = await this.deps.models.factors.findOneAndUpdate(
       {
         _id: factor._id,
         $or: [
@@ -94,14 +106,14 @@ export class ChallengeService {
       { $set: { lastChallengedAt: now } },
     );
     if (!cooled) {
-      const last = (await this.deps.factors.findById(factor._id, { lastChallengedAt: 1 }).lean<FactorRecord>())
+      const last = (await this.deps.models.factors.findById(factor._id, { lastChallengedAt: 1 }).lean<FactorRecord>())
         ?.lastChallengedAt;
       throw waitBeforeSending((last?.getTime() ?? now.getTime()) + cooldownMs - now.getTime());
     }
     // The user's last sends, oldest first, at most maxSendsPerHour of them: a sliding window in one document.
     const max = limits.maxSendsPerHour;
     const hourAgo = new Date(now.getTime() - HOUR_MS);
-    const counted = await this.deps.users.updateOne(
+    const counted = await this.deps.models.users.updateOne(
       {
         _id: owner._id,
         $or: [{ [`challengeSends.${max - 1}`]: { $exists: false } }, { 'challengeSends.0': { $lte: hourAgo } }],
@@ -109,11 +121,11 @@ export class ChallengeService {
       { $push: { challengeSends: { $each: [now], $slice: -max } } },
     );
     if (counted.modifiedCount === 0) {
-      await this.deps.factors.updateOne(
+      await this.deps.models.factors.updateOne(
         { _id: factor._id, lastChallengedAt: now },
         { $unset: { lastChallengedAt: 1 } },
       );
-      const oldest = (await this.deps.users.findById(owner._id, { challengeSends: 1 }).lean<UserRecord>())
+      const oldest = (await this.deps.models.users.findById(owner._id, { challengeSends: 1 }).lean<UserRecord>())
         ?.challengeSends?.[0];
       throw waitBeforeSending((oldest?.getTime() ?? now.getTime()) + HOUR_MS - now.getTime());
     }
@@ -121,8 +133,11 @@ export class ChallengeService {
 
   /** Gives a failed send's reservation back, so a queue outage does not use up the allowance. */
   private async release(owner: UserRecord, factor: FactorRecord, now: Date): Promise<void> {
-    await this.deps.factors.updateOne({ _id: factor._id, lastChallengedAt: now }, { $unset: { lastChallengedAt: 1 } });
-    await this.deps.users.updateOne({ _id: owner._id }, { $pull: { challengeSends: now } });
+    await this.deps.models.factors.updateOne(
+      { _id: factor._id, lastChallengedAt: now },
+      { $unset: { lastChallengedAt: 1 } },
+    );
+    await this.deps.models.users.updateOne({ _id: owner._id }, { $pull: { challengeSends: now } });
   }
 }
 

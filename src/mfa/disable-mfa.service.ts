@@ -2,11 +2,19 @@ import type { Types } from 'mongoose';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { UserRecord } from '../accounts/user.model.js';
 import type { SessionViewer } from '../auth/viewer.js';
-import { notFound } from '../errors.js';
+import { badInput, notFound } from '../errors.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AdminAccess } from './admin-access.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
+
+/** disableMfa's request: the factor (all when unset), whose factors, and for one's own the password and a code. */
+export interface DisableMfaRequest extends SecondFactorProof {
+  /** Someone else's factors: an admin's request. The viewer's own when unset or the viewer's own id. */
+  userId?: Types.ObjectId;
+  /** One's own factors: the account password, with `code` or `recoveryCode`. */
+  password?: string | null;
+}
 
 /** Turning factors off: by the owner with password and code (as in Catalogic vStor), or by an admin for someone else
  * (as in Veeam Backup for Microsoft Azure and Veeam Service Provider Console). */
@@ -21,22 +29,29 @@ export class DisableMfaService {
     },
   ) {}
 
+  /** Someone else's factors (an admin's request: nothing else needed), or the viewer's own (password and a code). */
+  async disable(viewer: SessionViewer, request: DisableMfaRequest, ip: string): Promise<UserRecord> {
+    const { userId, password, ...proof } = request;
+    if (userId && !userId.equals(viewer.user._id)) return this.disableFor(viewer, userId, proof.factorId, ip);
+    if (!password) throw badInput('password', 'Give your password to turn off a factor.');
+    return this.disableOwn(viewer, password, proof, ip);
+  }
+
   /** Needs the password and a current code or a recovery code, both checked against their limits. */
-  async disableOwn(
+  private async disableOwn(
     viewer: SessionViewer,
     password: string,
     proof: SecondFactorProof,
-    factorId: Types.ObjectId | undefined,
     ip: string,
   ): Promise<UserRecord> {
     const user = await this.deps.accounts.checkPassword(viewer.user.username, password, ip);
     if (!user._id.equals(viewer.user._id)) throw notFound('User'); // a rename raced the request
     await this.deps.secondFactor.prove(user._id, proof, { ip, purpose: 'disable-mfa' });
-    return this.deps.factors.remove(user, factorId, { ip });
+    return this.deps.factors.remove(user, proof.factorId, { ip });
   }
 
   /** An admin who uses MFA, freshly proven, removes someone's factors (not another admin's); that user's sessions end. */
-  async disableFor(
+  private async disableFor(
     viewer: SessionViewer,
     userId: Types.ObjectId,
     factorId: Types.ObjectId | undefined,

@@ -1,13 +1,12 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { UserType } from '../accounts/user.type.js';
-import { badInput } from '../errors.js';
 import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { parseObjectId } from '../graphql/object-id.js';
 import { EnableMfaPayload } from './enable-mfa.payload.js';
 import { AcceptMfaInput, DisableMfaInput, EnableMfaInput, RegenerateRecoveryCodesInput } from './enrollment.inputs.js';
 import { FactorType } from './factor.type.js';
-import { toProof } from './sign-in.resolver.js';
+import { toProof } from './sign-in.inputs.js';
 
 /** Factors and recovery codes: interactive sessions only, never API keys. */
 @Resolver()
@@ -56,15 +55,10 @@ export class EnrollmentResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<UserType> {
     const viewer = sessionViewerOf(context);
-    const factorId = input.factorId ? parseObjectId('factorId', input.factorId) : undefined;
+    const proof = toProof(input);
     const userId = input.userId ? parseObjectId('userId', input.userId) : undefined;
-    if (userId && !userId.equals(viewer.user._id)) {
-      return UserType.from(await context.services.disableMfa.disableFor(viewer, userId, factorId, context.ip));
-    }
-    if (!input.password) throw badInput('password', 'Give your password to turn off a factor.');
-    const proof = toProof({ factorId: input.factorId, code: input.code, recoveryCode: input.recoveryCode });
     return UserType.from(
-      await context.services.disableMfa.disableOwn(viewer, input.password, proof, factorId, context.ip),
+      await context.services.disableMfa.disable(viewer, { ...proof, userId, password: input.password }, context.ip),
     );
   }
 

@@ -45,12 +45,11 @@ export interface StartedEnrollment {
 export class EnrollmentService {
   constructor(
     private readonly deps: {
-      users: UserModel;
-      factorRecords: FactorModel;
+      models: { users: UserModel; factors: FactorModel };
       factors: FactorsService;
       recoveryCodes: RecoveryCodesService;
       secondFactor: SecondFactorService;
-      policy: MfaPolicyService;
+      mfaPolicy: MfaPolicyService;
       admins: AdminAccess;
       sessions: SessionsService;
       secrets: SecretBox;
@@ -65,7 +64,7 @@ export class EnrollmentService {
     const now = this.deps.clock();
     const forOther = request.userId !== undefined && !request.userId.equals(viewer.user._id);
     const owner = forOther ? await this.deps.admins.targetFor(viewer, request.userId!, { fresh: true }) : viewer.user;
-    const plugin = this.deps.secondFactor.plugin(await this.deps.policy.assertAllowed(request.factorType));
+    const plugin = this.deps.secondFactor.plugin(await this.deps.mfaPolicy.assertAllowed(request.factorType));
 
     const active = await this.deps.factors.activeFactors(owner._id);
     const sameType = active.find((factor) => factor.type === plugin.type);
@@ -87,8 +86,8 @@ export class EnrollmentService {
     const token = newOpaqueToken(ENROLLMENT_TOKEN_PREFIX);
     const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_MS);
     // One enrollment of a type at a time: starting again abandons the previous PENDING one.
-    await this.deps.factorRecords.deleteMany({ userId: owner._id, type: plugin.type, status: FactorStatus.PENDING });
-    const [created] = await this.deps.factorRecords.create([
+    await this.deps.models.factors.deleteMany({ userId: owner._id, type: plugin.type, status: FactorStatus.PENDING });
+    const [created] = await this.deps.models.factors.create([
       {
         _id: factorId,
         userId: owner._id,
@@ -115,7 +114,7 @@ export class EnrollmentService {
     if (plugin.challenge) {
       // Factors that deliver codes send the first one now; without it the enrollment cannot be accepted.
       await this.deps.challenges.send(owner, created.toObject(), 'enrollment', ip).catch(async (error: unknown) => {
-        await this.deps.factorRecords.deleteOne({ _id: factorId });
+        await this.deps.models.factors.deleteOne({ _id: factorId });
         throw error;
       });
     }
@@ -140,7 +139,7 @@ export class EnrollmentService {
   async accept(viewer: SessionViewer, token: string, code: string, ip?: string): Promise<FactorRecord> {
     const now = this.deps.clock();
     const pending = token.startsWith(ENROLLMENT_TOKEN_PREFIX)
-      ? await this.deps.factorRecords
+      ? await this.deps.models.factors
           .findOne({ 'pending.tokenHash': hashToken(token), status: FactorStatus.PENDING })
           .lean<FactorRecord>()
       : null;
@@ -156,7 +155,7 @@ export class EnrollmentService {
     // Opened before a try is reserved: a secret this server cannot open (SERVICE_UNAVAILABLE) costs none.
     const stored = this.deps.secondFactor.storedFactor(pending, owner);
     // Reserve the try first, so parallel wrong codes cannot exceed the allowance.
-    const reserved = await this.deps.factorRecords.updateOne(
+    const reserved = await this.deps.models.factors.updateOne(
       { _id: pending._id, status: FactorStatus.PENDING, 'pending.failures': { $lt: ENROLLMENT_MAX_FAILURES } },
       { $inc: { 'pending.failures': 1 } },
     );
@@ -171,7 +170,7 @@ export class EnrollmentService {
       });
       throw invalidCode();
     }
-    const activated = await this.deps.factorRecords
+    const activated = await this.deps.models.factors
       .findOneAndUpdate(
         { _id: pending._id, status: FactorStatus.PENDING },
         {
@@ -196,7 +195,7 @@ export class EnrollmentService {
   ) {
     const { replaces, recoveryCodes } = pending.pending!;
     if (replaces) {
-      await this.deps.factorRecords.deleteOne({ _id: replaces, userId: owner._id });
+      await this.deps.models.factors.deleteOne({ _id: replaces, userId: owner._id });
       await this.deps.audit.record({
         type: AuditEventType.MFA_FACTOR_REMOVED,
         userId: owner._id,
@@ -217,7 +216,7 @@ export class EnrollmentService {
       // before MFA is ENABLED, so the session never looks password-only to its own parallel requests.
       await this.deps.sessions.recordSecondFactor(ownSession, now, SessionScope.FULL);
     }
-    if (Object.keys(set).length > 0) await this.deps.users.updateOne({ _id: owner._id }, { $set: set });
+    if (Object.keys(set).length > 0) await this.deps.models.users.updateOne({ _id: owner._id }, { $set: set });
     if (firstFactor) {
       // The owner's other sessions rest on the password alone (or on a factor since removed); with MFA on they
       // end, as other sessions do after a credential change (OWASP ASVS 4.0 V3.3.3). The one that proved the

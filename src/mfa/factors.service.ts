@@ -12,8 +12,7 @@ import { assertRecentSecondFactor } from './step-up.js';
 export class FactorsService {
   constructor(
     private readonly deps: {
-      users: UserModel;
-      factors: FactorModel;
+      models: { users: UserModel; factors: FactorModel };
       audit: AuditService;
       notices: SecurityNotices;
       clock: () => Date;
@@ -21,12 +20,15 @@ export class FactorsService {
   ) {}
 
   activeFactors(userId: Types.ObjectId): Promise<FactorRecord[]> {
-    return this.deps.factors.find({ userId, status: FactorStatus.ACTIVE }).sort({ _id: 1 }).lean<FactorRecord[]>();
+    return this.deps.models.factors
+      .find({ userId, status: FactorStatus.ACTIVE })
+      .sort({ _id: 1 })
+      .lean<FactorRecord[]>();
   }
 
   /** Every factor of a user, PENDING ones included, oldest first. */
   factorsOf(userId: Types.ObjectId): Promise<FactorRecord[]> {
-    return this.deps.factors.find({ userId }).sort({ _id: 1 }).lean<FactorRecord[]>();
+    return this.deps.models.factors.find({ userId }).sort({ _id: 1 }).lean<FactorRecord[]>();
   }
 
   /** Whether the user has an ACTIVE factor (besides `except`, e.g. one being accepted right now). */
@@ -34,7 +36,7 @@ export class FactorsService {
     const filter = options.except
       ? { userId, status: FactorStatus.ACTIVE, _id: { $ne: options.except } }
       : { userId, status: FactorStatus.ACTIVE };
-    return (await this.deps.factors.exists(filter)) !== null;
+    return (await this.deps.models.factors.exists(filter)) !== null;
   }
 
   /**
@@ -53,10 +55,10 @@ export class FactorsService {
     context: { ip?: string; actorId?: Types.ObjectId },
   ): Promise<UserRecord> {
     const filter = factorId ? { _id: factorId, userId: owner._id } : { userId: owner._id };
-    const removed = await this.deps.factors.find(filter, { _id: 1, type: 1, status: 1 }).lean<FactorRecord[]>();
+    const removed = await this.deps.models.factors.find(filter, { _id: 1, type: 1, status: 1 }).lean<FactorRecord[]>();
     if (factorId && removed.length === 0)
       throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
-    await this.deps.factors.deleteMany({ _id: { $in: removed.map((factor) => factor._id) } });
+    await this.deps.models.factors.deleteMany({ _id: { $in: removed.map((factor) => factor._id) } });
     for (const factor of removed) {
       await this.deps.audit.record({
         type: AuditEventType.MFA_FACTOR_REMOVED,
@@ -73,8 +75,8 @@ export class FactorsService {
       // Removing the last factor turns MFA off; codes without a factor would be a password. An admin's MFA stays
       // ENABLED: their next sign-in enrolls a factor again.
       const mfaOff = owner.role === Role.ADMIN ? {} : { $set: { mfaPolicyStatus: MfaPolicyStatus.DISABLED } };
-      await this.deps.users.updateOne({ _id: owner._id }, { ...mfaOff, $unset: { recoveryCodes: 1 } });
+      await this.deps.models.users.updateOne({ _id: owner._id }, { ...mfaOff, $unset: { recoveryCodes: 1 } });
     }
-    return (await this.deps.users.findById(owner._id).lean<UserRecord>())!;
+    return (await this.deps.models.users.findById(owner._id).lean<UserRecord>())!;
   }
 }

@@ -13,21 +13,13 @@ export class MfaPolicyResolver {
     description: 'The factor types this server knows, and whether users may enroll each.',
   })
   async factorTypes(@Ctx() { services }: GraphQLContext): Promise<FactorTypeInfo[]> {
-    const allowed = await services.mfaPolicy.allowedFactorTypes();
-    return services.factorRegistry.all().map((plugin) => ({
-      type: plugin.type,
-      displayName: plugin.displayName,
-      allowed: allowed.includes(plugin.type),
-    }));
+    return services.mfaPolicy.factorTypes();
   }
 
   @Authorized()
   @Query(() => MfaPolicyType)
   async mfaPolicy(@Ctx() { services }: GraphQLContext): Promise<MfaPolicyType> {
-    return {
-      allowedFactorTypes: await services.mfaPolicy.allowedFactorTypes(),
-      recoveryCodeCount: services.config.mfa.recoveryCodeCount,
-    };
+    return services.mfaPolicy.policy();
   }
 
   @Authorized(Access.SESSION, Access.ADMIN)
@@ -59,7 +51,6 @@ export class MfaPolicyResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<MfaPolicyType> {
     const viewer = sessionViewerOf(context);
-    const allowedFactorTypes = await context.services.mfaPolicy.setAllowedFactorTypes(viewer, input.types, context.ip);
-    return { allowedFactorTypes, recoveryCodeCount: context.services.config.mfa.recoveryCodeCount };
+    return context.services.mfaPolicy.setAllowedFactorTypes(viewer, input.types, context.ip);
   }
 }

@@ -11,22 +11,50 @@ import type { SecurityNotices } from './security-notices.js';
 
 const POLICY_ID = 'mfa';
 
+/** A registered factor type, and whether the policy lets users enroll it. */
+export interface FactorTypeListing {
+  type: string;
+  displayName: string;
+  allowed: boolean;
+}
+
+/** The deployment-wide policy as clients read it. */
+export interface MfaPolicy {
+  allowedFactorTypes: string[];
+  /** Recovery codes issued with a first factor, a replacement, or a regeneration. */
+  recoveryCodeCount: number;
+}
+
 /** Who must use MFA (per user) and which factor types may be enrolled (deployment-wide). */
 export class MfaPolicyService {
   constructor(
     private readonly deps: {
-      policies: MfaPolicyModel;
-      users: UserModel;
+      models: { policies: MfaPolicyModel; users: UserModel };
       admins: AdminAccess;
       registry: FactorRegistry;
       audit: AuditService;
       notices: SecurityNotices;
+      recoveryCodeCount: number;
     },
   ) {}
 
+  /** Every registered factor type, in registration order, each with whether the policy allows it (factorTypes). */
+  async factorTypes(): Promise<FactorTypeListing[]> {
+    const allowed = await this.allowedFactorTypes();
+    return this.deps.registry.all().map((plugin) => ({
+      type: plugin.type,
+      displayName: plugin.displayName,
+      allowed: allowed.includes(plugin.type),
+    }));
+  }
+
+  async policy(): Promise<MfaPolicy> {
+    return { allowedFactorTypes: await this.allowedFactorTypes(), recoveryCodeCount: this.deps.recoveryCodeCount };
+  }
+
   /** Registered types the policy allows, in registration order. */
   async allowedFactorTypes(): Promise<string[]> {
-    const policy = await this.deps.policies.findById(POLICY_ID).lean<MfaPolicyRecord>();
+    const policy = await this.deps.models.policies.findById(POLICY_ID).lean<MfaPolicyRecord>();
     const registered = this.deps.registry.types();
     return policy?.allowedFactorTypes
       ? registered.filter((type) => policy.allowedFactorTypes!.includes(type))
@@ -42,12 +70,13 @@ export class MfaPolicyService {
     return type;
   }
 
-  async setAllowedFactorTypes(viewer: SessionViewer, types: string[], ip?: string): Promise<string[]> {
+  /** Returns the policy as it now stands. */
+  async setAllowedFactorTypes(viewer: SessionViewer, types: string[], ip?: string): Promise<MfaPolicy> {
     await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     const unknown = types.filter((type) => !this.deps.registry.get(type));
     if (unknown.length > 0) throw badInput('types', `Unknown factor types: ${unknown.join(', ').slice(0, 100)}.`);
     if (types.length === 0) throw badInput('types', 'Allow at least one factor type.');
-    await this.deps.policies.updateOne(
+    await this.deps.models.policies.updateOne(
       { _id: POLICY_ID },
       { $set: { allowedFactorTypes: [...new Set(types)], updatedAt: new Date() } },
       { upsert: true },
@@ -58,7 +87,7 @@ export class MfaPolicyService {
       ip,
       details: { allowedFactorTypes: types },
     });
-    return this.allowedFactorTypes();
+    return this.policy();
   }
 
   /**
@@ -74,7 +103,7 @@ export class MfaPolicyService {
   ): Promise<UserRecord> {
     await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     // The role is part of the condition, so a promotion racing this update cannot leave an admin DISABLED.
-    const user = await this.deps.users
+    const user = await this.deps.models.users
       .findOneAndUpdate(
         { _id: userId, role: { $ne: Role.ADMIN } },
         { $set: { mfaPolicyStatus: status } },
@@ -82,7 +111,8 @@ export class MfaPolicyService {
       )
       .lean<UserRecord>();
     if (!user) {
-      if (await this.deps.users.exists({ _id: userId })) throw forbidden("An admin's MFA policy is always ENABLED.");
+      if (await this.deps.models.users.exists({ _id: userId }))
+        throw forbidden("An admin's MFA policy is always ENABLED.");
       throw notFound('User');
     }
     await this.deps.audit.record({

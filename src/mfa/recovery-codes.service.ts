@@ -22,7 +22,7 @@ import { assertRecentSecondFactor } from './step-up.js';
 export class RecoveryCodesService {
   constructor(
     private readonly deps: {
-      users: UserModel;
+      models: { users: UserModel };
       factors: FactorsService;
       signIn: SignInService;
       secrets: SecretBox;
@@ -54,7 +54,7 @@ export class RecoveryCodesService {
     if (proof) await this.deps.signIn.stepUp(viewer.user, viewer.session._id, proof, ip);
     else assertRecentSecondFactor(viewer.session, this.deps.clock());
     const { codes, set } = this.issue(viewer.user._id);
-    await this.deps.users.updateOne({ _id: viewer.user._id }, { $set: { recoveryCodes: set } });
+    await this.deps.models.users.updateOne({ _id: viewer.user._id }, { $set: { recoveryCodes: set } });
     await this.deps.audit.record({
       type: AuditEventType.RECOVERY_CODES_REGENERATED,
       userId: viewer.user._id,

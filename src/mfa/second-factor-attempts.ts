@@ -18,7 +18,7 @@ export const LOCKOUT_MAX_SECONDS = 60 * 60;
  * clears the count, the failure that fills it starts a lockout.
  */
 export class SecondFactorAttempts {
-  constructor(private readonly users: UserModel) {}
+  constructor(private readonly deps: { models: { users: UserModel } }) {}
 
   /**
    * Reserves one attempt and returns the user as it stands with it counted
@@ -26,7 +26,7 @@ export class SecondFactorAttempts {
    * second copy. Throws TOO_MANY_ATTEMPTS while locked or full.
    */
   async reserve(userId: Types.ObjectId, now: Date): Promise<UserRecord> {
-    const reserved = await this.users
+    const reserved = await this.deps.models.users
       .findOneAndUpdate(
         {
           _id: userId,
@@ -42,7 +42,7 @@ export class SecondFactorAttempts {
       )
       .lean<UserRecord>();
     if (reserved) return reserved;
-    const user = await this.users
+    const user = await this.deps.models.users
       .findById(userId, { secondFactorLockedUntil: 1 })
       .lean<Pick<UserRecord, 'secondFactorLockedUntil'>>();
     if (!user) throw notFound('User');
@@ -61,7 +61,7 @@ export class SecondFactorAttempts {
    * exactly this one.
    */
   async release(reserved: UserRecord): Promise<void> {
-    await this.users.updateOne(
+    await this.deps.models.users.updateOne(
       { _id: reserved._id, secondFactorEpoch: reserved.secondFactorEpoch ?? null, secondFactorFailures: { $gt: 0 } },
       { $inc: { secondFactorFailures: -1 } },
     );
@@ -69,7 +69,7 @@ export class SecondFactorAttempts {
 
   /** The code was right: the consecutive count starts over. */
   async succeeded(userId: Types.ObjectId): Promise<void> {
-    await this.users.updateOne(
+    await this.deps.models.users.updateOne(
       { _id: userId },
       {
         $set: { secondFactorFailures: 0, secondFactorLockouts: 0 },
@@ -87,7 +87,7 @@ export class SecondFactorAttempts {
     if (reserved.secondFactorFailures < MAX_CONSECUTIVE_FAILURES) return undefined;
     const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** (reserved.secondFactorLockouts ?? 0));
     // Only while the count is still full: a success that raced this failure has cleared it, and then there is nothing to lock.
-    const locked = await this.users.updateOne(
+    const locked = await this.deps.models.users.updateOne(
       { _id: reserved._id, secondFactorFailures: { $gte: MAX_CONSECUTIVE_FAILURES } },
       {
         $set: { secondFactorFailures: 0, secondFactorLockedUntil: new Date(now.getTime() + seconds * 1000) },

@@ -46,8 +46,7 @@ const FACTOR_CODE_HMAC_PURPOSE = 'factor-codes';
 export class SecondFactorService {
   constructor(
     private readonly deps: {
-      users: UserModel;
-      factors: FactorModel;
+      models: { users: UserModel; factors: FactorModel };
       registry: FactorRegistry;
       attempts: SecondFactorAttempts;
       secrets: SecretBox;
@@ -179,7 +178,7 @@ export class SecondFactorService {
     const filter = factorId
       ? { _id: factorId, userId, status: FactorStatus.ACTIVE }
       : { userId, status: FactorStatus.ACTIVE };
-    const factors = await this.deps.factors.find(filter).limit(2).lean<FactorRecord[]>();
+    const factors = await this.deps.models.factors.find(filter).limit(2).lean<FactorRecord[]>();
     if (factors.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
     if (factors.length > 1) throw badInput('factorId', 'You have several factors: say which one (factorId).');
     return factors[0];
@@ -197,7 +196,7 @@ export class SecondFactorService {
     if (limits && !(await this.reserveCodeAttempt(factor, limits.maxAttemptsPerCode))) return undefined;
     const step = await this.matchStep(factor, stored, code, now);
     if (step === null) return undefined;
-    const spent = await this.deps.factors
+    const spent = await this.deps.models.factors
       .findOneAndUpdate(
         {
           _id: factor._id,
@@ -213,7 +212,7 @@ export class SecondFactorService {
 
   /** A delivered code survives `max` tries: each is reserved on the factor before the code is looked at. */
   private async reserveCodeAttempt(factor: FactorRecord, max: number): Promise<boolean> {
-    const reserved = await this.deps.factors.updateOne(
+    const reserved = await this.deps.models.factors.updateOne(
       { _id: factor._id, $or: [{ codeFailures: { $exists: false } }, { codeFailures: { $lt: max } }] },
       { $inc: { codeFailures: 1 } },
     );
@@ -241,7 +240,7 @@ export class SecondFactorService {
       );
     }
     const hash = hashRecoveryCode(normalized, user._id.toHexString(), key);
-    const updated = await this.deps.users
+    const updated = await this.deps.models.users
       .findOneAndUpdate(
         { _id: user._id, 'recoveryCodes.kid': set.kid, 'recoveryCodes.hashes': hash },
         { $pull: { 'recoveryCodes.hashes': hash } },

@@ -1,6 +1,8 @@
 import { IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
+import { parseObjectId } from '../graphql/object-id.js';
 import { MAX_CODE_INPUT_CHARS } from './recovery-codes.js';
+import type { SecondFactorProof } from './second-factor.service.js';
 
 @InputType({ description: 'A code from one factor, or a recovery code.' })
 export class SecondFactorProofInput {
@@ -20,6 +22,15 @@ export class SecondFactorProofInput {
   @IsOptional()
   @MaxLength(MAX_CODE_INPUT_CHARS)
   recoveryCode?: string | null;
+}
+
+/** A proof input (or any input with its three fields) as the proof the services check; a malformed factorId is BAD_USER_INPUT. */
+export function toProof(input: SecondFactorProofInput): SecondFactorProof {
+  return {
+    factorId: input.factorId ? parseObjectId('factorId', input.factorId) : undefined,
+    code: input.code,
+    recoveryCode: input.recoveryCode,
+  };
 }
 
 @InputType()

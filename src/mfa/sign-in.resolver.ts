@@ -6,9 +6,8 @@ import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { parseObjectId } from '../graphql/object-id.js';
 import { FactorType } from './factor.type.js';
-import type { SecondFactorProof } from './second-factor.service.js';
 import type { SignInOutcome } from './sign-in.service.js';
-import { SendMfaCodeInput, StepUpInput, VerifyMfaInput, type SecondFactorProofInput } from './sign-in.inputs.js';
+import { SendMfaCodeInput, StepUpInput, VerifyMfaInput, toProof } from './sign-in.inputs.js';
 
 @Resolver()
 export class SignInResolver {
@@ -41,10 +40,8 @@ export class SignInResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<boolean> {
     const { services } = context;
-    const user = input.mfaToken
-      ? await services.signIn.challengedUser(input.mfaToken)
-      : sessionViewerOf(context, { fullScope: true }).user;
-    await services.challenges.sendForVerification(user, parseObjectId('factorId', input.factorId), context.ip);
+    const owner = await services.challenges.recipientOf(input.mfaToken, context.viewer);
+    await services.challenges.sendForVerification(owner, parseObjectId('factorId', input.factorId), context.ip);
     return true;
   }
 
@@ -57,14 +54,6 @@ export class SignInResolver {
     await context.services.signIn.stepUp(user, session._id, toProof(input), context.ip);
     return true;
   }
-}
-
-export function toProof(input: SecondFactorProofInput): SecondFactorProof {
-  return {
-    factorId: input.factorId ? parseObjectId('factorId', input.factorId) : undefined,
-    code: input.code,
-    recoveryCode: input.recoveryCode,
-  };
 }
 
 function toPayload(outcome: SignInOutcome): LoginPayload {

@@ -32,8 +32,7 @@ export class SignInService {
   constructor(
     private readonly deps: {
       accounts: AccountsService;
-      users: UserModel;
-      challenges: SignInChallengeModel;
+      models: { users: UserModel; signInChallenges: SignInChallengeModel };
       sessions: SessionsService;
       factors: FactorsService;
       secondFactor: SecondFactorService;
@@ -59,7 +58,7 @@ export class SignInService {
       return { kind: 'enrollmentRequired', user, accessToken };
     }
     const mfaToken = newOpaqueToken(MFA_TOKEN_PREFIX);
-    await this.deps.challenges.create([
+    await this.deps.models.signInChallenges.create([
       {
         tokenHash: hashToken(mfaToken),
         userId: user._id,
@@ -77,7 +76,7 @@ export class SignInService {
     const challenge = await this.liveChallenge(mfaToken);
     // The proof reads the user itself, as it reserves the attempt.
     const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, { ip, purpose: 'sign-in' });
-    const spent = await this.deps.challenges.updateOne(
+    const spent = await this.deps.models.signInChallenges.updateOne(
       { _id: challenge._id, consumedAt: { $exists: false } },
       { $set: { consumedAt: this.deps.clock() } },
     );
@@ -92,7 +91,9 @@ export class SignInService {
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */
   async challengedUser(mfaToken: string): Promise<UserRecord> {
-    const found = await findOneWithOwner(this.deps.challenges, this.deps.users, { tokenHash: mfaTokenHash(mfaToken) });
+    const found = await findOneWithOwner(this.deps.models.signInChallenges, this.deps.models.users, {
+      tokenHash: mfaTokenHash(mfaToken),
+    });
     if (!found?.owner) throw tokenExpired('mfaToken');
     this.assertLive(found.record);
     return found.owner;
@@ -108,7 +109,7 @@ export class SignInService {
   }
 
   private async liveChallenge(mfaToken: string): Promise<SignInChallengeRecord> {
-    const challenge = await this.deps.challenges
+    const challenge = await this.deps.models.signInChallenges
       .findOne({ tokenHash: mfaTokenHash(mfaToken) })
       .lean<SignInChallengeRecord>();
     if (!challenge) throw tokenExpired('mfaToken');

@@ -34,8 +34,7 @@ export interface SessionOrigin {
 export class SessionsService {
   constructor(
     private readonly deps: {
-      sessions: SessionModel;
-      users: UserModel;
+      models: { sessions: SessionModel; users: UserModel };
       audit: AuditService;
       admins: AdminAccess;
       options: Config['sessions'];
@@ -46,7 +45,7 @@ export class SessionsService {
     const accessToken = newOpaqueToken(ACCESS_TOKEN_PREFIX);
     const now = new Date();
     const absoluteExpiresAt = new Date(now.getTime() + this.deps.options.absoluteTtlMs);
-    const [session] = await this.deps.sessions.create([
+    const [session] = await this.deps.models.sessions.create([
       {
         tokenHash: hashToken(accessToken),
         userId,
@@ -72,13 +71,15 @@ export class SessionsService {
     accessToken: string,
     now = new Date(),
   ): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
-    const found = await findOneWithOwner(this.deps.sessions, this.deps.users, { tokenHash: hashToken(accessToken) });
+    const found = await findOneWithOwner(this.deps.models.sessions, this.deps.models.users, {
+      tokenHash: hashToken(accessToken),
+    });
     if (!found?.owner) return undefined;
     const { record: session, owner: user } = found;
     if (!stands(session, user, now)) return undefined;
     if (now.getTime() - session.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       const expiresAt = this.expiryAfterUse(now, session.absoluteExpiresAt);
-      await this.deps.sessions.updateOne({ _id: session._id }, { $set: { lastUsedAt: now, expiresAt } });
+      await this.deps.models.sessions.updateOne({ _id: session._id }, { $set: { lastUsedAt: now, expiresAt } });
       Object.assign(session, { lastUsedAt: now, expiresAt });
     }
     return { session, user };
@@ -89,10 +90,10 @@ export class SessionsService {
     const whose = await this.deps.admins.whose(viewer, userId);
     const owner = whose.equals(viewer.user._id)
       ? viewer.user
-      : await this.deps.users.findById(whose).lean<UserRecord>();
+      : await this.deps.models.users.findById(whose).lean<UserRecord>();
     if (!owner) return []; // as for API keys and audit events: nothing stands for an unknown user
     const now = new Date();
-    const sessions = await this.deps.sessions
+    const sessions = await this.deps.models.sessions
       .find({ userId: whose, revokedAt: { $exists: false }, expiresAt: { $gt: now } })
       .sort({ _id: -1 })
       .limit(MAX_LISTED_SESSIONS)
@@ -102,14 +103,14 @@ export class SessionsService {
 
   /** Records a second-factor proof in the session (step-up), widening an enrollment-scoped session when asked. */
   async recordSecondFactor(sessionId: Types.ObjectId, at: Date, scope?: SessionScope): Promise<void> {
-    await this.deps.sessions.updateOne(
+    await this.deps.models.sessions.updateOne(
       { _id: sessionId, revokedAt: { $exists: false } },
       { $set: { mfaVerifiedAt: at, ...(scope ? { scope } : {}) } },
     );
   }
 
   async revoke(sessionId: Types.ObjectId): Promise<void> {
-    await this.deps.sessions.updateOne(
+    await this.deps.models.sessions.updateOne(
       { _id: sessionId, revokedAt: { $exists: false } },
       { $set: { revokedAt: new Date() } },
     );
@@ -134,7 +135,9 @@ export class SessionsService {
       revokedAt: { $exists: false },
       ...(context.except ? { _id: { $ne: context.except } } : {}),
     };
-    const { modifiedCount: count } = await this.deps.sessions.updateMany(filter, { $set: { revokedAt: new Date() } });
+    const { modifiedCount: count } = await this.deps.models.sessions.updateMany(filter, {
+      $set: { revokedAt: new Date() },
+    });
     if (count > 0 || context.actorId) {
       await this.deps.audit.record({
         type: AuditEventType.SESSIONS_REVOKED,

@@ -48,7 +48,7 @@ describe('repeated refusals are all counted, however the writes interleave', () 
     mongo = await openMongoUnderTest();
     events = auditEventModel(mongo.connection);
     await events.init();
-    audit = new AuditService(events, createLogger({ level: 'silent' }));
+    audit = new AuditService({ models: { auditEvents: events }, logger: createLogger({ level: 'silent' }) });
   });
   after(() => mongo.close());
 

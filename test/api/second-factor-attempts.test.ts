@@ -26,7 +26,7 @@ describe('giving back a second-factor attempt the server could not check', () =>
   before(async () => {
     mongo = await openMongoUnderTest();
     users = userModel(mongo.connection);
-    attempts = new SecondFactorAttempts(users);
+    attempts = new SecondFactorAttempts({ models: { users } });
   });
   after(() => mongo.close());
 

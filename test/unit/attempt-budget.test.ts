@@ -46,11 +46,14 @@ describe('AttemptBudget while Redis is unreachable', () => {
   after(() => deadRedis.disconnect());
 
   it('still counts, per process, in bounded memory under a flood of attacker-chosen keys', async () => {
-    const budget = new AttemptBudget(deadRedis, {
-      keyPrefix: 'unreachable',
-      attempts: 3,
-      windowSeconds: 60,
-      maxFallbackKeys: 500,
+    const budget = new AttemptBudget({
+      redis: deadRedis,
+      options: {
+        keyPrefix: 'unreachable',
+        attempts: 3,
+        windowSeconds: 60,
+        maxFallbackKeys: 500,
+      },
     });
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await budget.reserve('victim'));

@@ -207,6 +207,12 @@ describe('layers point one way (GraphQL → services → models/plugins → db)'
     assert.deepEqual(importCycles(cycle.slice(0, 2)), []);
   });
 
+  it('no resolver imports another: what two share lives beside the inputs or in a service', () => {
+    const isResolver = (file: string) => file.endsWith('.resolver.ts');
+    const violations = edges.filter((edge) => isResolver(edge.from) && isResolver(edge.to)).map(key);
+    assert.deepEqual(violations, []);
+  });
+
   it('every listed exception is still needed', () => {
     const present = new Set(edges.map(key));
     assert.deepEqual(
