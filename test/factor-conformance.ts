@@ -96,7 +96,8 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
     let detailsTypeName: string;
 
     before(async () => {
-      // The service's caps per destination and client address hold for every plugin alike (mail-caps.security.test.ts); lifted here, so that the plugin's own limits are what this suite meets.
+      // The service's caps per destination and client address hold for every plugin alike (mail-caps.security.test.ts);
+      // lifted here, so that the plugin's own limits are what this suite meets.
       const env = { ...LIFTED_DELIVERY_CAPS, ...options.env, ...((await options.setup?.()) ?? {}) };
       const factorPlugins = (pluginOptions: FactorPluginOptions) => {
         plugin = build(pluginOptions);
@@ -192,7 +193,7 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
         login.data?.login.factors?.map((f) => [f.id, f.type]),
         [[factor.factorId, plugin.type]],
       );
-      const mfaToken = login.data!.login.mfaToken!;
+      const mfaToken = login.data.login.mfaToken!;
       const session = assertSignedIn(await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken)));
       assert.equal((await app.graphql(MeDocument, { token: session })).data?.me?.username, user.username);
       const stepUp = await app.graphql(StepUpDocument, {
@@ -328,7 +329,7 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       const retryAfterSeconds = locked.errors![0].extensions!.retryAfterSeconds;
       assert.ok(
         typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0,
-        `retryAfterSeconds: ${retryAfterSeconds}`,
+        `retryAfterSeconds: ${String(retryAfterSeconds)}`,
       );
       assert.equal(
         errorCode(await client.verifyRecoveryCode(mfaToken, factor.scratchCodes[0])),

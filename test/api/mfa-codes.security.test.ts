@@ -94,7 +94,7 @@ describe('second-factor codes: exact form and single use', () => {
     for (const response of responses) assert.equal(errorCode(response), 'BAD_USER_INPUT', JSON.stringify(response));
     assert.equal(await failuresOf(app, kim.id), before);
     assert.equal(
-      (await storedFactors(app, enabled.id))[0].pending.failures,
+      (await storedFactors(app, enabled.id))[0].pending!.failures,
       0,
       "the enrollment token's tries are untouched",
     );

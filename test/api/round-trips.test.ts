@@ -11,8 +11,10 @@ const UPKEEP = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 
 
 /** Per-command totals as mongod reports them (`serverStatus().metrics.commands`); the embedded server reports them too. */
 async function commandTotals(app: TestApp): Promise<Map<string, number>> {
-  const status = await app.database.connection.db!.admin().command({ serverStatus: 1 });
-  const commands = (status.metrics?.commands ?? {}) as Record<string, { total: unknown }>;
+  const status = (await app.database.connection.db!.admin().command({ serverStatus: 1 })) as {
+    metrics?: { commands?: Record<string, { total: unknown }> };
+  };
+  const commands = status.metrics?.commands ?? {};
   return new Map(Object.entries(commands).map(([name, { total }]) => [name, Number(total)]));
 }
 

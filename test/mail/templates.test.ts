@@ -102,10 +102,10 @@ describe('mail templates, delivered through the queue and parsed', () => {
     const already = sink.mails.length;
     await pipeline.sender.send({ template: 'mfa-changed-by-admin', to: TO, params: { what } });
     const [mail] = (await sink.waitForMails(already + 1)).slice(already);
-    const html = String(mail!.parsed.html);
+    const html = String(mail.parsed.html);
     assert.ok(html.includes('removed &lt;b&gt;&quot;Bob&#39;s&quot; phone&lt;/b&gt; &amp; more'), html);
     assert.ok(!html.includes('<b>'));
-    assert.ok(mail!.parsed.text?.includes(what));
+    assert.ok(mail.parsed.text?.includes(what));
   });
 
   it('keeps a line break in a param out of the subject', () => {
