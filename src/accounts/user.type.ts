@@ -30,7 +30,7 @@ export class UserType {
   /** The stored user, for field resolvers (factors, recovery codes); not part of the schema. */
   record!: UserRecord;
 
-  static from(user: UserRecord): UserType {
+  static from(this: void, user: UserRecord): UserType {
     return Object.assign(new UserType(), {
       id: user._id.toHexString(),
       username: user.username,

@@ -138,7 +138,10 @@ export class ApiKeysService {
     return { apiKey, user };
   }
 
-  /** Whether the viewer may revoke a key of `ownerId` as an admin: AdminAccess.targetFor throws for an admin who may not (or NOT_FOUND for a key whose owner is gone). */
+  /**
+   * Whether the viewer may revoke a key of `ownerId` as an admin: AdminAccess.targetFor throws for an admin
+   * who may not (or NOT_FOUND for a key whose owner is gone).
+   */
   private async adminRevocation(viewer: Viewer, ownerId: Types.ObjectId): Promise<boolean> {
     if (viewer.user.role !== Role.ADMIN) return false;
     await this.deps.admins.targetFor(viewer, ownerId, { fresh: true });

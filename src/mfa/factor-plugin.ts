@@ -61,7 +61,10 @@ export interface FactorPlugin {
 export interface DeliveryLimits {
   /** Least time between two sends for one factor. */
   cooldownSeconds: number;
-  /** Most sends per user and hour, counted across all of the user's delivered codes (one window on the user, whatever the type); the cap of the factor being sent applies. */
+  /**
+   * Most sends per user and hour, counted across all of the user's delivered codes (one window on the user,
+   * whatever the type); the cap of the factor being sent applies.
+   */
   maxSendsPerHour: number;
   /** Wrong tries one delivered code survives; the next send starts a new count (the user's lockout count goes on). */
   maxAttemptsPerCode: number;

@@ -233,7 +233,8 @@ export class SecondFactorService {
       // so an answer of INVALID_CODE would be a lie that counts towards the user's lockout.
       this.deps.logger.error(
         { userId: user._id.toHexString(), kid: set.kid, reason: error.code },
-        'recovery codes are keyed with a key that is not configured, so they cannot be checked: configure that key in MFA_ENCRYPTION_KEYS, or have the user regenerate their codes',
+        'recovery codes are keyed with a key that is not configured, so they cannot be checked: ' +
+          'configure that key in MFA_ENCRYPTION_KEYS, or have the user regenerate their codes',
       );
       throw serviceUnavailable(
         'Recovery codes cannot be checked right now, through no fault of yours. Use one of your factors, or ask an administrator.',
