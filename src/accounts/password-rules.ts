@@ -146,12 +146,16 @@ function isCommon(folded: string): boolean {
   const list = commonPasswords();
   if (list.has(folded)) return true;
   const characters = codePoints(folded);
-  for (let split = 1; split < characters.length; split++) {
-    const head = characters.slice(0, split);
-    const tail = characters.slice(split);
-    if (list.has(head.join('')) && runs(tail) === 1) return true;
-    if (list.has(tail.join('')) && runs(head) === 1) return true;
-  }
+  // Where each character starts in the string, so that heads and tails are slices, not joins.
+  const offsets = [0];
+  for (const character of characters) offsets.push(offsets[offsets.length - 1] + character.length);
+  const last = characters.length;
+  // A listed head before a tail that is one run: the tail starts inside the last run.
+  for (let split = Math.max(1, last - leadingRun([...characters].reverse())); split < last; split++)
+    if (list.has(folded.slice(0, offsets[split]))) return true;
+  // A head that is one run before a listed tail: the head ends inside the first run.
+  for (let split = 1; split <= Math.min(leadingRun(characters), last - 1); split++)
+    if (list.has(folded.slice(offsets[split]))) return true;
   const unit = repeatedUnit(characters);
   return unit !== undefined && list.has(unit.join(''));
 }
@@ -206,21 +210,18 @@ function contextWords({ username, email, serviceName }: PasswordContext): string
  */
 function runs(characters: readonly string[]): number {
   let count = 0;
-  let step: number | undefined;
-  for (let i = 0; i < characters.length; i++) {
-    if (i === 0) {
-      count = 1;
-      continue;
-    }
-    const next = stepBetween(characters[i - 1], characters[i]);
-    if (step === undefined && next !== undefined) {
-      step = next;
-    } else if (next === undefined || next !== step) {
-      count++;
-      step = undefined;
-    }
-  }
+  for (let start = 0; start < characters.length; start += leadingRun(characters, start)) count++;
   return count;
+}
+
+/** How many characters from `start` on form one run (see runs). */
+function leadingRun(characters: readonly string[], start = 0): number {
+  if (characters.length - start < 2) return characters.length - start;
+  const step = stepBetween(characters[start], characters[start + 1]);
+  if (step === undefined) return 1;
+  let end = start + 2;
+  while (end < characters.length && stepBetween(characters[end - 1], characters[end]) === step) end++;
+  return end - start;
 }
 
 /** 0 for the same character, +1 or -1 for the next or previous code point (digits wrap around), else undefined. */
