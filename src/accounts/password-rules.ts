@@ -62,8 +62,9 @@ export function checkNewPassword(password: string, context: PasswordContext): Pa
   // so two different strings would hash alike.
   if (LONE_SURROGATE.test(password))
     return refuse('NOT_UNICODE', 'The password holds an invalid character (a lone UTF-16 surrogate).');
-  // Composition joins at most 4 code points into one, and a code point is at most 2 UTF-16 units: a string
-  // longer than this cannot normalise to PASSWORD_MAX_LENGTH code points, so it is refused before any work.
+  // Canonical composition joins at most 4 code points into one (U+1F82 is the longest decomposition), and a code
+  // point is at most 2 UTF-16 units: a string longer than this normalises to more than PASSWORD_MAX_LENGTH code
+  // points, so it is refused before normalising it (GraphQL bounds the input too, but this function stands alone).
   if (password.length > 8 * PASSWORD_MAX_LENGTH) return tooLong();
   const normalized = normalizePassword(password);
   const length = codePoints(normalized).length;
@@ -163,7 +164,8 @@ function isCommon(folded: string): boolean {
 /**
  * NIST's "repetitive or sequential characters (e.g. 'aaaaaa', '1234abcd')": at most two runs of one repeated
  * character or consecutive characters up or down ("aaaa…", "abcd…", "9876…", "1234abcd…"), or one part said
- * over and over: a short one three times or more ("xk7qxk7qxk7q"), or twice if it is such runs ("abcabc").
+ * over and over: any part three times or more ("xk7qxk7qxk7q"), or twice if it is such runs ("abcabc"); any
+ * other part twice is allowed.
  */
 function isRepetitiveOrSequential(folded: string): boolean {
   const characters = codePoints(folded);
