@@ -20,7 +20,7 @@ export const FACTOR_DESCRIPTION_MAX_CHARS = 100;
  * built from (👩‍💻, ❤️, subdivision flags).
  */
 const REFUSED =
-  /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Bidi_Control}]|(?![\u200D\uFE00-\uFE0F\u{E0020}-\u{E007F}])\p{Default_Ignorable_Code_Point}/u;
+  /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Bidi_Control}]|(?!\u200D|[\uFE00-\uFE0F]|[\u{E0020}-\u{E007F}])\p{Default_Ignorable_Code_Point}/u;
 
 /** What is wrong with `description` as a factor's label, or undefined when it may be stored as it is. */
 export function factorDescriptionProblem(description: string): string | undefined {

@@ -210,9 +210,12 @@ export class SecondFactorService {
       .find({ userId, status: FactorStatus.ACTIVE })
       .sort({ _id: 1 })
       .lean<FactorRecord[]>();
-    if (factors.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
+    // A factor whose type's plugin this server no longer loads cannot check a code; the others still can.
+    const checkable = factors.filter((factor) => this.deps.registry.get(factor.type));
+    if (checkable.length === 0)
+      throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
     const delivers = (factor: FactorRecord) => (this.plugin(factor.type).delivery ? 1 : 0);
-    return factors.sort((a, b) => delivers(a) - delivers(b));
+    return checkable.sort((a, b) => delivers(a) - delivers(b));
   }
 
   /**
@@ -288,7 +291,8 @@ export class SecondFactorService {
       // so an answer of INVALID_CODE would be a lie that counts towards the user's lockout.
       this.deps.logger.error(
         { userId: user._id.toHexString(), kid: set.kid, reason: error.code },
-        'recovery codes are keyed with a key that is not configured, so they cannot be checked: configure that key in MFA_ENCRYPTION_KEYS, or have the user regenerate their codes',
+        'recovery codes are keyed with a key that is not configured, so they cannot be checked: ' +
+          'configure that key in MFA_ENCRYPTION_KEYS, or have the user regenerate their codes',
       );
       throw serviceUnavailable(
         'Recovery codes cannot be checked right now, through no fault of yours. Use one of your factors, or ask an administrator.',
