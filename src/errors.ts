@@ -38,7 +38,8 @@ export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${w
 export const badInput = (field: string, message: string) => new AppError(ErrorCode.BAD_USER_INPUT, message, { field });
 export const invalidCredentials = () => new AppError(ErrorCode.INVALID_CREDENTIALS, 'Invalid username or password.');
 export const serviceUnavailable = (message: string) => new AppError(ErrorCode.SERVICE_UNAVAILABLE, message);
-export const invalidCode = () => new AppError(ErrorCode.INVALID_CODE, 'The code is wrong, expired or already used.');
+export const invalidCode = (accepted?: string) =>
+  new AppError(ErrorCode.INVALID_CODE, `The code is wrong, expired or already used.${accepted ? ` ${accepted}` : ''}`);
 export const tokenExpired = (what: string) =>
   new AppError(ErrorCode.TOKEN_EXPIRED, `The ${what} has expired or was already used. Start again.`);
 export const stepUpRequired = () =>

@@ -20,6 +20,7 @@ export const AuditEventType = {
   MFA_ENROLLMENT_CODE_FAILED: 'mfa.enrollment_code_failed',
   MFA_FACTOR_ACTIVATED: 'mfa.factor_activated',
   MFA_FACTOR_REMOVED: 'mfa.factor_removed',
+  MFA_FACTOR_RENAMED: 'mfa.factor_renamed',
   MFA_SUCCEEDED: 'mfa.verification_succeeded',
   MFA_FAILED: 'mfa.verification_failed',
   MFA_LOCKED_OUT: 'mfa.locked_out',

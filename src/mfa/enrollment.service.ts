@@ -10,6 +10,7 @@ import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { AdminAccess } from './admin-access.js';
 import type { ChallengeService } from './challenge.service.js';
 import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
+import { assertFactorDescription } from './factor-description.js';
 import type { FactorsService } from './factors.service.js';
 import type { MfaPolicyService } from './mfa-policy.service.js';
 import type { RecoveryCodesService } from './recovery-codes.service.js';
@@ -61,6 +62,7 @@ export class EnrollmentService {
   ) {}
 
   async enable(viewer: SessionViewer, request: EnableMfaRequest, ip?: string): Promise<StartedEnrollment> {
+    if (request.description != null) assertFactorDescription(request.description);
     const now = this.deps.clock();
     const forOther = request.userId !== undefined && !request.userId.equals(viewer.user._id);
     const owner = forOther ? await this.deps.admins.targetFor(viewer, request.userId!, { fresh: true }) : viewer.user;

@@ -57,10 +57,15 @@ export class SecondFactorService {
     },
   ) {}
 
+  /**
+   * `anyActiveFactor`: the code may come from any of the user's ACTIVE factors (`proof.factorId` is then not asked
+   * for, nor read), as when removing a factor whose device is lost. Still one attempt against the lockout per request,
+   * reserved before any factor is tried; the code is spent on the factor it matched, and nowhere else.
+   */
   async prove(
     userId: Types.ObjectId,
     proof: SecondFactorProof,
-    context: { ip?: string; purpose: string },
+    context: { ip?: string; purpose: string; anyActiveFactor?: boolean },
   ): Promise<ProvenSecondFactor> {
     const hasCode = typeof proof.code === 'string';
     const hasRecoveryCode = typeof proof.recoveryCode === 'string';
@@ -68,14 +73,18 @@ export class SecondFactorService {
     const candidate = (hasCode ? proof.code : proof.recoveryCode)!;
     if (candidate.length > MAX_CODE_INPUT_CHARS)
       throw badInput(hasCode ? 'code' : 'recoveryCode', 'That is far too long to be a code.');
-    const factor = hasCode ? await this.activeFactor(userId, proof.factorId) : undefined;
+    const factors = !hasCode
+      ? []
+      : context.anyActiveFactor
+        ? await this.activeFactorsToTry(userId)
+        : [await this.activeFactor(userId, proof.factorId)];
 
     const now = this.deps.clock();
     const user = await this.deps.attempts.reserve(userId, now);
     let proven: ProvenSecondFactor | undefined;
     try {
-      proven = factor
-        ? await this.spendCode(factor, user, candidate, now)
+      proven = hasCode
+        ? await this.spendCodeOfAny(factors, user, candidate, now)
         : await this.spendRecoveryCode(user, candidate);
     } catch (error) {
       // The code could not be checked (a key the server lacks): the server's fault, so not the user's attempt (no lockout by an operator's mistake).
@@ -89,7 +98,10 @@ export class SecondFactorService {
       await this.deps.audit.record({
         ...audit,
         type: AuditEventType.MFA_FAILED,
-        details: { purpose: context.purpose, ...describe(factor) },
+        details: {
+          purpose: context.purpose,
+          ...(factors.length > 1 ? { method: 'code', factorsTried: factors.length } : describe(factors[0])),
+        },
       });
       if (lockedForSeconds)
         await this.deps.audit.record({
@@ -97,15 +109,19 @@ export class SecondFactorService {
           type: AuditEventType.MFA_LOCKED_OUT,
           details: { seconds: lockedForSeconds },
         });
-      throw invalidCode();
+      throw invalidCode(
+        context.anyActiveFactor
+          ? 'Give a current code from any of your factors, or one of your recovery codes.'
+          : undefined,
+      );
     }
     await this.deps.attempts.succeeded(userId);
     await this.deps.audit.record({
       ...audit,
       type: AuditEventType.MFA_SUCCEEDED,
-      details: { purpose: context.purpose, ...describe(factor) },
+      details: { purpose: context.purpose, ...describe(proven.factor) },
     });
-    if (!factor) {
+    if (!proven.factor) {
       await this.deps.audit.record({
         ...audit,
         type: AuditEventType.RECOVERY_CODE_USED,
@@ -182,6 +198,48 @@ export class SecondFactorService {
     if (factors.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
     if (factors.length > 1) throw badInput('factorId', 'You have several factors: say which one (factorId).');
     return factors[0];
+  }
+
+  /**
+   * Every ACTIVE factor of the user, those whose codes are computed (authenticator apps, key fobs) before those that
+   * deliver them: trying a code on a delivered factor uses up one of its code's tries, so it is done only when no
+   * other factor took the code.
+   */
+  private async activeFactorsToTry(userId: Types.ObjectId): Promise<FactorRecord[]> {
+    const factors = await this.deps.models.factors
+      .find({ userId, status: FactorStatus.ACTIVE })
+      .sort({ _id: 1 })
+      .lean<FactorRecord[]>();
+    // A factor whose type's plugin this server no longer loads cannot check a code; the others still can.
+    const checkable = factors.filter((factor) => this.deps.registry.get(factor.type));
+    if (checkable.length === 0)
+      throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
+    const delivers = (factor: FactorRecord) => (this.plugin(factor.type).delivery ? 1 : 0);
+    return checkable.sort((a, b) => delivers(a) - delivers(b));
+  }
+
+  /**
+   * The first factor in `factors` that takes the code spends it. A factor whose secret this server cannot open is
+   * passed over; when no other factor took the code, that is SERVICE_UNAVAILABLE rather than a wrong code.
+   */
+  private async spendCodeOfAny(
+    factors: FactorRecord[],
+    owner: UserRecord,
+    code: string,
+    now: Date,
+  ): Promise<ProvenSecondFactor | undefined> {
+    let unavailable: AppError | undefined;
+    for (const factor of factors) {
+      try {
+        const spent = await this.spendCode(factor, owner, code, now);
+        if (spent) return spent;
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== ErrorCode.SERVICE_UNAVAILABLE) throw error;
+        unavailable = error;
+      }
+    }
+    if (unavailable) throw unavailable;
+    return undefined;
   }
 
   /** Spends the code's step: only the first request to move `lastUsedStep` past it wins. */
