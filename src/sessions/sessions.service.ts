@@ -137,13 +137,7 @@ export class SessionsService {
     const sessionId = new Types.ObjectId(id);
     const now = new Date();
     const { modifiedCount } = await this.deps.models.sessions.updateOne(
-      {
-        _id: sessionId,
-        userId: viewer.user._id,
-        revokedAt: { $exists: false },
-        expiresAt: { $gt: now },
-        absoluteExpiresAt: { $gt: now },
-      },
+      { _id: sessionId, userId: viewer.user._id, ...standingFilter(viewer.user, now) },
       { $set: { revokedAt: now } },
     );
     if (modifiedCount === 0) throw noSuchSession();
@@ -230,6 +224,18 @@ export class SessionsService {
   private expiryAfterUse(now: Date, absoluteExpiresAt: Date): Date {
     return new Date(Math.min(absoluteExpiresAt.getTime(), now.getTime() + this.deps.options.idleTtlMs));
   }
+}
+
+/** `stands` as a query: the sessions of `user` that still stand at `now`. */
+function standingFilter(user: UserRecord, now: Date): Record<string, unknown> {
+  return {
+    revokedAt: { $exists: false },
+    expiresAt: { $gt: now },
+    absoluteExpiresAt: { $gt: now },
+    ...(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED
+      ? { $or: [{ scope: { $ne: SessionScope.FULL } }, { mfaVerifiedAt: { $ne: null } }] }
+      : {}),
+  };
 }
 
 /**

@@ -106,6 +106,19 @@ describe('revokeSession and revokeOtherSessions', () => {
     assert.equal((await revocations(vic.id)).length, 0);
   });
 
+  it('a password-only session of an account whose MFA is on is not live: NOT_FOUND, and not counted', async () => {
+    const kai = await signUpAndLogIn(app, 'kai');
+    const passwordOnly = await logIn(app, 'kai');
+    await app.database.connection
+      .db!.collection('users')
+      .updateOne({ usernameKey: 'kai' }, { $set: { mfaPolicyStatus: 'ENABLED' } });
+    await sessions().updateOne({ tokenHash: hashToken(kai.token) }, { $set: { mfaVerifiedAt: new Date() } });
+    assert.ok(await works(kai.token));
+    assertSignedOut(await me(passwordOnly), 'a password-only session does not stand once MFA is on');
+    assert.equal(errorCode(await revoke(kai.token, await idOf(passwordOnly))), 'NOT_FOUND');
+    assert.equal((await revokeOthers(kai.token)).data?.revokeOtherSessions, 0);
+  });
+
   it('revokeOtherSessions ends every other live session and keeps the calling one; the count, audited per call', async () => {
     const wes = await signUpAndLogIn(app, 'wes');
     const others = await Promise.all([1, 2, 3].map(() => logIn(app, 'wes')));
@@ -179,7 +192,10 @@ describe('revokeSession and revokeOtherSessions', () => {
   it('needs no step-up, even for a user with MFA whose proof is old: ending sessions only takes access away', async () => {
     const bo = await userWithTotp(app, clock, 'bob');
     const stolen = await signInWithTotp(app, 'bob', bo.totp, clock);
+    const tablet = await signInWithTotp(app, 'bob', bo.totp, clock);
     clock.advance(STEP_UP_MAX_AGE_MS + 60_000);
+    assert.equal((await revoke(bo.token, await idOf(tablet))).data?.revokeSession, true);
+    assertSignedOut(await me(tablet), 'the revoked session');
     assert.equal((await revokeOthers(bo.token)).data?.revokeOtherSessions, 1);
     assertSignedOut(await me(stolen), 'the other session');
   });
