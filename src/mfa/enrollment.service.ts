@@ -162,7 +162,7 @@ export class EnrollmentService {
       { $inc: { 'pending.failures': 1 } },
     );
     if (reserved.modifiedCount === 0) throw tokenExpired('enrollment token');
-    const step = await this.deps.secondFactor.matchStep(pending, stored, code, now);
+    const { step } = await this.deps.secondFactor.matchStep(pending, stored, code, now);
     if (step === null) {
       await this.deps.audit.record({
         type: AuditEventType.MFA_ENROLLMENT_CODE_FAILED,
@@ -170,7 +170,7 @@ export class EnrollmentService {
         ip,
         details: { factorId: pending._id.toHexString() },
       });
-      throw invalidCode();
+      throw invalidCode(await this.triesLeft(pending._id));
     }
     const activated = await this.deps.models.factors
       .findOneAndUpdate(
@@ -185,6 +185,14 @@ export class EnrollmentService {
     if (!activated) throw tokenExpired('enrollment token');
     await this.completeActivation(owner, pending, activated, viewer, ip, now);
     return activated;
+  }
+
+  /** Wrong codes the enrollment token still survives, read after this one was counted (so parallel ones are in it). */
+  private async triesLeft(factorId: Types.ObjectId): Promise<number> {
+    const factor = await this.deps.models.factors
+      .findOne({ _id: factorId, status: FactorStatus.PENDING }, { 'pending.failures': 1 })
+      .lean<Pick<FactorRecord, 'pending'>>();
+    return Math.max(0, ENROLLMENT_MAX_FAILURES - (factor?.pending?.failures ?? ENROLLMENT_MAX_FAILURES));
   }
 
   private async completeActivation(

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { PASSWORD_MAX_LENGTH as INPUT_MAX_LENGTH } from '../../src/accounts/account.inputs.js';
+import { PASSWORD_MAX_LENGTH as INPUT_MAX_LENGTH } from '../../src/accounts/account-rules.js';
 import {
   checkNewPassword,
   loadCommonPasswords,
