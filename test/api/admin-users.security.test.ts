@@ -64,12 +64,10 @@ describe('admin user management: who may do it, admins on admins, and races', ()
   /** What a refused change must leave as it was. */
   const snapshot = async (id: string) => {
     const user = await app.database.connection.db!.collection('users').findOne({ _id: new Types.ObjectId(id) });
-    const events = await app.database.connection
-      .db!.collection('auditEvents')
-      .countDocuments({
-        userId: new Types.ObjectId(id),
-        type: /^account\.(unlocked|deactivated|reactivated|deleted|role_changed)$/,
-      });
+    const events = await app.database.connection.db!.collection('auditEvents').countDocuments({
+      userId: new Types.ObjectId(id),
+      type: /^account\.(unlocked|deactivated|reactivated|deleted|role_changed)$/,
+    });
     return { user, events };
   };
 
@@ -130,7 +128,7 @@ describe('admin user management: who may do it, admins on admins, and races', ()
       ['anonymous', undefined, 'UNAUTHENTICATED'],
       ['an mfaToken as a bearer token', partial, 'UNAUTHENTICATED'],
       ['an enrollment token as a bearer token', enrollmentToken, 'UNAUTHENTICATED'],
-      ['an admin’s enrollment-scoped session', newbie.data!.login.accessToken!, 'FORBIDDEN'],
+      ['an admin’s enrollment-scoped session', newbie.data.login.accessToken!, 'FORBIDDEN'],
       ['a user', mia.token, 'FORBIDDEN'],
       ['the target itself', vic.token, 'FORBIDDEN'],
       ['an admin’s API key', rootKey, 'FORBIDDEN'],
