@@ -211,6 +211,20 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
       variables: { input: { mfaToken: pendingSignIn, code: totpCode(tess.totp.secret, clock) } },
     });
     assert.equal(errorCode(late), 'TOKEN_EXPIRED', 'the pending sign-in died with the account');
+    // A sign-in already past its password when the deactivation landed issues its mfaToken or session afterwards:
+    // what the deactivation ended is set back here, and the account's state alone must still refuse them.
+    const tessId = new Types.ObjectId(tess.id);
+    await db()
+      .collection('signInChallenges')
+      .updateMany({ userId: tessId }, { $unset: { consumedAt: 1 } });
+    await db()
+      .collection('sessions')
+      .updateMany({ userId: tessId }, { $unset: { revokedAt: 1 } });
+    const raced = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: pendingSignIn, code: totpCode(tess.totp.secret, clock, 1) } },
+    });
+    assert.equal(errorCode(raced), 'TOKEN_EXPIRED', 'an mfaToken of a deactivated account opens no session');
+    assert.equal(await works(tess.token), 'UNAUTHENTICATED', 'nor does a session that was not ended');
     assert.deepEqual(
       (await storedFactors(app, dora.id)).map((factor) => String(factor.status)),
       [],
