@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
+import { DEMOTION_MARK_STALE_MS } from '../../src/accounts/last-admin-guard.js';
 import { Role } from '../../src/accounts/user.model.js';
 import { STEP_UP_MAX_AGE_MS } from '../../src/mfa/step-up.js';
 import {
@@ -223,6 +224,35 @@ describe('admin user management: who may do it, admins on admins, and races', ()
       await app.database.connection.db!.collection('users').countDocuments({ demotion: { $exists: true } }),
       0,
     );
+  });
+
+  it('a demotion mark left by a process that died stops counting after 30 s; a live one holds demotions back', async () => {
+    const users = app.database.connection.db!.collection('users');
+    const mark = (id: string, ageMs: number) =>
+      users.updateOne(
+        { _id: new Types.ObjectId(id) },
+        { $set: { demotion: { mark: 'another process', startedAt: new Date(Date.now() - ageMs) } } },
+      );
+    const demoteOps = async () => {
+      await root.stepUp();
+      return app.graphql(SET_ROLE, { token: root.token, variables: { input: { userId: ops.id, role: 'USER' } } });
+    };
+    await mark(root.id, DEMOTION_MARK_STALE_MS - 5000);
+    assert.equal(errorCode(await demoteOps()), 'SERVICE_UNAVAILABLE', 'root may be on its way out: ops stays');
+    assert.equal((await storedUser(app, ops.id)).role, 'ADMIN');
+    await mark(root.id, DEMOTION_MARK_STALE_MS + 5000);
+    await mark(ops.id, DEMOTION_MARK_STALE_MS + 5000);
+    assert.equal(errorCode(await demoteOps()), undefined, 'stale marks count for nothing');
+    assert.deepEqual(
+      [(await storedUser(app, ops.id)).role, (await storedUser(app, ops.id)).demotion],
+      ['USER', undefined],
+    );
+    await users.updateOne({ _id: new Types.ObjectId(root.id) }, { $unset: { demotion: 1 } });
+    const back = await app.graphql(SET_ROLE, {
+      token: root.token,
+      variables: { input: { userId: ops.id, role: 'ADMIN' } },
+    });
+    assert.equal(errorCode(back), undefined);
   });
 
   it('admins demoting themselves all at once leave one; the last admin cannot be demoted', async () => {
