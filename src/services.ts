@@ -2,9 +2,11 @@ import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
 import { AccountsService } from './accounts/accounts.service.js';
 import { AttemptBudget } from './accounts/attempt-budget.js';
+import { LastAdminGuard } from './accounts/last-admin-guard.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { PasswordHasher } from './accounts/password-hasher.js';
 import { userModel } from './accounts/user.model.js';
+import { UserAdminService } from './accounts/user-admin.service.js';
 import { apiKeyModel } from './api-keys/api-key.model.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { auditEventModel } from './audit/audit-event.model.js';
@@ -52,6 +54,7 @@ export interface Services {
   challenges: ChallengeService;
   factors: FactorsService;
   recoveryCodes: RecoveryCodesService;
+  userAdmin: UserAdminService;
 }
 
 export interface ServiceDeps {
@@ -174,6 +177,17 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
   const apiKeys = new ApiKeysService({ models, audit, factors, admins });
   const auditTrail = new AuditTrail({ models, admins });
+  const userAdmin = new UserAdminService({
+    models,
+    admins,
+    sessions,
+    attempts,
+    throttle,
+    lastAdmin: new LastAdminGuard({ models }),
+    audit,
+    notices,
+    clock,
+  });
   return {
     config,
     accounts,
@@ -191,5 +205,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     challenges,
     factors,
     recoveryCodes,
+    userAdmin,
   };
 }

@@ -29,6 +29,14 @@ export const AuditEventType = {
   MFA_POLICY_STATUS_CHANGED: 'mfa.policy_status_changed',
   ALLOWED_FACTOR_TYPES_CHANGED: 'mfa.allowed_factor_types_changed',
   STEPPED_UP: 'session.stepped_up',
+  /** An admin's user management; `actorId` is the admin. */
+  USER_UNLOCKED: 'account.unlocked',
+  USER_DEACTIVATED: 'account.deactivated',
+  USER_REACTIVATED: 'account.reactivated',
+  /** `userId` stays the deleted account's id; its earlier events are pseudonymised (see UserAdminService.delete). */
+  USER_DELETED: 'account.deleted',
+  /** `details.from` and `details.to`: the roles. */
+  USER_ROLE_CHANGED: 'account.role_changed',
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 

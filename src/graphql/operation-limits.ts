@@ -44,6 +44,11 @@ export const SENSITIVE_MUTATIONS: ReadonlySet<string> = new Set([
   'revokeApiKey',
   'setMfaPolicyStatus',
   'setAllowedFactorTypes',
+  'unlockUser',
+  'deactivateUser',
+  'reactivateUser',
+  'deleteUser',
+  'setUserRole',
 ]);
 
 /**

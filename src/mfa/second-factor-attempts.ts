@@ -93,6 +93,24 @@ export class SecondFactorAttempts {
   }
 
   /**
+   * An admin's unlockUser: the count, the lockout and its back-off start over,
+   * as after a success. Returns whether a lockout was in force at `now`.
+   */
+  async clear(userId: Types.ObjectId, now: Date): Promise<boolean> {
+    const before = await this.deps.models.users
+      .findOneAndUpdate(
+        { _id: userId },
+        {
+          $set: { secondFactorFailures: 0, secondFactorLockouts: 0 },
+          $unset: { secondFactorLockedUntil: 1 },
+          $inc: { secondFactorEpoch: 1 },
+        },
+      )
+      .lean<Pick<UserRecord, 'secondFactorLockedUntil'>>();
+    return (before?.secondFactorLockedUntil?.getTime() ?? 0) > now.getTime();
+  }
+
+  /**
    * The code was wrong. When this attempt filled the allowance (`reserved`
    * is what `reserve` returned), locks the user; returns the lockout's length then.
    */

@@ -17,7 +17,12 @@ export const MAX_LISTED_SESSIONS = 100;
 
 /** Why sessions were ended in bulk, as the audit trail records it. */
 export type EndedBecause =
-  'first_factor' | 'factors_removed_by_admin' | 'revoked_by_admin' | 'revoked_by_owner' | 'others_revoked_by_owner';
+  | 'first_factor'
+  | 'factors_removed_by_admin'
+  | 'revoked_by_admin'
+  | 'revoked_by_owner'
+  | 'others_revoked_by_owner'
+  | 'deactivated';
 
 /**
  * revokeSession's one answer for an id that names no live session of the
@@ -243,10 +248,13 @@ function standingFilter(user: UserRecord, now: Date): Record<string, unknown> {
  * password alone (a full session with no second-factor proof) once the
  * account's MFA is ENABLED. The explicit revocation when the first factor
  * becomes ACTIVE cannot see a password sign-in that was still running then;
- * this check ends that one too.
+ * this check ends that one too. Nor does a session of a deactivated account
+ * stand: deactivation ends them all, and this check also ends one a sign-in
+ * that was already past its password check issued meanwhile.
  */
 function stands(session: SessionRecord, user: UserRecord, now: Date): boolean {
   if (session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now) return false;
+  if (user.deactivatedAt) return false;
   return !(
     user.mfaPolicyStatus === MfaPolicyStatus.ENABLED &&
     session.scope === SessionScope.FULL &&

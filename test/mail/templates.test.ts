@@ -50,6 +50,31 @@ const CASES: Array<{ message: MailMessage; subject: RegExp; text: RegExp[] }> = 
     subject: /administrator changed/,
     text: [/turned off two-step sign-in/, /contact your administrator/],
   },
+  {
+    message: { template: 'account-deactivated', to: TO, params: {} },
+    subject: /account was deactivated$/,
+    text: [/cannot sign in/, /API keys no longer work/, /contact your administrator/],
+  },
+  {
+    message: { template: 'account-reactivated', to: TO, params: {} },
+    subject: /account was reactivated$/,
+    text: [/can sign in again/, /stay ended/],
+  },
+  {
+    message: { template: 'account-deleted', to: TO, params: {} },
+    subject: /account was deleted$/,
+    text: [/deleted your Test Issuer account/, /contact your administrator/],
+  },
+  {
+    message: { template: 'account-unlocked', to: TO, params: {} },
+    subject: /account was unlocked$/,
+    text: [/cleared the failed sign-in attempts/, /change your password/],
+  },
+  {
+    message: { template: 'account-role-changed', to: TO, params: { role: 'ADMIN' } },
+    subject: /^Your role on Test Issuer changed$/,
+    text: [/to ADMIN/, /must use two-step sign-in/],
+  },
 ];
 
 describe('mail templates, delivered through the queue and parsed', () => {

@@ -10,6 +10,7 @@ const ifNotYou = () =>
     p`If this wasn't you, sign in and change your password now, review your sign-in methods, and tell your administrator:`,
     p`someone else may have access to your account.`,
   );
+const ifNotExpected = () => p`If you did not expect this, contact your administrator.`;
 const footer = ({ issuer }: RenderContext) =>
   p`This is an automatic security message from ${issuer}. You cannot turn these messages off.`;
 
@@ -68,6 +69,52 @@ export const en: MailCatalog = {
     compose(context, `An administrator changed your ${context.issuer} sign-in settings`, [
       p`An administrator changed the two-step sign-in of your ${context.issuer} account on ${formatWhen(context)}: ${what}.`,
       p`If you did not expect this, contact your administrator. If you can still sign in, review your sign-in methods.`,
+      footer(context),
+    ]),
+
+  'account-deactivated': (_params, context) =>
+    compose(context, `Your ${context.issuer} account was deactivated`, [
+      p`An administrator deactivated your ${context.issuer} account on ${formatWhen(context)}. \
+You cannot sign in, your sessions have ended and your API keys no longer work.`,
+      ifNotExpected(),
+      footer(context),
+    ]),
+
+  'account-reactivated': (_params, context) =>
+    compose(context, `Your ${context.issuer} account was reactivated`, [
+      p`An administrator reactivated your ${context.issuer} account on ${formatWhen(context)}. \
+You can sign in again; sessions ended by the deactivation stay ended.`,
+      ifNotExpected(),
+      footer(context),
+    ]),
+
+  'account-deleted': (_params, context) =>
+    compose(context, `Your ${context.issuer} account was deleted`, [
+      p`An administrator deleted your ${context.issuer} account on ${formatWhen(context)}, \
+with its sign-in methods, sessions, API keys and recovery codes.`,
+      ifNotExpected(),
+      footer(context),
+    ]),
+
+  'account-unlocked': (_params, context) =>
+    compose(context, `Your ${context.issuer} account was unlocked`, [
+      p`An administrator cleared the failed sign-in attempts on your ${context.issuer} account on ${formatWhen(context)}: \
+you can try your password and second sign-in step again now.`,
+      p`If you did not ask for this, someone may be trying to sign in as you: \
+change your password and tell your administrator.`,
+      footer(context),
+    ]),
+
+  'account-role-changed': ({ role }, context) =>
+    compose(context, `Your role on ${context.issuer} changed`, [
+      p`An administrator changed the role of your ${context.issuer} account to ${role} on ${formatWhen(context)}.`,
+      ...(role === 'ADMIN'
+        ? [
+            p`Administrators must use two-step sign-in: \
+your next sign-in asks for your second step, or for setting one up.`,
+          ]
+        : []),
+      ifNotExpected(),
       footer(context),
     ]),
 };

@@ -6,6 +6,11 @@ export const MAIL_TEMPLATE_NAMES = [
   'recovery-code-used',
   'recovery-codes-regenerated',
   'mfa-changed-by-admin',
+  'account-deactivated',
+  'account-reactivated',
+  'account-deleted',
+  'account-unlocked',
+  'account-role-changed',
 ] as const;
 
 export type MailTemplateName = (typeof MAIL_TEMPLATE_NAMES)[number];
@@ -26,6 +31,13 @@ export interface MailTemplateParams {
   'recovery-codes-regenerated': { issuer?: string };
   /** `what`: the change, in words (e.g. "turned off two-step sign-in"). */
   'mfa-changed-by-admin': { what: string; issuer?: string };
+  /** An administrator's user management (notices to the account concerned). */
+  'account-deactivated': { issuer?: string };
+  'account-reactivated': { issuer?: string };
+  'account-deleted': { issuer?: string };
+  'account-unlocked': { issuer?: string };
+  /** `role`: the new role, as the API names it ("ADMIN", "USER"). */
+  'account-role-changed': { role: string; issuer?: string };
 }
 
 /** Params a template cannot render without; checked when a mail is enqueued, not when it is sent. */
@@ -38,6 +50,11 @@ export const REQUIRED_PARAMS: {
   'recovery-code-used': ['remaining'],
   'recovery-codes-regenerated': [],
   'mfa-changed-by-admin': ['what'],
+  'account-deactivated': [],
+  'account-reactivated': [],
+  'account-deleted': [],
+  'account-unlocked': [],
+  'account-role-changed': ['role'],
 };
 
 export function isMailTemplateName(name: unknown): name is MailTemplateName {
