@@ -127,7 +127,12 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     signUps,
     sessions,
     audit,
-    options: { allowSignup: config.accounts.allowSignup },
+    notices,
+    options: {
+      allowSignup: config.accounts.allowSignup,
+      passwordMinLength: config.accounts.passwordMinLength,
+      serviceName: config.mfa.issuer,
+    },
   });
   const mfaPolicy = new MfaPolicyService({
     models,

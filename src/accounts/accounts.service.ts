@@ -4,15 +4,31 @@ import type { AuditService } from '../audit/audit.service.js';
 import { clientNetwork } from '../client-network.js';
 import type { Page } from '../db/pagination.js';
 import { AppError, ErrorCode, forbidden, invalidCredentials, tooManyAttempts } from '../errors.js';
+import type { SecurityNotices } from '../mfa/security-notices.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AttemptBudget } from './attempt-budget.js';
 import { PasswordLimit, type LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { checkNewPassword, normalizePassword } from './password-rules.js';
 import { MfaPolicyStatus, Role, usernameKey, type UserModel, type UserRecord } from './user.model.js';
 
 export interface SignUpInput {
   username: string;
   password: string;
+  email?: string;
+}
+
+/**
+ * How a new password comes: changed by its owner (who proved the current one; the other sessions end, this one
+ * stays) or reset (by a mailed token or at an admin's demand: every session ends).
+ */
+export type PasswordSetting =
+  | { via: 'change'; currentSessionId: Types.ObjectId; ip?: string; client?: string }
+  | { via: 'reset'; ip?: string; client?: string };
+
+/** The owner's words a new password may not be built from (NIST SP 800-63B rev 4: context-specific words). */
+export interface PasswordOwner {
+  username: string;
   email?: string;
 }
 
@@ -26,7 +42,14 @@ export class AccountsService {
       signUps: AttemptBudget;
       sessions: SessionsService;
       audit: AuditService;
-      options: { allowSignup: boolean };
+      notices: SecurityNotices;
+      options: {
+        allowSignup: boolean;
+        /** PASSWORD_MIN_LENGTH. */
+        passwordMinLength: number;
+        /** MFA_ISSUER: the service's own name, a context-specific word no password may be built from. */
+        serviceName: string;
+      };
     },
   ) {}
 
@@ -74,6 +97,63 @@ export class AccountsService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Throws BAD_USER_INPUT on `field` unless `password` may become `owner`'s new password, naming the rule that
+   * refused it in `extensions.rule` (see password-rules.ts). The message never repeats the password.
+   */
+  assertNewPassword(password: string, owner: PasswordOwner, field = 'newPassword'): void {
+    const check = checkNewPassword(password, {
+      minLength: this.deps.options.passwordMinLength,
+      username: owner.username,
+      email: owner.email,
+      serviceName: this.deps.options.serviceName,
+    });
+    if (!check.ok) throw new AppError(ErrorCode.BAD_USER_INPUT, check.message, { field, rule: check.rule });
+  }
+
+  /**
+   * The one place a user's password is replaced (changePassword, resetPassword): checks the new-password
+   * rules, hashes the NFKC form, clears a forced reset, ends sessions (a change keeps the session that made
+   * it, a reset ends every one), audits and tells the owner.
+   *
+   * `expectedHash`: the hash the caller verified the current password against. The write is conditional on
+   * it, so of two changes that proved the same current password only the first lands; the other is refused
+   * as a wrong current password, which it now is. A reset passes none: it replaces whatever is there.
+   */
+  async setPassword(
+    user: UserRecord,
+    newPassword: string,
+    setting: PasswordSetting,
+    expectedHash?: string,
+  ): Promise<void> {
+    this.assertNewPassword(newPassword, user);
+    const passwordHash = await this.deps.hasher.hash(normalizePassword(newPassword), setting.client);
+    const updated = await this.deps.models.users.updateOne(
+      { _id: user._id, ...(expectedHash === undefined ? {} : { passwordHash: expectedHash }) },
+      { $set: { passwordHash }, $unset: { passwordResetRequired: 1 } },
+    );
+    if (updated.matchedCount === 0) {
+      if (expectedHash === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'User not found.');
+      throw new AppError(
+        ErrorCode.INVALID_CREDENTIALS,
+        'The current password was changed meanwhile. Sign in again with the new one.',
+        { field: 'currentPassword' },
+      );
+    }
+    await this.deps.audit.record({
+      type: AuditEventType.PASSWORD_CHANGED,
+      userId: user._id,
+      ip: setting.ip,
+      details: { via: setting.via },
+    });
+    await this.deps.notices.passwordChanged(user, setting.via);
+    await this.deps.sessions.endSessionsOf(user._id, {
+      reason: setting.via === 'change' ? 'password_changed' : 'password_reset',
+      except: setting.via === 'change' ? setting.currentSessionId : undefined,
+      ip: setting.ip,
+    });
   }
 
   /**

@@ -22,7 +22,10 @@ export type EndedBecause =
   | 'revoked_by_admin'
   | 'revoked_by_owner'
   | 'others_revoked_by_owner'
-  | 'deactivated';
+  | 'deactivated'
+  | 'password_changed'
+  | 'password_reset'
+  | 'password_reset_required';
 
 /**
  * revokeSession's one answer for an id that names no live session of the
