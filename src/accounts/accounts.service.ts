@@ -2,6 +2,7 @@ import type { Types } from 'mongoose';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { clientNetwork } from '../client-network.js';
+import { ConfigError } from '../config/config-error.js';
 import type { Page } from '../db/pagination.js';
 import { AppError, ErrorCode, forbidden, invalidCredentials, tooManyAttempts } from '../errors.js';
 import type { SecurityNotices } from '../mfa/security-notices.js';
@@ -78,7 +79,8 @@ export class AccountsService {
    * hashing queue (unset: the server's own).
    */
   async createUser(input: SignUpInput, role: Role, client?: string): Promise<UserRecord> {
-    const passwordHash = await this.deps.hasher.hash(input.password, client);
+    this.assertNewPassword(input.password, input, 'password');
+    const passwordHash = await this.deps.hasher.hash(normalizePassword(input.password), client);
     try {
       const [user] = await this.deps.models.users.create([
         {
@@ -168,9 +170,21 @@ export class AccountsService {
     return modifiedCount;
   }
 
-  /** Creates the configured admin at start when no account of that name exists. */
+  /**
+   * Creates the configured admin at start when no account of that name exists. An ADMIN_PASSWORD the password
+   * rules refuse stops the start (ConfigError, naming the rule): an admin account must not be the weakest one.
+   * Once the admin exists the variable is not read, so a server that created it before these rules still starts.
+   */
   async ensureAdmin(credentials: { username: string; password: string }): Promise<boolean> {
     if (await this.deps.models.users.exists({ usernameKey: usernameKey(credentials.username) })) return false;
+    try {
+      this.assertNewPassword(credentials.password, credentials, 'password');
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      throw new ConfigError(
+        `ADMIN_PASSWORD breaks the password rules (${String(error.extensions.rule)}): ${error.message}`,
+      );
+    }
     const user = await this.createUser(credentials, Role.ADMIN).catch((error: unknown) => {
       if (error instanceof AppError) return undefined; // another process created it first
       throw error;
@@ -205,7 +219,7 @@ export class AccountsService {
     let user: UserRecord | null;
     try {
       user = await this.deps.models.users.findOne({ usernameKey: key }).lean<UserRecord>();
-      matches = await this.deps.hasher.verify(user?.passwordHash, password, reservation.allowed.network);
+      matches = await this.verifyPassword(user, password, reservation.allowed.network);
     } catch (error) {
       await this.deps.throttle.refund(reservation.allowed);
       throw error;
@@ -222,7 +236,53 @@ export class AccountsService {
       throw invalidCredentials();
     }
     await this.deps.throttle.succeeded(reservation.allowed);
+    // Only after the password was verified, so the answer tells nothing to whoever does not know it.
+    if (user.passwordResetRequired) {
+      await this.deps.audit.record({
+        type: AuditEventType.SIGN_IN_FAILED,
+        userId: user._id,
+        ip,
+        details: { username: key, reason: 'password_reset_required' },
+      });
+      throw new AppError(
+        ErrorCode.PASSWORD_RESET_REQUIRED,
+        'An administrator asked you to choose a new password: reset it ("Forgot your password") to sign in.',
+      );
+    }
     return user;
+  }
+
+  /**
+   * Whether `password` is `user`'s, comparing the NFKC form, as every password is hashed since the rules were
+   * wired in. Passwords stored before were hashed as typed: when the NFKC form differs from what was typed, the
+   * typed form is tried too, and a match there is rehashed in the NFKC form, so the next sign-in takes one
+   * verification. Whether the second verification runs depends on the typed password only, never on whether
+   * the user exists, so an unknown name still costs what a wrong password costs.
+   */
+  private async verifyPassword(user: UserRecord | null, password: string, client: string): Promise<boolean> {
+    const normalized = normalizePassword(password);
+    if (await this.deps.hasher.verify(user?.passwordHash, normalized, client)) return true;
+    if (normalized === password || !(await this.deps.hasher.verify(user?.passwordHash, password, client))) return false;
+    await this.rehash(user!, normalized, client);
+    return true;
+  }
+
+  /** Replaces a hash of the typed form by one of the NFKC form, unless the password changed meanwhile. */
+  private async rehash(user: UserRecord, normalized: string, client: string): Promise<void> {
+    let passwordHash: string;
+    try {
+      passwordHash = await this.deps.hasher.hash(normalized, client);
+    } catch (error) {
+      // No room to hash now: the sign-in stands, and the next one rehashes.
+      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE) return;
+      throw error;
+    }
+    const { modifiedCount } = await this.deps.models.users.updateOne(
+      { _id: user._id, passwordHash: user.passwordHash },
+      { $set: { passwordHash } },
+    );
+    // The caller goes on with this record (changePassword sets the next hash on the condition of this one).
+    if (modifiedCount === 1) user.passwordHash = passwordHash;
   }
 
   async logout(sessionId: Types.ObjectId, userId: Types.ObjectId, ip?: string): Promise<void> {
