@@ -126,7 +126,7 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
       .updateOne({ _id: new Types.ObjectId(enrolling.id) }, { $set: { mfaPolicyStatus: 'ENABLED' } });
     const enrollmentLogin = await signIn('enid', TEST_PASSWORD);
     assert.equal(enrollmentLogin.data?.login.enrollmentRequired, true);
-    const enrollmentToken = enrollmentLogin.data!.login.accessToken!;
+    const enrollmentToken = String(enrollmentLogin.data?.login.accessToken);
 
     const hashes = async () =>
       Promise.all([plain.id, mfaUser.id, enrolling.id].map(async (id) => (await storedUser(app, id)).passwordHash));
@@ -274,7 +274,7 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     );
   });
 
-  it('requireUserPasswordReset ends sessions and pending sign-ins, refuses the right password distinctly, keeps API keys; a new password clears it', async () => {
+  it('requireUserPasswordReset ends sessions and pending sign-ins, refuses the right password distinctly, keeps API keys; setPassword clears it', async () => {
     const target = await userWithTotp(app, clock, 'vera');
     await app.graphql(STEP_UP, {
       token: target.token,
@@ -310,7 +310,10 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     const [event] = await events(target.id, 'account.password_reset_required');
     assert.equal(String(event.actorId), root.id);
     const [ended] = await events(target.id, 'session.revoked');
-    assert.deepEqual([String(ended.actorId), ended.details?.reason], [root.id, 'password_reset_required']);
+    assert.deepEqual(
+      [String(ended.actorId), (ended.details as { reason?: string }).reason],
+      [root.id, 'password_reset_required'],
+    );
 
     // The reset flow ends in AccountsService.setPassword, which clears the demand.
     const user = await storedUser(app, target.id);
