@@ -241,6 +241,25 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     assert.equal((await events(id, 'account.password_changed')).length, 1);
   });
 
+  it('changePassword racing a reset: the reset wins whichever lands first, and the changing session ends', async () => {
+    for (let round = 0; round < 3; round++) {
+      const username = `race${round}`;
+      const { id, token } = await signUpAndLogIn(app, username);
+      const user = await storedUser(app, id);
+      const [changed] = await Promise.all([
+        change(token, TEST_PASSWORD, NEW_PASSWORD),
+        app.services.accounts.setPassword(user, OTHER_NEW_PASSWORD, { via: 'reset' }),
+      ]);
+      assert.ok(
+        changed.data?.changePassword === true || errorCode(changed) === 'INVALID_CREDENTIALS',
+        JSON.stringify(changed),
+      );
+      assert.match(String((await signIn(username, OTHER_NEW_PASSWORD)).data?.login.accessToken), /^mfa_at_/);
+      assert.equal(errorCode(await signIn(username, NEW_PASSWORD)), 'INVALID_CREDENTIALS');
+      assert.equal(await works(token), false, 'a reset ends every session, the changing one too');
+    }
+  });
+
   it('requireUserPasswordReset: an admin with a fresh proof, never on another admin or themself', async () => {
     const target = await signUpAndLogIn(app, 'tess');
     const ops = await app.services.accounts.createUser({ username: 'ops', password: 'ops admin password' }, Role.ADMIN);
@@ -347,5 +366,27 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     assert.equal(await argon2.verify(rehashed, typed), false);
     for (const form of [typed, 'the fine print of the harbour'])
       assert.match(String((await signIn('lea', form)).data?.login.accessToken), /^mfa_at_/, form);
+  });
+});
+
+describe('a refused sign-up password', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ SIGNUP_RATE_PER_ADDRESS: '1' });
+  });
+  after(() => app?.stop());
+
+  it('uses up none of the sign-ups an address may make', async () => {
+    const signUp = (username: string, password: string) =>
+      app.graphql(SIGN_UP, { variables: { input: { username, password } } });
+    for (const password of ['short', 'password1234567', 'aaaaaaaaaaaaaaaaaaaa'])
+      assert.equal(errorCode(await signUp('first-try', password)), 'BAD_USER_INPUT', password);
+    const created = await signUp('first-try', NEW_PASSWORD);
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    assert.equal(
+      errorCode(await signUp('second-try', NEW_PASSWORD)),
+      'TOO_MANY_ATTEMPTS',
+      'the budget of one is in force',
+    );
   });
 });
