@@ -367,6 +367,17 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     for (const form of [typed, 'the fine print of the harbour'])
       assert.match(String((await signIn('lea', form)).data?.login.accessToken), /^mfa_at_/, form);
   });
+  it('changePassword with a current password stored before NFKC: rehashed on the way, then changed', async () => {
+    const { id, token } = await signUpAndLogIn(app, 'lex');
+    const typed = 'ｆｕｌｌ ｗｉｄｔｈ ｆｒｏｍ ｂｅｆｏｒｅ';
+    await db()
+      .collection('users')
+      .updateOne({ _id: new Types.ObjectId(id) }, { $set: { passwordHash: await argon2.hash(typed, ARGON2_OPTIONS) } });
+    const changed = await change(token, typed, NEW_PASSWORD);
+    assert.equal(changed.data?.changePassword, true, JSON.stringify(changed.errors));
+    assert.match(String((await signIn('lex', NEW_PASSWORD)).data?.login.accessToken), /^mfa_at_/);
+    assert.equal(errorCode(await signIn('lex', typed)), 'INVALID_CREDENTIALS');
+  });
 });
 
 describe('a refused sign-up password', () => {
