@@ -5,6 +5,7 @@ import { AttemptBudget } from './accounts/attempt-budget.js';
 import { LastAdminGuard } from './accounts/last-admin-guard.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { PasswordHasher } from './accounts/password-hasher.js';
+import { PasswordsService } from './accounts/passwords.service.js';
 import { userModel } from './accounts/user.model.js';
 import { UserAdminService } from './accounts/user-admin.service.js';
 import { apiKeyModel } from './api-keys/api-key.model.js';
@@ -55,6 +56,7 @@ export interface Services {
   factors: FactorsService;
   recoveryCodes: RecoveryCodesService;
   userAdmin: UserAdminService;
+  passwords: PasswordsService;
 }
 
 export interface ServiceDeps {
@@ -127,7 +129,12 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     signUps,
     sessions,
     audit,
-    options: { allowSignup: config.accounts.allowSignup },
+    notices,
+    options: {
+      allowSignup: config.accounts.allowSignup,
+      passwordMinLength: config.accounts.passwordMinLength,
+      serviceName: config.mfa.issuer,
+    },
   });
   const mfaPolicy = new MfaPolicyService({
     models,
@@ -188,6 +195,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     notices,
     clock,
   });
+  const passwords = new PasswordsService({ models, accounts, factors, admins, sessions, audit, notices, clock });
   return {
     config,
     accounts,
@@ -206,5 +214,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     factors,
     recoveryCodes,
     userAdmin,
+    passwords,
   };
 }
