@@ -190,7 +190,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     sessions,
     attempts,
     throttle,
-    lastAdmin: new LastAdminGuard({ models }),
+    lastAdmin: new LastAdminGuard({ models, clock }),
     audit,
     notices,
     clock,
