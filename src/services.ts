@@ -139,6 +139,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const mfaPolicy = new MfaPolicyService({
     models,
     admins,
+    sessions,
     registry: factorRegistry,
     audit,
     notices,

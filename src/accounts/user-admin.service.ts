@@ -237,7 +237,7 @@ export class UserAdminService {
    * Changes a user's role. This may concern another admin (demoting one is how
    * an admin is removed), but never leaves no admin (LastAdminGuard). A new
    * admin is held to admin rules at once: MFA ENABLED, so their password-only
-   * sessions stop and their next sign-in needs a second factor (or enrolls
+   * sessions end and their next sign-in needs a second factor (or enrolls
    * one). A deactivated account cannot become an admin.
    */
   async setRole(viewer: Viewer, userId: Types.ObjectId, role: Role, ip?: string): Promise<UserRecord> {
@@ -261,6 +261,7 @@ export class UserAdminService {
         if (now.role === Role.ADMIN) return now;
         throw badInput('userId', 'A deactivated account cannot become an admin: reactivate it first.');
       }
+      await this.deps.sessions.endPasswordOnlySessions(userId, { actorId: viewer.user._id, ip });
     } else {
       changed = await this.deps.lastAdmin.demote(userId);
       if (changed.role === target.role) return changed;

@@ -334,6 +334,12 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     const same = await asRoot(SET_ROLE, { input: { userId: pat.id, role: 'USER' } });
     assert.equal(same.data?.setUserRole.role, 'USER');
     assert.equal((await events(pat.id, 'account.role_changed')).length, 2, 'no change, no event');
+    assert.deepEqual(
+      (await events(pat.id, 'session.revoked')).map((event) => [String(event.actorId), event.details as unknown]),
+      [[root.id, { count: 1, reason: 'mfa_required' }]],
+    );
+    await asRoot(SET_MFA_POLICY_STATUS, { input: { userId: pat.id, status: 'DISABLED' } });
+    assert.equal(await works(pat.token), 'UNAUTHENTICATED', 'ended at the promotion: MFA off does not bring it back');
 
     const dee = await signUpAndLogIn(app, 'dee');
     await asRoot(DEACTIVATE, { input: { userId: dee.id } });
