@@ -159,7 +159,13 @@ export class UserAdminService {
     return user;
   }
 
-  /** Opens a deactivated account again; sessions ended by the deactivation stay ended. API keys work again. */
+  /**
+   * Opens a deactivated account again; sessions ended by the deactivation stay
+   * ended. API keys work again. A sign-in already past its password when the
+   * deactivation landed may have issued a session or an mfaToken afterwards,
+   * which only the deactivated state held back: those end here, so that
+   * nothing issued before the reactivation works after it.
+   */
   async reactivate(viewer: Viewer, userId: Types.ObjectId, ip?: string): Promise<UserRecord> {
     const target = await this.deps.admins.targetFor(viewer, userId, { fresh: true });
     const reactivated = await this.deps.models.users
@@ -170,6 +176,16 @@ export class UserAdminService {
       )
       .lean<UserRecord>();
     if (!reactivated) return this.current(target._id); // already active
+    await this.deps.sessions.endSessionsOf(reactivated._id, {
+      reason: 'issued_while_deactivated',
+      actorId: viewer.user._id,
+      ip,
+      auditNone: false,
+    });
+    await this.deps.models.signInChallenges.updateMany(
+      { userId: reactivated._id, consumedAt: { $exists: false }, createdAt: { $lte: this.deps.clock() } },
+      { $set: { consumedAt: this.deps.clock() } },
+    );
     await this.deps.audit.record({
       type: AuditEventType.USER_REACTIVATED,
       userId: reactivated._id,

@@ -23,6 +23,7 @@ export type EndedBecause =
   | 'revoked_by_owner'
   | 'others_revoked_by_owner'
   | 'deactivated'
+  | 'issued_while_deactivated'
   | 'mfa_required'
   | 'password_changed'
   | 'password_reset'
@@ -200,15 +201,23 @@ export class SessionsService {
   }
 
   /**
-   * Ends every session of a user but `except`, and audits it: always when an
-   * admin (`actorId`) did it, otherwise when any ended. Returns how many ended.
+   * Ends every session of a user but `except`, and audits it when any ended,
+   * and also when none did if an admin (`actorId`) did it, unless `auditNone`
+   * is false (ending is then a side effect of another, audited, change).
+   * Returns how many ended.
    */
   async endSessionsOf(
     userId: Types.ObjectId,
-    context: { reason: EndedBecause; except?: Types.ObjectId; actorId?: Types.ObjectId; ip?: string },
+    context: {
+      reason: EndedBecause;
+      except?: Types.ObjectId;
+      actorId?: Types.ObjectId;
+      ip?: string;
+      auditNone?: boolean;
+    },
   ): Promise<number> {
     const filter = context.except ? { _id: { $ne: context.except } } : {};
-    return this.end(userId, filter, { ...context, auditNone: context.actorId !== undefined });
+    return this.end(userId, filter, { ...context, auditNone: context.auditNone ?? context.actorId !== undefined });
   }
 
   /**

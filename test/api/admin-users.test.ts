@@ -27,7 +27,7 @@ import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import { storedFactors, storedUser, tally, userWithTotp } from '../support/attacker.js';
 import { graphqlFrom } from '../support/client-address.js';
 import { nextMail, queueDrained } from '../support/email.js';
-import { TestClock, mfaToken, totpCode, wrongTotpCode } from '../support/mfa.js';
+import { TestClock, mfaToken, signInWithTotp, totpCode, wrongTotpCode } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -225,6 +225,18 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     });
     assert.equal(errorCode(raced), 'TOKEN_EXPIRED', 'an mfaToken of a deactivated account opens no session');
     assert.equal(await works(tess.token), 'UNAUTHENTICATED', 'nor does a session that was not ended');
+    // Nor does reactivation bring them back: what was issued before it ends with it.
+    const tessBack = await asRoot(REACTIVATE, { input: { userId: tess.id } });
+    assert.deepEqual(tessBack.data?.reactivateUser, { id: tess.id, active: true }, JSON.stringify(tessBack.errors));
+    assert.equal(await works(tess.token), 'UNAUTHENTICATED', 'the raced session stays ended after reactivation');
+    clock.nextStep();
+    const afterReactivation = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: pendingSignIn, code: totpCode(tess.totp.secret, clock, 1) } },
+    });
+    assert.equal(errorCode(afterReactivation), 'TOKEN_EXPIRED', 'the raced mfaToken stays spent after reactivation');
+    clock.nextStep();
+    clock.nextStep();
+    assert.equal(await works(await signInWithTotp(app, 'tess', tess.totp, clock)), undefined, 'she signs in again');
     assert.deepEqual(
       (await storedFactors(app, dora.id)).map((factor) => String(factor.status)),
       [],
@@ -246,7 +258,11 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     const [ended] = await events(dora.id, 'session.revoked');
     assert.deepEqual(ended.details, { count: 1, reason: 'deactivated' });
     const filtered = await app.graphql(FIND_USERS, { token: root.token, variables: { status: 'DEACTIVATED' } });
-    assert.deepEqual(filtered.data!.users.edges.map((edge) => edge.node.username).sort(), ['dora', 'enid', 'tess']);
+    assert.deepEqual(
+      filtered.data!.users.edges.map((edge) => edge.node.username).sort(),
+      ['dora', 'enid'],
+      'tess is active again',
+    );
 
     const again = await asRoot(DEACTIVATE, { input: { userId: dora.id } });
     assert.equal(again.data?.deactivateUser.active, false, 'deactivating again changes nothing');
