@@ -29,8 +29,12 @@ const DEMOTION_TRIES = 10;
 export class LastAdminGuard {
   constructor(private readonly deps: { models: { users: UserModel }; clock: () => Date }) {}
 
-  /** Demotes `userId` to USER; FORBIDDEN when no other admin would remain. Returns the user as it stands then. */
-  async demote(userId: Types.ObjectId): Promise<UserRecord> {
+  /**
+   * Demotes `userId` to USER; FORBIDDEN when no other admin would remain.
+   * Returns the user as it stands then, and whether this call demoted them
+   * (false when a parallel demotion did): only that one is audited and told.
+   */
+  async demote(userId: Types.ObjectId): Promise<{ user: UserRecord; changed: boolean }> {
     const users = this.deps.models.users;
     for (let round = 0; round < DEMOTION_TRIES; round++) {
       const mark = randomUUID();
@@ -43,7 +47,7 @@ export class LastAdminGuard {
       if (marked.modifiedCount === 0) {
         const user = await users.findById(userId).lean<UserRecord>();
         if (!user) throw notFound('User');
-        if (user.role !== Role.ADMIN) return user; // demoted meanwhile: nothing left to do
+        if (user.role !== Role.ADMIN) return { user, changed: false }; // demoted meanwhile: nothing left to do
         await pause(); // another demotion of this admin is deciding
         continue;
       }
@@ -57,7 +61,7 @@ export class LastAdminGuard {
           )
           .lean<UserRecord>();
         if (!demoted) continue; // our mark was taken for stale and replaced: decide again
-        if ((await users.countDocuments({ role: Role.ADMIN })) > 0) return demoted;
+        if ((await users.countDocuments({ role: Role.ADMIN })) > 0) return { user: demoted, changed: true };
         // Another demotion took our mark for stale while we stalled and landed first: undo ours, decide again.
         await users.updateOne({ _id: userId, role: Role.USER }, { $set: { role: Role.ADMIN } });
         continue;

@@ -279,8 +279,9 @@ export class UserAdminService {
       }
       await this.deps.sessions.endPasswordOnlySessions(userId, { actorId: viewer.user._id, ip });
     } else {
-      changed = await this.deps.lastAdmin.demote(userId);
-      if (changed.role === target.role) return changed;
+      const demotion = await this.deps.lastAdmin.demote(userId);
+      if (!demotion.changed) return demotion.user; // a parallel demotion did it, and audits and tells it
+      changed = demotion.user;
     }
     await this.deps.audit.record({
       type: AuditEventType.USER_ROLE_CHANGED,

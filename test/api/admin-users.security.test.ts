@@ -290,7 +290,7 @@ describe('admin user management: who may do it, admins on admins, and races', ()
       clock.advance(DEMOTION_MARK_STALE_MS + 1000);
       // stallb's demotion takes stalla's mark for stale, counts stalla as staying, and lands.
       const demotedB = await new LastAdminGuard({ models: { users }, clock: clock.now }).demote(b._id);
-      assert.equal(demotedB.role, Role.USER);
+      assert.deepEqual([demotedB.user.role, demotedB.changed], [Role.USER, true]);
       release();
       await assert.rejects(demoteA, (error: Error) => /last admin/.test(error.message));
       assert.deepEqual(

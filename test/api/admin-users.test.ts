@@ -337,8 +337,24 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     assert.equal(notice.parsed.subject, `Your role on ${ISSUER} changed`);
     assert.match(notice.parsed.text ?? '', /to ADMIN/);
 
-    const demoted = await asRoot(SET_ROLE, { input: { userId: pat.id, role: 'USER' } });
-    assert.deepEqual(demoted.data?.setUserRole, { id: pat.id, role: 'USER', mfaPolicyStatus: 'ENABLED' });
+    // Two demotions at once: both answer the demoted user, only the one that demoted audits and tells it.
+    await root.stepUp();
+    const demotions = await Promise.all(
+      [1, 2].map(() =>
+        app.graphql(SET_ROLE, { token: root.token, variables: { input: { userId: pat.id, role: 'USER' } } }),
+      ),
+    );
+    for (const demoted of demotions)
+      assert.deepEqual(demoted.data?.setUserRole, { id: pat.id, role: 'USER', mfaPolicyStatus: 'ENABLED' });
+    await queueDrained(app);
+    assert.deepEqual(
+      sink.mails
+        .slice(mailsBefore)
+        .filter((mail) => mail.envelopeTo.includes('pat@example.com') && /role/.test(mail.parsed.subject ?? ''))
+        .map((mail) => /to (ADMIN|USER)/.exec(mail.parsed.text ?? '')?.[1]),
+      ['ADMIN', 'USER'],
+      'one notice per change',
+    );
     const changes = (await events(pat.id, 'account.role_changed')).map((event) => [
       String(event.actorId),
       event.details as unknown,
