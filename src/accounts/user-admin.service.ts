@@ -32,9 +32,9 @@ export interface UserFilter {
 }
 
 /**
- * What the audit trail keeps of a deleted account's name and address: its
- * events stay (the trail must not lose history), still under the account's
- * id, but the username and address in their details become this.
+ * What the audit trail keeps of a deleted account's name: its events stay
+ * (the trail must not lose history), still under the account's id, but the
+ * username in their details becomes this.
  */
 export function deletedUserPseudonym(userId: Types.ObjectId): string {
   return `deleted-user-${userId.toHexString()}`;
@@ -223,21 +223,15 @@ export class UserAdminService {
       this.deps.models.signInChallenges.deleteMany(owned),
     ]);
     const pseudonym = deletedUserPseudonym(shut._id);
-    const names = [...new Set([shut.usernameKey, shut.username])];
-    // Events about the name: failed and throttled sign-ins (some, for a name nobody had yet, carry no userId).
-    await this.deps.models.auditEvents.updateMany(
-      { 'details.username': { $in: names } },
-      { $set: { 'details.username': pseudonym } },
-    );
-    await this.deps.models.auditEvents.updateMany(
-      { userId: shut._id, 'details.email': { $exists: true } },
-      { $set: { 'details.email': pseudonym } },
-    );
+    // Before the deletion, so that an interrupted one, deleted again, still does it; and after, for the sign-ins
+    // refused in between.
+    await this.pseudonymiseEvents(shut, pseudonym);
     await this.deps.throttle.forgetName(shut.usernameKey);
     const deleted = await this.deps.models.users
       .findOneAndDelete({ _id: shut._id, role: Role.USER })
       .lean<UserRecord>();
     if (!deleted) throw notFound('User'); // deleted by a parallel request, which audits and notifies
+    await this.pseudonymiseEvents(deleted, pseudonym);
     await this.deps.audit.record({
       type: AuditEventType.USER_DELETED,
       userId: deleted._id,
@@ -292,6 +286,21 @@ export class UserAdminService {
     });
     await this.deps.notices.roleChanged(changed, role);
     return changed;
+  }
+
+  /**
+   * The events about a deleted account's name (failed, throttled and locked-out
+   * sign-ins; some, for a name nobody had yet, carry no userId) keep
+   * `pseudonym` instead of the name. A throttled or locked-out sign-in's
+   * `bucket` (the key that gathers its repeats) holds an unsalted digest of
+   * the name, which anyone can find again by trying names: it goes too (later
+   * repeats of that refusal start a new event).
+   */
+  private async pseudonymiseEvents(user: UserRecord, pseudonym: string): Promise<void> {
+    await this.deps.models.auditEvents.updateMany(
+      { 'details.username': { $in: [...new Set([user.usernameKey, user.username])] } },
+      { $set: { 'details.username': pseudonym }, $unset: { bucket: 1 } },
+    );
   }
 
   /** The account as stored now; NOT_FOUND once gone. */

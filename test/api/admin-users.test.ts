@@ -1,5 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import {
@@ -285,6 +286,19 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
       .data!.createApiKey.secret;
     await app.graphql(LOGIN, { variables: { input: { username: 'Della', password: 'a wrong password' } } });
     await mfaToken(app, 'della'); // a pending sign-in
+    // Guesses at her name from one network, one more than the throttle allows: a sign_in.throttled event, whose
+    // `bucket` (the key gathering its repeats) holds the SHA-256 of the name.
+    const guesses = [];
+    for (let i = 0; i <= PASSWORD_ATTEMPTS_PER_WINDOW; i++)
+      guesses.push(
+        await graphqlFrom(app, '127.0.4.1', LOGIN, {
+          variables: { input: { username: 'della', password: `no ${i}` } },
+        }),
+      );
+    assert.equal(errorCode(guesses.at(-1)!), 'TOO_MANY_ATTEMPTS');
+    const nameDigest = createHash('sha256').update('della').digest('hex');
+    const digestInBucket = { bucket: { $regex: nameDigest } };
+    assert.equal(await db().collection('auditEvents').countDocuments(digestInBucket), 1, 'the throttled sign-in');
     const mailsBefore = sink.mails.length;
 
     const deleted = await asRoot(DELETE, { input: { userId: della.id } });
@@ -309,6 +323,16 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     assert.ok(!JSON.stringify(trail).includes('della'), 'the name is in none of them');
     const [failed] = trail.filter((event) => event.type === 'sign_in.failed');
     assert.equal((failed.details as { username?: string }).username, pseudonym);
+    assert.equal(
+      await db().collection('auditEvents').countDocuments(digestInBucket),
+      0,
+      'nor the digest of the name, which anyone could find again by trying names',
+    );
+    assert.equal(
+      await db().collection('auditEvents').countDocuments({ type: 'sign_in.throttled', 'details.username': pseudonym }),
+      1,
+      'the throttled sign-in stays, under the pseudonym',
+    );
     const [gone] = trail.filter((event) => event.type === 'account.deleted');
     assert.deepEqual([String(gone.actorId), gone.details], [root.id, { username: pseudonym }]);
     const listed = await app.graphql(AUDIT_EVENTS, { token: root.token, variables: { userId: della.id } });
