@@ -225,6 +225,11 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
       variables: { input: { mfaToken: pendingSignIn, code: totpCode(tess.totp.secret, clock, 1) } },
     });
     assert.equal(errorCode(raced), 'TOKEN_EXPIRED', 'an mfaToken of a deactivated account opens no session');
+    const mailsBeforeRacedCode = sink.mails.length;
+    const racedRecoveryCode = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: pendingSignIn, recoveryCode: tess.totp.scratchCodes[0] } },
+    });
+    assert.equal(errorCode(racedRecoveryCode), 'TOKEN_EXPIRED', 'refused before the proof: the code is not spent');
     assert.equal(await works(tess.token), 'UNAUTHENTICATED', 'nor does a session that was not ended');
     // Nor does reactivation bring them back: what was issued before it ends with it.
     const tessBack = await asRoot(REACTIVATE, { input: { userId: tess.id } });
@@ -238,6 +243,20 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     clock.nextStep();
     clock.nextStep();
     assert.equal(await works(await signInWithTotp(app, 'tess', tess.totp, clock)), undefined, 'she signs in again');
+    const withRecoveryCode = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: await mfaToken(app, 'tess'), recoveryCode: tess.totp.scratchCodes[0] } },
+    });
+    assert.equal(withRecoveryCode.errors, undefined, 'the recovery code tried on the raced mfaToken was not spent');
+    await queueDrained(app);
+    assert.equal(
+      sink.mails
+        .slice(mailsBeforeRacedCode)
+        .filter(
+          (mail) => mail.envelopeTo.includes('tess@example.com') && /recovery code/.test(mail.parsed.subject ?? ''),
+        ).length,
+      1,
+      'one notice: for the use that signed her in, none for the refused one',
+    );
     assert.deepEqual(
       (await storedFactors(app, dora.id)).map((factor) => String(factor.status)),
       [],
