@@ -424,6 +424,10 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
       'a deactivated account cannot become an admin',
     );
     assert.equal((await storedUser(app, dee.id)).role, 'USER');
+    const enrolled = await asRoot(ENABLE_MFA, { input: { factorType: 'totp', userId: dee.id } });
+    assert.equal(errorCode(enrolled), 'BAD_USER_INPUT', 'nor gets a factor');
+    assert.deepEqual(await storedFactors(app, dee.id), [], 'no pending factor');
+
     await queueDrained(app);
   });
 });
