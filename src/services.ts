@@ -1,6 +1,10 @@
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
+import { AccountMail } from './accounts/account-mail.js';
+import { accountTokenModel } from './accounts/account-token.model.js';
+import { AccountTokens } from './accounts/account-tokens.js';
 import { AccountsService } from './accounts/accounts.service.js';
+import { EmailVerificationService } from './accounts/email-verification.service.js';
 import { AttemptBudget } from './accounts/attempt-budget.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { PasswordHasher } from './accounts/password-hasher.js';
@@ -52,6 +56,7 @@ export interface Services {
   challenges: ChallengeService;
   factors: FactorsService;
   recoveryCodes: RecoveryCodesService;
+  emailVerification: EmailVerificationService;
 }
 
 export interface ServiceDeps {
@@ -81,6 +86,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     factors: factorModel(connection),
     signInChallenges: signInChallengeModel(connection),
     policies: mfaPolicyModel(connection),
+    accountTokens: accountTokenModel(connection),
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
@@ -174,6 +180,17 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
   const apiKeys = new ApiKeysService({ models, audit, factors, admins });
   const auditTrail = new AuditTrail({ models, admins });
+  const tokens = new AccountTokens({ models });
+  const accountMail = new AccountMail({ tokens, caps, mail: deps.mail, issuer: config.mfa.issuer, clock });
+  const emailVerification = new EmailVerificationService({
+    models,
+    tokens,
+    accountMail,
+    factors,
+    notices,
+    audit,
+    clock,
+  });
   return {
     config,
     accounts,
@@ -191,5 +208,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     challenges,
     factors,
     recoveryCodes,
+    emailVerification,
   };
 }

@@ -43,6 +43,11 @@ export const SENSITIVE_MUTATIONS: ReadonlySet<string> = new Set([
   'revokeApiKey',
   'setMfaPolicyStatus',
   'setAllowedFactorTypes',
+  'sendEmailVerification',
+  'verifyEmail',
+  'changeEmail',
+  'requestPasswordReset',
+  'resetPassword',
 ]);
 
 /**

@@ -4,6 +4,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
 import { AccountResolver } from '../accounts/account.resolver.js';
 import { UsersResolver } from '../accounts/users.resolver.js';
+import { EmailResolver } from '../accounts/email.resolver.js';
 import { ApiKeyResolver } from '../api-keys/api-key.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { loadConfig } from '../config/config.js';
@@ -30,6 +31,7 @@ const RESOLVERS = [
   MfaPolicyResolver,
   UserMfaFieldsResolver,
   SessionsResolver,
+  EmailResolver,
 ] as const;
 
 /** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */
