@@ -282,4 +282,19 @@ describe('verification mails are capped per account and per address', () => {
     );
     assert.equal(delivered.length, 5);
   });
+
+  it('one account asking for six different new addresses in an hour: five are mailed', async () => {
+    const user = await signUpAndLogIn(app, 'hilda');
+    const responses = [];
+    for (let i = 0; i < 6; i += 1)
+      responses.push(
+        await app.graphql(CHANGE_EMAIL, {
+          token: user.token,
+          variables: { input: { email: `hilda${i}@example.org` } },
+        }),
+      );
+    assert.deepEqual(tally(responses), { OK: 5, TOO_MANY_ATTEMPTS: 1 });
+    const me = (await app.graphql(MY_EMAIL, { token: user.token })).data?.me;
+    assert.equal(me?.email, 'hilda@example.com', 'nothing changes before a verification');
+  });
 });
