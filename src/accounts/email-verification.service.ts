@@ -91,7 +91,13 @@ export class EmailVerificationService {
     await this.deps.factors.assertRecentProofIfEnrolled(viewer);
     const user = await this.current(viewer);
     const address = email.trim();
-    if (user.email === address && user.emailVerified === true) throw badInput('email', 'That is already your address.');
+    if (user.email === address) {
+      if (user.emailVerified === true) throw badInput('email', 'That is already your address.');
+      // The current, unverified address: nothing to keep aside, only to prove.
+      await this.deps.accountMail.sendToken(user, AccountTokenPurpose.VERIFY_EMAIL, address, ip);
+      await this.deps.audit.record({ type: AuditEventType.EMAIL_VERIFICATION_SENT, userId: user._id, ip });
+      return;
+    }
     await this.deps.models.users.updateOne({ _id: user._id }, { $set: { pendingEmail: address } });
     try {
       await this.deps.accountMail.sendToken(user, AccountTokenPurpose.VERIFY_EMAIL, address, ip);

@@ -65,6 +65,8 @@ const userSchema = new Schema<UserRecord>(
   { versionKey: false },
 );
 userSchema.index({ mfaPolicyStatus: 1, _id: 1 });
+// requestPasswordReset finds accounts by address.
+userSchema.index({ email: 1 });
 
 export type UserModel = Model<UserRecord>;
 

@@ -213,6 +213,18 @@ describe('e-mail verification and changing the address, over HTTP with mail from
     assert.deepEqual(await subjectsTo('dora@example.com', seen), [], 'the old address was never proven');
   });
 
+  it('changeEmail to the current address: unverified, it mails a token for it; verified, it is refused', async () => {
+    const user = await signUpAndLogIn(app, 'hanna');
+    const seen = sink.mails.length;
+    const same = { token: user.token, variables: { input: { email: 'hanna@example.com' } } };
+    assert.equal((await app.graphql(CHANGE_EMAIL, same)).data?.changeEmail, true);
+    const token = accountTokenIn(await nextMail(sink, 'hanna@example.com', VERIFICATION_SUBJECT, seen));
+    assert.equal((await verify(token)).data?.verifyEmail, true);
+    assert.deepEqual(await me(user.token), { id: user.id, email: 'hanna@example.com', emailVerified: true });
+    assert.equal(errorCode(await app.graphql(CHANGE_EMAIL, same)), 'BAD_USER_INPUT');
+    assert.equal(errorCode(await app.graphql(SEND_VERIFICATION, { token: user.token })), 'BAD_USER_INPUT');
+  });
+
   it('changeEmail needs a fresh second factor when MFA is in use, and valid input', async () => {
     const user = await signUpAndLogIn(app, 'fiona');
     const totp = await enrollTotp(app, user.token, clock);
