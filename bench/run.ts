@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [--only=http,mail,totp,embedded-mongo] [--scenarios=…] [--profile-server=DIR]`: runs the benchmarks, prints tables, writes JSON to bench/results/.
+// `npm run bench [-- --quick] [--only=http,mail,totp,embedded-mongo] [--scenarios=…] [--profile-server=DIR]`:
+// runs the benchmarks, prints tables, writes JSON to bench/results/.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -16,13 +16,14 @@ export function clientNetwork(ip: string): string {
     .replace(/%.*$/, '')
     .replace(
       /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
-      (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
+      (_, a: string, b: string, c: string, d: string) =>
+        `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
     );
   const [head, tail = ''] = hex.split('::');
   const headGroups = head === '' ? [] : head.split(':');
   const tailGroups = hex.includes('::') && tail !== '' ? tail.split(':') : [];
   const groups = hex.includes('::')
-    ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
+    ? [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
     : headGroups;
   return `${groups
     .slice(0, 4)

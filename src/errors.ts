@@ -38,7 +38,13 @@ export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${w
 export const badInput = (field: string, message: string) => new AppError(ErrorCode.BAD_USER_INPUT, message, { field });
 export const invalidCredentials = () => new AppError(ErrorCode.INVALID_CREDENTIALS, 'Invalid username or password.');
 export const serviceUnavailable = (message: string) => new AppError(ErrorCode.SERVICE_UNAVAILABLE, message);
-export const invalidCode = () => new AppError(ErrorCode.INVALID_CODE, 'The code is wrong, expired or already used.');
+/**
+ * A refused code. `attemptsRemaining`: the wrong codes still allowed before the
+ * lockout (or, at acceptMfa, before the enrollment token dies), never more than
+ * there are. `message` may say what to do next, e.g. wait for the next code.
+ */
+export const invalidCode = (attemptsRemaining: number, message = 'The code is wrong, expired or already used.') =>
+  new AppError(ErrorCode.INVALID_CODE, message, { attemptsRemaining });
 export const tokenExpired = (what: string) =>
   new AppError(ErrorCode.TOKEN_EXPIRED, `The ${what} has expired or was already used. Start again.`);
 export const stepUpRequired = () =>

@@ -20,7 +20,7 @@ const signals = stopOnSignals(logger, 'stopping: draining in-flight requests');
 
 try {
   const app = await startApp(config, { logger });
-  signals.started(app.stop);
+  signals.started(() => app.stop());
 } catch (error) {
   if (error instanceof ConfigError) {
     logger.fatal(`configuration error: ${error.message}`);

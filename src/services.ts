@@ -6,9 +6,11 @@ import { AccountTokens } from './accounts/account-tokens.js';
 import { AccountsService } from './accounts/accounts.service.js';
 import { EmailVerificationService } from './accounts/email-verification.service.js';
 import { AttemptBudget } from './accounts/attempt-budget.js';
+import { LastAdminGuard } from './accounts/last-admin-guard.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { PasswordHasher } from './accounts/password-hasher.js';
 import { userModel } from './accounts/user.model.js';
+import { UserAdminService } from './accounts/user-admin.service.js';
 import { apiKeyModel } from './api-keys/api-key.model.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { auditEventModel } from './audit/audit-event.model.js';
@@ -57,6 +59,7 @@ export interface Services {
   factors: FactorsService;
   recoveryCodes: RecoveryCodesService;
   emailVerification: EmailVerificationService;
+  userAdmin: UserAdminService;
 }
 
 export interface ServiceDeps {
@@ -191,6 +194,17 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     audit,
     clock,
   });
+  const userAdmin = new UserAdminService({
+    models,
+    admins,
+    sessions,
+    attempts,
+    throttle,
+    lastAdmin: new LastAdminGuard({ models }),
+    audit,
+    notices,
+    clock,
+  });
   return {
     config,
     accounts,
@@ -209,5 +223,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     factors,
     recoveryCodes,
     emailVerification,
+    userAdmin,
   };
 }

@@ -42,7 +42,7 @@ try {
     { concurrency: settings.concurrency, queuePrefix: settings.queuePrefix, smtp: Boolean(config.mail.smtpUrl) },
     'mail worker running',
   );
-  signals.started(pipeline.close);
+  signals.started(() => pipeline.close());
 } catch (error) {
   if (error instanceof RedisUnavailableError) {
     logger.fatal(error.message);

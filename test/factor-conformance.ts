@@ -72,8 +72,22 @@ const NON_CODES = [
   'x'.repeat(64),
   "' OR 1=1 --",
 ];
-/** Malformed variants of a real code: what a core that trims or normalizes input would let through. */
-const malformedVariants = (code: string) => [` ${code}`, `${code} `, `\t${code}`, `${code}\n`, fullWidth(code)];
+/**
+ * Malformed variants of a real code: what a core that trims or normalizes input beyond its one rule (ASCII spaces
+ * and one dash out) would let through.
+ */
+const malformedVariants = (code: string) => [
+  `\t${code}`,
+  `${code}\n`,
+  `\u00A0${code}`,
+  `${code.slice(0, 2)}\u2009${code.slice(2)}`,
+  `${code.slice(0, 2)}-${code.slice(2, 4)}-${code.slice(4)}`,
+  `${code.slice(0, 3)}\u2010${code.slice(3)}`,
+  fullWidth(code),
+];
+/** A code as an authenticator app or a mail may show it: halves apart, with a space or a dash. */
+const grouped = (code: string, separator: string) =>
+  `${code.slice(0, code.length / 2)}${separator}${code.slice(code.length / 2)}`;
 
 /**
  * One suite every factor plugin, ours and third parties', must pass (like Lucia's adapter test suite):
@@ -96,7 +110,8 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
     let detailsTypeName: string;
 
     before(async () => {
-      // The service's caps per destination and client address hold for every plugin alike (mail-caps.security.test.ts); lifted here, so that the plugin's own limits are what this suite meets.
+      // The service's caps per destination and client address hold for every plugin alike (mail-caps.security.test.ts);
+      // lifted here, so that the plugin's own limits are what this suite meets.
       const env = { ...LIFTED_DELIVERY_CAPS, ...options.env, ...((await options.setup?.()) ?? {}) };
       const factorPlugins = (pluginOptions: FactorPluginOptions) => {
         plugin = build(pluginOptions);
@@ -192,7 +207,7 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
         login.data?.login.factors?.map((f) => [f.id, f.type]),
         [[factor.factorId, plugin.type]],
       );
-      const mfaToken = login.data!.login.mfaToken!;
+      const mfaToken = login.data.login.mfaToken!;
       const session = assertSignedIn(await client.verify(mfaToken, factor, await client.freshCode(factor, mfaToken)));
       assert.equal((await app.graphql(MeDocument, { token: session })).data?.me?.username, user.username);
       const stepUp = await app.graphql(StepUpDocument, {
@@ -316,6 +331,21 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       ]);
     });
 
+    it('takes ASCII spaces and one dash out of a code before its form check; a wrong one still counts once', async () => {
+      const user = await client.newUser();
+      const factor = await client.enable(user);
+      assertAccepted(await client.accept(factor, ` ${grouped(await client.enrollmentCode(factor), ' ')} `));
+      const mfaToken = await client.logIn(user);
+      const code = await client.freshCode(factor, mfaToken);
+      const wrong = await client.verify(mfaToken, factor, grouped(await client.wrongCode(factor, code), ' - '));
+      assert.deepEqual(
+        [errorCode(wrong), wrong.errors?.[0]?.extensions?.attemptsRemaining],
+        ['INVALID_CODE', FAILURES_BEFORE_LOCKOUT - 1],
+        'a spaced wrong code is one attempt',
+      );
+      assertSignedIn(await client.verify(mfaToken, factor, grouped(code, '-')), 'a dashed code signs in');
+    });
+
     it('locks the user after 5 wrong codes of this factor, for valid codes and recovery codes alike, until the lock ends', async () => {
       const factor = await client.enroll(await client.newUser());
       const mfaToken = await client.logIn(factor.user);
@@ -328,7 +358,7 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       const retryAfterSeconds = locked.errors![0].extensions!.retryAfterSeconds;
       assert.ok(
         typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0,
-        `retryAfterSeconds: ${retryAfterSeconds}`,
+        `retryAfterSeconds: ${String(retryAfterSeconds)}`,
       );
       assert.equal(
         errorCode(await client.verifyRecoveryCode(mfaToken, factor.scratchCodes[0])),

@@ -11,6 +11,7 @@ if (file) {
   let histogram: RecordableHistogram = createHistogram();
   let failures = 0;
   let sequence = 0;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the original, called below with each instance as `this`
   const send = QueueMailSender.prototype.send;
   QueueMailSender.prototype.send = async function timedSend(
     this: QueueMailSender,

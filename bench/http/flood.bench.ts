@@ -120,7 +120,8 @@ export async function benchFlood(options: { rounds: number; throttledRequests: n
 export function floodReport(result: FloodBenchResult): string {
   const fixed = (value: number | undefined, digits = 0) => (value === undefined ? '–' : value.toFixed(digits));
   const { legit, throttled } = result;
-  let out = `${result.rounds} rounds of ${result.floodSize} parallel logins with made-up names, each round from one fresh address, while a user signs in from another (LOGIN_RATE_PER_ADDRESS 60)\n`;
+  let out = `${result.rounds} rounds of ${result.floodSize} parallel logins with made-up names, each round from one fresh address, `;
+  out += 'while a user signs in from another (LOGIN_RATE_PER_ADDRESS 60)\n';
   out += formatTable([
     ['answers', 'count', 'p50 ms', 'p99 ms'],
     [
@@ -143,7 +144,8 @@ export function floodReport(result: FloodBenchResult): string {
   )
     .map(([code, count]) => `${count} ${code}`)
     .join(', ')}\n`;
-  out += `server RSS ${fixed(throttled.rssBeforeMiB)} MiB before, ${fixed(throttled.rssAfterMiB)} MiB right after, ${fixed(throttled.rssSettledMiB)} MiB ${SETTLE_MS / 1000} s later (peak over the server's life ${fixed(throttled.peakRssMiB)} MiB)\n`;
+  out += `server RSS ${fixed(throttled.rssBeforeMiB)} MiB before, ${fixed(throttled.rssAfterMiB)} MiB right after, `;
+  out += `${fixed(throttled.rssSettledMiB)} MiB ${SETTLE_MS / 1000} s later (peak over the server's life ${fixed(throttled.peakRssMiB)} MiB)\n`;
   return out;
 }
 

@@ -23,7 +23,7 @@ export async function graphql<T, V>(
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: requestBody(document as TypedDocumentNode<unknown, never>, variables as object),
+    body: requestBody(document, variables as object),
   });
   const result = (await response.json()) as { data?: T; errors?: unknown[] };
   if (result.errors || !result.data)

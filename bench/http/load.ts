@@ -88,7 +88,8 @@ export async function runLoad(plan: LoadPlan, options: LoadOptions): Promise<Loa
         amount,
         requests,
       },
-      (error, finished) => (error ? reject(error) : resolve(finished)),
+      (error, finished) =>
+        error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished),
     );
     instance.on('response', (_client, _status, _bytes, responseTimeMs: number) => latencies.push(responseTimeMs));
     // With `amount` autocannon ignores the duration; the fixtures' limit and the clock both end the run.

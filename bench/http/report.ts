@@ -43,15 +43,19 @@ export function httpReport(bench: HttpBenchResult): string {
   let out = formatTable([header, ...rows]);
   out += `\n${bench.connections} connections, ${bench.durationSeconds} s per scenario after a ${bench.warmUpSeconds} s warm-up; database: ${bench.database}.\n`;
   out +=
-    'ops/s counts whole operations (a pair is one); ratio = ops/s ÷ trivial req/s (mean of its runs). Latencies are per HTTP request.\n';
+    'ops/s counts whole operations (a pair is one); ratio = ops/s ÷ trivial req/s (mean of its runs). ' +
+    'Latencies are per HTTP request.\n';
   const [first, last] = [bench.scenarios[0], bench.scenarios[bench.scenarios.length - 1]];
   if (first?.id === 'trivial' && last?.id === 'trivial-end') {
-    out += `Ceiling at start ${first.requestsPerSecond.toFixed(0)} req/s, at end ${last.requestsPerSecond.toFixed(0)} (${fixed(Math.abs(last.requestsPerSecond / first.requestsPerSecond - 1) * 100, 0)} % apart). `;
+    const apart = Math.abs(last.requestsPerSecond / first.requestsPerSecond - 1) * 100;
+    out += `Ceiling at start ${first.requestsPerSecond.toFixed(0)} req/s, at end ${last.requestsPerSecond.toFixed(0)} (${fixed(apart, 0)} % apart). `;
   }
   const { start, end, cores } = bench.loadAverage;
-  out += `Load average ${start.toFixed(1)} → ${end.toFixed(1)} on ${cores} cores, load generator included: other work shares the CPU, so figures are noisy: compare ratios within one run.\n`;
+  out += `Load average ${start.toFixed(1)} → ${end.toFixed(1)} on ${cores} cores, load generator included: `;
+  out += 'other work shares the CPU, so figures are noisy: compare ratios within one run.\n';
   for (const s of bench.scenarios.filter((s) => s.unexpected > 0)) {
-    out += `\n!! ${s.title}: ${s.unexpected} of ${s.requests} responses were not what this scenario measures (${errorCell(s)}); its rate is NOT the rate of the intended path.\n`;
+    out += `\n!! ${s.title}: ${s.unexpected} of ${s.requests} responses were not what this scenario measures (${errorCell(s)}); `;
+    out += 'its rate is NOT the rate of the intended path.\n';
   }
   out += '\n' + formatTable([['target', 'measured', 'holds'], ...targetRows(bench)]);
   return bench.flood ? `${out}\n${floodReport(bench.flood)}` : out;
@@ -73,7 +77,8 @@ function notes(s: HttpScenarioResult, durationSeconds: number): string {
   if (s.fixturesExhausted > 0) notes.push(`${s.fixturesExhausted} requests found no fresh user`);
   if (s.enqueue)
     notes.push(
-      `enqueue in the server: ${s.enqueue.count} sends, p50 ${s.enqueue.p50Ms.toFixed(2)} ms, p99 ${s.enqueue.p99Ms.toFixed(2)} ms${s.enqueue.failures ? `, ${s.enqueue.failures} failed` : ''}`,
+      `enqueue in the server: ${s.enqueue.count} sends, p50 ${s.enqueue.p50Ms.toFixed(2)} ms, p99 ${s.enqueue.p99Ms.toFixed(2)} ms` +
+        (s.enqueue.failures ? `, ${s.enqueue.failures} failed` : ''),
     );
   return notes.join('; ');
 }

@@ -46,7 +46,7 @@ export async function startServerProcess(
   const lines = new Map<string, number>();
   let partial = '';
   const keep = (chunk: Buffer) => {
-    const parts = (partial + chunk).split('\n');
+    const parts = (partial + chunk.toString()).split('\n');
     partial = parts.pop()!;
     for (const line of parts)
       if (line.trim() && (lines.size < MAX_DISTINCT_LINES || lines.has(line)))

@@ -202,8 +202,10 @@ export function deliveriesReport(bench: DeliveryBenchResult): string {
     ...rows,
   ]);
   const { start, end, cores } = bench.loadAverage;
-  out += `\n${bench.mails} mfa-code mails per row, enqueued before the worker (node dist/src/worker.js) starts; deliveries/s from the first to the last mail the SMTP server (in the bench process) accepted.\n`;
-  out += `Load average ${start.toFixed(1)} → ${end.toFixed(1)} on ${cores} cores: the bench, Redis, the worker and the SMTP server share them with other work, so figures are noisy.\n`;
+  out += `\n${bench.mails} mfa-code mails per row, enqueued before the worker (node dist/src/worker.js) starts; `;
+  out += 'deliveries/s from the first to the last mail the SMTP server (in the bench process) accepted.\n';
+  out += `Load average ${start.toFixed(1)} → ${end.toFixed(1)} on ${cores} cores: `;
+  out += 'the bench, Redis, the worker and the SMTP server share them with other work, so figures are noisy.\n';
   const verdict = (rate: number | undefined) =>
     rate === undefined ? 'not measured' : rate >= DELIVERY_TARGET_PER_SECOND ? 'yes' : 'NO';
   const targetRows = bench.cases

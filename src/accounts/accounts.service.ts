@@ -130,12 +130,14 @@ export class AccountsService {
       await this.deps.throttle.refund(reservation.allowed);
       throw error;
     }
-    if (!matches || !user) {
+    // A deactivated account answers as a wrong password does, after the same verification: whoever tries learns
+    // nothing (the owner was told by a notice). The right password then clears no failure count either.
+    if (!matches || !user || user.deactivatedAt) {
       await this.deps.audit.record({
         type: AuditEventType.SIGN_IN_FAILED,
         userId: user?._id,
         ip,
-        details: { username: key },
+        details: { username: key, ...(matches && user?.deactivatedAt ? { reason: 'deactivated' } : {}) },
       });
       throw invalidCredentials();
     }

@@ -34,6 +34,11 @@ export class KnownNetworks {
       .catch(() => undefined);
   }
 
+  /** Forgets every network of `account` (its account was deleted: a new owner of the name must not inherit them). */
+  async forget(account: string): Promise<void> {
+    await this.deps.redis.del(this.key(account)).catch(() => undefined);
+  }
+
   private key(account: string): string {
     return `${this.deps.keyPrefix}:${account}`;
   }

@@ -127,6 +127,21 @@ export class LoginThrottle {
     ]);
   }
 
+  /**
+   * An admin's unlockUser: the name's consecutive failures from any address
+   * start over. The per-address limits stay, and so do the per-name-and-address
+   * counts (they hold back one guessing address, not the owner elsewhere).
+   */
+  async clearAccountFailures(usernameKey: string): Promise<void> {
+    await this.perAccount.clear(nameDigest(usernameKey));
+  }
+
+  /** The name's account was deleted: its failures start over and its known networks are forgotten, so whoever takes the name next inherits neither. */
+  async forgetName(usernameKey: string): Promise<void> {
+    const account = nameDigest(usernameKey);
+    await Promise.all([this.perAccount.clear(account), this.knownNetworks.forget(account)]);
+  }
+
   /** The right password: the name's failures start over, and its network is known from now on. */
   async succeeded(attempt: PasswordAttempt): Promise<void> {
     await Promise.all([

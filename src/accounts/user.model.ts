@@ -7,6 +7,10 @@ export type Role = (typeof Role)[keyof typeof Role];
 export const MfaPolicyStatus = { ENABLED: 'ENABLED', DISABLED: 'DISABLED' } as const;
 export type MfaPolicyStatus = (typeof MfaPolicyStatus)[keyof typeof MfaPolicyStatus];
 
+/** Whether an account may sign in: DEACTIVATED ones cannot, and their sessions, API keys and pending tokens stop. */
+export const UserStatus = { ACTIVE: 'ACTIVE', DEACTIVATED: 'DEACTIVATED' } as const;
+export type UserStatus = (typeof UserStatus)[keyof typeof UserStatus];
+
 export interface UserRecord {
   _id: Types.ObjectId;
   /** As the user typed it, for display. */
@@ -36,6 +40,10 @@ export interface UserRecord {
   secondFactorEpoch?: number;
   /** When codes were last sent to this user (e-mail, SMS), oldest first: the hourly send cap's window. */
   challengeSends?: Date[];
+  /** Set by an admin's deactivateUser (and by deleteUser before it removes the account): the account is shut until reactivateUser. */
+  deactivatedAt?: Date;
+  /** Set while a demotion of this admin decides whether another admin remains (see LastAdminGuard). */
+  demotion?: { mark: string; startedAt: Date };
   createdAt: Date;
 }
 
@@ -60,6 +68,8 @@ const userSchema = new Schema<UserRecord>(
     secondFactorLockedUntil: { type: Date },
     secondFactorEpoch: { type: Number },
     challengeSends: { type: [Date], default: undefined },
+    deactivatedAt: { type: Date },
+    demotion: { type: Schema.Types.Mixed },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false },
@@ -67,6 +77,8 @@ const userSchema = new Schema<UserRecord>(
 userSchema.index({ mfaPolicyStatus: 1, _id: 1 });
 // requestPasswordReset finds accounts by address.
 userSchema.index({ email: 1 });
+// The last-admin guard counts admins on every demotion.
+userSchema.index({ role: 1, _id: 1 });
 
 export type UserModel = Model<UserRecord>;
 

@@ -1,7 +1,11 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { MfaPolicyStatus, Role, type UserRecord } from './user.model.js';
+import { MfaPolicyStatus, Role, UserStatus, type UserRecord } from './user.model.js';
 
 registerEnumType(Role, { name: 'Role' });
+registerEnumType(UserStatus, {
+  name: 'UserStatus',
+  description: 'ACTIVE: may sign in. DEACTIVATED: shut by an admin (deactivateUser) until reactivateUser.',
+});
 registerEnumType(MfaPolicyStatus, {
   name: 'MfaPolicyStatus',
   description: 'ENABLED: every password sign-in needs a second factor.',
@@ -32,10 +36,15 @@ export class UserType {
   @Field(() => Date)
   createdAt!: Date;
 
+  @Field(() => Boolean, {
+    description: 'False once an admin deactivated the account (deactivateUser): it cannot sign in.',
+  })
+  active!: boolean;
+
   /** The stored user, for field resolvers (factors, recovery codes); not part of the schema. */
   record!: UserRecord;
 
-  static from(user: UserRecord): UserType {
+  static from(this: void, user: UserRecord): UserType {
     return Object.assign(new UserType(), {
       id: user._id.toHexString(),
       username: user.username,
@@ -44,6 +53,7 @@ export class UserType {
       role: user.role,
       mfaPolicyStatus: user.mfaPolicyStatus,
       createdAt: user.createdAt,
+      active: !user.deactivatedAt,
       record: user,
     });
   }

@@ -57,7 +57,10 @@ const SCRIPT_PATTERNS = RECOMMENDED_SCRIPTS.map(
 );
 const COMMON_OR_INHERITED = /[\p{Script_Extensions=Zyyy}\p{Script_Extensions=Zinh}]/u;
 
-/** UTS #39 §5.1 augmented script sets: Han goes with the Japanese, Chinese and Korean writing systems, kana with Japanese, Bopomofo with Chinese, Hangul with Korean. */
+/**
+ * UTS #39 §5.1 augmented script sets: Han goes with the Japanese, Chinese and Korean writing systems,
+ * kana with Japanese, Bopomofo with Chinese, Hangul with Korean.
+ */
 const AUGMENTED: Record<string, string[]> = {
   Hani: ['Jpan', 'Hanb', 'Kore'],
   Hira: ['Jpan'],

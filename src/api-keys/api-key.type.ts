@@ -21,7 +21,7 @@ export class ApiKeyType {
   @Field(() => Date, { nullable: true, description: 'Updated at most once a minute.' })
   lastUsedAt?: Date;
 
-  static from(key: ApiKeyRecord): ApiKeyType {
+  static from(this: void, key: ApiKeyRecord): ApiKeyType {
     return Object.assign(new ApiKeyType(), {
       id: key._id.toHexString(),
       name: key.name,

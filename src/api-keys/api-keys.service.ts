@@ -120,7 +120,10 @@ export class ApiKeysService {
       .lean<ApiKeyRecord[]>();
   }
 
-  /** The live key behind a presented secret; undefined when unknown, expired or revoked. */
+  /**
+   * The live key behind a presented secret; undefined when unknown, expired or
+   * revoked, or while its owner is deactivated (it works again on reactivation).
+   */
   async authenticate(
     secret: string,
     now = new Date(),
@@ -130,7 +133,7 @@ export class ApiKeysService {
     });
     if (!found?.owner) return undefined;
     const { record: apiKey, owner: user } = found;
-    if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now)) return undefined;
+    if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now) || user.deactivatedAt) return undefined;
     if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await this.deps.models.apiKeys.updateOne({ _id: apiKey._id }, { $set: { lastUsedAt: now } });
       apiKey.lastUsedAt = now;
@@ -138,7 +141,10 @@ export class ApiKeysService {
     return { apiKey, user };
   }
 
-  /** Whether the viewer may revoke a key of `ownerId` as an admin: AdminAccess.targetFor throws for an admin who may not (or NOT_FOUND for a key whose owner is gone). */
+  /**
+   * Whether the viewer may revoke a key of `ownerId` as an admin: AdminAccess.targetFor throws for an admin
+   * who may not (or NOT_FOUND for a key whose owner is gone).
+   */
   private async adminRevocation(viewer: Viewer, ownerId: Types.ObjectId): Promise<boolean> {
     if (viewer.user.role !== Role.ADMIN) return false;
     await this.deps.admins.targetFor(viewer, ownerId, { fresh: true });

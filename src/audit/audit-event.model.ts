@@ -20,6 +20,7 @@ export const AuditEventType = {
   MFA_ENROLLMENT_CODE_FAILED: 'mfa.enrollment_code_failed',
   MFA_FACTOR_ACTIVATED: 'mfa.factor_activated',
   MFA_FACTOR_REMOVED: 'mfa.factor_removed',
+  MFA_FACTOR_RENAMED: 'mfa.factor_renamed',
   MFA_SUCCEEDED: 'mfa.verification_succeeded',
   MFA_FAILED: 'mfa.verification_failed',
   MFA_LOCKED_OUT: 'mfa.locked_out',
@@ -38,6 +39,14 @@ export const AuditEventType = {
   /** Requests for names or addresses no account has, counted per client network and hour. */
   PASSWORD_RESET_UNKNOWN: 'account.password_reset_unknown',
   PASSWORD_RESET: 'account.password_reset',
+  /** An admin's user management; `actorId` is the admin. */
+  USER_UNLOCKED: 'account.unlocked',
+  USER_DEACTIVATED: 'account.deactivated',
+  USER_REACTIVATED: 'account.reactivated',
+  /** `userId` stays the deleted account's id; its earlier events are pseudonymised (see UserAdminService.delete). */
+  USER_DELETED: 'account.deleted',
+  /** `details.from` and `details.to`: the roles. */
+  USER_ROLE_CHANGED: 'account.role_changed',
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 

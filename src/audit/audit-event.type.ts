@@ -31,7 +31,7 @@ export class AuditEventType {
   @Field(() => Date)
   createdAt!: Date;
 
-  static from(event: AuditEventRecord): AuditEventType {
+  static from(this: void, event: AuditEventRecord): AuditEventType {
     return Object.assign(new AuditEventType(), {
       id: event._id.toHexString(),
       type: event.type,

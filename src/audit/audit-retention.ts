@@ -18,7 +18,8 @@ const INDEX_NOT_FOUND = 27;
 export async function applyAuditRetention(events: AuditEventModel, retentionDays: number): Promise<void> {
   const expireAfterSeconds = retentionDays * DAY_SECONDS;
   const collection = events.collection;
-  const existing = (await collection.listIndexes().toArray()).find((index) => index.name === AUDIT_TTL_INDEX);
+  const indexes = (await collection.listIndexes().toArray()) as Array<{ name?: string; expireAfterSeconds?: number }>;
+  const existing = indexes.find((index) => index.name === AUDIT_TTL_INDEX);
   if (existing?.expireAfterSeconds === expireAfterSeconds) return;
   if (existing) {
     await collection.dropIndex(AUDIT_TTL_INDEX).catch((error: { code?: number }) => {

@@ -28,7 +28,7 @@ export class AuditResolver {
     return toConnection(
       await services.auditTrail.listFor(viewer!, optionalObjectId('userId', args.userId), page),
       page,
-      AuditEventType.from,
+      (event) => AuditEventType.from(event),
     );
   }
 }

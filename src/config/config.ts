@@ -1,3 +1,8 @@
+import {
+  DEFAULT_PASSWORD_MIN_LENGTH,
+  HIGHEST_PASSWORD_MIN_LENGTH,
+  LOWEST_PASSWORD_MIN_LENGTH,
+} from '../accounts/password-rules.js';
 import { loadMailSettings, type MailSettings } from '../mail/mail-settings.js';
 import type { DeliveryCapLimits } from '../mfa/delivery-caps.js';
 import { ConfigError } from './config-error.js';
@@ -67,6 +72,12 @@ export interface Config {
     loginRatePerAddressPerMinute: number;
     /** Sign-ups per client address and hour (SIGNUP_RATE_PER_ADDRESS). @default 20 */
     signUpRatePerAddressPerHour: number;
+    /**
+     * Shortest new password, in characters (PASSWORD_MIN_LENGTH): NIST SP 800-63B rev 4 asks 15 where a password
+     * may be the only factor; a deployment that makes a second factor mandatory may lower it to 8. 8 to 64.
+     * @default 15
+     */
+    passwordMinLength: number;
   };
   audit: {
     /** Audit events are deleted this long after they were written (AUDIT_RETENTION_DAYS). @default 365 */
@@ -127,6 +138,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bootstrapAdmin: bootstrapAdmin(env),
       loginRatePerAddressPerMinute: integer(env, 'LOGIN_RATE_PER_ADDRESS', 60, 1, 1_000_000),
       signUpRatePerAddressPerHour: integer(env, 'SIGNUP_RATE_PER_ADDRESS', 20, 1, 1_000_000),
+      passwordMinLength: integer(
+        env,
+        'PASSWORD_MIN_LENGTH',
+        DEFAULT_PASSWORD_MIN_LENGTH,
+        LOWEST_PASSWORD_MIN_LENGTH,
+        HIGHEST_PASSWORD_MIN_LENGTH,
+      ),
     },
     audit: { retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 1, 100 * 365) },
     sessions: {

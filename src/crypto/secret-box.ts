@@ -71,7 +71,7 @@ export class SecretBox {
     if (keys.length === 0 || !unique || keys.some(({ key }) => key.length !== KEY_BYTES))
       throw new ConfigError(`${ENV}: needs unique kids and ${KEY_BYTES}-byte keys`);
     this.#keys = new Map(keys.map(({ kid, key }) => [kid, Buffer.from(key)]));
-    this.currentKid = keys[0]!.kid;
+    this.currentKid = keys[0].kid;
     this.kids = keys.map(({ kid }) => kid);
   }
 

@@ -13,7 +13,8 @@ export function secureDataDir(dataDir: string, logger: Logger): void {
   if (fixed.length > 0) {
     logger.warn(
       { dataDir, fixed },
-      'DATA_DIR was open to other users: made it owner-only (directories 0700, files 0600); what it held may have been read, so treat the development key and sessions in it as exposed',
+      'DATA_DIR was open to other users: made it owner-only (directories 0700, files 0600); ' +
+        'what it held may have been read, so treat the development key and sessions in it as exposed',
     );
   }
 }

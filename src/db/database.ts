@@ -46,8 +46,10 @@ export async function openDatabase(config: Config['mongodb'], logger: Logger): P
     logger.warn(
       { tcpUri: embedded.tcpUri ?? null, memory },
       embedded.tcpUri
-        ? 'MONGODB_URI is unset: using the embedded MongoDB-compatible server (development and tests only); EMBEDDED_MONGO_PORT also exposes it, unauthenticated, to every local user at tcpUri'
-        : 'MONGODB_URI is unset: using the embedded MongoDB-compatible server (development and tests only) through a private socket; no TCP listener: set EMBEDDED_MONGO_PORT (e.g. 27017) to reach it with mongosh or Compass (unauthenticated)',
+        ? 'MONGODB_URI is unset: using the embedded MongoDB-compatible server (development and tests only); ' +
+            'EMBEDDED_MONGO_PORT also exposes it, unauthenticated, to every local user at tcpUri'
+        : 'MONGODB_URI is unset: using the embedded MongoDB-compatible server (development and tests only) through a private socket; ' +
+            'no TCP listener: set EMBEDDED_MONGO_PORT (e.g. 27017) to reach it with mongosh or Compass (unauthenticated)',
     );
   }
   // One connection per app, never the mongoose global, so tests can run several apps in one process.

@@ -7,9 +7,9 @@ import { createRequire } from 'node:module';
  * a 17 MiB serialization buffer when it loads: 17 MiB of resident memory
  * for nothing in a server whose client is in the same process.
  */
-const bson: typeof import('bson') = createRequire(import.meta.url)('bson');
+const bson = createRequire(import.meta.url)('bson') as typeof import('bson');
 
-export const { deserialize, serialize, Long, ObjectId, UUID } = bson;
+export const { deserialize, serialize, EJSON, Long, ObjectId, UUID } = bson;
 export type Long = import('bson').Long;
 export type ObjectId = import('bson').ObjectId;
 export type UUID = import('bson').UUID;

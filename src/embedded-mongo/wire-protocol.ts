@@ -97,7 +97,8 @@ function decodeOpQuery(frame: Buffer, header: MessageHeader): IncomingCommand {
   let body = deserialize(frame.subarray(offset, offset + size), BSON_READ_OPTIONS);
   // Since MongoDB 3.6 OP_QUERY is only accepted for commands, as the handshake uses it.
   if (!namespace.endsWith('.$cmd')) throw new ProtocolError('OP_QUERY is only supported for commands');
-  if (body.$query && typeof body.$query === 'object') body = body.$query;
+  const query: unknown = body.$query;
+  if (query && typeof query === 'object') body = query;
   body.$db = namespace.slice(0, -'.$cmd'.length);
   return { header, body, moreToCome: false, legacy: true };
 }

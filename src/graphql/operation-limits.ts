@@ -2,6 +2,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   type ParseOptions,
   type SelectionSetNode,
   type ValidationContext,
@@ -48,6 +49,11 @@ export const SENSITIVE_MUTATIONS: ReadonlySet<string> = new Set([
   'changeEmail',
   'requestPasswordReset',
   'resetPassword',
+  'unlockUser',
+  'deactivateUser',
+  'reactivateUser',
+  'deleteUser',
+  'setUserRole',
 ]);
 
 /**
@@ -74,7 +80,7 @@ export const oneSensitiveMutationRule: ValidationRule = (context) => {
   };
   return {
     OperationDefinition(operation) {
-      if (operation.operation !== 'mutation') return;
+      if (operation.operation !== OperationTypeNode.MUTATION) return;
       const found = count(operation.selectionSet, new Set());
       if (found > 1) {
         const message = `An operation may contain at most one sensitive mutation (such as login or verifyMfa); this one has ${found}.`;

@@ -5,6 +5,7 @@ import { buildSchemaSync } from 'type-graphql';
 import { AccountResolver } from '../accounts/account.resolver.js';
 import { UsersResolver } from '../accounts/users.resolver.js';
 import { EmailResolver } from '../accounts/email.resolver.js';
+import { UserAdminResolver } from '../accounts/user-admin.resolver.js';
 import { ApiKeyResolver } from '../api-keys/api-key.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { loadConfig } from '../config/config.js';
@@ -32,6 +33,7 @@ const RESOLVERS = [
   UserMfaFieldsResolver,
   SessionsResolver,
   EmailResolver,
+  UserAdminResolver,
 ] as const;
 
 /** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */

@@ -5,9 +5,9 @@ import type { ApolloServerPlugin } from '@apollo/server';
  * client has hung up (the HTTP server no longer waits for them), so shutdown
  * can let them finish before it closes the database under them.
  */
-export function inFlightOperations(): { plugin: ApolloServerPlugin; idle(timeoutMs: number): Promise<void> } {
+export function inFlightOperations(): { plugin: ApolloServerPlugin; idle: (timeoutMs: number) => Promise<void> } {
   let running = 0;
-  let waiters: Array<() => void> = [];
+  const waiters: Array<() => void> = [];
   const finished = () => {
     running -= 1;
     if (running === 0) for (const wake of waiters.splice(0)) wake();

@@ -106,11 +106,12 @@ async function open(job: Job<MailJobData, void>, data: PendingMailJob, deps: Mai
     const reason = error instanceof SecretBoxError ? error.message : 'the payload is not a mail';
     deps.logger.error(
       { jobId: job.id, reason },
-      'mail job cannot be opened: the worker needs the same MFA_ENCRYPTION_KEYS as the server (a DATA_DIR=:memory: server has a key no other process knows)',
+      'mail job cannot be opened: the worker needs the same MFA_ENCRYPTION_KEYS as the server ' +
+        '(a DATA_DIR=:memory: server has a key no other process knows)',
     );
     // An unknown kid may be a key the server has and this worker does not have yet (rolling deploy): retry.
     if (error instanceof SecretBoxError && error.code === 'UNKNOWN_KEY')
-      throw new Error(`cannot open the mail job: ${reason}`);
+      throw new Error(`cannot open the mail job: ${reason}`, { cause: error });
     await scrub(job, deps.logger);
     throw new UnrecoverableError(`cannot open the mail job: ${reason}`);
   }
@@ -139,5 +140,5 @@ async function scrub(job: Job<MailJobData, void>, logger: Logger): Promise<void>
 
 /** Strings a server reply might quote back: the address, its local part, and the params (which include codes). */
 function secretWords({ to, params }: OpenedMail): string[] {
-  return [to, to.split('@')[0]!, ...Object.values(params ?? {}).map(String)];
+  return [to, to.split('@')[0], ...Object.values(params ?? {}).map(String)];
 }

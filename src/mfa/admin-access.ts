@@ -52,14 +52,15 @@ export class AdminAccess {
    * The user an admin change is aimed at, for an admin who passes
    * `assertMfaAdmin` (with `fresh`, a second factor at most five minutes old):
    * NOT_FOUND for an unknown user; FORBIDDEN for another admin, since each
-   * admin manages their own factors, sessions and keys.
+   * admin manages their own factors, sessions and keys (and no admin shuts,
+   * deletes or unlocks another: see UserAdminService).
    */
   async targetFor(viewer: Viewer, userId: Types.ObjectId, options: { fresh?: boolean } = {}): Promise<UserRecord> {
     await this.assertMfaAdmin(viewer, options);
     const target = await this.deps.models.users.findById(userId).lean<UserRecord>();
     if (!target) throw notFound('User');
     if (target.role === Role.ADMIN && !target._id.equals(viewer.user._id))
-      throw forbidden("An admin cannot change another admin's MFA, sessions or API keys.");
+      throw forbidden("An admin cannot change another admin's MFA, sessions, API keys or account status.");
     return target;
   }
 }

@@ -2,13 +2,13 @@ import type { Types } from 'mongoose';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { UserRecord } from '../accounts/user.model.js';
 import type { SessionViewer } from '../auth/viewer.js';
-import { badInput, notFound } from '../errors.js';
+import { AppError, ErrorCode, badInput, notFound } from '../errors.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AdminAccess } from './admin-access.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
 
-/** disableMfa's request: the factor (all when unset), whose factors, and for one's own the password and a code. */
+/** disableMfa's request: the factor (all when unset), whose factors, and for one's own the password and a code (from any ACTIVE factor). */
 export interface DisableMfaRequest extends SecondFactorProof {
   /** Someone else's factors: an admin's request. The viewer's own when unset or the viewer's own id. */
   userId?: Types.ObjectId;
@@ -37,7 +37,12 @@ export class DisableMfaService {
     return this.disableOwn(viewer, password, proof, ip);
   }
 
-  /** Needs the password and a current code or a recovery code, both checked against their limits. */
+  /**
+   * Needs the password and a current code from ANY of the user's ACTIVE factors, or a recovery code, both checked
+   * against their limits. `factorId` names the factor to remove, never the one the code must come from: the factor
+   * someone removes is usually the one whose device is lost, so demanding its code would leave them only the
+   * recovery codes. A code from another factor proves the same thing (the user holds a second factor now).
+   */
   private async disableOwn(
     viewer: SessionViewer,
     password: string,
@@ -46,8 +51,12 @@ export class DisableMfaService {
   ): Promise<UserRecord> {
     const user = await this.deps.accounts.checkPassword(viewer.user.username, password, ip);
     if (!user._id.equals(viewer.user._id)) throw notFound('User'); // a rename raced the request
-    await this.deps.secondFactor.prove(user._id, proof, { ip, purpose: 'disable-mfa' });
-    return this.deps.factors.remove(user, proof.factorId, { ip });
+    const { factorId, ...code } = proof;
+    // Before the proof, so a code is not spent on a factor that is not there (another user's id included).
+    if (factorId && !(await this.deps.factors.isFactorOf(user._id, factorId)))
+      throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
+    await this.deps.secondFactor.prove(user._id, code, { ip, purpose: 'disable-mfa', anyActiveFactor: true });
+    return this.deps.factors.remove(user, factorId, { ip });
   }
 
   /** An admin who uses MFA, freshly proven, removes someone's factors (not another admin's); that user's sessions end. */

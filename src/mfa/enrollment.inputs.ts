@@ -1,5 +1,6 @@
 import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
+import { IsFactorDescription } from './factor-description.js';
 import { MAX_CODE_INPUT_CHARS } from './recovery-codes.js';
 
 @InputType()
@@ -16,7 +17,7 @@ export class EnableMfaInput {
 
   @Field(() => String, { nullable: true, description: 'A label of the user\'s own, e.g. "work phone".' })
   @IsOptional()
-  @Length(1, 100)
+  @IsFactorDescription()
   description?: string | null;
 
   @Field(() => String, {
@@ -64,7 +65,7 @@ export class DisableMfaInput {
 
   @Field(() => String, {
     nullable: true,
-    description: "Self: a current code (from factorId's factor, or your only one).",
+    description: 'Self: a current code from any of your ACTIVE factors (not only the one being removed).',
   })
   @IsOptional()
   @MaxLength(MAX_CODE_INPUT_CHARS)
@@ -89,4 +90,14 @@ export class RegenerateRecoveryCodesInput {
   @Field(() => ID, { nullable: true, description: 'Which factor the code is from; needed when you have several.' })
   @IsOptional()
   factorId?: string | null;
+}
+
+@InputType()
+export class UpdateFactorInput {
+  @Field(() => ID, { description: 'One of your own factors (ACTIVE or PENDING).' })
+  factorId!: string;
+
+  @Field(() => String, { description: 'The new label, e.g. "work phone": 1 to 100 characters, no control characters.' })
+  @IsFactorDescription()
+  description!: string;
 }

@@ -4,7 +4,13 @@ import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { parseObjectId } from '../graphql/object-id.js';
 import { EnableMfaPayload } from './enable-mfa.payload.js';
-import { AcceptMfaInput, DisableMfaInput, EnableMfaInput, RegenerateRecoveryCodesInput } from './enrollment.inputs.js';
+import {
+  AcceptMfaInput,
+  DisableMfaInput,
+  EnableMfaInput,
+  RegenerateRecoveryCodesInput,
+  UpdateFactorInput,
+} from './enrollment.inputs.js';
 import { FactorType } from './factor.type.js';
 import { toProof } from './sign-in.inputs.js';
 
@@ -46,9 +52,24 @@ export class EnrollmentResolver {
     );
   }
 
+  // Not Access.ENROLLING: the enrollment-scoped token (a password alone) only finishes enrolling; a label for the
+  // pending factor goes with enableMfa, and renaming waits for the full session acceptMfa gives.
+  @Authorized(Access.SESSION)
+  @Mutation(() => FactorType, { description: 'Renames one of your own factors (its description).' })
+  async updateFactor(
+    @Arg('input', () => UpdateFactorInput) input: UpdateFactorInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<FactorType> {
+    const factorId = parseObjectId('factorId', input.factorId);
+    return FactorType.from(
+      await context.services.factors.rename(sessionViewerOf(context), factorId, input.description, { ip: context.ip }),
+    );
+  }
+
   @Authorized(Access.SESSION)
   @Mutation(() => UserType, {
-    description: 'Removes a factor, or all. Self: password and a code or recovery code. ADMIN: userId, nothing else.',
+    description:
+      'Removes a factor, or all. Self: password and a code from any of your factors, or a recovery code. ADMIN: userId, nothing else.',
   })
   async disableMfa(
     @Arg('input', () => DisableMfaInput) input: DisableMfaInput,

@@ -10,6 +10,7 @@ import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { AdminAccess } from './admin-access.js';
 import type { ChallengeService } from './challenge.service.js';
 import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
+import { assertFactorDescription } from './factor-description.js';
 import type { FactorsService } from './factors.service.js';
 import type { MfaPolicyService } from './mfa-policy.service.js';
 import type { RecoveryCodesService } from './recovery-codes.service.js';
@@ -61,6 +62,7 @@ export class EnrollmentService {
   ) {}
 
   async enable(viewer: SessionViewer, request: EnableMfaRequest, ip?: string): Promise<StartedEnrollment> {
+    if (request.description != null) assertFactorDescription(request.description);
     const now = this.deps.clock();
     const forOther = request.userId !== undefined && !request.userId.equals(viewer.user._id);
     const owner = forOther ? await this.deps.admins.targetFor(viewer, request.userId!, { fresh: true }) : viewer.user;
@@ -160,7 +162,7 @@ export class EnrollmentService {
       { $inc: { 'pending.failures': 1 } },
     );
     if (reserved.modifiedCount === 0) throw tokenExpired('enrollment token');
-    const step = await this.deps.secondFactor.matchStep(pending, stored, code, now);
+    const { step } = await this.deps.secondFactor.matchStep(pending, stored, code, now);
     if (step === null) {
       await this.deps.audit.record({
         type: AuditEventType.MFA_ENROLLMENT_CODE_FAILED,
@@ -168,7 +170,7 @@ export class EnrollmentService {
         ip,
         details: { factorId: pending._id.toHexString() },
       });
-      throw invalidCode();
+      throw invalidCode(await this.triesLeft(pending._id));
     }
     const activated = await this.deps.models.factors
       .findOneAndUpdate(
@@ -206,6 +208,14 @@ export class EnrollmentService {
       details: { via: 'factor' },
     });
     return { ...owner, emailVerified: true };
+  }
+
+  /** Wrong codes the enrollment token still survives, read after this one was counted (so parallel ones are in it). */
+  private async triesLeft(factorId: Types.ObjectId): Promise<number> {
+    const factor = await this.deps.models.factors
+      .findOne({ _id: factorId, status: FactorStatus.PENDING }, { 'pending.failures': 1 })
+      .lean<Pick<FactorRecord, 'pending'>>();
+    return Math.max(0, ENROLLMENT_MAX_FAILURES - (factor?.pending?.failures ?? ENROLLMENT_MAX_FAILURES));
   }
 
   private async completeActivation(

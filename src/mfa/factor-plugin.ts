@@ -23,7 +23,10 @@ export interface FactorPlugin {
   readonly type: string;
   /** Shown to people choosing a factor, e.g. "Authenticator app". */
   readonly displayName: string;
-  /** Exact form of a code (e.g. `/^\d{6}$/`); anything else is a failed attempt that never reaches `verify`. */
+  /**
+   * Exact form of a code (e.g. `/^\d{6}$/`), tested after the core took out ASCII spaces and one dash
+   * ("123 456", "123-456"), so it describes the code without them; anything else is a failed attempt that never reaches `verify`.
+   */
   readonly codePattern: RegExp;
   /** The type-graphql object type of this plugin's enrollment details: a member of the EnrollmentDetails union. */
   readonly detailsType: ClassType;
@@ -68,7 +71,10 @@ export interface FactorPlugin {
 export interface DeliveryLimits {
   /** Least time between two sends for one factor. */
   cooldownSeconds: number;
-  /** Most sends per user and hour, counted across all of the user's delivered codes (one window on the user, whatever the type); the cap of the factor being sent applies. */
+  /**
+   * Most sends per user and hour, counted across all of the user's delivered codes (one window on the user,
+   * whatever the type); the cap of the factor being sent applies.
+   */
   maxSendsPerHour: number;
   /** Wrong tries one delivered code survives; the next send starts a new count (the user's lockout count goes on). */
   maxAttemptsPerCode: number;
@@ -103,13 +109,16 @@ export interface StoredFactor {
   owner: FactorOwner;
   secret?: string;
   state: Record<string, unknown>;
-  /** The last step the core accepted; `verify` may skip work for older ones. */
+  /**
+   * The last step the core accepted; `verify` may skip work for older ones. To tell a replayed code from a
+   * wrong one, the core may call `verify` again for a refused code with this left out.
+   */
   lastUsedStep?: number;
 }
 
 export interface VerifyRequest {
   factor: StoredFactor;
-  /** Already checked against `codePattern`. */
+  /** Already compacted (ASCII spaces and one dash out) and checked against `codePattern`. */
   code: string;
   now: Date;
   /** The same keyed hash `challenge` was given, for comparing a code with the stored hash. */

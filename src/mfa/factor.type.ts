@@ -26,7 +26,7 @@ export class FactorType {
   @Field(() => Date, { nullable: true })
   lastUsedAt?: Date;
 
-  static from(factor: FactorRecord): FactorType {
+  static from(this: void, factor: FactorRecord): FactorType {
     return Object.assign(new FactorType(), {
       id: factor._id.toHexString(),
       type: factor.type,

@@ -4,6 +4,7 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer } from '../auth/viewer.js';
 import { AppError, ErrorCode } from '../errors.js';
+import { assertFactorDescription } from './factor-description.js';
 import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { SecurityNotices } from './security-notices.js';
 import { assertRecentSecondFactor } from './step-up.js';
@@ -31,6 +32,11 @@ export class FactorsService {
     return this.deps.models.factors.find({ userId }).sort({ _id: 1 }).lean<FactorRecord[]>();
   }
 
+  /** Whether `factorId` is one of the user's factors (ACTIVE or PENDING). */
+  async isFactorOf(userId: Types.ObjectId, factorId: Types.ObjectId): Promise<boolean> {
+    return (await this.deps.models.factors.exists({ _id: factorId, userId })) !== null;
+  }
+
   /** Whether the user has an ACTIVE factor (besides `except`, e.g. one being accepted right now). */
   async hasActiveFactor(userId: Types.ObjectId, options: { except?: Types.ObjectId } = {}): Promise<boolean> {
     const filter = options.except
@@ -46,6 +52,36 @@ export class FactorsService {
   async assertRecentProofIfEnrolled(viewer: SessionViewer, options: { except?: Types.ObjectId } = {}): Promise<void> {
     if (await this.hasActiveFactor(viewer.user._id, options))
       assertRecentSecondFactor(viewer.session, this.deps.clock());
+  }
+
+  /**
+   * Relabels one of the viewer's own factors (ACTIVE or PENDING). Another user's factor id, an admin's included, is
+   * NOT_FOUND like a missing one, so ids cannot be probed. No step-up: a label changes no security property (which
+   * codes are accepted, by which factor, for whom), so a session that may see the factors may name them. One `$set`
+   * on one document: two renames racing leave one of the two labels, whole (last write wins).
+   */
+  async rename(
+    viewer: SessionViewer,
+    factorId: Types.ObjectId,
+    description: string,
+    context: { ip?: string },
+  ): Promise<FactorRecord> {
+    assertFactorDescription(description);
+    const renamed = await this.deps.models.factors
+      .findOneAndUpdate(
+        { _id: factorId, userId: viewer.user._id },
+        { $set: { description } },
+        { returnDocument: 'after' },
+      )
+      .lean<FactorRecord>();
+    if (!renamed) throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
+    await this.deps.audit.record({
+      type: AuditEventType.MFA_FACTOR_RENAMED,
+      userId: viewer.user._id,
+      ip: context.ip,
+      details: { factorId: renamed._id.toHexString(), factorType: renamed.type },
+    });
+    return renamed;
   }
 
   /** Removes one factor or all; removing the last turns MFA off (never an admin's) and drops the recovery codes. */

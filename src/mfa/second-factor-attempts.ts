@@ -67,6 +67,19 @@ export class SecondFactorAttempts {
     );
   }
 
+  /**
+   * Wrong codes still allowed before the lockout, as the user's record stands
+   * now: 0 while locked. Read after a failure was counted, it includes every
+   * attempt reserved before, so it is never more than there are.
+   */
+  async remaining(userId: Types.ObjectId, now: Date): Promise<number> {
+    const user = await this.deps.models.users
+      .findById(userId, { secondFactorFailures: 1, secondFactorLockedUntil: 1 })
+      .lean<Pick<UserRecord, 'secondFactorFailures' | 'secondFactorLockedUntil'>>();
+    if (!user || (user.secondFactorLockedUntil && user.secondFactorLockedUntil > now)) return 0;
+    return Math.max(0, MAX_CONSECUTIVE_FAILURES - (user.secondFactorFailures ?? 0));
+  }
+
   /** The code was right: the consecutive count starts over. */
   async succeeded(userId: Types.ObjectId): Promise<void> {
     await this.deps.models.users.updateOne(
@@ -77,6 +90,24 @@ export class SecondFactorAttempts {
         $inc: { secondFactorEpoch: 1 },
       },
     );
+  }
+
+  /**
+   * An admin's unlockUser: the count, the lockout and its back-off start over,
+   * as after a success. Returns whether a lockout was in force at `now`.
+   */
+  async clear(userId: Types.ObjectId, now: Date): Promise<boolean> {
+    const before = await this.deps.models.users
+      .findOneAndUpdate(
+        { _id: userId },
+        {
+          $set: { secondFactorFailures: 0, secondFactorLockouts: 0 },
+          $unset: { secondFactorLockedUntil: 1 },
+          $inc: { secondFactorEpoch: 1 },
+        },
+      )
+      .lean<Pick<UserRecord, 'secondFactorLockedUntil'>>();
+    return (before?.secondFactorLockedUntil?.getTime() ?? 0) > now.getTime();
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   RECOVERY_CODE_HMAC_PURPOSE,
 } from './recovery-codes.js';
 import type { SecondFactorAttempts } from './second-factor-attempts.js';
+import { compactCode } from './code-input.js';
 import { SecretBoxError, type SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 
@@ -32,6 +33,22 @@ export interface ProvenSecondFactor {
   factor?: FactorRecord;
   recoveryCodesRemaining?: number;
 }
+
+/**
+ * What the form check and the plugin made of a code: the step it belongs to,
+ * or a refusal that says whether the code was right once and its step is spent.
+ */
+export type StepMatch = { step: number } | { step: null; alreadyUsed: boolean };
+
+/** Refusals of a code whose step was already used: what to do next, and nothing more (not when or where it was used). */
+const USED_CODE_WAIT = 'That code was already used. Wait for the next code, and enter that one.';
+const USED_CODE_SEND = 'That code was already used. Ask for a new code (sendMfaCode), and enter that one.';
+/** A refusal when the code may come from any of the user's factors (removing a factor whose device is lost). */
+const WRONG_CODE_OF_ANY_FACTOR =
+  'The code is wrong, expired or already used. Give a current code from any of your factors, or one of your recovery codes.';
+
+/** Why a code was refused: `alreadyUsed` when it was right once and its step is spent (on `usedOn`, when known). */
+type CodeRefusal = { alreadyUsed: boolean; usedOn?: FactorRecord };
 
 /** Delivered codes are stored keyed under this purpose; they live minutes, so a key rotation merely voids those in flight. */
 const FACTOR_CODE_HMAC_PURPOSE = 'factor-codes';
@@ -57,10 +74,15 @@ export class SecondFactorService {
     },
   ) {}
 
+  /**
+   * `anyActiveFactor`: the code may come from any of the user's ACTIVE factors (`proof.factorId` is then not asked
+   * for, nor read), as when removing a factor whose device is lost. Still one attempt against the lockout per request,
+   * reserved before any factor is tried; the code is spent on the factor it matched, and nowhere else.
+   */
   async prove(
     userId: Types.ObjectId,
     proof: SecondFactorProof,
-    context: { ip?: string; purpose: string },
+    context: { ip?: string; purpose: string; anyActiveFactor?: boolean },
   ): Promise<ProvenSecondFactor> {
     const hasCode = typeof proof.code === 'string';
     const hasRecoveryCode = typeof proof.recoveryCode === 'string';
@@ -68,14 +90,18 @@ export class SecondFactorService {
     const candidate = (hasCode ? proof.code : proof.recoveryCode)!;
     if (candidate.length > MAX_CODE_INPUT_CHARS)
       throw badInput(hasCode ? 'code' : 'recoveryCode', 'That is far too long to be a code.');
-    const factor = hasCode ? await this.activeFactor(userId, proof.factorId) : undefined;
+    const factors = !hasCode
+      ? []
+      : context.anyActiveFactor
+        ? await this.activeFactorsToTry(userId)
+        : [await this.activeFactor(userId, proof.factorId)];
 
     const now = this.deps.clock();
     const user = await this.deps.attempts.reserve(userId, now);
-    let proven: ProvenSecondFactor | undefined;
+    let proven: ProvenSecondFactor | CodeRefusal;
     try {
-      proven = factor
-        ? await this.spendCode(factor, user, candidate, now)
+      proven = hasCode
+        ? await this.spendCodeOfAny(factors, user, candidate, now)
         : await this.spendRecoveryCode(user, candidate);
     } catch (error) {
       // The code could not be checked (a key the server lacks): the server's fault, so not the user's attempt (no lockout by an operator's mistake).
@@ -84,12 +110,17 @@ export class SecondFactorService {
       throw error;
     }
     const audit = { userId, ip: context.ip };
-    if (!proven) {
+    if ('alreadyUsed' in proven) {
+      const { alreadyUsed, usedOn } = proven;
       const lockedForSeconds = await this.deps.attempts.failed(user, now);
       await this.deps.audit.record({
         ...audit,
         type: AuditEventType.MFA_FAILED,
-        details: { purpose: context.purpose, ...describe(factor) },
+        details: {
+          purpose: context.purpose,
+          ...(factors.length > 1 ? { method: 'code', factorsTried: factors.length } : describe(factors[0])),
+          ...(alreadyUsed ? { reason: 'code_already_used' } : {}),
+        },
       });
       if (lockedForSeconds)
         await this.deps.audit.record({
@@ -97,15 +128,20 @@ export class SecondFactorService {
           type: AuditEventType.MFA_LOCKED_OUT,
           details: { seconds: lockedForSeconds },
         });
-      throw invalidCode();
+      // Read after this failure was counted, so parallel failures reserved before it are in the number too.
+      const attemptsRemaining = lockedForSeconds ? 0 : await this.deps.attempts.remaining(userId, now);
+      throw invalidCode(
+        attemptsRemaining,
+        usedOn ? this.usedCodeMessage(usedOn) : context.anyActiveFactor ? WRONG_CODE_OF_ANY_FACTOR : undefined,
+      );
     }
     await this.deps.attempts.succeeded(userId);
     await this.deps.audit.record({
       ...audit,
       type: AuditEventType.MFA_SUCCEEDED,
-      details: { purpose: context.purpose, ...describe(factor) },
+      details: { purpose: context.purpose, ...describe(proven.factor) },
     });
-    if (!factor) {
+    if (!proven.factor) {
       await this.deps.audit.record({
         ...audit,
         type: AuditEventType.RECOVERY_CODE_USED,
@@ -117,15 +153,25 @@ export class SecondFactorService {
   }
 
   /**
-   * The step `code` belongs to for this factor (ACTIVE or PENDING), or null:
-   * the form check and the plugin call, shared by sign-in and acceptMfa.
-   * `stored` is `storedFactor(factor, …)`, opened before any try is reserved.
+   * The step `code` belongs to for this factor (ACTIVE or PENDING), or a
+   * refusal: the form check and the plugin call, shared by sign-in and
+   * acceptMfa. The code is compacted first (`compactCode`: ASCII spaces and
+   * one dash out), once, here, for every factor type. `stored` is
+   * `storedFactor(factor, …)`, opened before any try is reserved.
    */
-  async matchStep(factor: FactorRecord, stored: StoredFactor, code: string, now: Date): Promise<number | null> {
+  async matchStep(factor: FactorRecord, stored: StoredFactor, code: string, now: Date): Promise<StepMatch> {
     const plugin = this.plugin(factor.type);
-    if (!plugin.codePattern.test(code)) return null;
-    const step = await plugin.verify({ factor: stored, code, now, keyedHash: this.keyedHashFor(factor) });
-    return step !== null && (factor.lastUsedStep === undefined || step > factor.lastUsedStep) ? step : null;
+    const compact = compactCode(code);
+    if (!plugin.codePattern.test(compact)) return { step: null, alreadyUsed: false };
+    const request = { factor: stored, code: compact, now, keyedHash: this.keyedHashFor(factor) };
+    const step = await plugin.verify(request);
+    const spent = factor.lastUsedStep;
+    if (step !== null && (spent === undefined || step > spent)) return { step };
+    if (spent === undefined) return { step: null, alreadyUsed: false };
+    // Refused. Plugins that skip spent steps (TOTP) answer null for a replay, so ask once more as if none were
+    // spent: a step at or before the spent one means the code was right once and is used up, not mistyped.
+    const earlier = step ?? (await plugin.verify({ ...request, factor: { ...stored, lastUsedStep: undefined } }));
+    return { step: null, alreadyUsed: earlier !== null && earlier <= spent };
   }
 
   /**
@@ -184,18 +230,63 @@ export class SecondFactorService {
     return factors[0];
   }
 
+  /**
+   * Every ACTIVE factor of the user, those whose codes are computed (authenticator apps, key fobs) before those that
+   * deliver them: trying a code on a delivered factor uses up one of its code's tries, so it is done only when no
+   * other factor took the code.
+   */
+  private async activeFactorsToTry(userId: Types.ObjectId): Promise<FactorRecord[]> {
+    const factors = await this.deps.models.factors
+      .find({ userId, status: FactorStatus.ACTIVE })
+      .sort({ _id: 1 })
+      .lean<FactorRecord[]>();
+    // A factor whose type's plugin this server no longer loads cannot check a code; the others still can.
+    const checkable = factors.filter((factor) => this.deps.registry.get(factor.type));
+    if (checkable.length === 0)
+      throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
+    const delivers = (factor: FactorRecord) => (this.plugin(factor.type).delivery ? 1 : 0);
+    return checkable.sort((a, b) => delivers(a) - delivers(b));
+  }
+
+  /**
+   * The first factor in `factors` that takes the code spends it. A factor whose secret this server cannot open is
+   * passed over; when no other factor took the code, that is SERVICE_UNAVAILABLE rather than a wrong code.
+   */
+  private async spendCodeOfAny(
+    factors: FactorRecord[],
+    owner: UserRecord,
+    code: string,
+    now: Date,
+  ): Promise<ProvenSecondFactor | CodeRefusal> {
+    let unavailable: AppError | undefined;
+    let refusal: CodeRefusal = { alreadyUsed: false };
+    for (const factor of factors) {
+      try {
+        const spent = await this.spendCode(factor, owner, code, now);
+        if (!('alreadyUsed' in spent)) return spent;
+        if (spent.alreadyUsed && !refusal.alreadyUsed) refusal = { alreadyUsed: true, usedOn: factor };
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== ErrorCode.SERVICE_UNAVAILABLE) throw error;
+        unavailable = error;
+      }
+    }
+    if (unavailable) throw unavailable;
+    return refusal;
+  }
+
   /** Spends the code's step: only the first request to move `lastUsedStep` past it wins. */
   private async spendCode(
     factor: FactorRecord,
     owner: UserRecord,
     code: string,
     now: Date,
-  ): Promise<ProvenSecondFactor | undefined> {
+  ): Promise<ProvenSecondFactor | { alreadyUsed: boolean }> {
     const stored = this.storedFactor(factor, owner); // first: a secret that cannot be opened uses up none of the code's tries
     const limits = this.plugin(factor.type).delivery;
-    if (limits && !(await this.reserveCodeAttempt(factor, limits.maxAttemptsPerCode))) return undefined;
-    const step = await this.matchStep(factor, stored, code, now);
-    if (step === null) return undefined;
+    if (limits && !(await this.reserveCodeAttempt(factor, limits.maxAttemptsPerCode))) return { alreadyUsed: false };
+    const match = await this.matchStep(factor, stored, code, now);
+    if (match.step === null) return { alreadyUsed: match.alreadyUsed };
+    const { step } = match;
     const spent = await this.deps.models.factors
       .findOneAndUpdate(
         {
@@ -207,7 +298,13 @@ export class SecondFactorService {
         { returnDocument: 'after' },
       )
       .lean<FactorRecord>();
-    return spent ? { user: owner, factor: spent } : undefined;
+    // Lost the race: a parallel request spent this step (or a newer one) first.
+    return spent ? { user: owner, factor: spent } : { alreadyUsed: true };
+  }
+
+  /** A delivered code is replaced by asking for a new one; any other factor shows its next code in time. */
+  private usedCodeMessage(factor: FactorRecord): string {
+    return this.plugin(factor.type).challenge ? USED_CODE_SEND : USED_CODE_WAIT;
   }
 
   /** A delivered code survives `max` tries: each is reserved on the factor before the code is looked at. */
@@ -220,10 +317,14 @@ export class SecondFactorService {
   }
 
   /** Spends a recovery code by pulling its hash: one conditional update, so each code works once. */
-  private async spendRecoveryCode(user: UserRecord, input: string): Promise<ProvenSecondFactor | undefined> {
+  private async spendRecoveryCode(
+    user: UserRecord,
+    input: string,
+  ): Promise<ProvenSecondFactor | { alreadyUsed: false }> {
+    const wrong = { alreadyUsed: false } as const; // a spent recovery code's hash is gone: it cannot be told from a wrong one
     const normalized = normalizeRecoveryCode(input);
     const set = user.recoveryCodes;
-    if (!normalized || !set) return undefined;
+    if (!normalized || !set) return wrong;
     let key: Buffer;
     try {
       ({ key } = this.deps.secrets.hmacKey(RECOVERY_CODE_HMAC_PURPOSE, set.kid));
@@ -233,7 +334,8 @@ export class SecondFactorService {
       // so an answer of INVALID_CODE would be a lie that counts towards the user's lockout.
       this.deps.logger.error(
         { userId: user._id.toHexString(), kid: set.kid, reason: error.code },
-        'recovery codes are keyed with a key that is not configured, so they cannot be checked: configure that key in MFA_ENCRYPTION_KEYS, or have the user regenerate their codes',
+        'recovery codes are keyed with a key that is not configured, so they cannot be checked: ' +
+          'configure that key in MFA_ENCRYPTION_KEYS, or have the user regenerate their codes',
       );
       throw serviceUnavailable(
         'Recovery codes cannot be checked right now, through no fault of yours. Use one of your factors, or ask an administrator.',
@@ -247,7 +349,7 @@ export class SecondFactorService {
         { returnDocument: 'after', projection: { recoveryCodes: 1 } },
       )
       .lean<Pick<UserRecord, 'recoveryCodes'>>();
-    return updated ? { user, recoveryCodesRemaining: updated.recoveryCodes?.hashes.length ?? 0 } : undefined;
+    return updated ? { user, recoveryCodesRemaining: updated.recoveryCodes?.hashes.length ?? 0 } : wrong;
   }
 }
 

@@ -59,6 +59,28 @@ export class SecurityNotices {
     return this.notify(before, 'email-changed', { newAddress: maskAddress(newAddress) });
   }
 
+  /** Sent before the sessions end, so the owner hears of it even while a session is open. */
+  accountDeactivated(user: UserRecord): Promise<void> {
+    return this.notify(user, 'account-deactivated', {});
+  }
+
+  accountReactivated(user: UserRecord): Promise<void> {
+    return this.notify(user, 'account-reactivated', {});
+  }
+
+  /** `user` is the record as it was before deletion: the address is not stored anywhere afterwards. */
+  accountDeleted(user: UserRecord): Promise<void> {
+    return this.notify(user, 'account-deleted', {});
+  }
+
+  accountUnlocked(user: UserRecord): Promise<void> {
+    return this.notify(user, 'account-unlocked', {});
+  }
+
+  roleChanged(user: UserRecord, role: string): Promise<void> {
+    return this.notify(user, 'account-role-changed', { role });
+  }
+
   /** What users call a factor type ("Authenticator app"), not its id. */
   private nameOf(factorType: string): string {
     return this.deps.registry.get(factorType)?.displayName ?? factorType;

@@ -45,7 +45,8 @@ export class StepUpInput extends SecondFactorProofInput {}
 
 @InputType({
   description:
-    "Sends a fresh code for a factor that delivers codes (e-mail). With login's mfaToken while signing in; without it, for the signed-in session (step-up, disableMfa).",
+    'Sends a fresh code for a factor that delivers codes (e-mail). ' +
+    "With login's mfaToken while signing in; without it, for the signed-in session (step-up, disableMfa).",
 })
 export class SendMfaCodeInput {
   @Field(() => String, { nullable: true })

@@ -33,7 +33,8 @@ export class SignInResolver {
 
   @Mutation(() => Boolean, {
     description:
-      'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour per user; the service also caps codes per address and per client.',
+      'Sends a fresh code (e-mail factors); the previous one stops working. 30 s apart, at most 10 an hour per user; ' +
+      'the service also caps codes per address and per client.',
   })
   async sendMfaCode(
     @Arg('input', () => SendMfaCodeInput) input: SendMfaCodeInput,

@@ -76,6 +76,8 @@ export class SignInService {
     const challenge = await this.liveChallenge(mfaToken);
     // The proof reads the user itself, as it reserves the attempt.
     const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, { ip, purpose: 'sign-in' });
+    // Deactivation spends the account's mfaTokens; this catches one issued by a sign-in that was already past its password.
+    if (user.deactivatedAt) throw tokenExpired('mfaToken');
     const spent = await this.deps.models.signInChallenges.updateOne(
       { _id: challenge._id, consumedAt: { $exists: false } },
       { $set: { consumedAt: this.deps.clock() } },
@@ -94,7 +96,7 @@ export class SignInService {
     const found = await findOneWithOwner(this.deps.models.signInChallenges, this.deps.models.users, {
       tokenHash: mfaTokenHash(mfaToken),
     });
-    if (!found?.owner) throw tokenExpired('mfaToken');
+    if (!found?.owner || found.owner.deactivatedAt) throw tokenExpired('mfaToken');
     this.assertLive(found.record);
     return found.owner;
   }

@@ -30,7 +30,8 @@ export async function assertKeysOpenStoredSecrets(connection: Connection, secret
     );
     throw new ConfigError(
       `MFA_ENCRYPTION_KEYS has no key with kid ${counts.join(', ')}, which stored factor secrets are sealed under: ` +
-        'configure the same MFA_ENCRYPTION_KEYS as the servers that sealed them (a key is retired only once `npm run rotate-keys` reports nothing left under it)',
+        'configure the same MFA_ENCRYPTION_KEYS as the servers that sealed them ' +
+        '(a key is retired only once `npm run rotate-keys` reports nothing left under it)',
     );
   }
 

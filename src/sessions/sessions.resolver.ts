@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { Access } from '../graphql/auth-checker.js';
+import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { optionalObjectId, parseObjectId } from '../graphql/object-id.js';
-import { UserIdInput } from './session.inputs.js';
+import { RevokeSessionInput, UserIdInput } from './session.inputs.js';
 import { SessionType } from './session.type.js';
 import { MAX_LISTED_SESSIONS } from './sessions.service.js';
 
@@ -20,6 +20,25 @@ export class SessionsResolver {
     return (await services.sessions.list(viewer!, optionalObjectId('userId', userId))).map((session) =>
       SessionType.from(session, current),
     );
+  }
+
+  @Authorized(Access.SESSION)
+  @Mutation(() => Boolean, {
+    description:
+      'Ends one of your live sessions (the calling one too: that signs you out). An id that is not a live session of yours is NOT_FOUND.',
+  })
+  async revokeSession(
+    @Arg('input', () => RevokeSessionInput) input: RevokeSessionInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<boolean> {
+    await context.services.sessions.revokeOwn(sessionViewerOf(context), input.id, context.ip);
+    return true;
+  }
+
+  @Authorized(Access.SESSION)
+  @Mutation(() => Int, { description: 'Ends every other live session of yours and keeps this one; how many ended.' })
+  async revokeOtherSessions(@Ctx() context: GraphQLContext): Promise<number> {
+    return context.services.sessions.revokeOthers(sessionViewerOf(context), context.ip);
   }
 
   @Authorized(Access.SESSION)

@@ -1,10 +1,11 @@
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { findOneWithOwner } from '../db/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { Viewer } from '../auth/viewer.js';
+import type { SessionViewer, Viewer } from '../auth/viewer.js';
 import type { Config } from '../config/config.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
 import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
@@ -15,7 +16,21 @@ export const ACCESS_TOKEN_PREFIX = 'mfa_at_';
 export const MAX_LISTED_SESSIONS = 100;
 
 /** Why sessions were ended in bulk, as the audit trail records it. */
-export type EndedBecause = 'first_factor' | 'factors_removed_by_admin' | 'revoked_by_admin';
+export type EndedBecause =
+  | 'first_factor'
+  | 'factors_removed_by_admin'
+  | 'revoked_by_admin'
+  | 'revoked_by_owner'
+  | 'others_revoked_by_owner'
+  | 'deactivated';
+
+/**
+ * revokeSession's one answer for an id that names no live session of the
+ * caller's: another user's, a malformed one, one already ended or expired
+ * are refused alike, so the answer tells nothing about other users' sessions.
+ */
+const noSuchSession = () =>
+  new AppError(ErrorCode.NOT_FOUND, 'You have no live session with that id.', { field: 'id' });
 
 export interface IssuedSession {
   accessToken: string;
@@ -116,6 +131,67 @@ export class SessionsService {
     );
   }
 
+  /**
+   * The owner ends one of their own sessions, the calling one included (then
+   * it is a sign-out). No step-up: ending a session only takes access away,
+   * as in Keycloak's and Kratos' account consoles, and a user who lost their
+   * factor must still be able to end a session they do not recognise.
+   */
+  async revokeOwn(viewer: SessionViewer, id: string, ip?: string): Promise<void> {
+    if (!/^[0-9a-f]{24}$/i.test(id)) throw noSuchSession();
+    const sessionId = new Types.ObjectId(id);
+    const now = new Date();
+    const { modifiedCount } = await this.deps.models.sessions.updateOne(
+      { _id: sessionId, userId: viewer.user._id, ...standingFilter(viewer.user, now) },
+      { $set: { revokedAt: now } },
+    );
+    if (modifiedCount === 0) throw noSuchSession();
+    await this.deps.audit.record({
+      type: AuditEventType.SESSIONS_REVOKED,
+      userId: viewer.user._id,
+      ip,
+      details: {
+        count: 1,
+        reason: 'revoked_by_owner',
+        sessionId: sessionId.toHexString(),
+        current: viewer.session._id.equals(sessionId),
+      },
+    });
+  }
+
+  /**
+   * The owner ends every other live session of theirs and keeps the calling
+   * one; how many ended (audited, even when none). Only sessions live when
+   * the call read them are ended, so a sign-in finishing meanwhile, from any
+   * process, keeps its new session; each is ended by one conditional update,
+   * so two parallel calls never count one session twice.
+   */
+  async revokeOthers(viewer: SessionViewer, ip?: string): Promise<number> {
+    const now = new Date();
+    const live = (
+      await this.deps.models.sessions
+        .find(
+          { userId: viewer.user._id, _id: { $ne: viewer.session._id }, revokedAt: { $exists: false } },
+          { revokedAt: 1, expiresAt: 1, absoluteExpiresAt: 1, scope: 1, mfaVerifiedAt: 1 },
+        )
+        .lean<SessionRecord[]>()
+    ).filter((session) => stands(session, viewer.user, now));
+    const { modifiedCount: count } =
+      live.length === 0
+        ? { modifiedCount: 0 }
+        : await this.deps.models.sessions.updateMany(
+            { _id: { $in: live.map((session) => session._id) }, revokedAt: { $exists: false } },
+            { $set: { revokedAt: now } },
+          );
+    await this.deps.audit.record({
+      type: AuditEventType.SESSIONS_REVOKED,
+      userId: viewer.user._id,
+      ip,
+      details: { count, reason: 'others_revoked_by_owner' },
+    });
+    return count;
+  }
+
   /** An admin with a fresh second factor signs a user out everywhere; another admin's sessions are theirs to end. Returns how many ended. */
   async revokeAllFor(viewer: Viewer, userId: Types.ObjectId, ip?: string): Promise<number> {
     const target = await this.deps.admins.targetFor(viewer, userId, { fresh: true });
@@ -155,15 +231,30 @@ export class SessionsService {
   }
 }
 
+/** `stands` as a query: the sessions of `user` that still stand at `now`. */
+function standingFilter(user: UserRecord, now: Date): Record<string, unknown> {
+  return {
+    revokedAt: { $exists: false },
+    expiresAt: { $gt: now },
+    absoluteExpiresAt: { $gt: now },
+    ...(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED
+      ? { $or: [{ scope: { $ne: SessionScope.FULL } }, { mfaVerifiedAt: { $ne: null } }] }
+      : {}),
+  };
+}
+
 /**
  * Whether a session still stands: not revoked or expired, and not made by the
  * password alone (a full session with no second-factor proof) once the
  * account's MFA is ENABLED. The explicit revocation when the first factor
  * becomes ACTIVE cannot see a password sign-in that was still running then;
- * this check ends that one too.
+ * this check ends that one too. Nor does a session of a deactivated account
+ * stand: deactivation ends them all, and this check also ends one a sign-in
+ * that was already past its password check issued meanwhile.
  */
 function stands(session: SessionRecord, user: UserRecord, now: Date): boolean {
   if (session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now) return false;
+  if (user.deactivatedAt) return false;
   return !(
     user.mfaPolicyStatus === MfaPolicyStatus.ENABLED &&
     session.scope === SessionScope.FULL &&

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
+import type { ApiKeyRecord } from '../../src/api-keys/api-key.model.js';
 import { MAX_API_KEYS_PER_USER } from '../../src/api-keys/api-keys.service.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo/index.js';
 import { hashToken } from '../../src/crypto/opaque-token.js';
@@ -36,7 +37,7 @@ describe('at most MAX_API_KEYS_PER_USER live API keys, however many creations ra
     await database.stop();
   });
 
-  const keys = () => apps[0].database.connection.db!.collection('apiKeys');
+  const keys = () => apps[0].database.connection.db!.collection<Omit<ApiKeyRecord, '_id'>>('apiKeys');
   /** `count` parallel createApiKey calls, alternating between the two servers. */
   const race = (token: string, count: number) =>
     Promise.all(

@@ -13,6 +13,7 @@ type Update = Record<string, unknown>;
  * the database answering late, at the moment the race needs.
  */
 function holdWrites(events: AuditEventModel, which: (update: Update) => boolean) {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the original, called below with the model as `this`
   const updateOne = events.updateOne;
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));

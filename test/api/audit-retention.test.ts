@@ -11,7 +11,7 @@ const DAY_MS = 24 * 3600_000;
 const SWEEP_GUARD_MS = 150_000;
 
 const ttlIndexes = async (events: AuditEventModel) =>
-  (await events.collection.listIndexes().toArray()).filter((index) => index.expireAfterSeconds !== undefined);
+  (await events.collection.indexes()).filter((index) => index.expireAfterSeconds !== undefined);
 
 describe('audit events expire after AUDIT_RETENTION_DAYS', () => {
   let mongo: MongoUnderTest;

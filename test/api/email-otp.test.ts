@@ -128,7 +128,7 @@ describe('e-mail one-time codes over HTTP', () => {
     }
     assert.deepEqual(
       results,
-      [...Array(9).fill(undefined), 'TOO_MANY_ATTEMPTS'],
+      [...Array<undefined>(9).fill(undefined), 'TOO_MANY_ATTEMPTS'],
       'the first send of the hour plus nine more, then no more',
     );
     await nextMail(sink, address, CODE_SUBJECT, seen + 8);

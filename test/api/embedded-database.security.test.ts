@@ -108,23 +108,27 @@ describe(
       }
     });
 
-    it('takes group and other access off a data directory left open (0755/0644) at the next start, naming each path, also through a symlinked DATA_DIR', async () => {
-      const open = modes(dataDir).map(([path]) => path);
-      for (const path of open)
-        chmodSync(join(dataDir, path), statSync(join(dataDir, path)).isDirectory() ? 0o755 : 0o644);
-      const link = join(root, 'data-link'); // DATA_DIR pointing at the volume that holds the data
-      symlinkSync(dataDir, link);
-      service = await startService(env({ DATA_DIR: link }));
-      const [warning] = logged(service, /^DATA_DIR was open to other users: made it owner-only/);
-      assert.ok(warning, service.logs.join('\n'));
-      assert.deepEqual([...(warning.fixed as string[])].sort(), open.map((path) => join(link, path)).sort());
-      assert.match(warning.msg, /treat the development key and sessions in it as exposed/);
-      assert.ok(
-        modes(dataDir).every(([, mode]) => (mode & 0o077) === 0),
-        JSON.stringify(modes(dataDir)),
-      );
-      await stop();
-    });
+    it(
+      'takes group and other access off a data directory left open (0755/0644) at the next start, ' +
+        'naming each path, also through a symlinked DATA_DIR',
+      async () => {
+        const open = modes(dataDir).map(([path]) => path);
+        for (const path of open)
+          chmodSync(join(dataDir, path), statSync(join(dataDir, path)).isDirectory() ? 0o755 : 0o644);
+        const link = join(root, 'data-link'); // DATA_DIR pointing at the volume that holds the data
+        symlinkSync(dataDir, link);
+        service = await startService(env({ DATA_DIR: link }));
+        const [warning] = logged(service, /^DATA_DIR was open to other users: made it owner-only/);
+        assert.ok(warning, service.logs.join('\n'));
+        assert.deepEqual([...(warning.fixed as string[])].sort(), open.map((path) => join(link, path)).sort());
+        assert.match(warning.msg, /treat the development key and sessions in it as exposed/);
+        assert.ok(
+          modes(dataDir).every(([, mode]) => (mode & 0o077) === 0),
+          JSON.stringify(modes(dataDir)),
+        );
+        await stop();
+      },
+    );
 
     it('exposes the database on TCP only when EMBEDDED_MONGO_PORT asks, where any local process can then read it', async () => {
       const port = await freePort();
@@ -138,7 +142,7 @@ describe(
       assert.equal(notice.tcpUri, `mongodb://127.0.0.1:${port}/`);
       assert.match(notice.msg, /unauthenticated, to every local user/);
       // What the listener allows, and why it is opt-in: an unauthenticated client reads the service's collections.
-      const client = await new MongoClient(notice.tcpUri as string).connect();
+      const client = await new MongoClient(notice.tcpUri).connect();
       try {
         assert.ok((await client.db('mfa').listCollections().toArray()).some(({ name }) => name === 'users'));
       } finally {

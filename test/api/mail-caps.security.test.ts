@@ -165,7 +165,7 @@ describe('the service is no mail cannon: code mails are capped per destination a
     }
     assert.deepEqual(
       results,
-      [...Array(PER_ADDRESS - 1).fill(undefined), 'TOO_MANY_ATTEMPTS'],
+      [...Array<undefined>(PER_ADDRESS - 1).fill(undefined), 'TOO_MANY_ATTEMPTS'],
       'the enrollment code and four more',
     );
     const recreate = await graphqlFrom(app, '127.0.0.4', ENABLE_EMAIL, {
@@ -294,7 +294,7 @@ describe('the service is no mail cannon: security notices are capped per destina
     const dropped = app.logLines.slice(logLines).filter((line) => line.includes('a security notice was dropped'));
     assert.equal(dropped.length, 2 + 16 - NOTICES_PER_ADDRESS, 'one line per dropped notice');
     for (const line of dropped) {
-      assert.equal(JSON.parse(line).level, 30, 'logged at info');
+      assert.equal((JSON.parse(line) as { level: number }).level, 30, 'logged at info');
       assert.doesNotMatch(line, /nora/i, 'the line names no address');
     }
     await assertCapsNameNoAddress(app, /nora/i);

@@ -140,7 +140,7 @@ describe('many second-factor checks in one request', () => {
     );
     assertRefusedWhole(await app.graphql(query, { token }));
     const [pending] = await storedFactors(app, id);
-    assert.deepEqual([pending.status, pending.pending.failures], ['PENDING', 0]);
+    assert.deepEqual([pending.status, pending.pending!.failures], ['PENDING', 0]);
     assert.equal(await auditCount(app, id, 'mfa.enrollment_code_failed'), 0);
 
     assert.equal(
@@ -152,7 +152,7 @@ describe('many second-factor checks in one request', () => {
       ),
       'INVALID_CODE',
     );
-    assert.equal((await storedFactors(app, id))[0].pending.failures, 1, 'a single wrong try is counted');
+    assert.equal((await storedFactors(app, id))[0].pending!.failures, 1, 'a single wrong try is counted');
     const accepted = await app.graphql(ACCEPT_MFA, {
       token,
       variables: { input: { token: enabled.token, code: right } },

@@ -74,7 +74,7 @@ describe('the audit trail of an MFA life cycle', () => {
       variables: { input: { code: code() } },
     });
     assert.equal(regenerated.data?.regenerateRecoveryCodes.length, 10);
-    secrets.push(...regenerated.data!.regenerateRecoveryCodes);
+    secrets.push(...regenerated.data.regenerateRecoveryCodes);
     clock.nextStep();
     const disabled = await app.graphql(DISABLE_MFA, {
       token: session,

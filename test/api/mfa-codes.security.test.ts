@@ -16,14 +16,19 @@ import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 const digitsFrom = (code: string, zero: number) =>
   [...code].map((digit) => String.fromCodePoint(zero + Number(digit))).join('');
 
-/** Each is the right code bent out of its exact form (`^\d{6}$`): a server that trims, normalizes or truncates would accept it. */
+/**
+ * Each is the right code bent out of its exact form (`^\d{6}$`) by more than the one rule allows (ASCII spaces and
+ * one dash out, code-input-forms.test.ts): a server that trims, normalizes or truncates would accept it.
+ */
 const MALFORMED: Record<string, (right: string) => string> = {
   'full-width digits': (right) => digitsFrom(right, 0xff10),
   'Arabic-Indic digits': (right) => digitsFrom(right, 0x0660),
-  'leading space': (right) => ` ${right}`,
-  'trailing space': (right) => `${right} `,
+  'leading no-break space': (right) => `\u00A0${right}`,
+  'trailing tab': (right) => `${right}\t`,
   'trailing newline': (right) => `${right}\n`,
-  'inner space': (right) => `${right.slice(0, 2)} ${right.slice(2)}`,
+  'inner thin space': (right) => `${right.slice(0, 2)}\u2009${right.slice(2)}`,
+  'two dashes': (right) => `${right.slice(0, 2)}-${right.slice(2, 4)}-${right.slice(4)}`,
+  'a Unicode dash': (right) => `${right.slice(0, 3)}\u2010${right.slice(3)}`,
   'five digits': (right) => right.slice(0, 5),
   'seven digits': (right) => `${right}0`,
   letters: () => 'abcdef',
@@ -94,7 +99,7 @@ describe('second-factor codes: exact form and single use', () => {
     for (const response of responses) assert.equal(errorCode(response), 'BAD_USER_INPUT', JSON.stringify(response));
     assert.equal(await failuresOf(app, kim.id), before);
     assert.equal(
-      (await storedFactors(app, enabled.id))[0].pending.failures,
+      (await storedFactors(app, enabled.id))[0].pending!.failures,
       0,
       "the enrollment token's tries are untouched",
     );

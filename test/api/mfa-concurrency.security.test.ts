@@ -118,7 +118,7 @@ describe('MFA under concurrent requests', () => {
     const fay = await userWithTotp(app, clock, 'fay');
     secrets.push(fay.totp.secret, ...fay.totp.scratchCodes);
     const tokens = await mfaTokens(app, 'fay', PARALLEL);
-    const before = (await storedUser(app, fay.id)).recoveryCodes.hashes.length;
+    const before = (await storedUser(app, fay.id)).recoveryCodes!.hashes.length;
     const recoveryCode = fay.totp.scratchCodes[3];
     const responses = await Promise.all(
       tokens.map((token) => app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: token, recoveryCode } } })),

@@ -53,7 +53,7 @@ describe('Veeam Backup for Microsoft Azure flow: the authenticator-app life cycl
     assert.equal(uri.searchParams.get('secret'), totpSecretOf(payload.details));
     assert.match(payload.details.qrCodeSvg, /^<svg/);
     assert.equal(payload.scratchCodes?.length, 10);
-    for (const code of payload.scratchCodes!) assert.match(code, /^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
+    for (const code of payload.scratchCodes) assert.match(code, /^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
     const minutes = (Date.parse(payload.expiresAt) - clock.now().getTime()) / 60_000;
     assert.ok(minutes > 9 && minutes <= 10, `token lives 10 min, got ${minutes}`);
 
@@ -73,9 +73,9 @@ describe('Veeam Backup for Microsoft Azure flow: the authenticator-app life cycl
     });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
     totp = {
-      factorId: accepted.data!.acceptMfa.id,
+      factorId: accepted.data.acceptMfa.id,
       secret: totpSecretOf(payload.details),
-      scratchCodes: payload.scratchCodes!,
+      scratchCodes: payload.scratchCodes,
     };
 
     const after = await app.graphql(MY_MFA, { token });

@@ -35,7 +35,7 @@ describe('impersonation through ids and tokens', () => {
     ]),
     aliceUser: await storedUser(app, alice.id).then((user) => [
       user.mfaPolicyStatus,
-      user.recoveryCodes.hashes.length,
+      user.recoveryCodes!.hashes.length,
       user.secondFactorFailures,
     ]),
     bobStatus: (await storedUser(app, bob.id)).mfaPolicyStatus,
@@ -166,7 +166,7 @@ describe('impersonation through ids and tokens', () => {
     });
     assert.equal(errorCode(stolen), 'TOKEN_EXPIRED');
     const [pending] = await storedFactors(app, bob.id);
-    assert.deepEqual([pending.status, pending.pending.failures], ['PENDING', 0]);
+    assert.deepEqual([pending.status, pending.pending!.failures], ['PENDING', 0]);
     assert.equal((await storedFactors(app, mallory.id)).length, 1);
     await app.database.connection.db!.collection('factors').deleteOne({ _id: pending._id }); // leave bob as the other tests expect him
   });

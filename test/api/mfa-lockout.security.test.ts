@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
+import type { AuditEventRecord } from '../../src/audit/audit-event.model.js';
 import {
   AuditEventsDocument as AUDIT_EVENTS,
   StepUpDocument as STEP_UP,
@@ -41,7 +42,7 @@ describe('second-factor lockout', () => {
   const stepUp = (token: string, input: { code?: string; recoveryCode?: string }) =>
     app.graphql(STEP_UP, { token, variables: { input } });
   const now = () => totpCode(jack.totp.secret, clock);
-  const storedHashes = async () => ((await storedUser(app, jack.id)).recoveryCodes.hashes as string[]).length;
+  const storedHashes = async () => (await storedUser(app, jack.id)).recoveryCodes!.hashes.length;
 
   before(async () => {
     app = await startTestApp({}, { clock: clock.now });
@@ -86,7 +87,7 @@ describe('second-factor lockout', () => {
     );
     assert.equal(types.filter((type) => type === 'mfa.locked_out').length, 1);
     const lockedOut = await app.database.connection
-      .db!.collection('auditEvents')
+      .db!.collection<AuditEventRecord>('auditEvents')
       .findOne({ userId: new Types.ObjectId(jack.id), type: 'mfa.locked_out' });
     assert.equal(lockedOut?.details?.seconds, 60);
   });

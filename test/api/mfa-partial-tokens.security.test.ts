@@ -17,6 +17,7 @@ import {
   SetAllowedFactorTypesDocument as SET_ALLOWED_FACTOR_TYPES,
   SetMfaPolicyStatusDocument as SET_MFA_POLICY_STATUS,
   StepUpDocument as STEP_UP,
+  UpdateFactorDocument as UPDATE_FACTOR,
   UserDocument as USER,
   UsersDocument as USERS,
 } from '../generated/graphql.js';
@@ -57,6 +58,14 @@ describe('partial tokens and API keys', () => {
     ],
     ['disableMfa(userId)', (token) => app.graphql(DISABLE_MFA, { token, variables: { input: { userId: targetId } } })],
     ['regenerateRecoveryCodes', (token) => app.graphql(REGENERATE, { token, variables: { input: { code } } })],
+    [
+      'updateFactor',
+      (token) =>
+        app.graphql(UPDATE_FACTOR, {
+          token,
+          variables: { input: { factorId: ned.totp.factorId, description: 'renamed by someone else' } },
+        }),
+    ],
     ['users', (token) => app.graphql(USERS, { token })],
     ['user', (token) => app.graphql(USER, { token, variables: { id: targetId } })],
     ['mfaPolicy', (token) => app.graphql(MFA_POLICY, { token })],
@@ -194,7 +203,7 @@ describe('partial tokens and API keys', () => {
     }
     const factors = await storedFactors(app, ned.id);
     assert.deepEqual(
-      factors.map((factor) => factor.status).sort(),
+      factors.map((factor) => String(factor.status)).sort(),
       ['ACTIVE', 'PENDING'],
       'the recreate is still pending, the old factor still there',
     );

@@ -49,7 +49,7 @@ describe('Catalogic vStor flow: recovery codes, API keys and disabling MFA over 
     });
     assert.equal(accepted.data?.acceptMfa.status, 'ACTIVE');
     clock.nextStep();
-    totp = { factorId: accepted.data!.acceptMfa.id, secret, scratchCodes };
+    totp = { factorId: accepted.data.acceptMfa.id, secret, scratchCodes };
 
     const me = await app.graphql(MY_MFA, { token });
     assert.equal(me.data!.me!.recoveryCodesRemaining, 10);
@@ -93,7 +93,7 @@ describe('Catalogic vStor flow: recovery codes, API keys and disabling MFA over 
     assert.equal(regenerated.data?.regenerateRecoveryCodes.length, 10, JSON.stringify(regenerated.errors));
     const dead = await app.graphql(STEP_UP, { token, variables: { input: { recoveryCode: totp.scratchCodes[0] } } });
     assert.equal(errorCode(dead), 'INVALID_CODE');
-    totp.scratchCodes = regenerated.data!.regenerateRecoveryCodes;
+    totp.scratchCodes = regenerated.data.regenerateRecoveryCodes;
   });
 
   it('once MFA is on, the password alone stops; an API key made with a fresh proof reads me without a second factor', async () => {

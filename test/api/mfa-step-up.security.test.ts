@@ -49,7 +49,7 @@ describe('step-up for sensitive changes', () => {
   const state = async () => ({
     keys: (await app.graphql(API_KEYS, { token: vic.token })).data!.apiKeys.length,
     factors: (await storedFactors(app, vic.id)).map((factor) => [factor.type, factor.status]),
-    codes: (await storedUser(app, vic.id)).recoveryCodes.hashes,
+    codes: (await storedUser(app, vic.id)).recoveryCodes!.hashes,
   });
 
   before(async () => {
@@ -170,7 +170,7 @@ describe('step-up for sensitive changes', () => {
       'the codes saved with the first factor still work',
     );
     assert.equal(
-      errorCode(await stepUp(early.scratchCodes![0])),
+      errorCode(await stepUp(early.scratchCodes[0])),
       'INVALID_CODE',
       'the early enrollment did not replace them',
     );

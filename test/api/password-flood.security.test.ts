@@ -8,6 +8,7 @@ import {
   ACCOUNT_FAILURE_WINDOW_SECONDS,
   PASSWORD_ATTEMPTS_PER_WINDOW,
 } from '../../src/accounts/login-throttle.js';
+import type { AuditEventRecord, AuditEventType } from '../../src/audit/audit-event.model.js';
 import { LoginDocument as LOGIN, SignUpDocument as SIGN_UP } from '../generated/graphql.js';
 import { TEST_PASSWORD } from '../support/accounts.js';
 import { retryAfter, tally } from '../support/attacker.js';
@@ -24,10 +25,9 @@ const loginFrom = (app: TestApp, address: string, username: string, password: st
   graphqlFrom(app, address, LOGIN, { variables: { input: { username, password } } });
 
 /** Audit events of `type`, straight from the database. */
-const events = (app: TestApp, type: string) =>
-  app.database.connection.db!.collection('auditEvents').find({ type }).toArray();
-const counted = (found: Array<Record<string, any>>) =>
-  found.reduce((sum, event) => sum + (event.details?.count as number), 0);
+const events = (app: TestApp, type: AuditEventType) =>
+  app.database.connection.db!.collection<AuditEventRecord>('auditEvents').find({ type }).toArray();
+const counted = (found: AuditEventRecord[]) => found.reduce((sum, event) => sum + (event.details?.count as number), 0);
 
 describe('a flood of sign-ins with made-up names from one address', () => {
   let app: TestApp;
@@ -84,9 +84,9 @@ describe('a flood of sign-ins with made-up names from one address', () => {
       throttled.length <= 2,
       `${throttled.length} audit events for one address's refusals (one per hour, two across an hour's end)`,
     );
-    assert.deepEqual(new Set(throttled.map((event) => event.details.limit)), new Set(['address']));
+    assert.deepEqual(new Set(throttled.map((event) => event.details!.limit)), new Set(['address']));
     assert.ok(
-      throttled.every((event) => event.ip === '127.0.0.1' && event.details.username === undefined),
+      throttled.every((event) => event.ip === '127.0.0.1' && event.details!.username === undefined),
       'an address refusal names the address, not one of the names',
     );
   });
@@ -160,8 +160,8 @@ describe('the per-account cap: guesses at one name from many addresses', () => {
     await app.services.audit.flush();
     const locked = await events(app, 'sign_in.locked_out');
     assert.equal(locked.length, 1);
-    assert.equal(locked[0].details.count, 11, 'the 10 refused guesses and the refused right password, in one event');
-    assert.equal(locked[0].details.username, 'target');
+    assert.equal(locked[0].details!.count, 11, 'the 10 refused guesses and the refused right password, in one event');
+    assert.equal(locked[0].details!.username, 'target');
     const other = await loginFrom(app, '127.0.9.1', 'survivor', TEST_PASSWORD);
     assert.match(
       String((other.data as { login?: { accessToken?: string } })?.login?.accessToken),
@@ -170,44 +170,48 @@ describe('the per-account cap: guesses at one name from many addresses', () => {
     );
   });
 
-  it('lets the owner in from a network they signed in from before while the name is locked for every other network, with the other limits still there', async () => {
-    await app.graphql(SIGN_UP, { variables: { input: { username: 'regular', password: TEST_PASSWORD } } });
-    const [home, office, newPlace, neverSignedIn] = ['127.0.5.1', '127.0.5.2', '127.0.5.3', '127.0.5.4'];
-    for (const address of [home, office])
-      assert.equal((await loginFrom(app, address, 'regular', TEST_PASSWORD)).errors, undefined);
+  it(
+    'lets the owner in from a network they signed in from before while the name is locked for every other network, ' +
+      'with the other limits still there',
+    async () => {
+      await app.graphql(SIGN_UP, { variables: { input: { username: 'regular', password: TEST_PASSWORD } } });
+      const [home, office, newPlace, neverSignedIn] = ['127.0.5.1', '127.0.5.2', '127.0.5.3', '127.0.5.4'];
+      for (const address of [home, office])
+        assert.equal((await loginFrom(app, address, 'regular', TEST_PASSWORD)).errors, undefined);
 
-    const lock = await guessFromManyAddresses('regular', ACCOUNT_FAILURES_BEFORE_LOCK + 10, 6);
-    assert.deepEqual(tally(lock), { INVALID_CREDENTIALS: ACCOUNT_FAILURES_BEFORE_LOCK, TOO_MANY_ATTEMPTS: 10 });
-    assert.equal(
-      errorCode(await loginFrom(app, newPlace, 'regular', TEST_PASSWORD)),
-      'TOO_MANY_ATTEMPTS',
-      'a network the owner never used is locked out',
-    );
+      const lock = await guessFromManyAddresses('regular', ACCOUNT_FAILURES_BEFORE_LOCK + 10, 6);
+      assert.deepEqual(tally(lock), { INVALID_CREDENTIALS: ACCOUNT_FAILURES_BEFORE_LOCK, TOO_MANY_ATTEMPTS: 10 });
+      assert.equal(
+        errorCode(await loginFrom(app, newPlace, 'regular', TEST_PASSWORD)),
+        'TOO_MANY_ATTEMPTS',
+        'a network the owner never used is locked out',
+      );
 
-    // From a known network the password is still checked, under the per name-and-address limit (10 per 15 min).
-    const fromOffice: Answer[] = [];
-    for (let i = 0; i <= PASSWORD_ATTEMPTS_PER_WINDOW; i++)
-      fromOffice.push(await loginFrom(app, office, 'regular', `office guess ${i}`));
-    assert.deepEqual(tally(fromOffice), { INVALID_CREDENTIALS: PASSWORD_ATTEMPTS_PER_WINDOW, TOO_MANY_ATTEMPTS: 1 });
+      // From a known network the password is still checked, under the per name-and-address limit (10 per 15 min).
+      const fromOffice: Answer[] = [];
+      for (let i = 0; i <= PASSWORD_ATTEMPTS_PER_WINDOW; i++)
+        fromOffice.push(await loginFrom(app, office, 'regular', `office guess ${i}`));
+      assert.deepEqual(tally(fromOffice), { INVALID_CREDENTIALS: PASSWORD_ATTEMPTS_PER_WINDOW, TOO_MANY_ATTEMPTS: 1 });
 
-    // A name with remembered networks and a name nobody has answer alike to an address that never signed in.
-    await guessFromManyAddresses('nobody-regular', ACCOUNT_FAILURES_BEFORE_LOCK, 7);
-    const known = await loginFrom(app, neverSignedIn, 'regular', 'one more guess');
-    const unknown = await loginFrom(app, neverSignedIn, 'nobody-regular', 'one more guess');
-    assert.deepEqual([errorCode(known), errorCode(unknown)], ['TOO_MANY_ATTEMPTS', 'TOO_MANY_ATTEMPTS']);
-    assert.deepEqual(
-      Object.keys(known.errors![0].extensions!).sort(),
-      Object.keys(unknown.errors![0].extensions!).sort(),
-    );
-    assert.equal(known.errors![0].message.replace(/\d+/g, 'N'), unknown.errors![0].message.replace(/\d+/g, 'N'));
+      // A name with remembered networks and a name nobody has answer alike to an address that never signed in.
+      await guessFromManyAddresses('nobody-regular', ACCOUNT_FAILURES_BEFORE_LOCK, 7);
+      const known = await loginFrom(app, neverSignedIn, 'regular', 'one more guess');
+      const unknown = await loginFrom(app, neverSignedIn, 'nobody-regular', 'one more guess');
+      assert.deepEqual([errorCode(known), errorCode(unknown)], ['TOO_MANY_ATTEMPTS', 'TOO_MANY_ATTEMPTS']);
+      assert.deepEqual(
+        Object.keys(known.errors![0].extensions!).sort(),
+        Object.keys(unknown.errors![0].extensions!).sort(),
+      );
+      assert.equal(known.errors![0].message.replace(/\d+/g, 'N'), unknown.errors![0].message.replace(/\d+/g, 'N'));
 
-    const owner = await loginFrom(app, home, 'regular', TEST_PASSWORD);
-    assert.match(
-      String((owner.data as { login?: { accessToken?: string } })?.login?.accessToken),
-      /^mfa_at_/,
-      JSON.stringify(owner.errors),
-    );
-  });
+      const owner = await loginFrom(app, home, 'regular', TEST_PASSWORD);
+      assert.match(
+        String((owner.data as { login?: { accessToken?: string } })?.login?.accessToken),
+        /^mfa_at_/,
+        JSON.stringify(owner.errors),
+      );
+    },
+  );
 
   it('treats a name nobody has the same way, so the lock says nothing about existence', async () => {
     const answers = await guessFromManyAddresses('no-such-account', ACCOUNT_FAILURES_BEFORE_LOCK + 10, 2);
@@ -253,7 +257,7 @@ describe('sign-ups per client address', () => {
     await app.services.audit.flush();
     const throttled = await events(app, 'account.sign_up_throttled');
     assert.equal(throttled.length, 1);
-    assert.equal(throttled[0].details.count, 3);
+    assert.equal(throttled[0].details!.count, 3);
   });
 });
 
@@ -314,7 +318,7 @@ describe('refusals cost no storage, across processes', () => {
     await Promise.all(apps.map((app) => app.stop()));
     const connection = await mongoose.createConnection(database.uri).asPromise();
     try {
-      const auditEvents = connection.db!.collection('auditEvents');
+      const auditEvents = connection.db!.collection<AuditEventRecord>('auditEvents');
       const stored = await auditEvents.countDocuments();
       assert.ok(stored <= 5 + 2, `${stored} audit events: the 5 checked failures, and one per hour for the refusals`);
       assert.equal(counted(await auditEvents.find({ type: 'sign_in.throttled' }).toArray()), 995);

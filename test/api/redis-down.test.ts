@@ -123,7 +123,7 @@ describe('Redis stops and comes back: a user with TOTP, e-mail codes and recover
     assert.equal(regenerated.data?.regenerateRecoveryCodes.length, 10);
     const unsent = app.logLines.slice(seen).filter((line) => line.includes('a security notice could not be queued'));
     assert.deepEqual(
-      unsent.map((line) => JSON.parse(line).template),
+      unsent.map((line) => (JSON.parse(line) as { template: string }).template),
       ['recovery-code-used', 'recovery-codes-regenerated'],
     );
   });

@@ -210,12 +210,12 @@ describe('security notices to the account owner, through the mail queue into a r
     assert.match(recovered.data?.verifyMfa.accessToken ?? '', /^mfa_at_/, JSON.stringify(recovered.errors));
     await admin.stepUp();
     assert.equal(
-      (await setStatus(signedUp.data!.signUp.id, 'DISABLED')).data?.setMfaPolicyStatus.mfaPolicyStatus,
+      (await setStatus(signedUp.data.signUp.id, 'DISABLED')).data?.setMfaPolicyStatus.mfaPolicyStatus,
       'DISABLED',
     );
     const disabled = await app.graphql(DISABLE_MFA, {
       token: admin.token,
-      variables: { input: { userId: signedUp.data!.signUp.id } },
+      variables: { input: { userId: signedUp.data.signUp.id } },
     });
     assert.deepEqual(disabled.data?.disableMfa.factors, [], JSON.stringify(disabled.errors));
     await queueDrained(app);

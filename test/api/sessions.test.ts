@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashToken } from '../../src/crypto/opaque-token.js';
+import type { SessionRecord } from '../../src/sessions/session.model.js';
 import {
   LoginDocument as LOGIN,
   LogoutDocument as LOGOUT,
@@ -21,7 +22,7 @@ function assertSignedOut(response: GraphQLResponse<unknown>): void {
 
 describe('access token expiry and revocation', () => {
   let app: TestApp;
-  const sessions = () => app.database.connection.db!.collection('sessions');
+  const sessions = () => app.database.connection.db!.collection<SessionRecord>('sessions');
   const stored = async (token: string) => (await sessions().findOne({ tokenHash: hashToken(token) }))!;
   const signIn = async () =>
     (await app.graphql(LOGIN, { variables: { input: { username: 'erin', password: 'erin password 1' } } })).data!.login
@@ -34,9 +35,7 @@ describe('access token expiry and revocation', () => {
    */
   async function age(token: string, ms: number): Promise<void> {
     const session = await stored(token);
-    const shifted = Object.fromEntries(
-      DATE_FIELDS.map((field) => [field, new Date((session[field] as Date).getTime() - ms)]),
-    );
+    const shifted = Object.fromEntries(DATE_FIELDS.map((field) => [field, new Date(session[field].getTime() - ms)]));
     await sessions().updateOne({ _id: session._id }, { $set: shifted });
   }
 
@@ -97,7 +96,7 @@ describe('access token expiry and revocation', () => {
   });
 
   it('keeps a TTL index on expiresAt, so the database removes what expired', async () => {
-    const indexes = await sessions().listIndexes().toArray();
+    const indexes = await sessions().indexes();
     const ttl = indexes.filter((index) => index.expireAfterSeconds !== undefined);
     assert.deepEqual(
       ttl.map((index) => ({ key: index.key, expireAfterSeconds: index.expireAfterSeconds })),

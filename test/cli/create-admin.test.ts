@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { UserRecord } from '../../src/accounts/user.model.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
@@ -77,7 +78,7 @@ describe('npm run create-admin', () => {
     assert.equal((await signIn('ops', 'env password 2'))?.role, 'ADMIN');
     const db = app.database.connection.db!;
     const admins = await db
-      .collection('users')
+      .collection<UserRecord>('users')
       .find({}, { projection: { usernameKey: 1 } })
       .toArray();
     assert.deepEqual(admins.map((user) => user.usernameKey).sort(), ['ops', 'root'], 'refused runs created no account');
@@ -100,7 +101,7 @@ describe('npm run create-admin', () => {
     assert.equal(run.code, 0, run.stderr);
     const database = await openDatabase(loadConfig({ DATA_DIR: dataDir }).mongodb, createLogger({ level: 'silent' }));
     try {
-      const ttl = (await database.connection.db!.collection('auditEvents').listIndexes().toArray()).filter(
+      const ttl = (await database.connection.db!.collection('auditEvents').indexes()).filter(
         (index) => index.expireAfterSeconds !== undefined,
       );
       assert.deepEqual(

@@ -16,14 +16,14 @@ async function startCli(dataDir: string): Promise<{ child: ChildProcess; uri: st
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  const [uri] = (await Promise.race([
+  child.stdout.on('data', (chunk) => (output += chunk));
+  const [uri] = await Promise.race<RegExpExecArray>([
     (async () => {
-      while (!/mongodb:\/\/\S+/.test(output)) await once(child.stdout!, 'data');
+      while (!/mongodb:\/\/\S+/.test(output)) await once(child.stdout, 'data');
       return /mongodb:\/\/\S+/.exec(output)!;
     })(),
     once(child, 'exit').then(() => Promise.reject(new Error(`embedded-mongo exited before listening: ${output}`))),
-  ])) as RegExpExecArray;
+  ]);
   return { child, uri };
 }
 

@@ -16,13 +16,16 @@ describe('handshake and admin commands', () => {
     assert.equal(hello.isWritablePrimary, true);
     assert.ok(hello.maxWireVersion >= 9);
     assert.equal(typeof hello.logicalSessionTimeoutMinutes, 'number');
-    assert.match((await db().admin().buildInfo()).version, /^\d+\.\d+/);
+    assert.match((await db().admin().buildInfo()).version as string, /^\d+\.\d+/);
     assert.equal((await db().admin().command({ endSessions: [] })).ok, 1);
   });
 
   it('counts each command and its failures in serverStatus().metrics.commands, as mongod does', async () => {
     const totals = async () => {
-      const { find } = (await db().admin().command({ serverStatus: 1 })).metrics.commands;
+      const status = (await db().admin().command({ serverStatus: 1 })) as {
+        metrics: { commands: Record<string, { total?: unknown; failed?: unknown } | undefined> };
+      };
+      const { find } = status.metrics.commands;
       return { total: Number(find?.total ?? 0), failed: Number(find?.failed ?? 0) };
     };
     const before = await totals();
@@ -86,7 +89,13 @@ describe('handshake and admin commands', () => {
     await collection.createIndex({ nick: 1 }, { unique: true, sparse: true });
     await collection.createIndex({ org: 1, name: 1 }, { unique: true, partialFilterExpression: { active: true } });
     await collection.createIndex({ at: 1 }, { expireAfterSeconds: 3600 });
-    const indexes = await collection.listIndexes().toArray();
+    const indexes = (await collection.listIndexes().toArray()) as Array<{
+      name: string;
+      unique?: boolean;
+      sparse?: boolean;
+      partialFilterExpression?: object;
+      expireAfterSeconds?: number;
+    }>;
     const byName = Object.fromEntries(indexes.map((index) => [index.name, index]));
     assert.deepEqual(Object.keys(byName).sort(), ['_id_', 'at_1', 'email_1', 'nick_1', 'org_1_name_1']);
     assert.equal(byName.email_1.unique, true);
@@ -94,7 +103,7 @@ describe('handshake and admin commands', () => {
     assert.deepEqual(byName.org_1_name_1.partialFilterExpression, { active: true });
     assert.equal(byName.at_1.expireAfterSeconds, 3600);
     await collection.dropIndex('nick_1');
-    assert.ok(!(await collection.listIndexes().toArray()).some((index) => index.name === 'nick_1'));
+    assert.ok(!(await collection.indexes()).some((index) => index.name === 'nick_1'));
     await assert.rejects(collection.dropIndex('nick_1'), (error: { code?: number }) => error.code === 27);
     await assert.rejects(
       db().collection('missing').listIndexes().toArray(),

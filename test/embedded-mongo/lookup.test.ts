@@ -81,7 +81,7 @@ describe('aggregate $lookup', () => {
     assert.deepEqual(await teamMembers('t4'), ['alice']);
     const [ownerless] = await db()
       .collection('tokens')
-      .aggregate([
+      .aggregate<{ matches: unknown[] }>([
         { $match: { _id: 't4' } },
         { $lookup: { from: 'people', localField: 'owner', foreignField: 'missing', as: 'matches' } },
       ])
@@ -118,7 +118,9 @@ describe('aggregate $lookup', () => {
       .aggregate([{ $match: { _id: 't1' } }, { $project: { team: 0 } }, lookupUser])
       .toArray();
     assert.equal('team' in projected, false);
-    const [moved] = await tokens.aggregate([{ $match: { _id: 't1' } }, { $set: { owner: bob } }, lookupUser]).toArray();
+    const [moved] = await tokens
+      .aggregate<{ person: Array<{ name: string }> }>([{ $match: { _id: 't1' } }, { $set: { owner: bob } }, lookupUser])
+      .toArray();
     assert.equal(moved.person[0].name, 'bob');
     const grouped = await tokens
       .aggregate([

@@ -13,7 +13,6 @@ describe('BSON types and TTL indexes', () => {
   after(() => mongo.close());
 
   it('round-trips ObjectId, Date, Binary, Long, Decimal128, UUID and nesting exactly', async () => {
-    const raw = mongo.connection.db!.collection('types');
     const original = {
       _id: new ObjectId(),
       at: new Date('2026-01-02T03:04:05.678Z'),
@@ -24,6 +23,7 @@ describe('BSON types and TTL indexes', () => {
       uuid: new UUID('0e4b33ba-9d4c-4c42-8b8e-3c1d6d1f2a77'),
       nested: { list: [1, 'two', { three: [3] }], empty: {} },
     };
+    const raw = mongo.connection.db!.collection<typeof original>('types');
     await raw.insertOne(original);
     const back = await raw.findOne({ _id: original._id }, { promoteLongs: false });
     assert.ok(back);
@@ -53,7 +53,7 @@ describe('BSON types and TTL indexes', () => {
     const { _id } = await Wallet.create({ balance: '10.25', blob: Buffer.from('hi'), counter: 2n ** 62n, ref });
     const wallet = await Wallet.findById(_id);
     assert.equal(wallet?.balance?.toString(), '10.25');
-    assert.equal(Buffer.from(wallet!.blob as Buffer).toString(), 'hi');
+    assert.equal(Buffer.from(wallet.blob as Buffer).toString(), 'hi');
     assert.equal(wallet?.counter, 2n ** 62n);
     assert.equal(String(wallet?.ref), ref);
   });
@@ -71,7 +71,9 @@ describe('BSON types and TTL indexes', () => {
     if (!mongo.embedded) t.diagnostic('real MongoDB: waiting for its 60 s TTL monitor');
     while (Date.now() < deadline && (await sessions.countDocuments({ name: 'expired' })) > 0) await sleep(50);
     assert.deepEqual(
-      (await sessions.find({}, { projection: { _id: 0, name: 1 } }).toArray()).map((d) => d.name).sort(),
+      (await sessions.find<{ name: string }>({}, { projection: { _id: 0, name: 1 } }).toArray())
+        .map((d) => d.name)
+        .sort(),
       ['alive', 'no date'],
     );
   });

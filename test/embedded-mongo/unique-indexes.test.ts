@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { MongoServerError } from 'mongodb';
 import { openMongoUnderTest, type MongoUnderTest } from '../support/mongo-under-test.js';
+import { rejectionOf } from '../support/rejection.js';
 
 const isDuplicate = (error: { code?: number }) => error.code === 11000;
 
@@ -16,17 +18,18 @@ describe('unique indexes and duplicate key errors', () => {
     const users = collection('users');
     await users.createIndex({ email: 1 }, { unique: true });
     await users.insertMany([{ email: 'a@x' }, { email: 'b@x' }]);
-    const onInsert = await users.insertOne({ email: 'a@x' }).catch((error) => error);
+    const onInsert = await rejectionOf(users.insertOne({ email: 'a@x' }), MongoServerError);
     assert.equal(onInsert.code, 11000);
     assert.match(onInsert.message, /E11000 duplicate key error collection: .*users index: email_1 dup key/);
     assert.deepEqual(onInsert.keyPattern, { email: 1 });
     assert.deepEqual(onInsert.keyValue, { email: 'a@x' });
-    const onUpdate = await users.updateOne({ email: 'b@x' }, { $set: { email: 'a@x' } }).catch((error) => error);
+    const onUpdate = await rejectionOf(users.updateOne({ email: 'b@x' }, { $set: { email: 'a@x' } }), MongoServerError);
     assert.equal(onUpdate.code, 11000);
     assert.deepEqual(onUpdate.keyValue, { email: 'a@x' });
-    const onFindAndModify = await users
-      .findOneAndUpdate({ email: 'b@x' }, { $set: { email: 'a@x' } })
-      .catch((error) => error);
+    const onFindAndModify = await rejectionOf(
+      users.findOneAndUpdate({ email: 'b@x' }, { $set: { email: 'a@x' } }),
+      MongoServerError,
+    );
     assert.equal(onFindAndModify.code, 11000);
     assert.equal(await users.countDocuments({ email: 'a@x' }), 1);
     assert.equal(await users.countDocuments({ email: 'b@x' }), 1, 'the failed updates changed nothing');
@@ -67,7 +70,7 @@ describe('unique indexes and duplicate key errors', () => {
       { org: 1, name: 'b' },
       { org: 2, name: 'a' },
     ]);
-    const error = await compound.insertOne({ org: 1, name: 'a' }).catch((e) => e);
+    const error = await rejectionOf(compound.insertOne({ org: 1, name: 'a' }), MongoServerError);
     assert.equal(error.code, 11000);
     assert.deepEqual(error.keyPattern, { org: 1, name: 1 });
     assert.deepEqual(error.keyValue, { org: 1, name: 'a' });
@@ -86,7 +89,7 @@ describe('unique indexes and duplicate key errors', () => {
     const dupes = collection('dupes');
     await dupes.insertMany([{ k: 1 }, { k: 1 }]);
     await assert.rejects(dupes.createIndex({ k: 1 }, { unique: true }), isDuplicate);
-    assert.ok(!(await dupes.listIndexes().toArray()).some((index) => index.name === 'k_1'));
+    assert.ok(!(await dupes.indexes()).some((index) => index.name === 'k_1'));
   });
 
   it('lets exactly one of 50 parallel inserts of one key win', async () => {

@@ -34,8 +34,8 @@ describe(
       assert.equal(server.socketUri, `mongodb://${encodeURIComponent(socketPath)}/`);
       assert.equal(server.tcpUri, `mongodb://127.0.0.1:${server.port}/`);
 
-      const viaSocket = await new MongoClient(server.socketUri!).connect();
-      const viaTcp = await new MongoClient(server.tcpUri!).connect();
+      const viaSocket = await new MongoClient(server.socketUri).connect();
+      const viaTcp = await new MongoClient(server.tcpUri).connect();
       try {
         await viaSocket
           .db('t')

@@ -92,13 +92,13 @@ describe('mail delivery', () => {
       const jobs = await pipeline.queue.getFailed();
       return jobs.length > 0 && jobs;
     });
-    assert.match(failed!.failedReason, /^SMTP 550 after RCPT TO/);
-    assert.equal(failed!.attemptsMade, 1);
+    assert.match(failed.failedReason, /^SMTP 550 after RCPT TO/);
+    assert.equal(failed.attemptsMade, 1);
     // Longer than the first two back-off delays: a retry would have happened by now.
     await sleep(3 * MAIL_BACKOFF_BASE_MS + 200);
     assert.equal(sink.rcptAttempts - rcptBefore, 1, 'exactly one delivery attempt');
     assert.equal(mailsTo(to).length, 0);
-    assert.equal(await failed!.getState(), 'failed');
+    assert.equal(await failed.getState(), 'failed');
     assert.deepEqual((await pipeline.health()).failed, 1);
   });
 

@@ -62,8 +62,8 @@ describe('codes and addresses never reach Redis or the log', () => {
     await send(1);
     await assertClean('while the job waits');
     const [job] = await jobs();
-    assert.deepEqual(Object.keys(job!.data).sort(), ['sealed', 'template']);
-    assert.deepEqual(Object.keys((job!.data as { sealed: object }).sealed).sort(), ['data', 'iv', 'kid', 'tag']);
+    assert.deepEqual(Object.keys(job.data).sort(), ['sealed', 'template']);
+    assert.deepEqual(Object.keys((job.data as { sealed: object }).sealed).sort(), ['data', 'iv', 'kid', 'tag']);
     assert.ok(
       !JSON.stringify(await dumpKeys(redis, prefix)).includes('mfa-code:'),
       'the idempotency key is hashed into the job id',
@@ -73,7 +73,7 @@ describe('codes and addresses never reach Redis or the log', () => {
   it('scrubs the payload once the mail is delivered', async () => {
     worker = await startPipeline({ smtpUrl: sink.url, secrets, prefix, startWorker: true });
     const [mail] = await sink.waitForMails(1);
-    assert.ok(mail!.parsed.text?.includes(code), 'the mail itself carries the code');
+    assert.ok(mail.parsed.text?.includes(code), 'the mail itself carries the code');
     const job = await waitFor('the completed job', async () => (await sender.queue.getCompleted())[0]);
     assert.deepEqual(job.data, { template: 'mfa-code', scrubbed: true });
     await assertClean('after delivery');

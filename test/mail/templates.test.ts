@@ -74,6 +74,31 @@ const CASES: Array<{ message: MailMessage; subject: RegExp; text: RegExp[] }> = 
     subject: /address of your Test Issuer account was changed/,
     text: [/changed to n\*\*\*a@example\.org/, /If this wasn't you/],
   },
+  {
+    message: { template: 'account-deactivated', to: TO, params: {} },
+    subject: /account was deactivated$/,
+    text: [/cannot sign in/, /API keys no longer work/, /contact your administrator/],
+  },
+  {
+    message: { template: 'account-reactivated', to: TO, params: {} },
+    subject: /account was reactivated$/,
+    text: [/can sign in again/, /stay ended/],
+  },
+  {
+    message: { template: 'account-deleted', to: TO, params: {} },
+    subject: /account was deleted$/,
+    text: [/deleted your Test Issuer account/, /contact your administrator/],
+  },
+  {
+    message: { template: 'account-unlocked', to: TO, params: {} },
+    subject: /account was unlocked$/,
+    text: [/cleared the failed sign-in attempts/, /change your password/],
+  },
+  {
+    message: { template: 'account-role-changed', to: TO, params: { role: 'ADMIN' } },
+    subject: /^Your role on Test Issuer changed$/,
+    text: [/to ADMIN/, /must use two-step sign-in/],
+  },
 ];
 
 describe('mail templates, delivered through the queue and parsed', () => {
@@ -126,10 +151,10 @@ describe('mail templates, delivered through the queue and parsed', () => {
     const already = sink.mails.length;
     await pipeline.sender.send({ template: 'mfa-changed-by-admin', to: TO, params: { what } });
     const [mail] = (await sink.waitForMails(already + 1)).slice(already);
-    const html = String(mail!.parsed.html);
+    const html = String(mail.parsed.html);
     assert.ok(html.includes('removed &lt;b&gt;&quot;Bob&#39;s&quot; phone&lt;/b&gt; &amp; more'), html);
     assert.ok(!html.includes('<b>'));
-    assert.ok(mail!.parsed.text?.includes(what));
+    assert.ok(mail.parsed.text?.includes(what));
   });
 
   it('keeps a line break in a param out of the subject', () => {

@@ -50,7 +50,7 @@ describe('npm run worker (dist/src/worker.js)', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
     for await (const line of lines) {
       if (!line.includes('mail worker running')) continue;
@@ -90,8 +90,8 @@ describe('npm run worker (dist/src/worker.js)', () => {
     const second = await startWorker();
     const startedAt = Date.now();
     const [mail] = await sink.waitForMails(1, 20_000);
-    assert.deepEqual(mail!.envelopeTo, ['killed@example.test']);
-    assert.match(mail!.parsed.subject ?? '', /removed/);
+    assert.deepEqual(mail.envelopeTo, ['killed@example.test']);
+    assert.match(mail.parsed.subject ?? '', /removed/);
     assert.ok(
       Date.now() - startedAt < LOCK_DURATION_MS + 4 * STALLED_INTERVAL_MS + 2000,
       'taken over once the lock ran out',

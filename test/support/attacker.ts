@@ -1,6 +1,8 @@
 import { Types } from 'mongoose';
 import { signUpAndLogIn } from './accounts.js';
 import { TOTP_STEP_MS, enrollTotp, mfaToken, type EnrolledTotp, type TestClock } from './mfa.js';
+import type { UserRecord } from '../../src/accounts/user.model.js';
+import type { FactorRecord } from '../../src/mfa/factor.model.js';
 import type { GraphQLResponse, TestApp } from './test-app.js';
 
 /** A user with an ACTIVE authenticator-app factor and a full session whose proof is fresh (acceptMfa counts as one). */
@@ -37,21 +39,23 @@ export async function mfaTokens(app: TestApp, username: string, count: number): 
 }
 
 /** The stored user document, straight from the database. */
-export async function storedUser(app: TestApp, id: string): Promise<Record<string, any>> {
-  const user = await app.database.connection.db!.collection('users').findOne({ _id: new Types.ObjectId(id) });
+export async function storedUser(app: TestApp, id: string): Promise<UserRecord> {
+  const user = await app.database.connection
+    .db!.collection<UserRecord>('users')
+    .findOne({ _id: new Types.ObjectId(id) });
   if (!user) throw new Error(`no user ${id}`);
   return user;
 }
 
 /** Second-factor attempts counted against the user's lockout right now. */
 export async function failuresOf(app: TestApp, id: string): Promise<number> {
-  return (await storedUser(app, id)).secondFactorFailures as number;
+  return (await storedUser(app, id)).secondFactorFailures;
 }
 
 /** The user's stored factor documents (ACTIVE and PENDING). */
-export function storedFactors(app: TestApp, id: string): Promise<Array<Record<string, any>>> {
+export function storedFactors(app: TestApp, id: string): Promise<FactorRecord[]> {
   return app.database.connection
-    .db!.collection('factors')
+    .db!.collection<FactorRecord>('factors')
     .find({ userId: new Types.ObjectId(id) })
     .toArray();
 }

@@ -38,7 +38,7 @@ export async function graphqlFrom<T, V>(
               ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as object),
             });
           } catch (error) {
-            reject(error);
+            reject(error instanceof Error ? error : new Error(String(error)));
           }
         });
         response.on('error', reject);

@@ -168,7 +168,7 @@ export class FactorClient {
       variables: { input: { username: user.username, password: TEST_PASSWORD } },
     });
     assert.equal(login.data?.login.mfaRequired, true, JSON.stringify(login));
-    return login.data!.login.mfaToken!;
+    return login.data.login.mfaToken!;
   }
 
   verify(mfaToken: string, factor: StartedFactor, code: string) {

@@ -1,7 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse, visit, type OperationDefinitionNode } from 'graphql';
 import type { Connection } from 'mongoose';
-import { getMetadataStorage } from 'type-graphql';
+import { getMetadataStorage, type ClassType } from 'type-graphql';
 import type { MailSender } from '../../src/mail/mail-sender.js';
 import type { Enrollment, FactorPlugin } from '../../src/mfa/factor-plugin.js';
 import {
@@ -43,7 +43,7 @@ export const NULL_MAIL_SENDER: MailSender = {
 export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
   const verifiedCodes: string[] = [];
   const enrollments: InstrumentedPlugin['enrollments'] = [];
-  const challenge = original.challenge;
+  const challenge = original.challenge?.bind(original);
   const plugin: FactorPlugin = {
     type: original.type,
     displayName: original.displayName,
@@ -59,16 +59,14 @@ export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
       verifiedCodes.push(request.code);
       return original.verify(request);
     },
-    ...(challenge
-      ? { challenge: (request: Parameters<typeof challenge>[0]) => challenge.call(original, request) }
-      : {}),
+    ...(challenge ? { challenge } : {}),
     ...(original.destination ? { destination: original.destination.bind(original) } : {}),
   };
   return { plugin, verifiedCodes, enrollments };
 }
 
 /** The GraphQL name type-graphql gives a class decorated with `@ObjectType`, or undefined for any other class. */
-export function objectTypeName(type: Function): string | undefined {
+export function objectTypeName(type: ClassType): string | undefined {
   return getMetadataStorage().objectTypes.find((metadata) => metadata.target === type)?.name;
 }
 
@@ -94,7 +92,7 @@ export async function enableMfaDocumentFor(
     Field(node) {
       return node.name.value === 'details' ? { ...node, selectionSet } : undefined;
     },
-  }) as TypedDocumentNode<GenericEnableMfaMutation, EnableMfaMutationVariables>;
+  });
 }
 
 async function fieldSelection(app: TestApp, typeName: string, depth: number): Promise<string> {

@@ -43,7 +43,7 @@ export function wrongTotpCode(secret: string, clock: TestClock): string {
 /** The TOTP secret of enableMfa's details; fails the test when they are another factor's. */
 export function totpSecretOf(details: { __typename: string; secretKey?: string } | null | undefined): string {
   assert.equal(details?.__typename, 'TotpEnrollment');
-  return details!.secretKey!;
+  return details.secretKey!;
 }
 
 export interface EnrolledTotp {
@@ -78,7 +78,7 @@ export async function enrollTotp(
 export async function mfaToken(app: TestApp, username: string, password = TEST_PASSWORD): Promise<string> {
   const login = await app.graphql(LoginDocument, { variables: { input: { username, password } } });
   assert.equal(login.data?.login.mfaRequired, true, JSON.stringify(login));
-  return login.data!.login.mfaToken!;
+  return login.data.login.mfaToken!;
 }
 
 /** A full sign-in with password and TOTP; moves the clock past the step it used. */

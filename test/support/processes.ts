@@ -33,8 +33,8 @@ export async function runNode(
   const child = spawn(process.execPath, [file, ...args], { env: options.env, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.on('error', () => undefined); // a child that exits before reading its input closes the pipe early
   child.stdin.end(options.input ?? '');
   const { code, signal } = await exited(child, options.timeoutMs ?? 20_000);
@@ -78,8 +78,8 @@ export async function startRedisServer(port: number): Promise<ChildProcess> {
     const early = (code: number | null) =>
       reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`));
     child.once('error', reject).once('exit', early);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
       if (!output.includes('Ready to accept connections')) return;
       child.off('exit', early);
       resolve();
@@ -118,7 +118,7 @@ export async function startService(env: NodeJS.ProcessEnv, options: { umask?: st
       SERVICE_START_TIMEOUT_MS,
     );
     child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${logs.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       logs.push(line);
       const entry = JSON.parse(line) as { msg?: string; url?: string };
       if (entry.msg !== 'mfa-graphql listening' || !entry.url) return;

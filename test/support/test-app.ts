@@ -72,7 +72,7 @@ export async function startTestApp(
     await database?.close();
     throw error;
   }
-  const stopOwnApp = app.stop;
+  const stopOwnApp = app.stop.bind(app);
   // The app first (its shutdown may still write: the audit counts, the worker), then its keys through a connection of our own.
   const stopAndClean = async () => {
     try {
@@ -101,7 +101,7 @@ export async function startTestApp(
         },
         body: JSON.stringify({ query, variables: options.variables }),
       });
-      return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse<T>;
+      return { status: response.status, ...((await response.json()) as object) };
     },
   });
 }

@@ -93,6 +93,20 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ADMIN_USERNAME: 'root' }), /ADMIN_PASSWORD/);
   });
 
+  it('asks 15-character passwords by default, lets a deployment with mandatory MFA lower it to 8, and no further', () => {
+    assert.equal(loadConfig({}).accounts.passwordMinLength, 15);
+    assert.equal(loadConfig({ PASSWORD_MIN_LENGTH: '8' }).accounts.passwordMinLength, 8);
+    assert.equal(loadConfig({ PASSWORD_MIN_LENGTH: '64' }).accounts.passwordMinLength, 64);
+    for (const bad of ['7', '65', '0', '12.5', 'fifteen']) {
+      assert.throws(
+        () => loadConfig({ PASSWORD_MIN_LENGTH: bad }),
+        (error) =>
+          error instanceof ConfigError && /PASSWORD_MIN_LENGTH must be an integer from 8 to 64/.test(error.message),
+        bad,
+      );
+    }
+  });
+
   it('trusts X-Forwarded-For from no proxy unless TRUST_PROXY lists addresses or CIDR ranges', () => {
     assert.deepEqual(loadConfig({}).http.trustedProxies, []);
     assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1, fd00::/8' }).http.trustedProxies, [

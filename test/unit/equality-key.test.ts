@@ -1,4 +1,4 @@
-import { Binary, Decimal128, Long, ObjectId } from 'bson';
+import { Binary, Code, DBRef, Decimal128, Long, ObjectId, Timestamp } from 'bson';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { equalityKey, valuesAtPath } from '../../src/embedded-mongo/storage/values.js';
@@ -24,6 +24,10 @@ describe('equalityKey', () => {
     assert.notEqual(equalityKey(new Date(5)), equalityKey(5));
     assert.notEqual(equalityKey(new Binary(Buffer.from('a'), 0)), equalityKey(new Binary(Buffer.from('a'), 4)));
     assert.notEqual(equalityKey(['a', 'b']), equalityKey('a,b'));
+    assert.notEqual(equalityKey(new Code('a = 1')), equalityKey(new Code('b = 2')));
+    assert.notEqual(equalityKey(new DBRef('users', new ObjectId())), equalityKey(new DBRef('users', new ObjectId())));
+    assert.notEqual(equalityKey(new Timestamp({ t: 1, i: 1 })), equalityKey(new Timestamp({ t: 1, i: 2 })));
+    assert.equal(equalityKey(new Code('a = 1')), equalityKey(new Code('a = 1')));
   });
 
   it('compares embedded documents field by field, in order', () => {

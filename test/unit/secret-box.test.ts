@@ -17,7 +17,7 @@ const CONTEXT = 'factor:64b7f0c2e4b0a1a2b3c4d5e6';
 /** Flips one bit of a base64 field, keeping it canonical base64 of the same length. */
 function flip(field: string): string {
   const bytes = Buffer.from(field, 'base64');
-  bytes[0]! ^= 0x01;
+  bytes[0] ^= 0x01;
   return bytes.toString('base64');
 }
 
@@ -107,7 +107,7 @@ describe('parseEncryptionKeys', () => {
       keys.map((key) => key.kid),
       ['k2', 'k1'],
     );
-    assert.deepEqual(keys[0]!.key, Buffer.from(keyB, 'base64'));
+    assert.deepEqual(keys[0].key, Buffer.from(keyB, 'base64'));
   });
 
   const short = randomBytes(31).toString('base64');
@@ -175,7 +175,7 @@ describe('loadOrCreateDevelopmentKeys', () => {
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     assert.equal(readFileSync(file, 'utf8').trim(), spec);
-    assert.match(parseEncryptionKeys(spec)[0]!.kid, /^dev-\d{4}-\d{2}-\d{2}$/);
+    assert.match(parseEncryptionKeys(spec)[0].kid, /^dev-\d{4}-\d{2}-\d{2}$/);
     assert.equal(loadOrCreateDevelopmentKeys(dataDir, silent), spec);
     assert.deepEqual(readdirSync(dataDir), ['mfa-encryption-keys'], 'no temp files left behind');
   });

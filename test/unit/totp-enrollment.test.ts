@@ -14,8 +14,8 @@ function parseOtpauth(uri: string) {
   return {
     protocol: url.protocol,
     type: url.host,
-    issuer: decodeURIComponent(parts[0]!),
-    accountName: decodeURIComponent(parts[1]!),
+    issuer: decodeURIComponent(parts[0]),
+    accountName: decodeURIComponent(parts[1]),
     params: Object.fromEntries(params),
     keys: [...params.keys()],
   };

@@ -1,4 +1,3 @@
-import type { Document } from 'bson';
 import { CommandError } from '../errors.js';
 import { compileFilter } from '../query/matcher.js';
 import type { IndexSpec } from '../storage/collection-index.js';
@@ -139,7 +138,7 @@ const dropIndexes: CommandHandler = async ({ body, database, storage }) => {
   else if (typeof requested === 'string') names = [requested];
   else if (Array.isArray(requested)) names = requested.map(String);
   else if (typeof requested === 'object' && requested !== null) {
-    const found = collection.findIndexName(requested as Document);
+    const found = collection.findIndexName(requested);
     if (!found) throw new CommandError('IndexNotFound', `can't find index with key: ${JSON.stringify(requested)}`);
     names = [found];
   } else throw new CommandError('TypeMismatch', "BSON field 'dropIndexes.index' is missing or of the wrong type");

@@ -19,7 +19,7 @@ export type CommandHandler = (context: CommandContext) => Document | Promise<Doc
 
 /** The collection name a command addresses in its first field (`{ find: "users", ... }`). */
 export function targetCollection(body: Document): string {
-  const name = body[Object.keys(body)[0]];
+  const name: unknown = body[Object.keys(body)[0]];
   if (typeof name !== 'string' || name.length === 0) {
     throw new CommandError('InvalidNamespace', `collection name has invalid type ${typeof name}`);
   }
@@ -27,7 +27,7 @@ export function targetCollection(body: Document): string {
 }
 
 export function optionalDocument(body: Document, field: string): Document | undefined {
-  const value = body[field];
+  const value: unknown = body[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new CommandError(
@@ -35,11 +35,11 @@ export function optionalDocument(body: Document, field: string): Document | unde
       `BSON field '${field}' is the wrong type '${Array.isArray(value) ? 'array' : typeof value}', expected type 'object'`,
     );
   }
-  return value as Document;
+  return value;
 }
 
 export function optionalNumber(body: Document, field: string): number | undefined {
-  const value = body[field];
+  const value: unknown = body[field];
   if (value === undefined || value === null) return undefined;
   const number = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(number))
@@ -48,10 +48,11 @@ export function optionalNumber(body: Document, field: string): number | undefine
 }
 
 export function requiredArray(body: Document, field: string): Document[] {
-  const value = body[field];
+  const value: unknown = body[field];
   if (!Array.isArray(value))
     throw new CommandError('FailedToParse', `BSON field '${field}' is missing or not an array`);
-  return value;
+  // The elements are what the driver serialized; each command checks the fields it reads.
+  return value as Document[];
 }
 
 /** Fields any command may carry that are not options of the command itself. */

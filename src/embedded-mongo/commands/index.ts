@@ -30,7 +30,7 @@ export async function runCommand(context: CommandContext): Promise<Document> {
     const handler = name === undefined ? undefined : handlers.get(name);
     if (!handler) throw new CommandError('CommandNotFound', `no such command: '${name}'`);
     const reply = await handler(context);
-    context.metrics.record(name!, reply.ok !== 1);
+    context.metrics.record(name, reply.ok !== 1);
     return reply;
   } catch (error) {
     if (name !== undefined && handlers.has(name)) context.metrics.record(name, true);

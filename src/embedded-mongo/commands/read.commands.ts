@@ -30,7 +30,7 @@ const find: CommandHandler = ({ body, database, storage, cursors }) => {
 };
 
 const getMore: CommandHandler = ({ body, database, cursors }) => {
-  const id = body.getMore;
+  const id: unknown = body.getMore;
   if (!Long.isLong(id)) throw new CommandError('TypeMismatch', "Field 'getMore' must be of type long");
   if (typeof body.collection !== 'string')
     throw new CommandError('TypeMismatch', "Field 'collection' must be of type string");
@@ -119,14 +119,13 @@ function runInMingo(
   documents: Document[],
   collectionResolver: (name: string) => Document[],
 ): Document[] {
-  return asBadValue(
-    () =>
-      new Aggregator(stages, {
-        processingMode: stages.every((stage) => NON_MUTATING_STAGES.has(Object.keys(stage)[0]))
-          ? ProcessingMode.CLONE_OFF
-          : ProcessingMode.CLONE_INPUT,
-        collectionResolver,
-      }).run(documents) as Document[],
+  return asBadValue(() =>
+    new Aggregator(stages, {
+      processingMode: stages.every((stage) => NON_MUTATING_STAGES.has(Object.keys(stage)[0]))
+        ? ProcessingMode.CLONE_OFF
+        : ProcessingMode.CLONE_INPUT,
+      collectionResolver,
+    }).run<Document>(documents),
   );
 }
 
@@ -134,14 +133,13 @@ type SimpleLookup = { from: string; localField: string; foreignField: string; as
 
 /** `{ $lookup: { from, localField, foreignField, as } }` with plain field names: the form lookupThroughIndexes may answer. */
 function isSimpleLookup(stage: Document): stage is { $lookup: SimpleLookup } {
-  const spec = stage.$lookup as Document | undefined;
-  if (!spec || Object.keys(stage).length !== 1 || Object.keys(spec).length !== 4) return false;
-  const { from, localField, foreignField, as } = spec;
-  if (
-    ![from, localField, foreignField, as].every(
-      (field) => typeof field === 'string' && field.length > 0 && !field.startsWith('$'),
-    )
-  )
+  const spec: unknown = stage.$lookup;
+  if (typeof spec !== 'object' || spec === null) return false;
+  if (Object.keys(stage).length !== 1 || Object.keys(spec).length !== 4) return false;
+  const { from, localField, foreignField, as } = spec as Partial<Record<keyof SimpleLookup, unknown>>;
+  const isPlainField = (field: unknown): field is string =>
+    typeof field === 'string' && field.length > 0 && !field.startsWith('$');
+  if (!isPlainField(from) || !isPlainField(localField) || !isPlainField(foreignField) || !isPlainField(as))
     return false;
   return !localField.includes('.') && !as.includes('.');
 }

@@ -12,6 +12,9 @@ import {
   type CommandHandler,
 } from './command-context.js';
 
+/** What one statement adds to the reply: counts summed over statements, lists (`upserted`) concatenated. */
+type StatementCounts = Record<string, number | Document[]>;
+
 /**
  * Runs each statement of a write command in order. As in mongod, an ordered
  * command stops at the first failed statement and an unordered one goes on;
@@ -21,7 +24,7 @@ import {
 async function runStatements(
   context: CommandContext,
   field: string,
-  runOne: (statement: Document, batch: WriteBatch, collection: () => Collection) => Document | void,
+  runOne: (statement: Document, batch: WriteBatch, collection: () => Collection) => StatementCounts,
 ): Promise<Document> {
   const { body, database, storage } = context;
   const name = targetCollection(body);
@@ -30,14 +33,14 @@ async function runStatements(
   const batch = storage.batch();
   const collection = () => batch.collection(database, name);
   const writeErrors: Document[] = [];
-  const totals: Document = {};
+  const totals: StatementCounts = {};
   for (const [index, statement] of statements.entries()) {
     try {
-      const counts = runOne(statement, batch, collection) ?? {};
-      for (const [key, value] of Object.entries(counts)) {
+      for (const [key, value] of Object.entries(runOne(statement, batch, collection))) {
+        const total = totals[key];
         if (Array.isArray(value))
-          totals[key] = [...(totals[key] ?? []), ...value.map((entry) => ({ index, ...entry }))];
-        else totals[key] = (totals[key] ?? 0) + value;
+          totals[key] = [...(Array.isArray(total) ? total : []), ...value.map((entry) => ({ index, ...entry }))];
+        else totals[key] = (typeof total === 'number' ? total : 0) + value;
       }
     } catch (error) {
       const failure =
@@ -63,7 +66,7 @@ const insert: CommandHandler = (context) =>
   });
 
 const update: CommandHandler = (context) =>
-  runStatements(context, 'updates', (statement, batch, collection) => {
+  runStatements(context, 'updates', (statement, batch, collection): StatementCounts => {
     const filter = (statement.q ?? {}) as Document;
     const spec = {
       update: statement.u as Document,
@@ -139,11 +142,13 @@ const findAndModify: CommandHandler = async ({ body, database, storage }) => {
   return { lastErrorObject, value, ok: 1 };
 };
 
+type StoredDocument = { _id: unknown; [field: string]: unknown };
+
 /** mongod stores `_id` as the first field, generating an ObjectId when it is missing. */
-function withIdFirst(document: Document): Document {
-  if (Object.keys(document)[0] === '_id') return document;
-  const { _id = new ObjectId(), ...rest } = document;
-  return { _id, ...rest };
+function withIdFirst(document: Document): StoredDocument {
+  if (Object.keys(document)[0] === '_id') return document as StoredDocument;
+  const { _id: id, ...rest }: { _id?: unknown } = document;
+  return { _id: id === undefined ? new ObjectId() : id, ...rest };
 }
 
 export const writeCommands: Record<string, CommandHandler> = { insert, update, delete: deleteCommand, findAndModify };

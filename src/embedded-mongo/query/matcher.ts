@@ -20,8 +20,8 @@ export function compileFilter(filter: Document | undefined): Query {
 /** What a find needs of a filter: the simple compiler's verdict, with mingo asked only when it has none. */
 export interface Matcher {
   test(document: Document): boolean;
-  /** The mingo query, compiled on first use. */
-  query(): Query;
+  /** The mingo query, compiled on first use (a property, so it may be passed on unbound). */
+  query: () => Query;
 }
 
 export function compileMatcher(filter: Document | undefined): Matcher {
@@ -131,7 +131,8 @@ function simpleProjection(projection: Document): ((document: Document) => Docume
     const projected: Document = {};
     for (const key of Object.keys(document)) {
       const wanted = key === '_id' ? includeId : exclude ? !fields.has(key) : fields.has(key);
-      if (wanted && document[key] !== undefined) projected[key] = document[key];
+      const value: unknown = document[key];
+      if (wanted && value !== undefined) projected[key] = value;
     }
     return projected;
   };

@@ -105,7 +105,9 @@ function fieldClause(path: string, condition: unknown): SimplePredicate | undefi
     tests.push(test);
   }
   const read =
-    parts.length === 1 ? (document: Document) => document[path] : (document: Document) => valueAt(document, parts);
+    parts.length === 1
+      ? (document: Document): unknown => document[path]
+      : (document: Document) => valueAt(document, parts);
   return (document) => {
     const value = read(document);
     if (value === THROUGH_ARRAY) return undefined;
@@ -135,7 +137,7 @@ function operatorTest(operator: string, operand: unknown): ValueTest | undefined
       const inList: ValueTest = (value) => {
         let verdict: boolean | undefined = false;
         for (const test of tests) {
-          const result = test!(value);
+          const result = test(value);
           if (result === true) return true;
           if (result === undefined) verdict = undefined;
         }

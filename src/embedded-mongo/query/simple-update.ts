@@ -46,7 +46,7 @@ const MISSING = Symbol('a document on the path is missing');
 function walk(document: Document, parts: string[]): { value: unknown } | typeof MISSING | undefined {
   let node: Document = document;
   for (let i = 0; i < parts.length - 1; i++) {
-    const child = node[parts[i]];
+    const child: unknown = node[parts[i]];
     if (child === undefined) return MISSING;
     if (!isPlainDocument(child)) return undefined;
     node = child;
@@ -64,7 +64,7 @@ function apply(document: Document, { operator, parts, operand }: Change): boolea
     parent = parent[part] as Document;
   }
   const field = parts[parts.length - 1];
-  const current = parent[field];
+  const current: unknown = parent[field];
   switch (operator) {
     case '$set':
       if (current !== undefined && sameValue(current, operand)) return false;

@@ -33,14 +33,15 @@ export function updatedDocument(current: Document, spec: UpdateSpec, inserting =
 function applyDocumentUpdate(next: Document, spec: UpdateSpec, inserting: boolean): boolean {
   const keys = Object.keys(spec.update);
   const operators = keys.filter((key) => key.startsWith('$'));
-  if (operators.length === 0) return replaceContents(next, spec.update as Document);
+  if (operators.length === 0) return replaceContents(next, spec.update);
   if (operators.length !== keys.length) {
     throw new CommandError(
       'FailedToParse',
       `Unknown modifier: ${keys.find((key) => !key.startsWith('$'))}. Expected a valid update modifier or pipeline-style update specified as an array`,
     );
   }
-  const { $setOnInsert, ...modifier } = spec.update as Document;
+  // Each operator's operand is a document of paths (`$set: { a: 1 }`); mingo rejects anything else.
+  const { $setOnInsert, ...modifier } = spec.update as Record<string, Document | undefined>;
   if ($setOnInsert !== undefined && inserting) {
     for (const path of Object.keys($setOnInsert)) {
       if (modifier.$set && path in modifier.$set) {
@@ -61,10 +62,10 @@ function applyDocumentUpdate(next: Document, spec: UpdateSpec, inserting: boolea
 
 function replaceContents(next: Document, replacement: Document): boolean {
   const before = equalityKey(next);
-  const id = next._id;
+  const id: unknown = next._id;
   for (const key of Object.keys(next)) delete next[key];
   if (id !== undefined) next._id = id;
-  for (const [key, value] of Object.entries(replacement)) {
+  for (const [key, value] of Object.entries<unknown>(replacement)) {
     if (key === '_id' && id !== undefined) {
       next._id = value; // checked against the original by the caller
       continue;
@@ -117,8 +118,8 @@ function setPath(target: Document, path: string, value: unknown): void {
   const parts = path.split('.');
   let node = target;
   for (const part of parts.slice(0, -1)) {
-    if (!isPlainDocument(node[part])) node[part] = {};
-    node = node[part];
+    const child: unknown = node[part];
+    node = isPlainDocument(child) ? child : (node[part] = {});
   }
   node[parts[parts.length - 1]] = value;
 }

@@ -39,8 +39,9 @@ export class Collection {
   }
 
   insert(document: Document): void {
-    const id = equalityKey(document._id);
-    if (this.documents.has(id)) throw this.duplicateKey('_id_', { _id: 1 }, { _id: document._id });
+    const _id: unknown = document._id;
+    const id = equalityKey(_id);
+    if (this.documents.has(id)) throw this.duplicateKey('_id_', { _id: 1 }, { _id });
     const keys = this.checkUnique(document, id);
     this.documents.set(id, document);
     for (const [index, indexKeys] of keys) index.add(indexKeys, id);
@@ -71,7 +72,8 @@ export class Collection {
       if (sameName) {
         throw new CommandError(
           'IndexKeySpecsConflict',
-          `An existing index has the same name as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`,
+          'An existing index has the same name as the requested index. ' +
+            `Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`,
         );
       }
       if (sameKey && sameIndexOptions(existing.spec, spec)) {
@@ -177,14 +179,14 @@ export class Collection {
 /** The values a filter pins `field` to by plain equality (`v`, `{$eq: v}`, `{$in: [...]}`), if it does. */
 function equalityValues(filter: Document, field: string): unknown[] | undefined {
   if (!Object.prototype.hasOwnProperty.call(filter, field)) return undefined;
-  const condition = filter[field];
+  const condition: unknown = filter[field];
   if (!isPlainDocument(condition)) return isIndexableEquality(condition) ? [condition] : undefined;
   const operators = Object.keys(condition);
   if (operators.length === 0 || !operators[0].startsWith('$')) return [condition];
   if (operators.length !== 1) return undefined;
   if (operators[0] === '$eq') return isIndexableEquality(condition.$eq) ? [condition.$eq] : undefined;
   if (operators[0] === '$in' && Array.isArray(condition.$in) && condition.$in.every(isIndexableEquality))
-    return condition.$in;
+    return condition.$in as unknown[];
   return undefined;
 }
 

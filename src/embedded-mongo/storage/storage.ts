@@ -54,7 +54,7 @@ export class Storage {
   /** @internal used by WriteBatch */
   addCollection(collection: Collection): void {
     let collections = this.databases.get(collection.database);
-    if (!collections) this.databases.set(collection.database, (collections = new Map()));
+    if (!collections) this.databases.set(collection.database, (collections = new Map<string, Collection>()));
     collections.set(collection.name, collection);
   }
 
@@ -75,7 +75,12 @@ export class Storage {
     switch (record.op) {
       case 'create':
         this.addCollection(
-          new Collection(record.db, record.coll, record.options, new UUID(record.uuid.buffer ?? record.uuid)),
+          new Collection(
+            record.db,
+            record.coll,
+            record.options,
+            new UUID((record.uuid.buffer ?? record.uuid) as Uint8Array | UUID),
+          ),
         );
         return;
       case 'drop':

@@ -17,10 +17,20 @@ export class TtlMonitor {
     intervalMs: number,
     private readonly log: EmbeddedMongoLog,
   ) {
-    this.timer = setInterval(
-      () => (this.running ??= this.sweep().finally(() => (this.running = undefined))),
-      intervalMs,
-    ).unref();
+    this.timer = setInterval(() => this.startSweep(), intervalMs).unref();
+  }
+
+  /**
+   * One sweep at a time. Nobody awaits a timer's sweep, so its failure is
+   * logged here rather than left an unhandled rejection (which ends the
+   * process); the next tick simply tries again.
+   */
+  private startSweep(): void {
+    this.running ??= this.sweep()
+      .catch((error: unknown) =>
+        this.log('error', 'TTL sweep failed', { error: error instanceof Error ? error.message : String(error) }),
+      )
+      .finally(() => (this.running = undefined));
   }
 
   stop(): void {

@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import { EJSON, type Document } from '../bson.js';
 
 /**
  * An equality key for any BSON value, equal exactly when mongod's comparison
@@ -19,7 +19,9 @@ export function equalityKey(value: unknown): string {
       return value ? 'b1' : 'b0';
     case 'object':
       break;
-    default:
+    case 'symbol':
+    case 'function':
+      // No BSON value, keyed all the same.
       return 'u' + String(value);
   }
   if (value instanceof Date) return 'd' + value.getTime();
@@ -41,7 +43,8 @@ export function equalityKey(value: unknown): string {
       return 'x' + binary.sub_type + ':' + Buffer.from(binary.buffer).toString('base64');
     }
     default:
-      return bsonType + ':' + String(value);
+      // Canonical Extended JSON, not String(): Code, DBRef, MinKey and MaxKey all print as [object Object].
+      return bsonType + ':' + EJSON.stringify(value, { relaxed: false });
   }
   if (value instanceof RegExp) return 'r' + String(value);
   return 'O' + JSON.stringify(Object.entries(value as Document).map(([k, v]) => [k, equalityKey(v)]));
@@ -79,7 +82,7 @@ function collect(value: unknown, parts: string[], depth: number, out: unknown[])
   if (depth === parts.length) {
     if (Array.isArray(value)) {
       if (value.length === 0) out.push(undefined);
-      else out.push(...value);
+      else out.push(...(value as unknown[]));
     } else if (value !== undefined) {
       out.push(value);
     }
@@ -100,7 +103,7 @@ export function cloneDocument<T>(value: T): T {
   if (value instanceof Date) return new Date(value.getTime()) as T;
   if (!isPlainDocument(value)) return value;
   const copy: Document = {};
-  for (const key of Object.keys(value)) copy[key] = cloneDocument(value[key]);
+  for (const key of Object.keys(value)) copy[key] = cloneDocument<unknown>(value[key]);
   return copy as T;
 }
 

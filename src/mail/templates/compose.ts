@@ -9,13 +9,18 @@ export interface Paragraph {
 
 /** A paragraph whose interpolated values are params: `p\`Hello ${name}\``. */
 export function p(strings: TemplateStringsArray, ...values: Array<string | number>): Paragraph {
-  let text = strings[0]!;
-  let html = escapeHtml(strings[0]!);
+  let text = strings[0];
+  let html = escapeHtml(strings[0]);
   values.forEach((value, index) => {
-    text += String(value) + strings[index + 1]!;
-    html += escapeHtml(value) + escapeHtml(strings[index + 1]!);
+    text += String(value) + strings[index + 1];
+    html += escapeHtml(value) + escapeHtml(strings[index + 1]);
   });
   return { text, html };
+}
+
+/** One paragraph from sentences written apart (to keep source lines short), a space between them. */
+export function sentences(...parts: Paragraph[]): Paragraph {
+  return { text: parts.map((part) => part.text).join(' '), html: parts.map((part) => part.html).join(' ') };
 }
 
 /** A one-time code on its own line, large in HTML. */

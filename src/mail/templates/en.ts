@@ -1,4 +1,4 @@
-import { codeBlock, compose, formatWhen, p } from './compose.js';
+import { codeBlock, compose, formatWhen, p, sentences } from './compose.js';
 import type { MailCatalog, RenderContext } from './mail-templates.js';
 
 // Security notices (NIST SP 800-63B §6.1.2.3 / rev 4 §4.6: notify the subscriber
@@ -6,7 +6,11 @@ import type { MailCatalog, RenderContext } from './mail-templates.js';
 // happened, when, and what to do if it was not the account owner.
 
 const ifNotYou = () =>
-  p`If this wasn't you, sign in and change your password now, review your sign-in methods, and tell your administrator: someone else may have access to your account.`;
+  sentences(
+    p`If this wasn't you, sign in and change your password now, review your sign-in methods, and tell your administrator:`,
+    p`someone else may have access to your account.`,
+  );
+const ifNotExpected = () => p`If you did not expect this, contact your administrator.`;
 const footer = ({ issuer }: RenderContext) =>
   p`This is an automatic security message from ${issuer}. You cannot turn these messages off.`;
 
@@ -18,7 +22,10 @@ export const en: MailCatalog = {
       p`Your ${issuer} verification code is:`,
       codeBlock(code),
       p`It expires in ${minutes} minutes and works only once.`,
-      p`If you did not just try to sign in to ${issuer} or set up sign-in codes by e-mail, someone may know your password: change it now. Never share this code; ${issuer} will not ask you for it.`,
+      sentences(
+        p`If you did not just try to sign in to ${issuer} or set up sign-in codes by e-mail, someone may know your password: change it now.`,
+        p`Never share this code; ${issuer} will not ask you for it.`,
+      ),
     ]);
   },
 
@@ -38,7 +45,10 @@ export const en: MailCatalog = {
 
   'recovery-code-used': ({ remaining }, context) =>
     compose(context, `A recovery code was used for your ${context.issuer} account`, [
-      p`A recovery code was used to sign in to your ${context.issuer} account on ${formatWhen(context)}. Each code works once: ${remaining} unused ${Number(remaining) === 1 ? 'code is' : 'codes are'} left.`,
+      sentences(
+        p`A recovery code was used to sign in to your ${context.issuer} account on ${formatWhen(context)}.`,
+        p`Each code works once: ${remaining} unused ${Number(remaining) === 1 ? 'code is' : 'codes are'} left.`,
+      ),
       ...(Number(remaining) <= 3
         ? [
             p`Create a new set of recovery codes soon, so that you are not locked out if you lose your other sign-in methods.`,
@@ -91,6 +101,52 @@ export const en: MailCatalog = {
     compose(context, `The e-mail address of your ${context.issuer} account was changed`, [
       p`On ${formatWhen(context)}, the address of your ${context.issuer} account was changed to ${newAddress}. Security messages go there from now on.`,
       ifNotYou(),
+      footer(context),
+    ]),
+
+  'account-deactivated': (_params, context) =>
+    compose(context, `Your ${context.issuer} account was deactivated`, [
+      p`An administrator deactivated your ${context.issuer} account on ${formatWhen(context)}. \
+You cannot sign in, your sessions have ended and your API keys no longer work.`,
+      ifNotExpected(),
+      footer(context),
+    ]),
+
+  'account-reactivated': (_params, context) =>
+    compose(context, `Your ${context.issuer} account was reactivated`, [
+      p`An administrator reactivated your ${context.issuer} account on ${formatWhen(context)}. \
+You can sign in again; sessions ended by the deactivation stay ended.`,
+      ifNotExpected(),
+      footer(context),
+    ]),
+
+  'account-deleted': (_params, context) =>
+    compose(context, `Your ${context.issuer} account was deleted`, [
+      p`An administrator deleted your ${context.issuer} account on ${formatWhen(context)}, \
+with its sign-in methods, sessions, API keys and recovery codes.`,
+      ifNotExpected(),
+      footer(context),
+    ]),
+
+  'account-unlocked': (_params, context) =>
+    compose(context, `Your ${context.issuer} account was unlocked`, [
+      p`An administrator cleared the failed sign-in attempts on your ${context.issuer} account on ${formatWhen(context)}: \
+you can try your password and second sign-in step again now.`,
+      p`If you did not ask for this, someone may be trying to sign in as you: \
+change your password and tell your administrator.`,
+      footer(context),
+    ]),
+
+  'account-role-changed': ({ role }, context) =>
+    compose(context, `Your role on ${context.issuer} changed`, [
+      p`An administrator changed the role of your ${context.issuer} account to ${role} on ${formatWhen(context)}.`,
+      ...(role === 'ADMIN'
+        ? [
+            p`Administrators must use two-step sign-in: \
+your next sign-in asks for your second step, or for setting one up.`,
+          ]
+        : []),
+      ifNotExpected(),
       footer(context),
     ]),
 };

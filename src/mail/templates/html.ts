@@ -2,7 +2,7 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 
 /** Every param goes through this before it reaches HTML: a user-chosen name is not markup. */
 export function escapeHtml(value: string | number): string {
-  return String(value).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+  return String(value).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
 }
 
 /** A header value on one line: params reach the subject, and a line break there would start a new header. */
@@ -34,5 +34,14 @@ export function htmlDocument(options: { lang: string; title: string; blocks: str
 
 /** A code set apart so it is easy to read and copy. */
 export function htmlCode(code: string): string {
-  return `<span style="display:inline-block;padding:8px 16px;font-size:28px;letter-spacing:6px;font-family:Menlo,Consolas,monospace;background:#f0f0f0;border-radius:6px">${escapeHtml(code)}</span>`;
+  const style = [
+    'display:inline-block',
+    'padding:8px 16px',
+    'font-size:28px',
+    'letter-spacing:6px',
+    'font-family:Menlo,Consolas,monospace',
+    'background:#f0f0f0',
+    'border-radius:6px',
+  ].join(';');
+  return `<span style="${style}">${escapeHtml(code)}</span>`;
 }

@@ -10,6 +10,11 @@ export const MAIL_TEMPLATE_NAMES = [
   'password-reset',
   'email-change-requested',
   'email-changed',
+  'account-deactivated',
+  'account-reactivated',
+  'account-deleted',
+  'account-unlocked',
+  'account-role-changed',
 ] as const;
 
 export type MailTemplateName = (typeof MAIL_TEMPLATE_NAMES)[number];
@@ -38,6 +43,13 @@ export interface MailTemplateParams {
   'email-change-requested': { newAddress: string; issuer?: string };
   /** To the old address: the change is done, `newAddress` masked. */
   'email-changed': { newAddress: string; issuer?: string };
+  /** An administrator's user management (notices to the account concerned). */
+  'account-deactivated': { issuer?: string };
+  'account-reactivated': { issuer?: string };
+  'account-deleted': { issuer?: string };
+  'account-unlocked': { issuer?: string };
+  /** `role`: the new role, as the API names it ("ADMIN", "USER"). */
+  'account-role-changed': { role: string; issuer?: string };
 }
 
 /** Params a template cannot render without; checked when a mail is enqueued, not when it is sent. */
@@ -54,6 +66,11 @@ export const REQUIRED_PARAMS: {
   'password-reset': ['token', 'minutes', 'username'],
   'email-change-requested': ['newAddress'],
   'email-changed': ['newAddress'],
+  'account-deactivated': [],
+  'account-reactivated': [],
+  'account-deleted': [],
+  'account-unlocked': [],
+  'account-role-changed': ['role'],
 };
 
 export function isMailTemplateName(name: unknown): name is MailTemplateName {

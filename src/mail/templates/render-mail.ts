@@ -10,7 +10,7 @@ export function resolveLocale(requested: string | undefined): string {
   if (!requested) return FALLBACK_LOCALE;
   const exact = Object.keys(CATALOGS).find((locale) => locale.toLowerCase() === requested.toLowerCase());
   if (exact) return exact;
-  const language = requested.split(/[-_]/)[0]!.toLowerCase();
+  const language = requested.split(/[-_]/)[0].toLowerCase();
   return language in CATALOGS ? language : FALLBACK_LOCALE;
 }
 
@@ -20,7 +20,7 @@ export function renderMail<T extends MailTemplateName>(
   options: { locale?: string; issuer: string; requestedAt: Date },
 ): RenderedMail {
   const locale = resolveLocale(options.locale);
-  const render = CATALOGS[locale]![template] as (
+  const render = CATALOGS[locale][template] as (
     params: MailTemplateParams[T],
     context: Parameters<MailCatalog[T]>[1],
   ) => RenderedMail;
