@@ -16,6 +16,8 @@ export const ErrorCode = {
   FACTOR_TYPE_NOT_ALLOWED: 'FACTOR_TYPE_NOT_ALLOWED',
   NOT_FOUND: 'NOT_FOUND',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** The password was right, but an admin demanded a new one (requireUserPasswordReset): only a reset signs in. */
+  PASSWORD_RESET_REQUIRED: 'PASSWORD_RESET_REQUIRED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

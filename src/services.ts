@@ -9,6 +9,7 @@ import { AttemptBudget } from './accounts/attempt-budget.js';
 import { LastAdminGuard } from './accounts/last-admin-guard.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { PasswordHasher } from './accounts/password-hasher.js';
+import { PasswordsService } from './accounts/passwords.service.js';
 import { userModel } from './accounts/user.model.js';
 import { UserAdminService } from './accounts/user-admin.service.js';
 import { apiKeyModel } from './api-keys/api-key.model.js';
@@ -60,6 +61,7 @@ export interface Services {
   recoveryCodes: RecoveryCodesService;
   emailVerification: EmailVerificationService;
   userAdmin: UserAdminService;
+  passwords: PasswordsService;
 }
 
 export interface ServiceDeps {
@@ -133,7 +135,12 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     signUps,
     sessions,
     audit,
-    options: { allowSignup: config.accounts.allowSignup },
+    notices,
+    options: {
+      allowSignup: config.accounts.allowSignup,
+      passwordMinLength: config.accounts.passwordMinLength,
+      serviceName: config.mfa.issuer,
+    },
   });
   const mfaPolicy = new MfaPolicyService({
     models,
@@ -205,6 +212,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     notices,
     clock,
   });
+  const passwords = new PasswordsService({ models, accounts, factors, admins, sessions, audit, notices, clock });
   return {
     config,
     accounts,
@@ -224,5 +232,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     recoveryCodes,
     emailVerification,
     userAdmin,
+    passwords,
   };
 }

@@ -1,6 +1,7 @@
 import { Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { OptionalEmailRules, PASSWORD_MAX_LENGTH, PasswordRules, UsernameRules } from './account-rules.js';
+import { OptionalEmailRules, UsernameRules } from './account-rules.js';
+import { PASSWORD_MAX_INPUT_UNITS } from './password-rules.js';
 
 @InputType()
 export class SignUpInput {
@@ -8,8 +9,8 @@ export class SignUpInput {
   @UsernameRules()
   username!: string;
 
+  /** Checked by the password rules (AccountsService.assertNewPassword), which name the rule a refusal broke. */
   @Field(() => String)
-  @PasswordRules()
   password!: string;
 
   @Field(() => String, { nullable: true })
@@ -24,6 +25,6 @@ export class LoginInput {
   username!: string;
 
   @Field(() => String)
-  @Length(1, PASSWORD_MAX_LENGTH)
+  @Length(1, PASSWORD_MAX_INPUT_UNITS)
   password!: string;
 }

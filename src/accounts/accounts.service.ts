@@ -2,17 +2,34 @@ import type { Types } from 'mongoose';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { clientNetwork } from '../client-network.js';
+import { ConfigError } from '../config/config-error.js';
 import type { Page } from '../db/pagination.js';
 import { AppError, ErrorCode, forbidden, invalidCredentials, tooManyAttempts } from '../errors.js';
+import type { SecurityNotices } from '../mfa/security-notices.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AttemptBudget } from './attempt-budget.js';
 import { PasswordLimit, type LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { checkNewPassword, normalizePassword } from './password-rules.js';
 import { MfaPolicyStatus, Role, usernameKey, type UserModel, type UserRecord } from './user.model.js';
 
 export interface SignUpInput {
   username: string;
   password: string;
+  email?: string;
+}
+
+/**
+ * How a new password comes: changed by its owner (who proved the current one; the other sessions end, this one
+ * stays) or reset (by a mailed token or at an admin's demand: every session ends).
+ */
+export type PasswordSetting =
+  | { via: 'change'; currentSessionId: Types.ObjectId; ip?: string; client?: string }
+  | { via: 'reset'; ip?: string; client?: string };
+
+/** The owner's words a new password may not be built from (NIST SP 800-63B rev 4: context-specific words). */
+export interface PasswordOwner {
+  username: string;
   email?: string;
 }
 
@@ -26,7 +43,14 @@ export class AccountsService {
       signUps: AttemptBudget;
       sessions: SessionsService;
       audit: AuditService;
-      options: { allowSignup: boolean };
+      notices: SecurityNotices;
+      options: {
+        allowSignup: boolean;
+        /** PASSWORD_MIN_LENGTH. */
+        passwordMinLength: number;
+        /** MFA_ISSUER: the service's own name, a context-specific word no password may be built from. */
+        serviceName: string;
+      };
     },
   ) {}
 
@@ -55,7 +79,8 @@ export class AccountsService {
    * hashing queue (unset: the server's own).
    */
   async createUser(input: SignUpInput, role: Role, client?: string): Promise<UserRecord> {
-    const passwordHash = await this.deps.hasher.hash(input.password, client);
+    this.assertNewPassword(input.password, input, 'password');
+    const passwordHash = await this.deps.hasher.hash(normalizePassword(input.password), client);
     try {
       const [user] = await this.deps.models.users.create([
         {
@@ -77,6 +102,63 @@ export class AccountsService {
   }
 
   /**
+   * Throws BAD_USER_INPUT on `field` unless `password` may become `owner`'s new password, naming the rule that
+   * refused it in `extensions.rule` (see password-rules.ts). The message never repeats the password.
+   */
+  assertNewPassword(password: string, owner: PasswordOwner, field = 'newPassword'): void {
+    const check = checkNewPassword(password, {
+      minLength: this.deps.options.passwordMinLength,
+      username: owner.username,
+      email: owner.email,
+      serviceName: this.deps.options.serviceName,
+    });
+    if (!check.ok) throw new AppError(ErrorCode.BAD_USER_INPUT, check.message, { field, rule: check.rule });
+  }
+
+  /**
+   * The one place a user's password is replaced (changePassword, resetPassword): checks the new-password
+   * rules, hashes the NFKC form, clears a forced reset, ends sessions (a change keeps the session that made
+   * it, a reset ends every one), audits and tells the owner.
+   *
+   * `expectedHash`: the hash the caller verified the current password against. The write is conditional on
+   * it, so of two changes that proved the same current password only the first lands; the other is refused
+   * as a wrong current password, which it now is. A reset passes none: it replaces whatever is there.
+   */
+  async setPassword(
+    user: UserRecord,
+    newPassword: string,
+    setting: PasswordSetting,
+    expectedHash?: string,
+  ): Promise<void> {
+    this.assertNewPassword(newPassword, user);
+    const passwordHash = await this.deps.hasher.hash(normalizePassword(newPassword), setting.client);
+    const updated = await this.deps.models.users.updateOne(
+      { _id: user._id, ...(expectedHash === undefined ? {} : { passwordHash: expectedHash }) },
+      { $set: { passwordHash }, $unset: { passwordResetRequired: 1 } },
+    );
+    if (updated.matchedCount === 0) {
+      if (expectedHash === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'User not found.');
+      throw new AppError(
+        ErrorCode.INVALID_CREDENTIALS,
+        'The current password was changed meanwhile. Sign in again with the new one.',
+        { field: 'currentPassword' },
+      );
+    }
+    await this.deps.audit.record({
+      type: AuditEventType.PASSWORD_CHANGED,
+      userId: user._id,
+      ip: setting.ip,
+      details: { via: setting.via },
+    });
+    await this.deps.notices.passwordChanged(user, setting.via);
+    await this.deps.sessions.endSessionsOf(user._id, {
+      reason: setting.via === 'change' ? 'password_changed' : 'password_reset',
+      except: setting.via === 'change' ? setting.currentSessionId : undefined,
+      ip: setting.ip,
+    });
+  }
+
+  /**
    * Admins created before their MFA was mandatory get it now (at start): their
    * next sign-in asks for their factor, or enrolls one. Returns how many changed.
    */
@@ -88,9 +170,21 @@ export class AccountsService {
     return modifiedCount;
   }
 
-  /** Creates the configured admin at start when no account of that name exists. */
+  /**
+   * Creates the configured admin at start when no account of that name exists. An ADMIN_PASSWORD the password
+   * rules refuse stops the start (ConfigError, naming the rule): an admin account must not be the weakest one.
+   * Once the admin exists the variable is not read, so a server that created it before these rules still starts.
+   */
   async ensureAdmin(credentials: { username: string; password: string }): Promise<boolean> {
     if (await this.deps.models.users.exists({ usernameKey: usernameKey(credentials.username) })) return false;
+    try {
+      this.assertNewPassword(credentials.password, credentials, 'password');
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      throw new ConfigError(
+        `ADMIN_PASSWORD breaks the password rules (${String(error.extensions.rule)}): ${error.message}`,
+      );
+    }
     const user = await this.createUser(credentials, Role.ADMIN).catch((error: unknown) => {
       if (error instanceof AppError) return undefined; // another process created it first
       throw error;
@@ -125,7 +219,7 @@ export class AccountsService {
     let user: UserRecord | null;
     try {
       user = await this.deps.models.users.findOne({ usernameKey: key }).lean<UserRecord>();
-      matches = await this.deps.hasher.verify(user?.passwordHash, password, reservation.allowed.network);
+      matches = await this.verifyPassword(user, password, reservation.allowed.network);
     } catch (error) {
       await this.deps.throttle.refund(reservation.allowed);
       throw error;
@@ -142,7 +236,53 @@ export class AccountsService {
       throw invalidCredentials();
     }
     await this.deps.throttle.succeeded(reservation.allowed);
+    // Only after the password was verified, so the answer tells nothing to whoever does not know it.
+    if (user.passwordResetRequired) {
+      await this.deps.audit.record({
+        type: AuditEventType.SIGN_IN_FAILED,
+        userId: user._id,
+        ip,
+        details: { username: key, reason: 'password_reset_required' },
+      });
+      throw new AppError(
+        ErrorCode.PASSWORD_RESET_REQUIRED,
+        'An administrator asked you to choose a new password: reset it ("Forgot your password") to sign in.',
+      );
+    }
     return user;
+  }
+
+  /**
+   * Whether `password` is `user`'s, comparing the NFKC form, as every password is hashed since the rules were
+   * wired in. Passwords stored before were hashed as typed: when the NFKC form differs from what was typed, the
+   * typed form is tried too, and a match there is rehashed in the NFKC form, so the next sign-in takes one
+   * verification. Whether the second verification runs depends on the typed password only, never on whether
+   * the user exists, so an unknown name still costs what a wrong password costs.
+   */
+  private async verifyPassword(user: UserRecord | null, password: string, client: string): Promise<boolean> {
+    const normalized = normalizePassword(password);
+    if (await this.deps.hasher.verify(user?.passwordHash, normalized, client)) return true;
+    if (normalized === password || !(await this.deps.hasher.verify(user?.passwordHash, password, client))) return false;
+    await this.rehash(user!, normalized, client);
+    return true;
+  }
+
+  /** Replaces a hash of the typed form by one of the NFKC form, unless the password changed meanwhile. */
+  private async rehash(user: UserRecord, normalized: string, client: string): Promise<void> {
+    let passwordHash: string;
+    try {
+      passwordHash = await this.deps.hasher.hash(normalized, client);
+    } catch (error) {
+      // No room to hash now: the sign-in stands, and the next one rehashes.
+      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE) return;
+      throw error;
+    }
+    const { modifiedCount } = await this.deps.models.users.updateOne(
+      { _id: user._id, passwordHash: user.passwordHash },
+      { $set: { passwordHash } },
+    );
+    // The caller goes on with this record (changePassword sets the next hash on the condition of this one).
+    if (modifiedCount === 1) user.passwordHash = passwordHash;
   }
 
   async logout(sessionId: Types.ObjectId, userId: Types.ObjectId, ip?: string): Promise<void> {

@@ -22,6 +22,12 @@ export const LOWEST_PASSWORD_MIN_LENGTH = 8;
 export const HIGHEST_PASSWORD_MIN_LENGTH = 64;
 /** The longest password, in code points after normalisation: the argon2 input bound (SignUpInput's PASSWORD_MAX_LENGTH). */
 export const PASSWORD_MAX_LENGTH = 256;
+/**
+ * The longest string, in UTF-16 units, that is normalised at all: canonical composition joins at most 4 code
+ * points into one (U+1F82 is the longest decomposition), and a code point is at most 2 UTF-16 units, so a longer
+ * string normalises to more than PASSWORD_MAX_LENGTH code points. Sign-in takes passwords up to this long too.
+ */
+export const PASSWORD_MAX_INPUT_UNITS = 8 * PASSWORD_MAX_LENGTH;
 
 /** Which rule refused a password: stable, for clients to pick their own wording. */
 export type PasswordRule =
@@ -62,10 +68,8 @@ export function checkNewPassword(password: string, context: PasswordContext): Pa
   // so two different strings would hash alike.
   if (LONE_SURROGATE.test(password))
     return refuse('NOT_UNICODE', 'The password holds an invalid character (a lone UTF-16 surrogate).');
-  // Canonical composition joins at most 4 code points into one (U+1F82 is the longest decomposition), and a code
-  // point is at most 2 UTF-16 units: a string longer than this normalises to more than PASSWORD_MAX_LENGTH code
-  // points, so it is refused before normalising it (GraphQL bounds the input too, but this function stands alone).
-  if (password.length > 8 * PASSWORD_MAX_LENGTH) return tooLong();
+  // Refused before normalising it (the HTTP body limit bounds the input too, but this function stands alone).
+  if (password.length > PASSWORD_MAX_INPUT_UNITS) return tooLong();
   const normalized = normalizePassword(password);
   const length = codePoints(normalized).length;
   if (length < context.minLength)

@@ -42,6 +42,11 @@ export interface UserRecord {
   challengeSends?: Date[];
   /** Set by an admin's deactivateUser (and by deleteUser before it removes the account): the account is shut until reactivateUser. */
   deactivatedAt?: Date;
+  /**
+   * Set by an admin's requireUserPasswordReset: the right password no longer signs in (PASSWORD_RESET_REQUIRED)
+   * until a new one is set (AccountsService.setPassword clears it).
+   */
+  passwordResetRequired?: boolean;
   /** Set while a demotion of this admin decides whether another admin remains (see LastAdminGuard). */
   demotion?: { mark: string; startedAt: Date };
   createdAt: Date;
@@ -70,6 +75,7 @@ const userSchema = new Schema<UserRecord>(
     challengeSends: { type: [Date], default: undefined },
     deactivatedAt: { type: Date },
     demotion: { type: Schema.Types.Mixed },
+    passwordResetRequired: { type: Boolean },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false },

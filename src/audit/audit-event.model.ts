@@ -47,6 +47,10 @@ export const AuditEventType = {
   USER_DELETED: 'account.deleted',
   /** `details.from` and `details.to`: the roles. */
   USER_ROLE_CHANGED: 'account.role_changed',
+  /** `details.via`: "change" (the owner, with the current password) or "reset". Never the password. */
+  PASSWORD_CHANGED: 'account.password_changed',
+  /** An admin's requireUserPasswordReset; `actorId` is the admin. */
+  PASSWORD_RESET_REQUIRED: 'account.password_reset_required',
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 

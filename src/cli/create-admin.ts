@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { newAccountProblems } from '../accounts/account-rules.js';
 import { Role } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { openDatabase } from '../db/database.js';
 import { DataDirInUseError } from '../embedded-mongo/index.js';
 import { AppError } from '../errors.js';
@@ -41,7 +41,7 @@ async function createAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<stri
   const config = loadConfig({ ...env, ADMIN_USERNAME: undefined, ADMIN_PASSWORD: undefined });
   const password = env.ADMIN_PASSWORD || (await readPassword());
   if (password === undefined) throw new CliFailure(`no password on standard input\n${USAGE}`, EX_USAGE);
-  await checkAccountRules(username, password);
+  await checkAccountRules(username, password, config);
 
   const logger = createLogger({ level: env.LOG_LEVEL ?? 'error', destination: process.stderr });
   const redis = await connectRedis(config.redisUrl, logger);
@@ -85,8 +85,11 @@ function parseUsername(argv: string[]): string {
 }
 
 /** The rules of `signUp`, so the CLI cannot create an account the API would have refused. */
-async function checkAccountRules(username: string, password: string): Promise<void> {
-  const messages = await newAccountProblems({ username, password });
+async function checkAccountRules(username: string, password: string, config: Config): Promise<void> {
+  const messages = await newAccountProblems(
+    { username, password },
+    { minLength: config.accounts.passwordMinLength, serviceName: config.mfa.issuer },
+  );
   if (messages.length > 0) throw new CliFailure(messages.join('; '), EX_DATAERR);
 }
 

@@ -54,6 +54,8 @@ export const SENSITIVE_MUTATIONS: ReadonlySet<string> = new Set([
   'reactivateUser',
   'deleteUser',
   'setUserRole',
+  'changePassword',
+  'requireUserPasswordReset',
 ]);
 
 /**

@@ -20,6 +20,7 @@ import { BUILT_IN_FACTOR_PLUGINS } from '../built-in-factor-plugins.js';
 import { MfaPolicyResolver } from '../mfa/mfa-policy.resolver.js';
 import { UserMfaFieldsResolver } from '../mfa/user-mfa-fields.resolver.js';
 import { SessionsResolver } from '../sessions/sessions.resolver.js';
+import { PasswordResolver } from '../accounts/password.resolver.js';
 import { authChecker } from './auth-checker.js';
 
 const RESOLVERS = [
@@ -34,6 +35,7 @@ const RESOLVERS = [
   SessionsResolver,
   EmailResolver,
   UserAdminResolver,
+  PasswordResolver,
 ] as const;
 
 /** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */

@@ -81,6 +81,16 @@ export class SecurityNotices {
     return this.notify(user, 'account-role-changed', { role });
   }
 
+  /** `via`: "change" (the owner's other sessions ended) or "reset" (every session ended). */
+  passwordChanged(user: UserRecord, via: 'change' | 'reset'): Promise<void> {
+    return this.notify(user, 'password-changed', { via });
+  }
+
+  /** Sent before the sessions end, like accountDeactivated. */
+  passwordResetRequired(user: UserRecord): Promise<void> {
+    return this.notify(user, 'password-reset-required', {});
+  }
+
   /** What users call a factor type ("Authenticator app"), not its id. */
   private nameOf(factorType: string): string {
     return this.deps.registry.get(factorType)?.displayName ?? factorType;

@@ -22,7 +22,10 @@ export type EndedBecause =
   | 'revoked_by_admin'
   | 'revoked_by_owner'
   | 'others_revoked_by_owner'
-  | 'deactivated';
+  | 'deactivated'
+  | 'password_changed'
+  | 'password_reset'
+  | 'password_reset_required';
 
 /**
  * revokeSession's one answer for an id that names no live session of the
@@ -250,11 +253,12 @@ function standingFilter(user: UserRecord, now: Date): Record<string, unknown> {
  * becomes ACTIVE cannot see a password sign-in that was still running then;
  * this check ends that one too. Nor does a session of a deactivated account
  * stand: deactivation ends them all, and this check also ends one a sign-in
- * that was already past its password check issued meanwhile.
+ * that was already past its password check issued meanwhile. Nor, likewise,
+ * one of an account whose admin required a password reset.
  */
 function stands(session: SessionRecord, user: UserRecord, now: Date): boolean {
   if (session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now) return false;
-  if (user.deactivatedAt) return false;
+  if (user.deactivatedAt || user.passwordResetRequired) return false;
   return !(
     user.mfaPolicyStatus === MfaPolicyStatus.ENABLED &&
     session.scope === SessionScope.FULL &&

@@ -49,7 +49,7 @@ describe('npm run create-admin', () => {
   it('takes ADMIN_PASSWORD over standard input', async () => {
     const run = await createAdmin(['--username', 'ops'], {
       input: 'piped password 2\n',
-      env: { ADMIN_PASSWORD: 'env password 2' },
+      env: { ADMIN_PASSWORD: 'env admin password 2' },
     });
     assert.equal(run.code, 0, run.stderr);
   });
@@ -60,10 +60,18 @@ describe('npm run create-admin', () => {
     assert.match(run.stderr, /taken/);
   });
 
-  it('refuses a password shorter than signUp allows', async () => {
-    const run = await createAdmin(['--username', 'shorty'], { input: 'seven7!\n' });
-    assert.equal(run.code, 65);
-    assert.match(run.stderr, /password must be longer than or equal to 8 characters/);
+  it('refuses a password the password rules refuse, naming the rule and never the password', async () => {
+    for (const [password, rule] of [
+      ['fourteen chars', 'TOO_SHORT'],
+      ['password1234567', 'COMMON'],
+      ['xk7qxk7qxk7qxk7q', 'REPETITIVE_OR_SEQUENTIAL'],
+      ['shorty1234567890', 'CONTEXT_SPECIFIC'],
+    ]) {
+      const run = await createAdmin(['--username', 'shorty'], { input: `${password}\n` });
+      assert.equal(run.code, 65, password);
+      assert.match(run.stderr, new RegExp(`\\(rule ${rule}\\)`), password);
+      assert.ok(!run.stderr.includes(password), 'the password is not echoed');
+    }
   });
 
   it('refuses a password given as an argument, where `ps` would show it', async () => {
@@ -75,7 +83,7 @@ describe('npm run create-admin', () => {
   it('leaves admins the server signs in, with an audit event each', async () => {
     app = await startTestApp({ DATA_DIR: dataDir });
     assert.equal((await signIn('root', 'root password 1'))?.role, 'ADMIN');
-    assert.equal((await signIn('ops', 'env password 2'))?.role, 'ADMIN');
+    assert.equal((await signIn('ops', 'env admin password 2'))?.role, 'ADMIN');
     const db = app.database.connection.db!;
     const admins = await db
       .collection<UserRecord>('users')

@@ -149,4 +149,21 @@ your next sign-in asks for your second step, or for setting one up.`,
       ifNotExpected(),
       footer(context),
     ]),
+
+  'password-changed': ({ via }, context) =>
+    compose(context, `Your ${context.issuer} password was ${via === 'reset' ? 'reset' : 'changed'}`, [
+      p`The password of your ${context.issuer} account was ${via === 'reset' ? 'reset' : 'changed'} on ${formatWhen(context)}. \
+${via === 'reset' ? 'Every session signed in before has ended.' : 'Your other sessions have ended; the one that made the change stays signed in.'}`,
+      ifNotYou(),
+      footer(context),
+    ]),
+
+  'password-reset-required': (_params, context) =>
+    compose(context, `Choose a new ${context.issuer} password`, [
+      p`An administrator asked you to choose a new password for your ${context.issuer} account on ${formatWhen(context)}. \
+Your sessions have ended, and your current password no longer signs you in: \
+use "Forgot your password" on the sign-in page to set a new one.`,
+      ifNotExpected(),
+      footer(context),
+    ]),
 };

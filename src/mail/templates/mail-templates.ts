@@ -15,6 +15,8 @@ export const MAIL_TEMPLATE_NAMES = [
   'account-deleted',
   'account-unlocked',
   'account-role-changed',
+  'password-changed',
+  'password-reset-required',
 ] as const;
 
 export type MailTemplateName = (typeof MAIL_TEMPLATE_NAMES)[number];
@@ -50,6 +52,9 @@ export interface MailTemplateParams {
   'account-unlocked': { issuer?: string };
   /** `role`: the new role, as the API names it ("ADMIN", "USER"). */
   'account-role-changed': { role: string; issuer?: string };
+  /** `via`: "change" (by the owner, who stays signed in there) or "reset" (every session ended). */
+  'password-changed': { via: 'change' | 'reset'; issuer?: string };
+  'password-reset-required': { issuer?: string };
 }
 
 /** Params a template cannot render without; checked when a mail is enqueued, not when it is sent. */
@@ -71,6 +76,8 @@ export const REQUIRED_PARAMS: {
   'account-deleted': [],
   'account-unlocked': [],
   'account-role-changed': ['role'],
+  'password-changed': ['via'],
+  'password-reset-required': [],
 };
 
 export function isMailTemplateName(name: unknown): name is MailTemplateName {
