@@ -1,6 +1,6 @@
 import { IsEmail, IsOptional, Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { PASSWORD_MAX_LENGTH } from './account-rules.js';
+import { PASSWORD_MAX_INPUT_UNITS } from './password-rules.js';
 
 /** Long enough for any token the service mails (prefix + 43 base64url characters), short enough to refuse junk before hashing it. */
 const MAX_TOKEN_LENGTH = 128;
@@ -41,6 +41,6 @@ export class ResetPasswordInput {
 
   /** Checked against the password rules by AccountsService.setPassword; the length cap here bounds the work before that. */
   @Field(() => String)
-  @Length(1, PASSWORD_MAX_LENGTH)
+  @Length(1, PASSWORD_MAX_INPUT_UNITS)
   newPassword!: string;
 }
