@@ -5,6 +5,7 @@ import { accountTokenModel } from './accounts/account-token.model.js';
 import { AccountTokens } from './accounts/account-tokens.js';
 import { AccountsService } from './accounts/accounts.service.js';
 import { EmailVerificationService } from './accounts/email-verification.service.js';
+import { PasswordResetService } from './accounts/password-reset.service.js';
 import { AttemptBudget } from './accounts/attempt-budget.js';
 import { LastAdminGuard } from './accounts/last-admin-guard.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
@@ -62,6 +63,7 @@ export interface Services {
   emailVerification: EmailVerificationService;
   userAdmin: UserAdminService;
   passwords: PasswordsService;
+  passwordReset: PasswordResetService;
 }
 
 export interface ServiceDeps {
@@ -213,6 +215,16 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     clock,
   });
   const passwords = new PasswordsService({ models, accounts, factors, admins, sessions, audit, notices, clock });
+  const passwordReset = new PasswordResetService({
+    models,
+    tokens,
+    accountMail,
+    caps,
+    accounts,
+    audit,
+    logger,
+    clock,
+  });
   return {
     config,
     accounts,
@@ -233,5 +245,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     emailVerification,
     userAdmin,
     passwords,
+    passwordReset,
   };
 }

@@ -50,6 +50,14 @@ export class AccountTokens {
       .lean<AccountTokenRecord>();
   }
 
+  /** The live token of this purpose, without spending it (to check what comes with it first); null as for consume. */
+  async find(token: string, purpose: AccountTokenPurpose, now: Date): Promise<AccountTokenRecord | null> {
+    if (!token.startsWith(PREFIX[purpose])) return null;
+    return this.deps.models.accountTokens
+      .findOne({ tokenHash: hashToken(token), purpose, expiresAt: { $gt: now } })
+      .lean<AccountTokenRecord>();
+  }
+
   /** Takes back a token that could not be mailed, unless a newer one has replaced it. */
   async withdraw(userId: Types.ObjectId, purpose: AccountTokenPurpose, token: string): Promise<void> {
     await this.deps.models.accountTokens.deleteOne({ userId, purpose, tokenHash: hashToken(token) });

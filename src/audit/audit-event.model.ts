@@ -38,7 +38,6 @@ export const AuditEventType = {
   PASSWORD_RESET_REQUESTED: 'account.password_reset_requested',
   /** Requests for names or addresses no account has, counted per client network and hour. */
   PASSWORD_RESET_UNKNOWN: 'account.password_reset_unknown',
-  PASSWORD_RESET: 'account.password_reset',
   /** An admin's user management; `actorId` is the admin. */
   USER_UNLOCKED: 'account.unlocked',
   USER_DEACTIVATED: 'account.deactivated',
