@@ -6,7 +6,7 @@ import type { AccountsService } from './accounts.service.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryCaps } from '../mfa/delivery-caps.js';
 import type { AccountMail } from './account-mail.js';
-import { AccountTokenPurpose, type AccountTokenModel } from './account-token.model.js';
+import { AccountTokenPurpose } from './account-token.model.js';
 import type { AccountTokens } from './account-tokens.js';
 import { usernameKey, type UserModel, type UserRecord } from './user.model.js';
 
@@ -29,7 +29,7 @@ export class PasswordResetService {
 
   constructor(
     private readonly deps: {
-      models: { users: UserModel; accountTokens: AccountTokenModel };
+      models: { users: UserModel };
       tokens: AccountTokens;
       accountMail: AccountMail;
       caps: DeliveryCaps;
