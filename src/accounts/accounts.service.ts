@@ -54,9 +54,14 @@ export class AccountsService {
     },
   ) {}
 
-  /** Throttled per client address, counted before the password is hashed: each sign-up costs an argon2id hash and a stored account. */
+  /**
+   * Throttled per client address, counted before the password is hashed: each sign-up costs an argon2id hash and
+   * a stored account. The password rules come first (and again in createUser, for every other way in).
+   */
   async signUp(input: SignUpInput, ip: string): Promise<UserRecord> {
     if (!this.deps.options.allowSignup) throw forbidden('Sign-up is closed on this server.');
+    // Before the budget: a password the rules refuse costs no hash, and trying another must not use up sign-ups.
+    this.assertNewPassword(input.password, input, 'password');
     const address = clientNetwork(ip);
     const retryAfterSeconds = await this.deps.signUps.reserve(address);
     if (retryAfterSeconds !== undefined) {

@@ -126,7 +126,7 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
       .updateOne({ _id: new Types.ObjectId(enrolling.id) }, { $set: { mfaPolicyStatus: 'ENABLED' } });
     const enrollmentLogin = await signIn('enid', TEST_PASSWORD);
     assert.equal(enrollmentLogin.data?.login.enrollmentRequired, true);
-    const enrollmentToken = enrollmentLogin.data!.login.accessToken!;
+    const enrollmentToken = String(enrollmentLogin.data?.login.accessToken);
 
     const hashes = async () =>
       Promise.all([plain.id, mfaUser.id, enrolling.id].map(async (id) => (await storedUser(app, id)).passwordHash));
@@ -242,6 +242,25 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     assert.equal((await events(id, 'account.password_changed')).length, 1);
   });
 
+  it('changePassword racing a reset: the reset wins whichever lands first, and the changing session ends', async () => {
+    for (let round = 0; round < 3; round++) {
+      const username = `race${round}`;
+      const { id, token } = await signUpAndLogIn(app, username);
+      const user = await storedUser(app, id);
+      const [changed] = await Promise.all([
+        change(token, TEST_PASSWORD, NEW_PASSWORD),
+        app.services.accounts.setPassword(user, OTHER_NEW_PASSWORD, { via: 'reset' }),
+      ]);
+      assert.ok(
+        changed.data?.changePassword === true || errorCode(changed) === 'INVALID_CREDENTIALS',
+        JSON.stringify(changed),
+      );
+      assert.match(String((await signIn(username, OTHER_NEW_PASSWORD)).data?.login.accessToken), /^mfa_at_/);
+      assert.equal(errorCode(await signIn(username, NEW_PASSWORD)), 'INVALID_CREDENTIALS');
+      assert.equal(await works(token), false, 'a reset ends every session, the changing one too');
+    }
+  });
+
   it('requireUserPasswordReset: an admin with a fresh proof, never on another admin or themself', async () => {
     const target = await signUpAndLogIn(app, 'tess');
     const ops = await app.services.accounts.createUser({ username: 'ops', password: 'ops admin password' }, Role.ADMIN);
@@ -275,7 +294,7 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     );
   });
 
-  it('requireUserPasswordReset ends sessions and pending sign-ins, refuses the right password distinctly, keeps API keys; a new password clears it', async () => {
+  it('requireUserPasswordReset ends sessions and pending sign-ins, refuses the right password distinctly, keeps API keys; setPassword clears it', async () => {
     const target = await userWithTotp(app, clock, 'vera');
     await verifyAddress(app, sink, target.token, 'vera@example.com'); // notices go only to a verified address
     await app.graphql(STEP_UP, {
@@ -312,7 +331,10 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     const [event] = await events(target.id, 'account.password_reset_required');
     assert.equal(String(event.actorId), root.id);
     const [ended] = await events(target.id, 'session.revoked');
-    assert.deepEqual([String(ended.actorId), ended.details?.reason], [root.id, 'password_reset_required']);
+    assert.deepEqual(
+      [String(ended.actorId), (ended.details as { reason?: string }).reason],
+      [root.id, 'password_reset_required'],
+    );
 
     // The reset flow ends in AccountsService.setPassword, which clears the demand.
     const user = await storedUser(app, target.id);
@@ -346,5 +368,38 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     assert.equal(await argon2.verify(rehashed, typed), false);
     for (const form of [typed, 'the fine print of the harbour'])
       assert.match(String((await signIn('lea', form)).data?.login.accessToken), /^mfa_at_/, form);
+  });
+  it('changePassword with a current password stored before NFKC: rehashed on the way, then changed', async () => {
+    const { id, token } = await signUpAndLogIn(app, 'lex');
+    const typed = 'ｆｕｌｌ ｗｉｄｔｈ ｆｒｏｍ ｂｅｆｏｒｅ';
+    await db()
+      .collection('users')
+      .updateOne({ _id: new Types.ObjectId(id) }, { $set: { passwordHash: await argon2.hash(typed, ARGON2_OPTIONS) } });
+    const changed = await change(token, typed, NEW_PASSWORD);
+    assert.equal(changed.data?.changePassword, true, JSON.stringify(changed.errors));
+    assert.match(String((await signIn('lex', NEW_PASSWORD)).data?.login.accessToken), /^mfa_at_/);
+    assert.equal(errorCode(await signIn('lex', typed)), 'INVALID_CREDENTIALS');
+  });
+});
+
+describe('a refused sign-up password', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ SIGNUP_RATE_PER_ADDRESS: '1' });
+  });
+  after(() => app?.stop());
+
+  it('uses up none of the sign-ups an address may make', async () => {
+    const signUp = (username: string, password: string) =>
+      app.graphql(SIGN_UP, { variables: { input: { username, password } } });
+    for (const password of ['short', 'password1234567', 'aaaaaaaaaaaaaaaaaaaa'])
+      assert.equal(errorCode(await signUp('first-try', password)), 'BAD_USER_INPUT', password);
+    const created = await signUp('first-try', NEW_PASSWORD);
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    assert.equal(
+      errorCode(await signUp('second-try', NEW_PASSWORD)),
+      'TOO_MANY_ATTEMPTS',
+      'the budget of one is in force',
+    );
   });
 });
