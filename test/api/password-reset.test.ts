@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   ChangeEmailDocument as CHANGE_EMAIL,
+  ChangePasswordDocument as CHANGE_PASSWORD,
   LoginDocument as LOGIN,
   MeDocument as ME,
   MyMfaDocument as MY_MFA,
@@ -24,7 +25,7 @@ const RESET_SUBJECT = /Reset your mfa-graphql password/;
 const NEW_PASSWORD = 'a brand new passphrase 7';
 const HOUR_MS = 60 * 60_000;
 /** MAIL_CODES_PER_CLIENT_PER_HOUR for this file: room for every request the suite makes from 127.0.0.1 in one hour. */
-const PER_CLIENT = 30;
+const PER_CLIENT = 40;
 
 describe('forgot your password: requestPasswordReset and resetPassword over HTTP, mail from a real SMTP server', () => {
   const clock = new TestClock();
@@ -223,6 +224,31 @@ describe('forgot your password: requestPasswordReset and resetPassword over HTTP
     assert.deepEqual(tally(responses), { OK: 1, TOKEN_EXPIRED: 9 });
     const winner = responses.findIndex((response) => !response.errors);
     assert.match(await logIn(app, 'uma', `racing passphrase number ${winner}`), /^mfa_at_/);
+  });
+
+  it('changePassword racing resetPassword over HTTP: the reset wins whichever lands first, and the changing session ends', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const name = `racer${round}`;
+      const user = await verifiedUser(name);
+      const token = await resetToken({ username: name }, `${name}@example.com`);
+      const changedTo = 'a changed passphrase 42';
+      const [changed, resetDone] = await Promise.all([
+        app.graphql(CHANGE_PASSWORD, {
+          token: user.token,
+          variables: { input: { currentPassword: TEST_PASSWORD, newPassword: changedTo } },
+        }),
+        reset(token),
+      ]);
+      assert.equal(resetDone.data?.resetPassword, true, JSON.stringify(resetDone.errors));
+      assert.ok(
+        changed.data?.changePassword === true || errorCode(changed) === 'INVALID_CREDENTIALS',
+        JSON.stringify(changed),
+      );
+      assert.match(await logIn(app, name, NEW_PASSWORD), /^mfa_at_/);
+      const stale = await app.graphql(LOGIN, { variables: { input: { username: name, password: changedTo } } });
+      assert.equal(errorCode(stale), 'INVALID_CREDENTIALS');
+      assert.equal((await app.graphql(ME, { token: user.token })).status, 401, 'the changing session ended too');
+    }
   });
 
   it('a password the rules refuse is BAD_USER_INPUT and leaves the token usable', async () => {
