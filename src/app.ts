@@ -52,6 +52,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const closeAll = async () => {
     await http?.fastify.close(); // stops accepting, waits for in-flight requests (http-server.ts ends their connections)
     await http?.idle(SHUTDOWN_GRACE_MS); // and for operations whose client hung up, which the HTTP server no longer waits for
+    await services?.passwordReset.settled(); // reset requests answered at once and handled in the background
     await mail?.close(); // the inline worker finishes its current job first
     await services?.audit.flush(); // repeated refusals counted since the last write
     await database?.close();

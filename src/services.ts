@@ -1,6 +1,11 @@
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
+import { AccountMail } from './accounts/account-mail.js';
+import { accountTokenModel } from './accounts/account-token.model.js';
+import { AccountTokens } from './accounts/account-tokens.js';
 import { AccountsService } from './accounts/accounts.service.js';
+import { EmailVerificationService } from './accounts/email-verification.service.js';
+import { PasswordResetService } from './accounts/password-reset.service.js';
 import { AttemptBudget } from './accounts/attempt-budget.js';
 import { LastAdminGuard } from './accounts/last-admin-guard.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
@@ -55,8 +60,10 @@ export interface Services {
   challenges: ChallengeService;
   factors: FactorsService;
   recoveryCodes: RecoveryCodesService;
+  emailVerification: EmailVerificationService;
   userAdmin: UserAdminService;
   passwords: PasswordsService;
+  passwordReset: PasswordResetService;
 }
 
 export interface ServiceDeps {
@@ -86,6 +93,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     factors: factorModel(connection),
     signInChallenges: signInChallengeModel(connection),
     policies: mfaPolicyModel(connection),
+    accountTokens: accountTokenModel(connection),
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
@@ -185,6 +193,17 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
   const apiKeys = new ApiKeysService({ models, audit, factors, admins });
   const auditTrail = new AuditTrail({ models, admins });
+  const tokens = new AccountTokens({ models });
+  const accountMail = new AccountMail({ tokens, caps, mail: deps.mail, issuer: config.mfa.issuer, clock });
+  const emailVerification = new EmailVerificationService({
+    models,
+    tokens,
+    accountMail,
+    factors,
+    notices,
+    audit,
+    clock,
+  });
   const userAdmin = new UserAdminService({
     models,
     admins,
@@ -197,6 +216,16 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     clock,
   });
   const passwords = new PasswordsService({ models, accounts, factors, admins, sessions, audit, notices, clock });
+  const passwordReset = new PasswordResetService({
+    models,
+    tokens,
+    accountMail,
+    caps,
+    accounts,
+    audit,
+    logger,
+    clock,
+  });
   return {
     config,
     accounts,
@@ -214,7 +243,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     challenges,
     factors,
     recoveryCodes,
+    emailVerification,
     userAdmin,
     passwords,
+    passwordReset,
   };
 }

@@ -62,6 +62,7 @@ export function emailOtpFactor(options: FactorPluginOptions): FactorPlugin {
       return { state: { ...next } };
     },
     destination: (factor) => mailboxKey(factor.secret!),
+    provenEmail: (factor) => factor.secret,
     async verify({ factor, code, now, keyedHash }) {
       const { sequence, codeHash, codeExpiresAt } = factor.state as unknown as EmailCodeState;
       if (sequence === undefined || !codeHash || codeExpiresAt === undefined || now.getTime() >= codeExpiresAt)

@@ -12,6 +12,7 @@ import type { SecurityNotices } from '../mfa/security-notices.js';
 import type { SignInChallengeModel } from '../mfa/sign-in-challenge.model.js';
 import type { SessionModel } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
+import type { AccountTokenModel } from './account-token.model.js';
 import type { LastAdminGuard } from './last-admin-guard.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { MfaPolicyStatus, Role, UserStatus, usernameKey, type UserModel, type UserRecord } from './user.model.js';
@@ -59,6 +60,7 @@ export class UserAdminService {
         factors: FactorModel;
         signInChallenges: SignInChallengeModel;
         auditEvents: AuditEventModel;
+        accountTokens: AccountTokenModel;
       };
       admins: AdminAccess;
       sessions: SessionsService;
@@ -221,6 +223,7 @@ export class UserAdminService {
       this.deps.models.apiKeys.deleteMany(owned),
       this.deps.models.factors.deleteMany(owned),
       this.deps.models.signInChallenges.deleteMany(owned),
+      this.deps.models.accountTokens.deleteMany(owned), // e-mail verification and password-reset tokens
     ]);
     const pseudonym = deletedUserPseudonym(shut._id);
     // Before the deletion, so that an interrupted one, deleted again, still does it; and after, for the sign-ins

@@ -18,6 +18,10 @@ export interface UserRecord {
   /** NFKC-lowercased username: what uniqueness and sign-in compare. */
   usernameKey: string;
   email?: string;
+  /** `email` was proven: a mailed token (verifyEmail) or an e-mail factor's enrollment code came back from it. */
+  emailVerified?: boolean;
+  /** An address asked for by changeEmail, waiting for its verification token; it replaces `email` only once verified. */
+  pendingEmail?: string;
   passwordHash: string;
   role: Role;
   mfaPolicyStatus: MfaPolicyStatus;
@@ -53,6 +57,8 @@ const userSchema = new Schema<UserRecord>(
     username: { type: String, required: true },
     usernameKey: { type: String, required: true, unique: true },
     email: { type: String },
+    emailVerified: { type: Boolean },
+    pendingEmail: { type: String },
     passwordHash: { type: String, required: true },
     role: { type: String, enum: Object.values(Role), required: true, default: Role.USER },
     mfaPolicyStatus: {
@@ -75,6 +81,8 @@ const userSchema = new Schema<UserRecord>(
   { versionKey: false },
 );
 userSchema.index({ mfaPolicyStatus: 1, _id: 1 });
+// requestPasswordReset finds accounts by address.
+userSchema.index({ email: 1 });
 // The last-admin guard counts admins on every demotion.
 userSchema.index({ role: 1, _id: 1 });
 

@@ -22,6 +22,11 @@ export class UserType {
   @Field(() => String, { nullable: true })
   email?: string;
 
+  @Field(() => Boolean, {
+    description: 'Whether `email` was proven; security notices and reset mails go only to a verified address.',
+  })
+  emailVerified!: boolean;
+
   @Field(() => Role)
   role!: Role;
 
@@ -44,6 +49,7 @@ export class UserType {
       id: user._id.toHexString(),
       username: user.username,
       email: user.email,
+      emailVerified: user.emailVerified === true,
       role: user.role,
       mfaPolicyStatus: user.mfaPolicyStatus,
       createdAt: user.createdAt,

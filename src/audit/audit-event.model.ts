@@ -29,6 +29,15 @@ export const AuditEventType = {
   MFA_POLICY_STATUS_CHANGED: 'mfa.policy_status_changed',
   ALLOWED_FACTOR_TYPES_CHANGED: 'mfa.allowed_factor_types_changed',
   STEPPED_UP: 'session.stepped_up',
+  EMAIL_VERIFICATION_SENT: 'account.email_verification_sent',
+  /** `details.via`: `token` (verifyEmail) or `factor` (an e-mail factor's enrollment code). */
+  EMAIL_VERIFIED: 'account.email_verified',
+  EMAIL_CHANGE_REQUESTED: 'account.email_change_requested',
+  EMAIL_CHANGED: 'account.email_changed',
+  /** `details.sent`: whether a reset mail was queued (not when the address is unverified or the caps are full). */
+  PASSWORD_RESET_REQUESTED: 'account.password_reset_requested',
+  /** Requests for names or addresses no account has, counted per client network and hour. */
+  PASSWORD_RESET_UNKNOWN: 'account.password_reset_unknown',
   /** An admin's user management; `actorId` is the admin. */
   USER_UNLOCKED: 'account.unlocked',
   USER_DEACTIVATED: 'account.deactivated',

@@ -4,7 +4,9 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
 import { AccountResolver } from '../accounts/account.resolver.js';
 import { UsersResolver } from '../accounts/users.resolver.js';
+import { EmailResolver } from '../accounts/email.resolver.js';
 import { UserAdminResolver } from '../accounts/user-admin.resolver.js';
+import { PasswordResetResolver } from '../accounts/password-reset.resolver.js';
 import { ApiKeyResolver } from '../api-keys/api-key.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { loadConfig } from '../config/config.js';
@@ -32,8 +34,10 @@ const RESOLVERS = [
   MfaPolicyResolver,
   UserMfaFieldsResolver,
   SessionsResolver,
+  EmailResolver,
   UserAdminResolver,
   PasswordResolver,
+  PasswordResetResolver,
 ] as const;
 
 /** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */

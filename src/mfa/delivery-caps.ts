@@ -136,6 +136,63 @@ export class DeliveryCaps {
   }
 
   /**
+   * Counts one account mail (an e-mail verification or password-reset token) of
+   * `kind` for `ownerId` to `destination` (normalised, as mailboxKey does): per
+   * account and kind, per mailbox across all accounts and kinds (the address may
+   * be a stranger's, typed at sign-up or changeEmail), and per client address
+   * when given, each MAIL_CODES_PER_ADDRESS_PER_HOUR / MAIL_CODES_PER_CLIENT_PER_HOUR
+   * an hour as for code mails. Throws TOO_MANY_ATTEMPTS or SERVICE_UNAVAILABLE as reserveCode does.
+   */
+  async reserveAccountMail(
+    send: { kind: string; ownerId: string; destination: string; clientIp?: string },
+    now: Date,
+  ): Promise<DeliveryReservation> {
+    const { redisKeyPrefix, limits } = this.deps;
+    const windows: Window[] = [
+      {
+        key: `${redisKeyPrefix}:delivery:account-mail:${send.kind}:${send.ownerId}`,
+        max: limits.perDestinationPerHour,
+      },
+      {
+        key: `${redisKeyPrefix}:delivery:account-mail-destination:${this.destinationKey(send.destination)}`,
+        max: limits.perDestinationPerHour,
+      },
+    ];
+    if (send.clientIp) windows.push(this.clientWindow(send.clientIp));
+    return this.reserveOrThrow(windows, now, 'E-mail cannot be sent right now. Try again shortly.', 'mails');
+  }
+
+  /** Counts one anonymous request that may send mail (requestPasswordReset) against its client address, whatever it then sends. */
+  async reserveClientRequest(clientIp: string, now: Date): Promise<DeliveryReservation> {
+    return this.reserveOrThrow([this.clientWindow(clientIp)], now, 'Try again shortly.', 'requests');
+  }
+
+  private clientWindow(clientIp: string): Window {
+    return {
+      key: `${this.deps.redisKeyPrefix}:delivery:client:${clientNetwork(clientIp)}`,
+      max: this.deps.limits.perClientPerHour,
+    };
+  }
+
+  private async reserveOrThrow(
+    windows: Window[],
+    now: Date,
+    unavailable: string,
+    what: string,
+  ): Promise<DeliveryReservation> {
+    const { waitMs, reservation } = await this.take(windows, now).catch(() => {
+      throw serviceUnavailable(unavailable);
+    });
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      throw new AppError(ErrorCode.TOO_MANY_ATTEMPTS, `Too many ${what}. Try again in ${retryAfterSeconds} s.`, {
+        retryAfterSeconds,
+      });
+    }
+    return reservation;
+  }
+
+  /**
    * Counts one security notice to `destination` (normalised, as mailboxKey
    * does): the reservation, or undefined when the destination has had its
    * notices for this hour. Throws Redis's error when it cannot be asked.

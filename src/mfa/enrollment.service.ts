@@ -187,8 +187,31 @@ export class EnrollmentService {
       )
       .lean<FactorRecord>();
     if (!activated) throw tokenExpired('enrollment token');
-    await this.completeActivation(owner, pending, activated, viewer, ip, now);
+    // Only the owner's own acceptance proves they read the address; an admin enrolling for them typed a code they were given.
+    const proven = own ? this.deps.secondFactor.plugin(pending.type).provenEmail?.(stored) : undefined;
+    await this.completeActivation(await this.addressProven(owner, proven, ip), pending, activated, viewer, ip, now);
     return activated;
+  }
+
+  /**
+   * The enrollment code came back from `address`: when that is the account's
+   * address, it is verified now (one conditional update, so an address changed
+   * meanwhile is not). Returns the owner as they now stand.
+   */
+  private async addressProven(owner: UserRecord, address: string | undefined, ip?: string): Promise<UserRecord> {
+    if (!address || owner.email !== address || owner.emailVerified === true) return owner;
+    const verified = await this.deps.models.users.updateOne(
+      { _id: owner._id, email: address, emailVerified: { $ne: true } },
+      { $set: { emailVerified: true } },
+    );
+    if (verified.modifiedCount === 0) return owner;
+    await this.deps.audit.record({
+      type: AuditEventType.EMAIL_VERIFIED,
+      userId: owner._id,
+      ip,
+      details: { via: 'factor' },
+    });
+    return { ...owner, emailVerified: true };
   }
 
   /** Wrong codes the enrollment token still survives, read after this one was counted (so parallel ones are in it). */

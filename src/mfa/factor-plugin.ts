@@ -53,6 +53,13 @@ export interface FactorPlugin {
    * counts them under a keyed hash of this value, never the value itself.
    */
   destination?(factor: StoredFactor): string;
+  /**
+   * The e-mail address an accepted enrollment proves the owner reads (the
+   * enrollment code went there and came back), for factors that mail codes.
+   * When it is the account's own address, the core marks that address
+   * verified (User.emailVerified).
+   */
+  provenEmail?(factor: StoredFactor): string | undefined;
   /** Limits the core enforces for factors with `challenge`. */
   readonly delivery?: DeliveryLimits;
 }

@@ -10,11 +10,12 @@ import type { FactorRegistry } from './factor-registry.js';
  * does not go unnoticed (NIST SP 800-63B §6.1.2.1: notify the subscriber when
  * authenticators are bound or removed). Sent through the mail queue; a notice
  * that cannot be queued is logged, and never fails the change itself.
- * The account's address was typed at signUp and never proven, so notices to
- * one mailbox are capped across users (DeliveryCaps): an account pointed at a
- * stranger's address and made to change its factors in a loop must not turn
- * its notices into a flood. Over the cap a notice is dropped (and logged);
- * the change is in the audit trail all the same.
+ * Notices go only to a verified address (User.emailVerified): an address
+ * typed at signUp and never proven may be a stranger's, who must not learn of
+ * the account nor be flooded by it. A user with no verified address gets no
+ * notice, and the change goes ahead. Notices to one mailbox are capped across
+ * users all the same (DeliveryCaps). Over the cap a notice is dropped (and
+ * logged); the change is in the audit trail all the same.
  */
 export class SecurityNotices {
   constructor(
@@ -46,6 +47,16 @@ export class SecurityNotices {
 
   changedByAdmin(user: UserRecord, what: string): Promise<void> {
     return this.notify(user, 'mfa-changed-by-admin', { what });
+  }
+
+  /** To the current (old) address, when verified: `newAddress` was asked for and waits for its own verification. */
+  emailChangeRequested(user: UserRecord, newAddress: string): Promise<void> {
+    return this.notify(user, 'email-change-requested', { newAddress: maskAddress(newAddress) });
+  }
+
+  /** To the previous address (`before`, the user as they were), when it was verified: the address is now `newAddress`. */
+  emailChanged(before: UserRecord, newAddress: string): Promise<void> {
+    return this.notify(before, 'email-changed', { newAddress: maskAddress(newAddress) });
   }
 
   /** Sent before the sessions end, so the owner hears of it even while a session is open. */
@@ -90,7 +101,7 @@ export class SecurityNotices {
     template: MailMessage['template'],
     params: MailMessage['params'],
   ): Promise<void> {
-    if (!user.email) return;
+    if (!user.email || user.emailVerified !== true) return;
     const userId = user._id.toHexString();
     let reserved: DeliveryReservation | undefined;
     try {
@@ -111,4 +122,12 @@ export class SecurityNotices {
       );
     }
   }
+}
+
+/** "n***a@example.com": enough for the owner to recognise an address, not enough to hand it to a reader of the old mailbox. */
+function maskAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const visible = local.length <= 2 ? `${local.slice(0, 1)}***` : `${local[0]}***${local[local.length - 1]}`;
+  return `${visible}${address.slice(at)}`;
 }

@@ -27,7 +27,7 @@ import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import { storedFactors, storedUser, tally, userWithTotp } from '../support/attacker.js';
 import { graphqlFrom } from '../support/client-address.js';
-import { nextMail, queueDrained } from '../support/email.js';
+import { nextMail, queueDrained, verifyAddress } from '../support/email.js';
 import { TestClock, mfaToken, signInWithTotp, totpCode, wrongTotpCode } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
@@ -124,6 +124,7 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
 
   it('unlockUser clears the second-factor lockout and the password failures counted against the name, and tells the user', async () => {
     const lou = await userWithTotp(app, clock, 'lou');
+    await verifyAddress(app, sink, lou.token, 'lou@example.com'); // notices go only to a verified address
     const token = await mfaToken(app, 'lou');
     for (let i = 0; i < MAX_CONSECUTIVE_FAILURES; i++)
       await app.graphql(VERIFY_MFA, {
@@ -177,11 +178,13 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
 
   it('deactivateUser: sessions, API keys, mfaTokens, enrollments stop at once; sign-in fails as a wrong password; no session revives', async () => {
     const dora = await signUpAndLogIn(app, 'dora');
+    await verifyAddress(app, sink, dora.token, 'dora@example.com');
     const key = (await app.graphql(CREATE_API_KEY, { token: dora.token, variables: { input: { name: 'cron' } } })).data!
       .createApiKey.secret;
     const started = await app.graphql(ENABLE_MFA, { token: dora.token, variables: { input: { factorType: 'totp' } } });
     assert.equal(started.errors, undefined);
     const tess = await userWithTotp(app, clock, 'tess');
+    await verifyAddress(app, sink, tess.token, 'tess@example.com'); // for the recovery-code notice below
     const pendingSignIn = await mfaToken(app, 'tess');
     // An enrollment-scoped session: MFA required, no factor yet.
     const enid = await signUpAndLogIn(app, 'enid');
@@ -301,6 +304,7 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
 
   it('deleteUser removes the account and everything it holds, frees the name, and keeps its audit events under a pseudonym', async () => {
     const della = await userWithTotp(app, clock, 'della');
+    await verifyAddress(app, sink, della.token, 'della@example.com');
     const key = (await app.graphql(CREATE_API_KEY, { token: della.token, variables: { input: { name: 'sync' } } }))
       .data!.createApiKey.secret;
     await app.graphql(LOGIN, { variables: { input: { username: 'Della', password: 'a wrong password' } } });
@@ -370,6 +374,7 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
 
   it('setUserRole: a new admin must use MFA at once, and both changes are audited and told', async () => {
     const pat = await signUpAndLogIn(app, 'pat');
+    await verifyAddress(app, sink, pat.token, 'pat@example.com');
     const mailsBefore = sink.mails.length;
     const promoted = await asRoot(SET_ROLE, { input: { userId: pat.id, role: 'ADMIN' } });
     assert.deepEqual(promoted.data?.setUserRole, { id: pat.id, role: 'ADMIN', mfaPolicyStatus: 'ENABLED' });

@@ -20,7 +20,7 @@ import { STEP_UP_MAX_AGE_MS } from '../../src/mfa/step-up.js';
 import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import { storedUser, tally, userWithTotp } from '../support/attacker.js';
-import { nextMail } from '../support/email.js';
+import { nextMail, verifyAddress } from '../support/email.js';
 import { TestClock, mfaToken, totpCode } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
@@ -206,6 +206,7 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
 
   it('changePassword ends the other sessions and keeps this one, tells the owner, and audits; only the new password signs in', async () => {
     const { id, token } = await signUpAndLogIn(app, 'olga');
+    await verifyAddress(app, sink, token, 'olga@example.com'); // notices go only to a verified address
     const others = [await logIn(app, 'olga'), await logIn(app, 'olga')];
     const mailsBefore = sink.mails.length;
     const changed = await change(token, TEST_PASSWORD, NEW_PASSWORD);
@@ -295,6 +296,7 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
 
   it('requireUserPasswordReset ends sessions and pending sign-ins, refuses the right password distinctly, keeps API keys; setPassword clears it', async () => {
     const target = await userWithTotp(app, clock, 'vera');
+    await verifyAddress(app, sink, target.token, 'vera@example.com'); // notices go only to a verified address
     await app.graphql(STEP_UP, {
       token: target.token,
       variables: { input: { code: totpCode(target.totp.secret, clock) } },

@@ -10,7 +10,15 @@ import {
 } from '../generated/graphql.js';
 import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
-import { CODE_SUBJECT, codeIn, enrollEmail, queueDrained, sendAndReadCode } from '../support/email.js';
+import {
+  CODE_SUBJECT,
+  VERIFICATION_SUBJECT,
+  codeIn,
+  enrollEmail,
+  queueDrained,
+  sendAndReadCode,
+  verifyAddress,
+} from '../support/email.js';
 import { TestClock, enrollTotp, mfaToken, type EnrolledTotp } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -52,6 +60,8 @@ describe('security notices to the account owner, through the mail queue into a r
     app = await startTestApp({ ...ADMIN_ENV, SMTP_URL: sink.url }, { clock: clock.now });
     admin = await adminWithMfa(app, clock);
     user = await signUpAndLogIn(app, 'nina');
+    // Notices go only to a verified address: Nina proves hers as a user does.
+    await verifyAddress(app, sink, user.token, nina);
     secrets.push(admin.token, admin.totp.secret, user.token);
   });
   after(async () => {
@@ -59,12 +69,15 @@ describe('security notices to the account owner, through the mail queue into a r
     await sink?.stop();
   });
 
-  /** The notices delivered since mail number `seen` (code mails left out), in a stable order, once the queue is empty. */
+  /** The notices delivered since mail number `seen` (code and verification mails left out), in a stable order, once the queue is empty. */
   async function noticesSince(seen: number): Promise<Notice[]> {
     await queueDrained(app);
     return sink.mails
       .slice(seen)
-      .filter((mail) => !CODE_SUBJECT.test(mail.parsed.subject ?? ''))
+      .filter(
+        (mail) =>
+          !CODE_SUBJECT.test(mail.parsed.subject ?? '') && !VERIFICATION_SUBJECT.test(mail.parsed.subject ?? ''),
+      )
       .map((mail) => ({
         to: mail.envelopeTo,
         subject: mail.parsed.subject ?? '',

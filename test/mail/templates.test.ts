@@ -51,6 +51,30 @@ const CASES: Array<{ message: MailMessage; subject: RegExp; text: RegExp[] }> = 
     text: [/turned off two-step sign-in/, /contact your administrator/],
   },
   {
+    message: { template: 'email-verification', to: TO, params: { token: 'mfa_ev_TESTTOKEN', hours: 24 } },
+    subject: /^Confirm your e-mail address for Test Issuer$/,
+    text: [/mfa_ev_TESTTOKEN/, /works once and expires in 24 hours/, /ignore this message/],
+  },
+  {
+    message: {
+      template: 'password-reset',
+      to: TO,
+      params: { token: 'mfa_pr_TESTTOKEN', minutes: 30, username: 'ada' },
+    },
+    subject: /^Reset your Test Issuer password$/,
+    text: [/mfa_pr_TESTTOKEN/, /account "ada"/, /expires in 30 minutes/, /still need it to sign in/],
+  },
+  {
+    message: { template: 'email-change-requested', to: TO, params: { newAddress: 'n***a@example.org' } },
+    subject: /new e-mail address was given/,
+    text: [/n\*\*\*a@example\.org was given as the new address/, /If this wasn't you/],
+  },
+  {
+    message: { template: 'email-changed', to: TO, params: { newAddress: 'n***a@example.org' } },
+    subject: /address of your Test Issuer account was changed/,
+    text: [/changed to n\*\*\*a@example\.org/, /If this wasn't you/],
+  },
+  {
     message: { template: 'account-deactivated', to: TO, params: {} },
     subject: /account was deactivated$/,
     text: [/cannot sign in/, /API keys no longer work/, /contact your administrator/],
@@ -129,7 +153,7 @@ describe('mail templates, delivered through the queue and parsed', () => {
       const html = String(mail.parsed.html);
       assert.match(html, /^<!DOCTYPE html>/);
       assert.doesNotMatch(html, /<img|<script|https?:\/\//i, 'no remote content, no tracking');
-      if (message.template !== 'mfa-code') {
+      if (message.template !== 'mfa-code' && message.template !== 'email-verification') {
         // Notices say when: today's date, in UTC.
         const today = new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(before));
         assert.ok(mail.parsed.text?.includes(today), `${message.template} names the date`);

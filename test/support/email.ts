@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { AcceptMfaDocument, EnableEmailMfaDocument, SendMfaCodeDocument } from '../generated/graphql.js';
+import {
+  AcceptMfaDocument,
+  EnableEmailMfaDocument,
+  SendEmailVerificationDocument,
+  SendMfaCodeDocument,
+  VerifyEmailDocument,
+} from '../generated/graphql.js';
 import type { CapturedMail, SmtpSink } from './smtp-sink.js';
 import type { TestApp } from './test-app.js';
 
@@ -81,4 +87,37 @@ export async function queueDrained(app: TestApp, timeoutMs = 10_000): Promise<vo
 /** The code mails to `to` the sink has received so far, oldest first. */
 export function codeMailsTo(sink: SmtpSink, to: string): CapturedMail[] {
   return sink.mails.filter((mail) => mail.envelopeTo.includes(to) && CODE_SUBJECT.test(mail.parsed.subject ?? ''));
+}
+
+export const VERIFICATION_SUBJECT = /Confirm your e-mail address/;
+
+/** The single-use token in a verification or reset mail. */
+export function accountTokenIn(mail: CapturedMail): string {
+  const token = /\b(mfa_(?:ev|pr)_[A-Za-z0-9_-]{43})\b/.exec(mail.parsed.text ?? '')?.[1];
+  assert.ok(token, `no token in "${mail.parsed.subject}"`);
+  return token;
+}
+
+/** sendEmailVerification, then the token from the mail it caused. */
+export async function requestVerificationToken(
+  app: TestApp,
+  sink: SmtpSink,
+  token: string,
+  address: string,
+): Promise<string> {
+  const seen = sink.mails.length;
+  const sent = await app.graphql(SendEmailVerificationDocument, { token });
+  assert.equal(sent.errors, undefined, JSON.stringify(sent.errors));
+  return accountTokenIn(await nextMail(sink, address, VERIFICATION_SUBJECT, seen));
+}
+
+/**
+ * Verifies the signed-in user's address as a user does (the token mailed to it,
+ * then verifyEmail): security notices go only to verified addresses.
+ */
+export async function verifyAddress(app: TestApp, sink: SmtpSink, token: string, address: string): Promise<void> {
+  const verificationToken = await requestVerificationToken(app, sink, token, address);
+  const verified = await app.graphql(VerifyEmailDocument, { variables: { input: { token: verificationToken } } });
+  assert.equal(verified.errors, undefined, JSON.stringify(verified.errors));
+  await queueDrained(app);
 }

@@ -72,6 +72,38 @@ export const en: MailCatalog = {
       footer(context),
     ]),
 
+  'email-verification': ({ token, hours }, context) =>
+    compose(context, `Confirm your e-mail address for ${context.issuer}`, [
+      p`Someone asked to use this address for a ${context.issuer} account. To confirm it, enter this token where ${context.issuer} asks for it (verifyEmail):`,
+      codeBlock(token),
+      p`It works once and expires in ${hours} hours. If you did not ask for this, ignore this message: the address stays unconfirmed.`,
+      footer(context),
+    ]),
+
+  'password-reset': ({ token, minutes, username }, context) =>
+    compose(context, `Reset your ${context.issuer} password`, [
+      p`A password reset was asked for the ${context.issuer} account "${username}" on ${formatWhen(context)}.`,
+      p`To choose a new password, enter this token where ${context.issuer} asks for it (resetPassword):`,
+      codeBlock(token),
+      p`It works once and expires in ${minutes} minutes. A new password does not replace your second sign-in step: you will still need it to sign in.`,
+      p`If you did not ask for this, ignore this message: your password stays as it is. Never share this token; ${context.issuer} will not ask you for it.`,
+      footer(context),
+    ]),
+
+  'email-change-requested': ({ newAddress }, context) =>
+    compose(context, `A new e-mail address was given for your ${context.issuer} account`, [
+      p`On ${formatWhen(context)}, ${newAddress} was given as the new address of your ${context.issuer} account. It replaces this one once it is confirmed.`,
+      ifNotYou(),
+      footer(context),
+    ]),
+
+  'email-changed': ({ newAddress }, context) =>
+    compose(context, `The e-mail address of your ${context.issuer} account was changed`, [
+      p`On ${formatWhen(context)}, the address of your ${context.issuer} account was changed to ${newAddress}. Security messages go there from now on.`,
+      ifNotYou(),
+      footer(context),
+    ]),
+
   'account-deactivated': (_params, context) =>
     compose(context, `Your ${context.issuer} account was deactivated`, [
       p`An administrator deactivated your ${context.issuer} account on ${formatWhen(context)}. \

@@ -6,6 +6,10 @@ export const MAIL_TEMPLATE_NAMES = [
   'recovery-code-used',
   'recovery-codes-regenerated',
   'mfa-changed-by-admin',
+  'email-verification',
+  'password-reset',
+  'email-change-requested',
+  'email-changed',
   'account-deactivated',
   'account-reactivated',
   'account-deleted',
@@ -33,6 +37,14 @@ export interface MailTemplateParams {
   'recovery-codes-regenerated': { issuer?: string };
   /** `what`: the change, in words (e.g. "turned off two-step sign-in"). */
   'mfa-changed-by-admin': { what: string; issuer?: string };
+  /** `token`: the single-use verification token; `hours`: its lifetime. */
+  'email-verification': { token: string; hours: number; issuer?: string };
+  /** `token`: the single-use reset token; `minutes`: its lifetime; `username`: whose account (one address may have several). */
+  'password-reset': { token: string; minutes: number; username: string; issuer?: string };
+  /** To the old address: `newAddress`, masked, is waiting for its verification. */
+  'email-change-requested': { newAddress: string; issuer?: string };
+  /** To the old address: the change is done, `newAddress` masked. */
+  'email-changed': { newAddress: string; issuer?: string };
   /** An administrator's user management (notices to the account concerned). */
   'account-deactivated': { issuer?: string };
   'account-reactivated': { issuer?: string };
@@ -55,6 +67,10 @@ export const REQUIRED_PARAMS: {
   'recovery-code-used': ['remaining'],
   'recovery-codes-regenerated': [],
   'mfa-changed-by-admin': ['what'],
+  'email-verification': ['token', 'hours'],
+  'password-reset': ['token', 'minutes', 'username'],
+  'email-change-requested': ['newAddress'],
+  'email-changed': ['newAddress'],
   'account-deactivated': [],
   'account-reactivated': [],
   'account-deleted': [],

@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  ChangeEmailDocument as CHANGE_EMAIL,
+  ChangePasswordDocument as CHANGE_PASSWORD,
+  LoginDocument as LOGIN,
+  MeDocument as ME,
+  MyMfaDocument as MY_MFA,
+  RequestPasswordResetDocument as REQUEST_RESET,
+  ResetPasswordDocument as RESET,
+  SignUpDocument as SIGN_UP,
+  VerifyEmailDocument as VERIFY_EMAIL,
+  VerifyMfaDocument as VERIFY_MFA,
+} from '../generated/graphql.js';
+import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
+import { tally } from '../support/attacker.js';
+import { ADMIN_ENV, adminWithMfa } from '../support/admin.js';
+import { graphqlFrom } from '../support/client-address.js';
+import { accountTokenIn, nextMail, queueDrained, requestVerificationToken, verifyAddress } from '../support/email.js';
+import { TestClock, enrollTotp, totpCode } from '../support/mfa.js';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
+
+const RESET_SUBJECT = /Reset your mfa-graphql password/;
+const NEW_PASSWORD = 'a brand new passphrase 7';
+const HOUR_MS = 60 * 60_000;
+/** MAIL_CODES_PER_CLIENT_PER_HOUR for this file: room for every request the suite makes from 127.0.0.1 in one hour. */
+const PER_CLIENT = 40;
+
+describe('forgot your password: requestPasswordReset and resetPassword over HTTP, mail from a real SMTP server', () => {
+  const clock = new TestClock();
+  let sink: SmtpSink;
+  let app: TestApp;
+
+  before(async () => {
+    sink = await startSmtpSink();
+    app = await startTestApp(
+      { ...ADMIN_ENV, SMTP_URL: sink.url, MAIL_CODES_PER_CLIENT_PER_HOUR: String(PER_CLIENT) },
+      { clock: clock.now },
+    );
+  });
+  after(async () => {
+    await app?.stop();
+    await sink?.stop();
+  });
+
+  /** Every request handled and every mail it queued delivered. */
+  const settled = async () => {
+    await app.services.passwordReset.settled();
+    await queueDrained(app);
+  };
+  const requestReset = (input: { username?: string; email?: string }) =>
+    app.graphql(REQUEST_RESET, { variables: { input } });
+  const reset = (token: string, newPassword = NEW_PASSWORD) =>
+    app.graphql(RESET, { variables: { input: { token, newPassword } } });
+  /** requestPasswordReset, then the token from the mail it caused. */
+  const resetToken = async (input: { username?: string; email?: string }, address: string) => {
+    const seen = sink.mails.length;
+    assert.equal((await requestReset(input)).data?.requestPasswordReset, true);
+    return accountTokenIn(await nextMail(sink, address, RESET_SUBJECT, seen));
+  };
+  /** A signed-up user whose address is verified, signed in. */
+  const verifiedUser = async (name: string) => {
+    const user = await signUpAndLogIn(app, name);
+    await verifyAddress(app, sink, user.token, `${name}@example.com`);
+    return user;
+  };
+
+  it('answers true for unknown, unverified and verified accounts alike, and mails only the verified address', async () => {
+    await verifiedUser('rita');
+    await signUpAndLogIn(app, 'ulla'); // address never verified
+    await app.graphql(SIGN_UP, { variables: { input: { username: 'noel', password: TEST_PASSWORD } } }); // no address
+    const seen = sink.mails.length;
+    const inputs = [
+      { username: 'nobody-here' },
+      { email: 'nobody@example.com' },
+      { username: 'ulla' },
+      { email: 'ulla@example.com' },
+      { username: 'noel' },
+      { username: 'rita' },
+    ];
+    for (const input of inputs) {
+      const answered = await requestReset(input);
+      assert.deepEqual(answered, { status: 200, data: { requestPasswordReset: true } }, JSON.stringify(input));
+    }
+    await settled();
+    assert.deepEqual(
+      sink.mails.slice(seen).map((mail) => [mail.envelopeTo, mail.parsed.subject]),
+      [[['rita@example.com'], 'Reset your mfa-graphql password']],
+    );
+    const mail = sink.mails.at(-1)!;
+    assert.match(mail.parsed.text ?? '', /account "rita"/);
+    assert.match(mail.parsed.text ?? '', /expires in 30 minutes/);
+    const stored = await app.database.connection
+      .db!.collection('accountTokens')
+      .find({ purpose: 'reset-password' })
+      .toArray();
+    assert.equal(stored.length, 1);
+    assert.ok(!JSON.stringify(stored).includes(accountTokenIn(mail)), 'stored only as a hash');
+  });
+
+  it('needs exactly one of username and email', async () => {
+    assert.equal(errorCode(await requestReset({})), 'BAD_USER_INPUT');
+    assert.equal(errorCode(await requestReset({ username: 'rita', email: 'rita@example.com' })), 'BAD_USER_INPUT');
+  });
+
+  it('finds the account by its verified address too, and sets the password: every session ends, the old password fails', async () => {
+    const user = await verifiedUser('sara');
+    const other = await logIn(app, 'sara');
+    const token = await resetToken({ email: 'sara@example.com' }, 'sara@example.com');
+    assert.match(token, /^mfa_pr_[A-Za-z0-9_-]{43}$/);
+    const seen = sink.mails.length;
+    const done = await reset(token);
+    assert.equal(done.data?.resetPassword, true, JSON.stringify(done.errors));
+    const notice = await nextMail(sink, 'sara@example.com', /^Your mfa-graphql password was reset$/, seen);
+    assert.match(notice.parsed.text ?? '', /Every session signed in before has ended/);
+    assert.ok(!(notice.parsed.text ?? '').includes(token), 'the notice holds no token');
+    for (const session of [user.token, other])
+      assert.equal((await app.graphql(ME, { token: session })).status, 401, 'every session ended');
+    assert.equal(
+      errorCode(await app.graphql(LOGIN, { variables: { input: { username: 'sara', password: TEST_PASSWORD } } })),
+      'INVALID_CREDENTIALS',
+    );
+    assert.match(await logIn(app, 'sara', NEW_PASSWORD), /^mfa_at_/);
+    assert.equal(errorCode(await reset(token, 'yet another passphrase 9')), 'TOKEN_EXPIRED', 'replayed');
+  });
+
+  it('never bypasses MFA: after a reset the next sign-in still asks for the factor, and the factors are unchanged', async () => {
+    const user = await verifiedUser('mona');
+    const totp = await enrollTotp(app, user.token, clock);
+    const factorsBefore = (await app.graphql(MY_MFA, { token: user.token })).data!.me!.factors.map(({ id }) => id);
+    const token = await resetToken({ username: 'mona' }, 'mona@example.com');
+    assert.equal((await reset(token)).data?.resetPassword, true);
+    const login = await app.graphql(LOGIN, { variables: { input: { username: 'mona', password: NEW_PASSWORD } } });
+    assert.equal(login.data?.login.mfaRequired, true, JSON.stringify(login));
+    assert.equal(login.data?.login.accessToken ?? null, null, 'no session on the new password alone');
+    const mfaToken = login.data?.login.mfaToken ?? assert.fail('no mfaToken');
+    const verified = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken, factorId: totp.factorId, code: totpCode(totp.secret, clock) } },
+    });
+    const session = verified.data?.verifyMfa.accessToken ?? assert.fail(JSON.stringify(verified.errors));
+    clock.nextStep();
+    const factorsAfter = (await app.graphql(MY_MFA, { token: session })).data!.me!;
+    assert.deepEqual(
+      factorsAfter.factors.map(({ id }) => id),
+      factorsBefore,
+      'the same factors',
+    );
+    assert.equal(factorsAfter.mfaPolicyStatus, 'ENABLED');
+  });
+
+  it("after an admin's requireUserPasswordReset, the reset flow is the way back in, second factor still asked", async () => {
+    const admin = await adminWithMfa(app, clock);
+    await admin.stepUp();
+    const user = await verifiedUser('gwen');
+    const totp = await enrollTotp(app, user.token, clock);
+    const required = await app.graphql<{ requireUserPasswordReset: { id: string } }>(
+      'mutation ($input: UserIdInput!) { requireUserPasswordReset(input: $input) { id } }',
+      { token: admin.token, variables: { input: { userId: user.id } } },
+    );
+    assert.equal(required.data?.requireUserPasswordReset.id, user.id, JSON.stringify(required.errors));
+    const refused = await app.graphql(LOGIN, { variables: { input: { username: 'gwen', password: TEST_PASSWORD } } });
+    assert.equal(errorCode(refused), 'PASSWORD_RESET_REQUIRED');
+
+    const token = await resetToken({ username: 'gwen' }, 'gwen@example.com');
+    assert.equal((await reset(token)).data?.resetPassword, true);
+    const login = await app.graphql(LOGIN, { variables: { input: { username: 'gwen', password: NEW_PASSWORD } } });
+    assert.equal(login.data?.login.mfaRequired, true, JSON.stringify(login));
+    const mfaToken = login.data?.login.mfaToken ?? assert.fail('no mfaToken');
+    const verified = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken, factorId: totp.factorId, code: totpCode(totp.secret, clock) } },
+    });
+    assert.match(verified.data?.verifyMfa.accessToken ?? '', /^mfa_at_/, JSON.stringify(verified.errors));
+    clock.nextStep();
+  });
+
+  it('refuses expired tokens (30 min), tokens of the other purpose, and a token killed by a newer request', async () => {
+    await verifiedUser('tess');
+    const old = await resetToken({ username: 'tess' }, 'tess@example.com');
+    const fresh = await resetToken({ username: 'tess' }, 'tess@example.com');
+    assert.equal(errorCode(await reset(old)), 'TOKEN_EXPIRED', 'a new request kills the old token');
+    clock.advance(30 * 60_000 + 1000);
+    assert.equal(errorCode(await reset(fresh)), 'TOKEN_EXPIRED', 'expired');
+
+    const user = await signUpAndLogIn(app, 'tina');
+    const verification = await requestVerificationToken(app, sink, user.token, 'tina@example.com');
+    assert.equal(errorCode(await reset(verification)), 'TOKEN_EXPIRED', 'a verification token resets nothing');
+    assert.equal(
+      (await app.graphql(VERIFY_EMAIL, { variables: { input: { token: verification } } })).data?.verifyEmail,
+      true,
+    );
+    const resetting = await resetToken({ username: 'tina' }, 'tina@example.com');
+    assert.equal(
+      errorCode(await app.graphql(VERIFY_EMAIL, { variables: { input: { token: resetting } } })),
+      'TOKEN_EXPIRED',
+      'a reset token verifies nothing',
+    );
+    assert.equal((await reset(resetting)).data?.resetPassword, true, 'and is still good for its own purpose');
+  });
+
+  it('a reset token dies when the account moves to another verified address; the next one goes there', async () => {
+    const user = await verifiedUser('xenia');
+    const token = await resetToken({ username: 'xenia' }, 'xenia@example.com');
+    const seen = sink.mails.length;
+    const changed = await app.graphql(CHANGE_EMAIL, {
+      token: user.token,
+      variables: { input: { email: 'xenia.new@example.org' } },
+    });
+    assert.equal(changed.errors, undefined, JSON.stringify(changed.errors));
+    const verification = accountTokenIn(await nextMail(sink, 'xenia.new@example.org', /Confirm your e-mail/, seen));
+    const verified = await app.graphql(VERIFY_EMAIL, { variables: { input: { token: verification } } });
+    assert.equal(verified.data?.verifyEmail, true, JSON.stringify(verified.errors));
+    assert.equal(errorCode(await reset(token)), 'TOKEN_EXPIRED');
+    const next = await resetToken({ email: 'xenia.new@example.org' }, 'xenia.new@example.org');
+    assert.equal((await reset(next)).data?.resetPassword, true);
+  });
+
+  it('two resetPassword racing with one token: exactly one wins', async () => {
+    await verifiedUser('uma');
+    const token = await resetToken({ username: 'uma' }, 'uma@example.com');
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => reset(token, `racing passphrase number ${i}`)),
+    );
+    assert.deepEqual(tally(responses), { OK: 1, TOKEN_EXPIRED: 9 });
+    const winner = responses.findIndex((response) => !response.errors);
+    assert.match(await logIn(app, 'uma', `racing passphrase number ${winner}`), /^mfa_at_/);
+  });
+
+  it('changePassword racing resetPassword over HTTP: the reset wins whichever lands first, and the changing session ends', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const name = `racer${round}`;
+      const user = await verifiedUser(name);
+      const token = await resetToken({ username: name }, `${name}@example.com`);
+      const changedTo = 'a changed passphrase 42';
+      const [changed, resetDone] = await Promise.all([
+        app.graphql(CHANGE_PASSWORD, {
+          token: user.token,
+          variables: { input: { currentPassword: TEST_PASSWORD, newPassword: changedTo } },
+        }),
+        reset(token),
+      ]);
+      assert.equal(resetDone.data?.resetPassword, true, JSON.stringify(resetDone.errors));
+      assert.ok(
+        changed.data?.changePassword === true || errorCode(changed) === 'INVALID_CREDENTIALS',
+        JSON.stringify(changed),
+      );
+      assert.match(await logIn(app, name, NEW_PASSWORD), /^mfa_at_/);
+      const stale = await app.graphql(LOGIN, { variables: { input: { username: name, password: changedTo } } });
+      assert.equal(errorCode(stale), 'INVALID_CREDENTIALS');
+      assert.equal((await app.graphql(ME, { token: user.token })).status, 401, 'the changing session ended too');
+    }
+  });
+
+  it('a password the rules refuse is BAD_USER_INPUT and leaves the token usable', async () => {
+    await verifiedUser('vera');
+    const token = await resetToken({ username: 'vera' }, 'vera@example.com');
+    assert.equal(errorCode(await reset(token, 'short')), 'BAD_USER_INPUT');
+    assert.equal((await reset(token)).data?.resetPassword, true);
+  });
+
+  it('caps reset mails (5 account mails an hour per mailbox and account), still answering true; and requests per client address', async () => {
+    clock.advance(HOUR_MS);
+    await verifiedUser('wendy');
+    const seen = sink.mails.length;
+    for (let i = 0; i < 7; i += 1)
+      assert.equal((await requestReset({ username: 'wendy' })).data?.requestPasswordReset, true);
+    await settled();
+    assert.equal(
+      sink.mails.slice(seen).filter((mail) => RESET_SUBJECT.test(mail.parsed.subject ?? '')).length,
+      4,
+      'the mailbox had its verification mail this hour, and takes 4 more',
+    );
+
+    const responses = [];
+    for (let i = 0; i <= PER_CLIENT; i += 1)
+      responses.push(
+        await graphqlFrom(app, '127.0.0.9', REQUEST_RESET, {
+          variables: { input: { username: i % 2 ? 'wendy' : `ghost${i}` } },
+        }),
+      );
+    assert.deepEqual(
+      tally(responses),
+      { OK: PER_CLIENT, TOO_MANY_ATTEMPTS: 1 },
+      'the same for known and unknown names',
+    );
+    await settled();
+  });
+});
