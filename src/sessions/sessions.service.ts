@@ -138,9 +138,10 @@ export class SessionsService {
 
   /**
    * The owner ends one of their own sessions, the calling one included (then
-   * it is a sign-out), any not yet ended, also one that does not stand now. No step-up: ending a session only takes access away,
-   * as in Keycloak's and Kratos' account consoles, and a user who lost their
-   * factor must still be able to end a session they do not recognise.
+   * it is a sign-out): any not yet ended, also one that does not stand now.
+   * No step-up: ending a session only takes access away, as in Keycloak's and
+   * Kratos' account consoles, and a user who lost their factor must still be
+   * able to end a session they do not recognise.
    */
   async revokeOwn(viewer: SessionViewer, id: string, ip?: string): Promise<void> {
     if (!/^[0-9a-f]{24}$/i.test(id)) throw noSuchSession();
@@ -169,9 +170,9 @@ export class SessionsService {
    * calling one; how many ended (audited, even when none). Also those that do
    * not stand now (made by the password alone while MFA is ENABLED): they
    * would stand again were MFA turned off. Only sessions read by the call are
-   * ended, so a sign-in finishing meanwhile, from any
-   * process, keeps its new session; each is ended by one conditional update,
-   * so two parallel calls never count one session twice.
+   * ended, so a sign-in finishing meanwhile, from any process, keeps its new
+   * session; each is ended by one conditional update, so two parallel calls
+   * never count one session twice.
    */
   async revokeOthers(viewer: SessionViewer, ip?: string): Promise<number> {
     const now = new Date();
