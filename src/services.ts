@@ -147,6 +147,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const mfaPolicy = new MfaPolicyService({
     models,
     admins,
+    sessions,
     registry: factorRegistry,
     audit,
     notices,
@@ -209,7 +210,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     sessions,
     attempts,
     throttle,
-    lastAdmin: new LastAdminGuard({ models }),
+    lastAdmin: new LastAdminGuard({ models, clock }),
     audit,
     notices,
     clock,

@@ -3,7 +3,6 @@ import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { clientNetwork } from '../client-network.js';
 import { ConfigError } from '../config/config-error.js';
-import type { Page } from '../db/pagination.js';
 import { AppError, ErrorCode, forbidden, invalidCredentials, tooManyAttempts } from '../errors.js';
 import type { SecurityNotices } from '../mfa/security-notices.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
@@ -293,22 +292,6 @@ export class AccountsService {
   async logout(sessionId: Types.ObjectId, userId: Types.ObjectId, ip?: string): Promise<void> {
     await this.deps.sessions.revoke(sessionId);
     await this.deps.audit.record({ type: AuditEventType.SIGNED_OUT, userId, ip });
-  }
-
-  /** Users in creation order, optionally only those with one policy status. */
-  list(filter: { mfaPolicyStatus?: MfaPolicyStatus }, page: Page): Promise<UserRecord[]> {
-    const query: Record<string, unknown> = {};
-    if (filter.mfaPolicyStatus) query.mfaPolicyStatus = filter.mfaPolicyStatus;
-    if (page.after) query._id = { $gt: page.after };
-    return this.deps.models.users
-      .find(query)
-      .sort({ _id: 1 })
-      .limit(page.first + 1)
-      .lean<UserRecord[]>();
-  }
-
-  findById(id: Types.ObjectId): Promise<UserRecord | null> {
-    return this.deps.models.users.findById(id).lean<UserRecord>();
   }
 }
 

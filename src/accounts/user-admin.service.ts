@@ -33,9 +33,9 @@ export interface UserFilter {
 }
 
 /**
- * What the audit trail keeps of a deleted account's name and address: its
- * events stay (the trail must not lose history), still under the account's
- * id, but the username and address in their details become this.
+ * What the audit trail keeps of a deleted account's name: its events stay
+ * (the trail must not lose history), still under the account's id, but the
+ * username in their details becomes this.
  */
 export function deletedUserPseudonym(userId: Types.ObjectId): string {
   return `deleted-user-${userId.toHexString()}`;
@@ -161,7 +161,13 @@ export class UserAdminService {
     return user;
   }
 
-  /** Opens a deactivated account again; sessions ended by the deactivation stay ended. API keys work again. */
+  /**
+   * Opens a deactivated account again; sessions ended by the deactivation stay
+   * ended. API keys work again. A sign-in already past its password when the
+   * deactivation landed may have issued a session or an mfaToken afterwards,
+   * which only the deactivated state held back: those end here, so that
+   * nothing issued before the reactivation works after it.
+   */
   async reactivate(viewer: Viewer, userId: Types.ObjectId, ip?: string): Promise<UserRecord> {
     const target = await this.deps.admins.targetFor(viewer, userId, { fresh: true });
     const reactivated = await this.deps.models.users
@@ -172,6 +178,16 @@ export class UserAdminService {
       )
       .lean<UserRecord>();
     if (!reactivated) return this.current(target._id); // already active
+    await this.deps.sessions.endSessionsOf(reactivated._id, {
+      reason: 'issued_while_deactivated',
+      actorId: viewer.user._id,
+      ip,
+      auditNone: false,
+    });
+    await this.deps.models.signInChallenges.updateMany(
+      { userId: reactivated._id, consumedAt: { $exists: false }, createdAt: { $lte: this.deps.clock() } },
+      { $set: { consumedAt: this.deps.clock() } },
+    );
     await this.deps.audit.record({
       type: AuditEventType.USER_REACTIVATED,
       userId: reactivated._id,
@@ -210,21 +226,15 @@ export class UserAdminService {
       this.deps.models.accountTokens.deleteMany(owned), // e-mail verification and password-reset tokens
     ]);
     const pseudonym = deletedUserPseudonym(shut._id);
-    const names = [...new Set([shut.usernameKey, shut.username])];
-    // Events about the name: failed and throttled sign-ins (some, for a name nobody had yet, carry no userId).
-    await this.deps.models.auditEvents.updateMany(
-      { 'details.username': { $in: names } },
-      { $set: { 'details.username': pseudonym } },
-    );
-    await this.deps.models.auditEvents.updateMany(
-      { userId: shut._id, 'details.email': { $exists: true } },
-      { $set: { 'details.email': pseudonym } },
-    );
+    // Before the deletion, so that an interrupted one, deleted again, still does it; and after, for the sign-ins
+    // refused in between.
+    await this.pseudonymiseEvents(shut, pseudonym);
     await this.deps.throttle.forgetName(shut.usernameKey);
     const deleted = await this.deps.models.users
       .findOneAndDelete({ _id: shut._id, role: Role.USER })
       .lean<UserRecord>();
     if (!deleted) throw notFound('User'); // deleted by a parallel request, which audits and notifies
+    await this.pseudonymiseEvents(deleted, pseudonym);
     await this.deps.audit.record({
       type: AuditEventType.USER_DELETED,
       userId: deleted._id,
@@ -240,7 +250,7 @@ export class UserAdminService {
    * Changes a user's role. This may concern another admin (demoting one is how
    * an admin is removed), but never leaves no admin (LastAdminGuard). A new
    * admin is held to admin rules at once: MFA ENABLED, so their password-only
-   * sessions stop and their next sign-in needs a second factor (or enrolls
+   * sessions end and their next sign-in needs a second factor (or enrolls
    * one). A deactivated account cannot become an admin.
    */
   async setRole(viewer: Viewer, userId: Types.ObjectId, role: Role, ip?: string): Promise<UserRecord> {
@@ -264,9 +274,11 @@ export class UserAdminService {
         if (now.role === Role.ADMIN) return now;
         throw badInput('userId', 'A deactivated account cannot become an admin: reactivate it first.');
       }
+      await this.deps.sessions.endPasswordOnlySessions(userId, { actorId: viewer.user._id, ip });
     } else {
-      changed = await this.deps.lastAdmin.demote(userId);
-      if (changed.role === target.role) return changed;
+      const demotion = await this.deps.lastAdmin.demote(userId);
+      if (!demotion.changed) return demotion.user; // a parallel demotion did it, and audits and tells it
+      changed = demotion.user;
     }
     await this.deps.audit.record({
       type: AuditEventType.USER_ROLE_CHANGED,
@@ -277,6 +289,21 @@ export class UserAdminService {
     });
     await this.deps.notices.roleChanged(changed, role);
     return changed;
+  }
+
+  /**
+   * The events about a deleted account's name (failed, throttled and locked-out
+   * sign-ins; some, for a name nobody had yet, carry no userId) keep
+   * `pseudonym` instead of the name. A throttled or locked-out sign-in's
+   * `bucket` (the key that gathers its repeats) holds an unsalted digest of
+   * the name, which anyone can find again by trying names: it goes too (later
+   * repeats of that refusal start a new event).
+   */
+  private async pseudonymiseEvents(user: UserRecord, pseudonym: string): Promise<void> {
+    await this.deps.models.auditEvents.updateMany(
+      { 'details.username': { $in: [...new Set([user.usernameKey, user.username])] } },
+      { $set: { 'details.username': pseudonym }, $unset: { bucket: 1 } },
+    );
   }
 
   /** The account as stored now; NOT_FOUND once gone. */

@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import { Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import type { SessionViewer, Viewer } from '../auth/viewer.js';
-import { AppError, forbidden, notFound, stepUpRequired } from '../errors.js';
+import { AppError, badInput, forbidden, notFound, stepUpRequired } from '../errors.js';
 import type { FactorsService } from './factors.service.js';
 import { assertRecentSecondFactor } from './step-up.js';
 
@@ -53,14 +53,24 @@ export class AdminAccess {
    * `assertMfaAdmin` (with `fresh`, a second factor at most five minutes old):
    * NOT_FOUND for an unknown user; FORBIDDEN for another admin, since each
    * admin manages their own factors, sessions and keys (and no admin shuts,
-   * deletes or unlocks another: see UserAdminService).
+   * deletes or unlocks another: see UserAdminService). With `active`, also
+   * BAD_USER_INPUT for a deactivated account: for changes that give it
+   * something (a factor, with its code mail). Changes that take access away,
+   * clean up or open it again (ending sessions, removing factors, unlocking,
+   * reactivating, deleting) stay open on a deactivated account.
    */
-  async targetFor(viewer: Viewer, userId: Types.ObjectId, options: { fresh?: boolean } = {}): Promise<UserRecord> {
+  async targetFor(
+    viewer: Viewer,
+    userId: Types.ObjectId,
+    options: { fresh?: boolean; active?: boolean } = {},
+  ): Promise<UserRecord> {
     await this.assertMfaAdmin(viewer, options);
     const target = await this.deps.models.users.findById(userId).lean<UserRecord>();
     if (!target) throw notFound('User');
     if (target.role === Role.ADMIN && !target._id.equals(viewer.user._id))
       throw forbidden("An admin cannot change another admin's MFA, sessions, API keys or account status.");
+    if (options.active && target.deactivatedAt)
+      throw badInput('userId', 'This account is deactivated: reactivate it first.');
     return target;
   }
 }

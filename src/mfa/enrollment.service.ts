@@ -65,7 +65,9 @@ export class EnrollmentService {
     if (request.description != null) assertFactorDescription(request.description);
     const now = this.deps.clock();
     const forOther = request.userId !== undefined && !request.userId.equals(viewer.user._id);
-    const owner = forOther ? await this.deps.admins.targetFor(viewer, request.userId!, { fresh: true }) : viewer.user;
+    const owner = forOther
+      ? await this.deps.admins.targetFor(viewer, request.userId!, { fresh: true, active: true })
+      : viewer.user;
     const plugin = this.deps.secondFactor.plugin(await this.deps.mfaPolicy.assertAllowed(request.factorType));
 
     const active = await this.deps.factors.activeFactors(owner._id);
@@ -150,7 +152,9 @@ export class EnrollmentService {
     if (!pending || !mayAccept || pending.pending!.expiresAt <= now) throw tokenExpired('enrollment token');
     // An admin's acceptance for someone else is the policy change itself: the same freshly proven admin as at enableMfa,
     // and the same target rule (the user may have become an admin since).
-    const owner = own ? viewer.user : await this.deps.admins.targetFor(viewer, pending.userId, { fresh: true });
+    const owner = own
+      ? viewer.user
+      : await this.deps.admins.targetFor(viewer, pending.userId, { fresh: true, active: true });
     // Started as a first factor (no step-up asked), but another is ACTIVE now: adding this one needs the proof enableMfa would ask for today.
     const startedAsFirst = pending.pending!.recoveryCodes !== undefined && pending.pending!.replaces === undefined;
     if (own && startedAsFirst) await this.deps.factors.assertRecentProofIfEnrolled(viewer, { except: pending._id });

@@ -109,9 +109,13 @@ export class FactorsService {
       await this.deps.notices.changedByAdmin(owner, 'an administrator removed your second factors');
     if (!(await this.hasActiveFactor(owner._id))) {
       // Removing the last factor turns MFA off; codes without a factor would be a password. An admin's MFA stays
-      // ENABLED: their next sign-in enrolls a factor again.
-      const mfaOff = owner.role === Role.ADMIN ? {} : { $set: { mfaPolicyStatus: MfaPolicyStatus.DISABLED } };
-      await this.deps.models.users.updateOne({ _id: owner._id }, { ...mfaOff, $unset: { recoveryCodes: 1 } });
+      // ENABLED: their next sign-in enrolls a factor again. The role is part of the condition (as in
+      // MfaPolicyService.setStatus), so a promotion racing this removal cannot leave an admin DISABLED.
+      await this.deps.models.users.updateOne({ _id: owner._id }, { $unset: { recoveryCodes: 1 } });
+      await this.deps.models.users.updateOne(
+        { _id: owner._id, role: { $ne: Role.ADMIN } },
+        { $set: { mfaPolicyStatus: MfaPolicyStatus.DISABLED } },
+      );
     }
     return (await this.deps.models.users.findById(owner._id).lean<UserRecord>())!;
   }

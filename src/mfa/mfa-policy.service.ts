@@ -7,6 +7,7 @@ import { AppError, ErrorCode, badInput, forbidden, notFound } from '../errors.js
 import type { AdminAccess } from './admin-access.js';
 import type { FactorRegistry } from './factor-registry.js';
 import type { MfaPolicyModel, MfaPolicyRecord } from './mfa-policy.model.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 import type { SecurityNotices } from './security-notices.js';
 
 const POLICY_ID = 'mfa';
@@ -31,6 +32,7 @@ export class MfaPolicyService {
     private readonly deps: {
       models: { policies: MfaPolicyModel; users: UserModel };
       admins: AdminAccess;
+      sessions: SessionsService;
       registry: FactorRegistry;
       audit: AuditService;
       notices: SecurityNotices;
@@ -91,7 +93,8 @@ export class MfaPolicyService {
   }
 
   /**
-   * ENABLED: the user must pass (or enroll) a second factor at the next sign-in.
+   * ENABLED: the user must pass (or enroll) a second factor at the next sign-in;
+   * their sessions made by the password alone end.
    * DISABLED: the password suffices; their factors stay, dormant.
    * An admin's is always ENABLED, so it is not an admin's to set, not even their own.
    */
@@ -115,6 +118,8 @@ export class MfaPolicyService {
         throw forbidden("An admin's MFA policy is always ENABLED.");
       throw notFound('User');
     }
+    if (status === MfaPolicyStatus.ENABLED)
+      await this.deps.sessions.endPasswordOnlySessions(userId, { actorId: viewer.user._id, ip });
     await this.deps.audit.record({
       type: AuditEventType.MFA_POLICY_STATUS_CHANGED,
       userId,

@@ -73,10 +73,11 @@ export class SignInService {
 
   /** Finishes a sign-in with a second factor; the mfaToken is spent with it, so it serves once. */
   async verify(mfaToken: string, proof: SecondFactorProof, ip: string, userAgent?: string): Promise<SignInOutcome> {
-    const challenge = await this.liveChallenge(mfaToken);
+    // Refused before the proof when the account is deactivated, so a code tried on a raced mfaToken is not spent.
+    const { challenge } = await this.liveChallenge(mfaToken);
     // The proof reads the user itself, as it reserves the attempt.
     const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, { ip, purpose: 'sign-in' });
-    // Deactivation spends the account's mfaTokens; this catches one issued by a sign-in that was already past its password.
+    // Deactivation spends the account's mfaTokens, but it may land during the proof: checked again.
     if (user.deactivatedAt) throw tokenExpired('mfaToken');
     const spent = await this.deps.models.signInChallenges.updateOne(
       { _id: challenge._id, consumedAt: { $exists: false } },
@@ -93,12 +94,7 @@ export class SignInService {
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */
   async challengedUser(mfaToken: string): Promise<UserRecord> {
-    const found = await findOneWithOwner(this.deps.models.signInChallenges, this.deps.models.users, {
-      tokenHash: mfaTokenHash(mfaToken),
-    });
-    if (!found?.owner || found.owner.deactivatedAt) throw tokenExpired('mfaToken');
-    this.assertLive(found.record);
-    return found.owner;
+    return (await this.liveChallenge(mfaToken)).owner;
   }
 
   /** A fresh second-factor proof for this session, for the changes that need one. */
@@ -110,13 +106,18 @@ export class SignInService {
     return at;
   }
 
-  private async liveChallenge(mfaToken: string): Promise<SignInChallengeRecord> {
-    const challenge = await this.deps.models.signInChallenges
-      .findOne({ tokenHash: mfaTokenHash(mfaToken) })
-      .lean<SignInChallengeRecord>();
-    if (!challenge) throw tokenExpired('mfaToken');
-    this.assertLive(challenge);
-    return challenge;
+  /**
+   * A live mfaToken and its user, read together. Deactivation spends the
+   * account's mfaTokens; the owner's state also refuses one issued by a
+   * sign-in that was already past its password when it landed.
+   */
+  private async liveChallenge(mfaToken: string): Promise<{ challenge: SignInChallengeRecord; owner: UserRecord }> {
+    const found = await findOneWithOwner(this.deps.models.signInChallenges, this.deps.models.users, {
+      tokenHash: mfaTokenHash(mfaToken),
+    });
+    if (!found?.owner || found.owner.deactivatedAt) throw tokenExpired('mfaToken');
+    this.assertLive(found.record);
+    return { challenge: found.record, owner: found.owner };
   }
 
   /** An mfaToken serves one sign-in, for five minutes. */

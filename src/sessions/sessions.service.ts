@@ -23,6 +23,8 @@ export type EndedBecause =
   | 'revoked_by_owner'
   | 'others_revoked_by_owner'
   | 'deactivated'
+  | 'issued_while_deactivated'
+  | 'mfa_required'
   | 'password_changed'
   | 'password_reset'
   | 'password_reset_required';
@@ -110,13 +112,13 @@ export class SessionsService {
       ? viewer.user
       : await this.deps.models.users.findById(whose).lean<UserRecord>();
     if (!owner) return []; // as for API keys and audit events: nothing stands for an unknown user
-    const now = new Date();
-    const sessions = await this.deps.models.sessions
-      .find({ userId: whose, revokedAt: { $exists: false }, expiresAt: { $gt: now } })
+    const standing = standingFilter(owner, new Date());
+    if (!standing) return [];
+    return this.deps.models.sessions
+      .find({ userId: whose, ...standing })
       .sort({ _id: -1 })
       .limit(MAX_LISTED_SESSIONS)
       .lean<SessionRecord[]>();
-    return sessions.filter((session) => stands(session, owner, now));
   }
 
   /** Records a second-factor proof in the session (step-up), widening an enrollment-scoped session when asked. */
@@ -136,16 +138,17 @@ export class SessionsService {
 
   /**
    * The owner ends one of their own sessions, the calling one included (then
-   * it is a sign-out). No step-up: ending a session only takes access away,
-   * as in Keycloak's and Kratos' account consoles, and a user who lost their
-   * factor must still be able to end a session they do not recognise.
+   * it is a sign-out): any not yet ended, also one that does not stand now.
+   * No step-up: ending a session only takes access away, as in Keycloak's and
+   * Kratos' account consoles, and a user who lost their factor must still be
+   * able to end a session they do not recognise.
    */
   async revokeOwn(viewer: SessionViewer, id: string, ip?: string): Promise<void> {
     if (!/^[0-9a-f]{24}$/i.test(id)) throw noSuchSession();
     const sessionId = new Types.ObjectId(id);
     const now = new Date();
     const { modifiedCount } = await this.deps.models.sessions.updateOne(
-      { _id: sessionId, userId: viewer.user._id, ...standingFilter(viewer.user, now) },
+      { _id: sessionId, userId: viewer.user._id, ...unended(now) },
       { $set: { revokedAt: now } },
     );
     if (modifiedCount === 0) throw noSuchSession();
@@ -163,22 +166,19 @@ export class SessionsService {
   }
 
   /**
-   * The owner ends every other live session of theirs and keeps the calling
-   * one; how many ended (audited, even when none). Only sessions live when
-   * the call read them are ended, so a sign-in finishing meanwhile, from any
-   * process, keeps its new session; each is ended by one conditional update,
-   * so two parallel calls never count one session twice.
+   * The owner ends every other session of theirs not yet ended and keeps the
+   * calling one; how many ended (audited, even when none). Also those that do
+   * not stand now (made by the password alone while MFA is ENABLED): they
+   * would stand again were MFA turned off. Only sessions read by the call are
+   * ended, so a sign-in finishing meanwhile, from any process, keeps its new
+   * session; each is ended by one conditional update, so two parallel calls
+   * never count one session twice.
    */
   async revokeOthers(viewer: SessionViewer, ip?: string): Promise<number> {
     const now = new Date();
-    const live = (
-      await this.deps.models.sessions
-        .find(
-          { userId: viewer.user._id, _id: { $ne: viewer.session._id }, revokedAt: { $exists: false } },
-          { revokedAt: 1, expiresAt: 1, absoluteExpiresAt: 1, scope: 1, mfaVerifiedAt: 1 },
-        )
-        .lean<SessionRecord[]>()
-    ).filter((session) => stands(session, viewer.user, now));
+    const live = await this.deps.models.sessions
+      .find({ userId: viewer.user._id, _id: { $ne: viewer.session._id }, ...unended(now) }, { _id: 1 })
+      .lean<SessionRecord[]>();
     const { modifiedCount: count } =
       live.length === 0
         ? { modifiedCount: 0 }
@@ -202,22 +202,48 @@ export class SessionsService {
   }
 
   /**
-   * Ends every session of a user but `except`, and audits it: always when an
-   * admin (`actorId`) did it, otherwise when any ended. Returns how many ended.
+   * Ends every session of a user but `except`, and audits it when any ended,
+   * and also when none did if an admin (`actorId`) did it, unless `auditNone`
+   * is false (ending is then a side effect of another, audited, change).
+   * Returns how many ended.
    */
   async endSessionsOf(
     userId: Types.ObjectId,
-    context: { reason: EndedBecause; except?: Types.ObjectId; actorId?: Types.ObjectId; ip?: string },
+    context: {
+      reason: EndedBecause;
+      except?: Types.ObjectId;
+      actorId?: Types.ObjectId;
+      ip?: string;
+      auditNone?: boolean;
+    },
   ): Promise<number> {
-    const filter = {
-      userId,
-      revokedAt: { $exists: false },
-      ...(context.except ? { _id: { $ne: context.except } } : {}),
-    };
-    const { modifiedCount: count } = await this.deps.models.sessions.updateMany(filter, {
-      $set: { revokedAt: new Date() },
-    });
-    if (count > 0 || context.actorId) {
+    const filter = context.except ? { _id: { $ne: context.except } } : {};
+    return this.end(userId, filter, { ...context, auditNone: context.auditNone ?? context.actorId !== undefined });
+  }
+
+  /**
+   * MFA became ENABLED for the user (an admin turned it on, or made them an
+   * admin): their sessions made by the password alone end, audited when any
+   * did. Left alone they would only pause (they do not stand while MFA is
+   * ENABLED) and stand again were MFA turned off.
+   */
+  async endPasswordOnlySessions(
+    userId: Types.ObjectId,
+    context: { actorId?: Types.ObjectId; ip?: string },
+  ): Promise<number> {
+    return this.end(userId, passwordOnly(), { ...context, reason: 'mfa_required', auditNone: false });
+  }
+
+  private async end(
+    userId: Types.ObjectId,
+    filter: Record<string, unknown>,
+    context: { reason: EndedBecause; actorId?: Types.ObjectId; ip?: string; auditNone: boolean },
+  ): Promise<number> {
+    const { modifiedCount: count } = await this.deps.models.sessions.updateMany(
+      { ...filter, userId, revokedAt: { $exists: false } },
+      { $set: { revokedAt: new Date() } },
+    );
+    if (count > 0 || context.auditNone) {
       await this.deps.audit.record({
         type: AuditEventType.SESSIONS_REVOKED,
         userId,
@@ -234,34 +260,55 @@ export class SessionsService {
   }
 }
 
-/** `stands` as a query: the sessions of `user` that still stand at `now`. */
-function standingFilter(user: UserRecord, now: Date): Record<string, unknown> {
+/*
+ * The rule for a session that stands is stated once, in three parts, each
+ * with its record form and its query form side by side: `stands` (for one
+ * session, at authentication) and `standingFilter` (for a listing) are both
+ * made of them, so they cannot drift apart.
+ */
+
+/** Not revoked and before both deadlines: a session its owner may still end. */
+function isUnended(session: SessionRecord, now: Date): boolean {
+  return !session.revokedAt && session.expiresAt > now && session.absoluteExpiresAt > now;
+}
+function unended(now: Date): Record<string, unknown> {
+  return { revokedAt: { $exists: false }, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } };
+}
+
+/** A full session with no second-factor proof: made by the password alone. */
+function isPasswordOnly(session: SessionRecord): boolean {
+  return session.scope === SessionScope.FULL && !session.mfaVerifiedAt;
+}
+function passwordOnly(): Record<string, unknown> {
+  return { scope: SessionScope.FULL, mfaVerifiedAt: null };
+}
+
+/** Whether any session of the account may stand: not while it is deactivated or must reset its password. */
+function accountAdmitsSessions(user: UserRecord): boolean {
+  return !user.deactivatedAt && !user.passwordResetRequired;
+}
+
+/** `stands` as a query: the sessions of `user` that still stand at `now`; null when none can. */
+function standingFilter(user: UserRecord, now: Date): Record<string, unknown> | null {
+  if (!accountAdmitsSessions(user)) return null;
   return {
-    revokedAt: { $exists: false },
-    expiresAt: { $gt: now },
-    absoluteExpiresAt: { $gt: now },
-    ...(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED
-      ? { $or: [{ scope: { $ne: SessionScope.FULL } }, { mfaVerifiedAt: { $ne: null } }] }
-      : {}),
+    ...unended(now),
+    ...(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED ? { $nor: [passwordOnly()] } : {}),
   };
 }
 
 /**
  * Whether a session still stands: not revoked or expired, and not made by the
  * password alone (a full session with no second-factor proof) once the
- * account's MFA is ENABLED. The explicit revocation when the first factor
- * becomes ACTIVE cannot see a password sign-in that was still running then;
- * this check ends that one too. Nor does a session of a deactivated account
+ * account's MFA is ENABLED. The explicit revocations when MFA becomes ENABLED
+ * (the first factor becomes ACTIVE, an admin turns it on, a promotion to
+ * admin) cannot see a password sign-in that was still running then; this
+ * check holds that one back. Nor does a session of a deactivated account
  * stand: deactivation ends them all, and this check also ends one a sign-in
  * that was already past its password check issued meanwhile. Nor, likewise,
  * one of an account whose admin required a password reset.
  */
 function stands(session: SessionRecord, user: UserRecord, now: Date): boolean {
-  if (session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now) return false;
-  if (user.deactivatedAt || user.passwordResetRequired) return false;
-  return !(
-    user.mfaPolicyStatus === MfaPolicyStatus.ENABLED &&
-    session.scope === SessionScope.FULL &&
-    !session.mfaVerifiedAt
-  );
+  if (!isUnended(session, now) || !accountAdmitsSessions(user)) return false;
+  return !(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED && isPasswordOnly(session));
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
-import { DEMOTION_MARK_STALE_MS } from '../../src/accounts/last-admin-guard.js';
-import { Role } from '../../src/accounts/user.model.js';
+import { DEMOTION_MARK_STALE_MS, LastAdminGuard } from '../../src/accounts/last-admin-guard.js';
+import { Role, type UserModel } from '../../src/accounts/user.model.js';
 import { STEP_UP_MAX_AGE_MS } from '../../src/mfa/step-up.js';
 import {
   CreateApiKeyDocument as CREATE_API_KEY,
@@ -231,15 +231,16 @@ describe('admin user management: who may do it, admins on admins, and races', ()
     const mark = (id: string, ageMs: number) =>
       users.updateOne(
         { _id: new Types.ObjectId(id) },
-        { $set: { demotion: { mark: 'another process', startedAt: new Date(Date.now() - ageMs) } } },
+        { $set: { demotion: { mark: 'another process', startedAt: new Date(clock.now().getTime() - ageMs) } } },
       );
-    const demoteOps = async () => {
-      await root.stepUp();
-      return app.graphql(SET_ROLE, { token: root.token, variables: { input: { userId: ops.id, role: 'USER' } } });
-    };
+    // The proof first: it moves the clock on, which ages the marks.
+    const demoteOps = () =>
+      app.graphql(SET_ROLE, { token: root.token, variables: { input: { userId: ops.id, role: 'USER' } } });
+    await root.stepUp();
     await mark(root.id, DEMOTION_MARK_STALE_MS - 5000);
     assert.equal(errorCode(await demoteOps()), 'SERVICE_UNAVAILABLE', 'root may be on its way out: ops stays');
     assert.equal((await storedUser(app, ops.id)).role, 'ADMIN');
+    await root.stepUp();
     await mark(root.id, DEMOTION_MARK_STALE_MS + 5000);
     await mark(ops.id, DEMOTION_MARK_STALE_MS + 5000);
     assert.equal(errorCode(await demoteOps()), undefined, 'stale marks count for nothing');
@@ -253,6 +254,60 @@ describe('admin user management: who may do it, admins on admins, and races', ()
       variables: { input: { userId: ops.id, role: 'ADMIN' } },
     });
     assert.equal(errorCode(back), undefined);
+  });
+
+  it('a demotion stalled past the stale age after its count never leaves no admin: it undoes itself and decides again', async () => {
+    const users = app.database.connection.model('User') as unknown as UserModel;
+    const others = await users.find({ role: Role.ADMIN }, { _id: 1 }).lean();
+    const [a, b] = await users.create([
+      { username: 'stalla', usernameKey: 'stalla', passwordHash: 'x', role: Role.ADMIN, mfaPolicyStatus: 'ENABLED' },
+      { username: 'stallb', usernameKey: 'stallb', passwordHash: 'x', role: Role.ADMIN, mfaPolicyStatus: 'ENABLED' },
+    ]);
+    // Only stalla and stallb are admins while the race runs.
+    await users.updateMany({ _id: { $in: others.map((admin) => admin._id) } }, { $set: { role: Role.USER } });
+    try {
+      let reachedFinalUpdate!: () => void;
+      const atFinalUpdate = new Promise<void>((resolve) => (reachedFinalUpdate = resolve));
+      let release!: () => void;
+      const stall = new Promise<void>((resolve) => (release = resolve));
+      // stalla's demotion marks itself, counts stallb, then stalls (a pause, a failover) before its final update.
+      const stalling = new Proxy(users, {
+        get(target, property, receiver) {
+          if (property === 'findOneAndUpdate')
+            return (...args: Parameters<UserModel['findOneAndUpdate']>) => ({
+              lean: async () => {
+                reachedFinalUpdate();
+                await stall;
+                return target.findOneAndUpdate(...args).lean();
+              },
+            });
+          const value: unknown = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const demoteA = new LastAdminGuard({ models: { users: stalling }, clock: clock.now }).demote(a._id);
+      await atFinalUpdate;
+      clock.advance(DEMOTION_MARK_STALE_MS + 1000);
+      // stallb's demotion takes stalla's mark for stale, counts stalla as staying, and lands.
+      const demotedB = await new LastAdminGuard({ models: { users }, clock: clock.now }).demote(b._id);
+      assert.deepEqual([demotedB.user.role, demotedB.changed], [Role.USER, true]);
+      release();
+      await assert.rejects(demoteA, (error: Error) => /last admin/.test(error.message));
+      assert.deepEqual(
+        (await users.find({ _id: { $in: [a._id, b._id] } }).lean()).map((user) => [
+          user.username,
+          user.role,
+          user.demotion,
+        ]),
+        [
+          ['stalla', Role.ADMIN, undefined],
+          ['stallb', Role.USER, undefined],
+        ],
+      );
+    } finally {
+      await users.updateMany({ _id: { $in: others.map((admin) => admin._id) } }, { $set: { role: Role.ADMIN } });
+      await users.deleteMany({ _id: { $in: [a._id, b._id] } });
+    }
   });
 
   it('admins demoting themselves all at once leave one; the last admin cannot be demoted', async () => {

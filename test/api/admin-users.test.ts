@@ -1,5 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import {
@@ -27,7 +28,7 @@ import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import { storedFactors, storedUser, tally, userWithTotp } from '../support/attacker.js';
 import { graphqlFrom } from '../support/client-address.js';
 import { nextMail, queueDrained, verifyAddress } from '../support/email.js';
-import { TestClock, mfaToken, totpCode, wrongTotpCode } from '../support/mfa.js';
+import { TestClock, mfaToken, signInWithTotp, totpCode, wrongTotpCode } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -183,6 +184,7 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     const started = await app.graphql(ENABLE_MFA, { token: dora.token, variables: { input: { factorType: 'totp' } } });
     assert.equal(started.errors, undefined);
     const tess = await userWithTotp(app, clock, 'tess');
+    await verifyAddress(app, sink, tess.token, 'tess@example.com'); // for the recovery-code notice below
     const pendingSignIn = await mfaToken(app, 'tess');
     // An enrollment-scoped session: MFA required, no factor yet.
     const enid = await signUpAndLogIn(app, 'enid');
@@ -226,7 +228,38 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
       variables: { input: { mfaToken: pendingSignIn, code: totpCode(tess.totp.secret, clock, 1) } },
     });
     assert.equal(errorCode(raced), 'TOKEN_EXPIRED', 'an mfaToken of a deactivated account opens no session');
+    const mailsBeforeRacedCode = sink.mails.length;
+    const racedRecoveryCode = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: pendingSignIn, recoveryCode: tess.totp.scratchCodes[0] } },
+    });
+    assert.equal(errorCode(racedRecoveryCode), 'TOKEN_EXPIRED', 'refused before the proof: the code is not spent');
     assert.equal(await works(tess.token), 'UNAUTHENTICATED', 'nor does a session that was not ended');
+    // Nor does reactivation bring them back: what was issued before it ends with it.
+    const tessBack = await asRoot(REACTIVATE, { input: { userId: tess.id } });
+    assert.deepEqual(tessBack.data?.reactivateUser, { id: tess.id, active: true }, JSON.stringify(tessBack.errors));
+    assert.equal(await works(tess.token), 'UNAUTHENTICATED', 'the raced session stays ended after reactivation');
+    clock.nextStep();
+    const afterReactivation = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: pendingSignIn, code: totpCode(tess.totp.secret, clock, 1) } },
+    });
+    assert.equal(errorCode(afterReactivation), 'TOKEN_EXPIRED', 'the raced mfaToken stays spent after reactivation');
+    clock.nextStep();
+    clock.nextStep();
+    assert.equal(await works(await signInWithTotp(app, 'tess', tess.totp, clock)), undefined, 'she signs in again');
+    const withRecoveryCode = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: await mfaToken(app, 'tess'), recoveryCode: tess.totp.scratchCodes[0] } },
+    });
+    assert.equal(withRecoveryCode.errors, undefined, 'the recovery code tried on the raced mfaToken was not spent');
+    await queueDrained(app);
+    assert.equal(
+      sink.mails
+        .slice(mailsBeforeRacedCode)
+        .filter(
+          (mail) => mail.envelopeTo.includes('tess@example.com') && /recovery code/.test(mail.parsed.subject ?? ''),
+        ).length,
+      1,
+      'one notice: for the use that signed her in, none for the refused one',
+    );
     assert.deepEqual(
       (await storedFactors(app, dora.id)).map((factor) => String(factor.status)),
       [],
@@ -248,7 +281,11 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     const [ended] = await events(dora.id, 'session.revoked');
     assert.deepEqual(ended.details, { count: 1, reason: 'deactivated' });
     const filtered = await app.graphql(FIND_USERS, { token: root.token, variables: { status: 'DEACTIVATED' } });
-    assert.deepEqual(filtered.data!.users.edges.map((edge) => edge.node.username).sort(), ['dora', 'enid', 'tess']);
+    assert.deepEqual(
+      filtered.data!.users.edges.map((edge) => edge.node.username).sort(),
+      ['dora', 'enid'],
+      'tess is active again',
+    );
 
     const again = await asRoot(DEACTIVATE, { input: { userId: dora.id } });
     assert.equal(again.data?.deactivateUser.active, false, 'deactivating again changes nothing');
@@ -272,6 +309,19 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
       .data!.createApiKey.secret;
     await app.graphql(LOGIN, { variables: { input: { username: 'Della', password: 'a wrong password' } } });
     await mfaToken(app, 'della'); // a pending sign-in
+    // Guesses at her name from one network, one more than the throttle allows: a sign_in.throttled event, whose
+    // `bucket` (the key gathering its repeats) holds the SHA-256 of the name.
+    const guesses = [];
+    for (let i = 0; i <= PASSWORD_ATTEMPTS_PER_WINDOW; i++)
+      guesses.push(
+        await graphqlFrom(app, '127.0.4.1', LOGIN, {
+          variables: { input: { username: 'della', password: `no ${i}` } },
+        }),
+      );
+    assert.equal(errorCode(guesses.at(-1)!), 'TOO_MANY_ATTEMPTS');
+    const nameDigest = createHash('sha256').update('della').digest('hex');
+    const digestInBucket = { bucket: { $regex: nameDigest } };
+    assert.equal(await db().collection('auditEvents').countDocuments(digestInBucket), 1, 'the throttled sign-in');
     const mailsBefore = sink.mails.length;
 
     const deleted = await asRoot(DELETE, { input: { userId: della.id } });
@@ -296,6 +346,16 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     assert.ok(!JSON.stringify(trail).includes('della'), 'the name is in none of them');
     const [failed] = trail.filter((event) => event.type === 'sign_in.failed');
     assert.equal((failed.details as { username?: string }).username, pseudonym);
+    assert.equal(
+      await db().collection('auditEvents').countDocuments(digestInBucket),
+      0,
+      'nor the digest of the name, which anyone could find again by trying names',
+    );
+    assert.equal(
+      await db().collection('auditEvents').countDocuments({ type: 'sign_in.throttled', 'details.username': pseudonym }),
+      1,
+      'the throttled sign-in stays, under the pseudonym',
+    );
     const [gone] = trail.filter((event) => event.type === 'account.deleted');
     assert.deepEqual([String(gone.actorId), gone.details], [root.id, { username: pseudonym }]);
     const listed = await app.graphql(AUDIT_EVENTS, { token: root.token, variables: { userId: della.id } });
@@ -325,8 +385,24 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     assert.equal(notice.parsed.subject, `Your role on ${ISSUER} changed`);
     assert.match(notice.parsed.text ?? '', /to ADMIN/);
 
-    const demoted = await asRoot(SET_ROLE, { input: { userId: pat.id, role: 'USER' } });
-    assert.deepEqual(demoted.data?.setUserRole, { id: pat.id, role: 'USER', mfaPolicyStatus: 'ENABLED' });
+    // Two demotions at once: both answer the demoted user, only the one that demoted audits and tells it.
+    await root.stepUp();
+    const demotions = await Promise.all(
+      [1, 2].map(() =>
+        app.graphql(SET_ROLE, { token: root.token, variables: { input: { userId: pat.id, role: 'USER' } } }),
+      ),
+    );
+    for (const demoted of demotions)
+      assert.deepEqual(demoted.data?.setUserRole, { id: pat.id, role: 'USER', mfaPolicyStatus: 'ENABLED' });
+    await queueDrained(app);
+    assert.deepEqual(
+      sink.mails
+        .slice(mailsBefore)
+        .filter((mail) => mail.envelopeTo.includes('pat@example.com') && /role/.test(mail.parsed.subject ?? ''))
+        .map((mail) => /to (ADMIN|USER)/.exec(mail.parsed.text ?? '')?.[1]),
+      ['ADMIN', 'USER'],
+      'one notice per change',
+    );
     const changes = (await events(pat.id, 'account.role_changed')).map((event) => [
       String(event.actorId),
       event.details as unknown,
@@ -338,6 +414,12 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     const same = await asRoot(SET_ROLE, { input: { userId: pat.id, role: 'USER' } });
     assert.equal(same.data?.setUserRole.role, 'USER');
     assert.equal((await events(pat.id, 'account.role_changed')).length, 2, 'no change, no event');
+    assert.deepEqual(
+      (await events(pat.id, 'session.revoked')).map((event) => [String(event.actorId), event.details as unknown]),
+      [[root.id, { count: 1, reason: 'mfa_required' }]],
+    );
+    await asRoot(SET_MFA_POLICY_STATUS, { input: { userId: pat.id, status: 'DISABLED' } });
+    assert.equal(await works(pat.token), 'UNAUTHENTICATED', 'ended at the promotion: MFA off does not bring it back');
 
     const dee = await signUpAndLogIn(app, 'dee');
     await asRoot(DEACTIVATE, { input: { userId: dee.id } });
@@ -347,6 +429,10 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
       'a deactivated account cannot become an admin',
     );
     assert.equal((await storedUser(app, dee.id)).role, 'USER');
+    const enrolled = await asRoot(ENABLE_MFA, { input: { factorType: 'totp', userId: dee.id } });
+    assert.equal(errorCode(enrolled), 'BAD_USER_INPUT', 'nor gets a factor');
+    assert.deepEqual(await storedFactors(app, dee.id), [], 'no pending factor');
+
     await queueDrained(app);
   });
 });

@@ -11,6 +11,7 @@ import {
   UpdateFactorDocument as UPDATE_FACTOR,
   type DisableMfaInput,
 } from '../generated/graphql.js';
+import type { UserModel, UserRecord } from '../../src/accounts/user.model.js';
 import { TEST_PASSWORD, signUpAndLogIn } from '../support/accounts.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import {
@@ -398,6 +399,23 @@ describe('factor management: renaming a factor, and removing one with a proof fr
       );
       assert.equal((await factorIdsOf(ivy.id)).length, 2);
       assert.equal((await app.graphql(MY_MFA, { token: ivy.token })).data!.me!.recoveryCodesRemaining, 10, 'not spent');
+    });
+
+    it('the last factor removed while a promotion lands never leaves an admin with MFA DISABLED', async () => {
+      const una = await userWithTotp(app, clock, 'una');
+      const users = app.database.connection.db!.collection('users');
+      // disableMfa read her as a USER; setUserRole's promotion lands before the removal turns MFA off.
+      const asRead = await (app.database.connection.model('User') as unknown as UserModel)
+        .findById(una.id)
+        .lean<UserRecord>();
+      await users.updateOne(
+        { _id: new Types.ObjectId(una.id) },
+        { $set: { role: 'ADMIN', mfaPolicyStatus: 'ENABLED' } },
+      );
+      const after = await app.services.factors.remove(asRead!, undefined, {});
+      assert.deepEqual([after.role, after.mfaPolicyStatus], ['ADMIN', 'ENABLED']);
+      assert.deepEqual(await storedFactors(app, una.id), []);
+      assert.equal(after.recoveryCodes, undefined, 'the recovery codes go with the last factor all the same');
     });
 
     it("an admin's last factor removed with its own code leaves the admin's MFA ENABLED", async () => {

@@ -17,6 +17,7 @@ import {
   StepUpDocument as STEP_UP,
   type MfaPolicyStatus,
 } from '../generated/graphql.js';
+import { hashToken } from '../../src/crypto/opaque-token.js';
 import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { TestClock, enrollTotp, signInWithTotp, totpCode, type EnrolledTotp, totpSecretOf } from '../support/mfa.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
@@ -120,6 +121,22 @@ describe('Veeam Service Provider Console flow: the admin toggle and the policy o
     assert.equal(seen.recoveryCodesRemaining, 10);
 
     assert.equal((await setStatus(admin, bob.id, 'ENABLED')).data?.setMfaPolicyStatus.mfaPolicyStatus, 'ENABLED');
+    // Ended, not only held back: it would stand again were MFA turned off.
+    assert.equal(errorCode(await app.graphql(ME, { token: passwordOnly.accessToken! })), 'UNAUTHENTICATED');
+    const db = app.database.connection.db!;
+    const session = await db.collection('sessions').findOne({ tokenHash: hashToken(passwordOnly.accessToken!) });
+    assert.ok(session?.revokedAt instanceof Date, 'revoked');
+    const ended = await db
+      .collection('auditEvents')
+      .find({ userId: new Types.ObjectId(bob.id), type: 'session.revoked' })
+      .toArray();
+    assert.deepEqual(
+      ended.map((event) => [String(event.actorId), event.details as unknown]),
+      [
+        [rootId, { count: 1, reason: 'mfa_required' }], // the sign-up session, when MFA was first turned on
+        [rootId, { count: 1, reason: 'mfa_required' }],
+      ],
+    );
     const again = await login('bob');
     assert.equal(again.mfaRequired, true);
     assert.deepEqual(
