@@ -143,7 +143,12 @@ export class AccountsService {
     const updated = await this.deps.models.users
       .findOneAndUpdate(
         { _id: user._id, ...(expectedHash === undefined ? {} : { passwordHash: expectedHash }) },
-        { $set: { passwordHash }, $unset: { passwordResetRequired: 1 }, $inc: { credentialsVersion: 1 } },
+        {
+          $set: { passwordHash },
+          // A pending e-mail change goes with the hash (CredentialChange drops its token): none is verified meanwhile.
+          $unset: { passwordResetRequired: 1, pendingEmail: 1, pendingEmailSessionId: 1 },
+          $inc: { credentialsVersion: 1 },
+        },
         { returnDocument: 'after', projection: { credentialsVersion: 1 } },
       )
       .lean<Pick<UserRecord, '_id' | 'credentialsVersion'>>();

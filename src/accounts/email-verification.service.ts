@@ -25,7 +25,7 @@ export class EmailVerificationService {
       accountMail: AccountMail;
       factors: FactorsService;
       /** Whether the session that asked for a pending address has ended. */
-      sessions: Pick<SessionsService, 'isUnended'>;
+      sessions: Pick<SessionsService, 'standsFor'>;
       notices: SecurityNotices;
       audit: AuditService;
       clock: () => Date;
@@ -74,7 +74,7 @@ export class EmailVerificationService {
       return;
     }
     const asker = owner.pendingEmail === address ? owner.pendingEmailSessionId : undefined;
-    if (asker && !(await this.deps.sessions.isUnended(asker)))
+    if (asker && !(await this.deps.sessions.standsFor(asker, owner)))
       throw new AppError(
         ErrorCode.TOKEN_EXPIRED,
         'The session that asked for this address has ended. Sign in and ask for the change again.',

@@ -76,7 +76,11 @@ export class PasswordsService {
     const user = await this.deps.models.users
       .findOneAndUpdate(
         { _id: target._id },
-        { $set: { passwordResetRequired: true }, $inc: { credentialsVersion: 1 } },
+        {
+          $set: { passwordResetRequired: true },
+          $unset: { pendingEmail: 1, pendingEmailSessionId: 1 },
+          $inc: { credentialsVersion: 1 },
+        },
         { new: true },
       )
       .lean<UserRecord>();

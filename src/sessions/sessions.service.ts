@@ -132,10 +132,15 @@ export class SessionsService {
     );
   }
 
-  /** Whether a session is neither revoked nor expired (a pending e-mail change lives only as long as the session that asked). */
-  async isUnended(sessionId: Types.ObjectId): Promise<boolean> {
+  /**
+   * Whether a session of `user` still stands, as `authenticate` would find it: a pending e-mail change lives only as
+   * long as the session that asked for it.
+   */
+  async standsFor(sessionId: Types.ObjectId, user: UserRecord): Promise<boolean> {
     // Sessions keep the server's own time (as `issue` and `authenticate` do).
-    return (await this.deps.models.sessions.exists({ _id: sessionId, ...unended(new Date()) })) !== null;
+    const standing = standingFilter(user, new Date());
+    if (!standing) return false;
+    return (await this.deps.models.sessions.exists({ _id: sessionId, userId: user._id, ...standing })) !== null;
   }
 
   /**
