@@ -4,6 +4,7 @@ import { AccountMail } from './accounts/account-mail.js';
 import { accountTokenModel } from './accounts/account-token.model.js';
 import { AccountTokens } from './accounts/account-tokens.js';
 import { AccountsService } from './accounts/accounts.service.js';
+import { CredentialChange } from './accounts/credential-change.js';
 import { EmailVerificationService } from './accounts/email-verification.service.js';
 import { PasswordResetService } from './accounts/password-reset.service.js';
 import { AttemptBudget } from './accounts/attempt-budget.js';
@@ -130,12 +131,14 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       windowSeconds: 60 * 60,
     },
   });
+  const credentialChange = new CredentialChange({ models, sessions, clock });
   const accounts = new AccountsService({
     models,
     hasher: new PasswordHasher(),
     throttle,
     signUps,
     sessions,
+    credentialChange,
     audit,
     notices,
     options: {
@@ -200,6 +203,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     tokens,
     accountMail,
     factors,
+    sessions,
     notices,
     audit,
     clock,
@@ -208,6 +212,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     models,
     admins,
     sessions,
+    credentialChange,
     attempts,
     throttle,
     lastAdmin: new LastAdminGuard({ models, clock }),
@@ -215,7 +220,15 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     notices,
     clock,
   });
-  const passwords = new PasswordsService({ models, accounts, factors, admins, sessions, audit, notices, clock });
+  const passwords = new PasswordsService({
+    models,
+    accounts,
+    factors,
+    admins,
+    credentialChange,
+    audit,
+    notices,
+  });
   const passwordReset = new PasswordResetService({
     models,
     tokens,

@@ -7,6 +7,7 @@ import { AppError, ErrorCode, forbidden, invalidCredentials, tooManyAttempts } f
 import type { SecurityNotices } from '../mfa/security-notices.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AttemptBudget } from './attempt-budget.js';
+import type { CredentialChange } from './credential-change.js';
 import { PasswordLimit, type LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkNewPassword, normalizePassword } from './password-rules.js';
@@ -41,6 +42,7 @@ export class AccountsService {
       /** Sign-ups per client address (SIGNUP_RATE_PER_ADDRESS an hour). */
       signUps: AttemptBudget;
       sessions: SessionsService;
+      credentialChange: CredentialChange;
       audit: AuditService;
       notices: SecurityNotices;
       options: {
@@ -121,8 +123,10 @@ export class AccountsService {
 
   /**
    * The one place a user's password is replaced (changePassword, resetPassword): checks the new-password
-   * rules, hashes the NFKC form, clears a forced reset, ends sessions (a change keeps the session that made
-   * it, a reset ends every one), audits and tells the owner.
+   * rules, hashes the NFKC form, clears a forced reset, bumps credentialsVersion in the same update (so a
+   * sign-in that checked the old password keeps nothing it issues), ends what the old password opened
+   * (CredentialChange: sessions — a change keeps the session that made it, a reset ends every one — pending
+   * mfaTokens, reset tokens, a pending e-mail change), audits and tells the owner.
    *
    * `expectedHash`: the hash the caller verified the current password against. The write is conditional on
    * it, so of two changes that proved the same current password only the first lands; the other is refused
@@ -136,11 +140,19 @@ export class AccountsService {
   ): Promise<void> {
     this.assertNewPassword(newPassword, user);
     const passwordHash = await this.deps.hasher.hash(normalizePassword(newPassword), setting.client);
-    const updated = await this.deps.models.users.updateOne(
-      { _id: user._id, ...(expectedHash === undefined ? {} : { passwordHash: expectedHash }) },
-      { $set: { passwordHash }, $unset: { passwordResetRequired: 1 } },
-    );
-    if (updated.matchedCount === 0) {
+    const updated = await this.deps.models.users
+      .findOneAndUpdate(
+        { _id: user._id, ...(expectedHash === undefined ? {} : { passwordHash: expectedHash }) },
+        {
+          $set: { passwordHash },
+          // A pending e-mail change goes with the hash (CredentialChange drops its token): none is verified meanwhile.
+          $unset: { passwordResetRequired: 1, pendingEmail: 1, pendingEmailSessionId: 1 },
+          $inc: { credentialsVersion: 1 },
+        },
+        { returnDocument: 'after', projection: { credentialsVersion: 1 } },
+      )
+      .lean<Pick<UserRecord, '_id' | 'credentialsVersion'>>();
+    if (!updated) {
       if (expectedHash === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'User not found.');
       throw new AppError(
         ErrorCode.INVALID_CREDENTIALS,
@@ -155,7 +167,10 @@ export class AccountsService {
       details: { via: setting.via },
     });
     await this.deps.notices.passwordChanged(user, setting.via);
-    await this.deps.sessions.endSessionsOf(user._id, {
+    // The session that made the change goes on under the new password; every other one was opened with the old.
+    if (setting.via === 'change')
+      await this.deps.sessions.carryOver(setting.currentSessionId, updated.credentialsVersion ?? 0);
+    await this.deps.credentialChange.credentialsChanged(user._id, {
       reason: setting.via === 'change' ? 'password_changed' : 'password_reset',
       except: setting.via === 'change' ? setting.currentSessionId : undefined,
       ip: setting.ip,

@@ -4,6 +4,7 @@ import type { SessionViewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, badInput, tokenExpired } from '../errors.js';
 import type { FactorsService } from '../mfa/factors.service.js';
 import type { SecurityNotices } from '../mfa/security-notices.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AccountMail } from './account-mail.js';
 import { AccountTokenPurpose } from './account-token.model.js';
 import type { AccountTokens } from './account-tokens.js';
@@ -23,6 +24,8 @@ export class EmailVerificationService {
       tokens: AccountTokens;
       accountMail: AccountMail;
       factors: FactorsService;
+      /** Whether the session that asked for a pending address has ended. */
+      sessions: Pick<SessionsService, 'standsFor'>;
       notices: SecurityNotices;
       audit: AuditService;
       clock: () => Date;
@@ -47,7 +50,10 @@ export class EmailVerificationService {
    * account's verified address (the current one, or the pending new one, which
    * then replaces it, and the old verified address hears of it). The token is
    * the proof, so no session is needed. Fails when the token is unknown, used,
-   * expired, or its address is neither the account's nor the pending one.
+   * expired, its address is neither the account's nor the pending one, the
+   * account is deactivated, or the session that asked for the pending address
+   * has ended (revoked, signed out, expired: a change asked for by a stolen
+   * session dies when its owner ends it, e.g. by resetting the password).
    */
   async verify(token: string, ip?: string): Promise<void> {
     const now = this.deps.clock();
@@ -55,16 +61,30 @@ export class EmailVerificationService {
     if (!spent) throw tokenExpired('verification token');
     const { userId, address } = spent;
     const { users } = this.deps.models;
-    const current = await users.updateOne({ _id: userId, email: address }, { $set: { emailVerified: true } });
+    const owner = await users.findById(userId).lean<UserRecord>();
+    // A deactivated account stays as it is until an admin reopens it.
+    if (!owner || owner.deactivatedAt) throw tokenExpired('verification token');
+    const active = { deactivatedAt: { $exists: false } };
+    const current = await users.updateOne(
+      { _id: userId, email: address, ...active },
+      { $set: { emailVerified: true } },
+    );
     if (current.matchedCount === 1) {
       await this.deps.audit.record({ type: AuditEventType.EMAIL_VERIFIED, userId, ip, details: { via: 'token' } });
       return;
     }
-    // The pending address becomes the account's in one conditional update; `before` is the account as it was, for the notice.
+    const asker = owner.pendingEmail === address ? owner.pendingEmailSessionId : undefined;
+    if (asker && !(await this.deps.sessions.standsFor(asker, owner)))
+      throw new AppError(
+        ErrorCode.TOKEN_EXPIRED,
+        'The session that asked for this address has ended. Sign in and ask for the change again.',
+      );
+    // The pending address becomes the account's in one conditional update (on the same request, so a newer one
+    // is not taken for it); `before` is the account as it was, for the notice.
     const before = await users
       .findOneAndUpdate(
-        { _id: userId, pendingEmail: address },
-        { $set: { email: address, emailVerified: true }, $unset: { pendingEmail: 1 } },
+        { _id: userId, pendingEmail: address, pendingEmailSessionId: asker ?? null, ...active },
+        { $set: { email: address, emailVerified: true }, $unset: { pendingEmail: 1, pendingEmailSessionId: 1 } },
         { returnDocument: 'before' },
       )
       .lean<UserRecord>();
@@ -85,32 +105,60 @@ export class EmailVerificationService {
    * to it; the current address stays the account's (and gets the notices)
    * until then, and hears of the request when it is verified. A user with an
    * ACTIVE factor needs a fresh second-factor proof (step-up), as for other
-   * changes that could hand the account to someone else.
+   * changes that could hand the account to someone else. The request is tied
+   * to the calling session: it can be verified only while that session lasts.
+   * Asking for the current, verified address takes back a pending change.
    */
   async changeEmail(viewer: SessionViewer, email: string, ip?: string): Promise<void> {
     await this.deps.factors.assertRecentProofIfEnrolled(viewer);
     const user = await this.current(viewer);
     const address = email.trim();
     if (user.email === address) {
-      if (user.emailVerified === true) throw badInput('email', 'That is already your address.');
+      if (user.emailVerified === true) {
+        if (user.pendingEmail === undefined) throw badInput('email', 'That is already your address.');
+        await this.cancelPendingChange(user, ip);
+        return;
+      }
       // The current, unverified address: nothing to keep aside, only to prove.
       await this.deps.accountMail.sendToken(user, AccountTokenPurpose.VERIFY_EMAIL, address, ip);
       await this.deps.audit.record({ type: AuditEventType.EMAIL_VERIFICATION_SENT, userId: user._id, ip });
       return;
     }
-    await this.deps.models.users.updateOne({ _id: user._id }, { $set: { pendingEmail: address } });
+    await this.deps.models.users.updateOne(
+      { _id: user._id },
+      { $set: { pendingEmail: address, pendingEmailSessionId: viewer.session._id } },
+    );
     try {
       await this.deps.accountMail.sendToken(user, AccountTokenPurpose.VERIFY_EMAIL, address, ip);
     } catch (error) {
       // Nothing half-done: without its token, the pending address is taken back (unless another request replaced it).
       await this.deps.models.users.updateOne(
         { _id: user._id, pendingEmail: address },
-        user.pendingEmail ? { $set: { pendingEmail: user.pendingEmail } } : { $unset: { pendingEmail: 1 } },
+        user.pendingEmail
+          ? { $set: { pendingEmail: user.pendingEmail, pendingEmailSessionId: user.pendingEmailSessionId } }
+          : { $unset: { pendingEmail: 1, pendingEmailSessionId: 1 } },
       );
       throw error;
     }
     await this.deps.audit.record({ type: AuditEventType.EMAIL_CHANGE_REQUESTED, userId: user._id, ip });
     await this.deps.notices.emailChangeRequested(user, address);
+  }
+
+  /** The owner keeps their verified address: the pending one is dropped, and the token mailed to it dies with it. */
+  private async cancelPendingChange(user: UserRecord, ip?: string): Promise<void> {
+    const pending = user.pendingEmail!;
+    const { modifiedCount } = await this.deps.models.users.updateOne(
+      { _id: user._id, pendingEmail: pending },
+      { $unset: { pendingEmail: 1, pendingEmailSessionId: 1 } },
+    );
+    await this.deps.tokens.revoke(user._id, AccountTokenPurpose.VERIFY_EMAIL);
+    if (modifiedCount === 1)
+      await this.deps.audit.record({
+        type: AuditEventType.EMAIL_CHANGE_REQUESTED,
+        userId: user._id,
+        ip,
+        details: { cancelled: true },
+      });
   }
 
   private async current(viewer: SessionViewer): Promise<UserRecord> {

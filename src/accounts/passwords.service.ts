@@ -7,9 +7,8 @@ import { AppError, ErrorCode, forbidden, notFound } from '../errors.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
 import type { FactorsService } from '../mfa/factors.service.js';
 import type { SecurityNotices } from '../mfa/security-notices.js';
-import type { SignInChallengeModel } from '../mfa/sign-in-challenge.model.js';
-import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AccountsService } from './accounts.service.js';
+import type { CredentialChange } from './credential-change.js';
 import { normalizePassword } from './password-rules.js';
 import type { UserModel, UserRecord } from './user.model.js';
 
@@ -25,14 +24,13 @@ export interface ChangePasswordInput {
 export class PasswordsService {
   constructor(
     private readonly deps: {
-      models: { users: UserModel; signInChallenges: SignInChallengeModel };
+      models: { users: UserModel };
       accounts: AccountsService;
       factors: FactorsService;
       admins: AdminAccess;
-      sessions: SessionsService;
+      credentialChange: CredentialChange;
       audit: AuditService;
       notices: SecurityNotices;
-      clock: () => Date;
     },
   ) {}
 
@@ -65,7 +63,8 @@ export class PasswordsService {
 
   /**
    * An admin with a fresh second factor makes a user choose a new password (Keycloak's "Update Password"
-   * required action): the user is told, their sessions and pending sign-ins end, and the right password then
+   * required action): the user is told, their sessions, pending sign-ins, reset tokens and pending e-mail change
+   * end (credentialsVersion is bumped too, so a sign-in racing this keeps nothing), and the right password then
    * answers PASSWORD_RESET_REQUIRED until a reset sets a new one. Never for another admin (AdminAccess), nor for
    * the admin themself, who would be locked out of their own console: they use changePassword. API keys keep
    * working: they are not a way to sign in, and each is revoked on its own (or every one with deactivateUser).
@@ -75,7 +74,15 @@ export class PasswordsService {
     if (target._id.equals(viewer.user._id))
       throw forbidden('An admin cannot require a reset of their own password: use changePassword.');
     const user = await this.deps.models.users
-      .findOneAndUpdate({ _id: target._id }, { $set: { passwordResetRequired: true } }, { new: true })
+      .findOneAndUpdate(
+        { _id: target._id },
+        {
+          $set: { passwordResetRequired: true },
+          $unset: { pendingEmail: 1, pendingEmailSessionId: 1 },
+          $inc: { credentialsVersion: 1 },
+        },
+        { new: true },
+      )
       .lean<UserRecord>();
     if (!user) throw notFound('User');
     await this.deps.audit.record({
@@ -85,16 +92,11 @@ export class PasswordsService {
       ip,
     });
     await this.deps.notices.passwordResetRequired(user);
-    await this.deps.sessions.endSessionsOf(user._id, {
+    await this.deps.credentialChange.credentialsChanged(user._id, {
       reason: 'password_reset_required',
       actorId: viewer.user._id,
       ip,
     });
-    // A sign-in already past the password step must not finish with its second factor.
-    await this.deps.models.signInChallenges.updateMany(
-      { userId: user._id, consumedAt: { $exists: false } },
-      { $set: { consumedAt: this.deps.clock() } },
-    );
     return user;
   }
 }

@@ -13,6 +13,7 @@ import type { SignInChallengeModel } from '../mfa/sign-in-challenge.model.js';
 import type { SessionModel } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AccountTokenModel } from './account-token.model.js';
+import type { CredentialChange } from './credential-change.js';
 import type { LastAdminGuard } from './last-admin-guard.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { MfaPolicyStatus, Role, UserStatus, usernameKey, type UserModel, type UserRecord } from './user.model.js';
@@ -64,6 +65,7 @@ export class UserAdminService {
       };
       admins: AdminAccess;
       sessions: SessionsService;
+      credentialChange: CredentialChange;
       attempts: SecondFactorAttempts;
       throttle: LoginThrottle;
       lastAdmin: LastAdminGuard;
@@ -150,7 +152,7 @@ export class UserAdminService {
     const user = deactivated ?? (await this.current(target._id));
     assertNotAdmin(user, 'deactivated');
     if (deactivated) await this.deps.notices.accountDeactivated(deactivated);
-    await this.endAccess(user._id, now, { actorId: viewer.user._id, ip });
+    await this.endAccess(user._id, { actorId: viewer.user._id, ip });
     if (deactivated)
       await this.deps.audit.record({
         type: AuditEventType.USER_DEACTIVATED,
@@ -313,17 +315,12 @@ export class UserAdminService {
     return user;
   }
 
-  /** Ends every way into a shut account: sessions, pending mfaTokens, pending enrollments (API keys are refused while it is shut). */
-  private async endAccess(
-    userId: Types.ObjectId,
-    now: Date,
-    context: { actorId: Types.ObjectId; ip?: string },
-  ): Promise<void> {
-    await this.deps.sessions.endSessionsOf(userId, { reason: 'deactivated', ...context });
-    await this.deps.models.signInChallenges.updateMany(
-      { userId, consumedAt: { $exists: false } },
-      { $set: { consumedAt: now } },
-    );
+  /**
+   * Ends every way into a shut account: what a credential change ends (sessions, pending mfaTokens, reset tokens, a
+   * pending e-mail change), and pending enrollments (API keys are refused while it is shut).
+   */
+  private async endAccess(userId: Types.ObjectId, context: { actorId: Types.ObjectId; ip?: string }): Promise<void> {
+    await this.deps.credentialChange.credentialsChanged(userId, { reason: 'deactivated', ...context });
     await this.deps.models.factors.deleteMany({ userId, status: FactorStatus.PENDING });
   }
 

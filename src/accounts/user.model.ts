@@ -22,6 +22,11 @@ export interface UserRecord {
   emailVerified?: boolean;
   /** An address asked for by changeEmail, waiting for its verification token; it replaces `email` only once verified. */
   pendingEmail?: string;
+  /**
+   * The session that asked for `pendingEmail`: the pending address is verified only while that session has not ended,
+   * so a change asked for by a stolen session dies with it (a password reset ends every session).
+   */
+  pendingEmailSessionId?: Types.ObjectId;
   passwordHash: string;
   role: Role;
   mfaPolicyStatus: MfaPolicyStatus;
@@ -47,6 +52,12 @@ export interface UserRecord {
    * until a new one is set (AccountsService.setPassword clears it).
    */
   passwordResetRequired?: boolean;
+  /**
+   * Bumped in the same update that replaces the password hash (or demands a reset). A sign-in reads it with the hash it
+   * checks and stamps it on its mfaToken and session, which stand only while it is unchanged: a sign-in racing a
+   * password change cannot keep what it issues. Absent counts as 0, as does a stamp missing from older sessions.
+   */
+  credentialsVersion?: number;
   /** Set while a demotion of this admin decides whether another admin remains (see LastAdminGuard). */
   demotion?: { mark: string; startedAt: Date };
   createdAt: Date;
@@ -59,6 +70,7 @@ const userSchema = new Schema<UserRecord>(
     email: { type: String },
     emailVerified: { type: Boolean },
     pendingEmail: { type: String },
+    pendingEmailSessionId: { type: Schema.Types.ObjectId },
     passwordHash: { type: String, required: true },
     role: { type: String, enum: Object.values(Role), required: true, default: Role.USER },
     mfaPolicyStatus: {
@@ -76,6 +88,7 @@ const userSchema = new Schema<UserRecord>(
     deactivatedAt: { type: Date },
     demotion: { type: Schema.Types.Mixed },
     passwordResetRequired: { type: Boolean },
+    credentialsVersion: { type: Number },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false },

@@ -13,6 +13,8 @@ export interface SignInChallengeRecord {
   createdAt: Date;
   expiresAt: Date;
   consumedAt?: Date;
+  /** The user's credentialsVersion when the password was checked: the mfaToken dies when it changes. Absent reads as 0. */
+  credentialsVersion?: number;
 }
 
 const signInChallengeSchema = new Schema<SignInChallengeRecord>(
@@ -23,6 +25,7 @@ const signInChallengeSchema = new Schema<SignInChallengeRecord>(
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true, expires: 0 },
     consumedAt: { type: Date },
+    credentialsVersion: { type: Number },
   },
   { versionKey: false },
 );

@@ -45,14 +45,17 @@ export class SignInService {
   async login(username: string, password: string, ip: string, userAgent?: string): Promise<SignInOutcome> {
     const user = await this.deps.accounts.checkPassword(username, password, ip);
     const now = this.deps.clock();
+    // Read with the hash just checked: what this sign-in issues stands only while the password is still that one.
+    const credentialsVersion = user.credentialsVersion ?? 0;
     if (user.mfaPolicyStatus === MfaPolicyStatus.DISABLED)
-      return this.signedIn(user, { ip, userAgent, method: 'password' });
+      return this.signedIn(user, { ip, userAgent, method: 'password', credentialsVersion });
     const factors = await this.deps.factors.activeFactors(user._id);
     if (factors.length === 0) {
       const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.ENROLLMENT, {
         ip,
         userAgent,
         method: 'password',
+        credentialsVersion,
       });
       await this.deps.audit.record({ type: AuditEventType.SIGN_IN_ENROLLMENT_REQUIRED, userId: user._id, ip });
       return { kind: 'enrollmentRequired', user, accessToken };
@@ -65,6 +68,7 @@ export class SignInService {
         ip,
         createdAt: now,
         expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_MS),
+        credentialsVersion,
       },
     ]);
     await this.deps.audit.record({ type: AuditEventType.SIGN_IN_MFA_REQUIRED, userId: user._id, ip });
@@ -77,8 +81,8 @@ export class SignInService {
     const { challenge } = await this.liveChallenge(mfaToken);
     // The proof reads the user itself, as it reserves the attempt.
     const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, { ip, purpose: 'sign-in' });
-    // Deactivation spends the account's mfaTokens, but it may land during the proof: checked again.
-    if (user.deactivatedAt) throw tokenExpired('mfaToken');
+    // Deactivation and a password change spend the account's mfaTokens, but either may land during the proof: checked again.
+    if (user.deactivatedAt || !ofCurrentCredentials(challenge, user)) throw tokenExpired('mfaToken');
     const spent = await this.deps.models.signInChallenges.updateOne(
       { _id: challenge._id, consumedAt: { $exists: false } },
       { $set: { consumedAt: this.deps.clock() } },
@@ -89,6 +93,8 @@ export class SignInService {
       userAgent,
       method: factor ? factor.type : 'recovery_code',
       mfaVerifiedAt: this.deps.clock(),
+      // The password's version, not the user's now: a change landing after the proof still ends this session.
+      credentialsVersion: challenge.credentialsVersion ?? 0,
     });
   }
 
@@ -108,14 +114,16 @@ export class SignInService {
 
   /**
    * A live mfaToken and its user, read together. Deactivation spends the
-   * account's mfaTokens; the owner's state also refuses one issued by a
-   * sign-in that was already past its password when it landed.
+   * account's mfaTokens, as does a password change; the owner's state also
+   * refuses one issued by a sign-in that was already past its password when
+   * either landed.
    */
   private async liveChallenge(mfaToken: string): Promise<{ challenge: SignInChallengeRecord; owner: UserRecord }> {
     const found = await findOneWithOwner(this.deps.models.signInChallenges, this.deps.models.users, {
       tokenHash: mfaTokenHash(mfaToken),
     });
-    if (!found?.owner || found.owner.deactivatedAt) throw tokenExpired('mfaToken');
+    if (!found?.owner || found.owner.deactivatedAt || !ofCurrentCredentials(found.record, found.owner))
+      throw tokenExpired('mfaToken');
     this.assertLive(found.record);
     return { challenge: found.record, owner: found.owner };
   }
@@ -135,6 +143,11 @@ export class SignInService {
     });
     return { kind: 'signedIn', user, accessToken };
   }
+}
+
+/** Whether an mfaToken was issued for the user's current password (a missing stamp or field reads as 0). */
+function ofCurrentCredentials(challenge: SignInChallengeRecord, user: UserRecord): boolean {
+  return (challenge.credentialsVersion ?? 0) === (user.credentialsVersion ?? 0);
 }
 
 /** What the database keeps of an mfaToken; anything not shaped like one is refused before any lookup. */

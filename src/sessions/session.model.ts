@@ -24,6 +24,8 @@ export interface SessionRecord {
   userAgent?: string;
   /** How the sign-in was proven: "password", a factor type ("totp", "email"), or "recovery_code". Unset on sessions issued before it was recorded. */
   method?: string;
+  /** The user's credentialsVersion when the sign-in checked the password; absent on older sessions, read as 0. */
+  credentialsVersion?: number;
 }
 
 /** Longest User-Agent kept with a session; the header is the client's to choose, so its length is capped. */
@@ -43,6 +45,7 @@ const sessionSchema = new Schema<SessionRecord>(
     ip: { type: String },
     userAgent: { type: String },
     method: { type: String },
+    credentialsVersion: { type: Number },
   },
   { versionKey: false },
 );

@@ -49,6 +49,8 @@ export interface SessionOrigin {
   /** "password", a factor type, or "recovery_code". */
   method: string;
   mfaVerifiedAt?: Date;
+  /** The user's credentialsVersion read with the password the sign-in checked (see UserRecord.credentialsVersion). */
+  credentialsVersion: number;
 }
 
 export class SessionsService {
@@ -78,6 +80,7 @@ export class SessionsService {
         ip: origin.ip,
         userAgent: origin.userAgent,
         method: origin.method,
+        credentialsVersion: origin.credentialsVersion,
       },
     ]);
     return { accessToken, session: session.toObject() };
@@ -126,6 +129,28 @@ export class SessionsService {
     await this.deps.models.sessions.updateOne(
       { _id: sessionId, revokedAt: { $exists: false } },
       { $set: { mfaVerifiedAt: at, ...(scope ? { scope } : {}) } },
+    );
+  }
+
+  /**
+   * Whether a session of `user` still stands, as `authenticate` would find it: a pending e-mail change lives only as
+   * long as the session that asked for it.
+   */
+  async standsFor(sessionId: Types.ObjectId, user: UserRecord): Promise<boolean> {
+    // Sessions keep the server's own time (as `issue` and `authenticate` do).
+    const standing = standingFilter(user, new Date());
+    if (!standing) return false;
+    return (await this.deps.models.sessions.exists({ _id: sessionId, userId: user._id, ...standing })) !== null;
+  }
+
+  /**
+   * The session that changed its owner's password keeps standing: it is stamped with the new credentialsVersion.
+   * Only while it is not revoked, so a session ended meanwhile stays ended.
+   */
+  async carryOver(sessionId: Types.ObjectId, credentialsVersion: number): Promise<void> {
+    await this.deps.models.sessions.updateOne(
+      { _id: sessionId, revokedAt: { $exists: false } },
+      { $set: { credentialsVersion } },
     );
   }
 
@@ -283,6 +308,16 @@ function passwordOnly(): Record<string, unknown> {
   return { scope: SessionScope.FULL, mfaVerifiedAt: null };
 }
 
+/** Issued since the password last changed: a sign-in that checked the old password keeps nothing it issued. */
+function isCurrentCredentials(session: SessionRecord, user: UserRecord): boolean {
+  return (session.credentialsVersion ?? 0) === (user.credentialsVersion ?? 0);
+}
+function currentCredentials(user: UserRecord): Record<string, unknown> {
+  const version = user.credentialsVersion ?? 0;
+  // A missing stamp (sessions from before it was kept) reads as 0; `null` matches a missing field.
+  return { credentialsVersion: version === 0 ? { $in: [0, null] } : version };
+}
+
 /** Whether any session of the account may stand: not while it is deactivated or must reset its password. */
 function accountAdmitsSessions(user: UserRecord): boolean {
   return !user.deactivatedAt && !user.passwordResetRequired;
@@ -293,6 +328,7 @@ function standingFilter(user: UserRecord, now: Date): Record<string, unknown> | 
   if (!accountAdmitsSessions(user)) return null;
   return {
     ...unended(now),
+    ...currentCredentials(user),
     ...(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED ? { $nor: [passwordOnly()] } : {}),
   };
 }
@@ -306,9 +342,11 @@ function standingFilter(user: UserRecord, now: Date): Record<string, unknown> | 
  * check holds that one back. Nor does a session of a deactivated account
  * stand: deactivation ends them all, and this check also ends one a sign-in
  * that was already past its password check issued meanwhile. Nor, likewise,
- * one of an account whose admin required a password reset.
+ * one of an account whose admin required a password reset. Nor one issued by
+ * a sign-in that checked a password since replaced (credentialsVersion): the
+ * sessions a change ends cannot see a sign-in still running then.
  */
 function stands(session: SessionRecord, user: UserRecord, now: Date): boolean {
-  if (!isUnended(session, now) || !accountAdmitsSessions(user)) return false;
+  if (!isUnended(session, now) || !accountAdmitsSessions(user) || !isCurrentCredentials(session, user)) return false;
   return !(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED && isPasswordOnly(session));
 }

@@ -5,11 +5,14 @@ import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import {
   AuditEventsDocument as AUDIT_EVENTS,
+  ChangeEmailDocument as CHANGE_EMAIL,
   CreateApiKeyDocument as CREATE_API_KEY,
   DeactivateUserDocument as DEACTIVATE,
   DeleteUserDocument as DELETE,
   EnableMfaDocument as ENABLE_MFA,
   FindUsersDocument as FIND_USERS,
+  SendEmailVerificationDocument as SEND_VERIFICATION,
+  VerifyEmailDocument as VERIFY_EMAIL,
   LoginDocument as LOGIN,
   MeDocument as ME,
   ReactivateUserDocument as REACTIVATE,
@@ -27,7 +30,7 @@ import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import { storedFactors, storedUser, tally, userWithTotp } from '../support/attacker.js';
 import { graphqlFrom } from '../support/client-address.js';
-import { nextMail, queueDrained, verifyAddress } from '../support/email.js';
+import { VERIFICATION_SUBJECT, accountTokenIn, nextMail, queueDrained, verifyAddress } from '../support/email.js';
 import { TestClock, mfaToken, signInWithTotp, totpCode, wrongTotpCode } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
@@ -300,6 +303,26 @@ describe('admin user management: finding users, unlocking, deactivating, deletin
     const reactivatedNotice = await nextMail(sink, 'dora@example.com', /reactivated/, mailsBeforeReactivation);
     assert.equal(reactivatedNotice.parsed.subject, `Your ${ISSUER} account was reactivated`);
     assert.equal((await events(dora.id, 'account.reactivated')).length, 1);
+  });
+
+  it('deactivateUser: a verification token mailed before verifies nothing, and a pending change of address is dropped', async () => {
+    const { id, token } = await signUpAndLogIn(app, 'ottilie');
+    await verifyAddress(app, sink, token, 'ottilie@example.com');
+    const pending = await signUpAndLogIn(app, 'petra'); // address never verified
+    let seen = sink.mails.length;
+    assert.equal((await app.graphql(SEND_VERIFICATION, { token: pending.token })).data?.sendEmailVerification, true);
+    const unverified = accountTokenIn(await nextMail(sink, 'petra@example.com', VERIFICATION_SUBJECT, seen));
+    seen = sink.mails.length;
+    await app.graphql(CHANGE_EMAIL, { token, variables: { input: { email: 'ottilie@example.org' } } });
+    const change = accountTokenIn(await nextMail(sink, 'ottilie@example.org', VERIFICATION_SUBJECT, seen));
+    for (const userId of [id, pending.id])
+      assert.equal((await asRoot(DEACTIVATE, { input: { userId } })).errors, undefined);
+    const verify = (t: string) => app.graphql(VERIFY_EMAIL, { variables: { input: { token: t } } });
+    assert.equal(errorCode(await verify(unverified)), 'TOKEN_EXPIRED', 'the current, unverified address');
+    assert.equal(errorCode(await verify(change)), 'TOKEN_EXPIRED', 'the pending address');
+    const [ottilie, petra] = [await storedUser(app, id), await storedUser(app, pending.id)];
+    assert.deepEqual([ottilie.email, ottilie.pendingEmail], ['ottilie@example.com', undefined]);
+    assert.equal(petra.emailVerified, undefined);
   });
 
   it('deleteUser removes the account and everything it holds, frees the name, and keeps its audit events under a pseudonym', async () => {

@@ -5,12 +5,13 @@ import {
   ChangeEmailDocument as CHANGE_EMAIL,
   CreateApiKeyDocument as CREATE_API_KEY,
   EnableEmailMfaDocument as ENABLE_EMAIL,
+  LogoutDocument as LOGOUT,
   MyEmailDocument as MY_EMAIL,
   SendEmailVerificationDocument as SEND_VERIFICATION,
   StepUpDocument as STEP_UP,
   VerifyEmailDocument as VERIFY_EMAIL,
 } from '../generated/graphql.js';
-import { signUpAndLogIn } from '../support/accounts.js';
+import { logIn, signUpAndLogIn } from '../support/accounts.js';
 import { tally } from '../support/attacker.js';
 import {
   CODE_SUBJECT,
@@ -213,7 +214,7 @@ describe('e-mail verification and changing the address, over HTTP with mail from
     assert.deepEqual(await subjectsTo('dora@example.com', seen), [], 'the old address was never proven');
   });
 
-  it('changeEmail to the current address: unverified, it mails a token for it; verified, it is refused', async () => {
+  it('changeEmail to the current address: unverified, it mails a token for it; verified, it is refused unless a change is pending', async () => {
     const user = await signUpAndLogIn(app, 'hanna');
     const seen = sink.mails.length;
     const same = { token: user.token, variables: { input: { email: 'hanna@example.com' } } };
@@ -223,6 +224,53 @@ describe('e-mail verification and changing the address, over HTTP with mail from
     assert.deepEqual(await me(user.token), { id: user.id, email: 'hanna@example.com', emailVerified: true });
     assert.equal(errorCode(await app.graphql(CHANGE_EMAIL, same)), 'BAD_USER_INPUT');
     assert.equal(errorCode(await app.graphql(SEND_VERIFICATION, { token: user.token })), 'BAD_USER_INPUT');
+  });
+
+  it('changeEmail to the verified current address takes back a pending change, and its token dies', async () => {
+    const user = await signUpAndLogIn(app, 'hilde');
+    await verifyAddress(app, sink, user.token, 'hilde@example.com');
+    const seen = sink.mails.length;
+    const asked = await app.graphql(CHANGE_EMAIL, {
+      token: user.token,
+      variables: { input: { email: 'typo@example.org' } },
+    });
+    assert.equal(asked.data?.changeEmail, true, JSON.stringify(asked.errors));
+    const token = accountTokenIn(await nextMail(sink, 'typo@example.org', VERIFICATION_SUBJECT, seen));
+    const back = await app.graphql(CHANGE_EMAIL, {
+      token: user.token,
+      variables: { input: { email: 'hilde@example.com' } },
+    });
+    assert.equal(back.data?.changeEmail, true, JSON.stringify(back.errors));
+    assert.equal(errorCode(await verify(token)), 'TOKEN_EXPIRED');
+    assert.deepEqual(await me(user.token), { id: user.id, email: 'hilde@example.com', emailVerified: true });
+    assert.equal(
+      errorCode(await app.graphql(SEND_VERIFICATION, { token: user.token })),
+      'BAD_USER_INPUT',
+      'none pending',
+    );
+  });
+
+  it('a pending address is verified only while the session that asked for it lasts', async () => {
+    const user = await signUpAndLogIn(app, 'ines');
+    await verifyAddress(app, sink, user.token, 'ines@example.com');
+    const other = await logIn(app, 'ines');
+    const seen = sink.mails.length;
+    const asked = await app.graphql(CHANGE_EMAIL, {
+      token: other,
+      variables: { input: { email: 'ines@example.org' } },
+    });
+    assert.equal(asked.data?.changeEmail, true, JSON.stringify(asked.errors));
+    const token = accountTokenIn(await nextMail(sink, 'ines@example.org', VERIFICATION_SUBJECT, seen));
+    assert.equal((await app.graphql(LOGOUT, { token: other })).data?.logout, true);
+    assert.equal(errorCode(await verify(token)), 'TOKEN_EXPIRED');
+    assert.deepEqual(await me(user.token), { id: user.id, email: 'ines@example.com', emailVerified: true });
+
+    // Asked again from a session that lasts, it goes through.
+    const again = sink.mails.length;
+    await app.graphql(CHANGE_EMAIL, { token: user.token, variables: { input: { email: 'ines@example.org' } } });
+    const next = accountTokenIn(await nextMail(sink, 'ines@example.org', VERIFICATION_SUBJECT, again));
+    assert.equal((await verify(next)).data?.verifyEmail, true);
+    assert.deepEqual(await me(user.token), { id: user.id, email: 'ines@example.org', emailVerified: true });
   });
 
   it('changeEmail needs a fresh second factor when MFA is in use, and valid input', async () => {

@@ -285,4 +285,94 @@ describe('forgot your password: requestPasswordReset and resetPassword over HTTP
     );
     await settled();
   });
+
+  it('changePassword kills a reset token mailed before it', async () => {
+    clock.advance(HOUR_MS + 1000);
+    const user = await verifiedUser('pia');
+    const token = await resetToken({ username: 'pia' }, 'pia@example.com');
+    const changed = await app.graphql(CHANGE_PASSWORD, {
+      token: user.token,
+      variables: { input: { currentPassword: TEST_PASSWORD, newPassword: 'the owner chose this one 31' } },
+    });
+    assert.equal(changed.data?.changePassword, true, JSON.stringify(changed.errors));
+    assert.equal(errorCode(await reset(token)), 'TOKEN_EXPIRED');
+    assert.match(await logIn(app, 'pia', 'the owner chose this one 31'), /^mfa_at_/);
+  });
+
+  it('a reset spends the mfaTokens the old password earned: the second factor no longer finishes that sign-in', async () => {
+    clock.advance(HOUR_MS + 1000);
+    const user = await verifiedUser('quinn');
+    const totp = await enrollTotp(app, user.token, clock);
+    clock.nextStep();
+    const login = await app.graphql(LOGIN, { variables: { input: { username: 'quinn', password: TEST_PASSWORD } } });
+    const mfaToken = login.data!.login.mfaToken!;
+    const done = await reset(await resetToken({ username: 'quinn' }, 'quinn@example.com'));
+    assert.equal(done.data?.resetPassword, true, JSON.stringify(done.errors));
+    clock.nextStep();
+    const verified = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken, factorId: totp.factorId, code: totpCode(totp.secret, clock) } },
+    });
+    assert.equal(errorCode(verified), 'TOKEN_EXPIRED', JSON.stringify(verified.data));
+  });
+
+  it('sign-ins racing a reset with the old password keep no session', async () => {
+    clock.advance(HOUR_MS + 1000);
+    let standing = 0;
+    let issued = 0;
+    for (let round = 0; round < 4; round += 1) {
+      const name = `rival${round}`;
+      await verifiedUser(name);
+      const token = await resetToken({ username: name }, `${name}@example.com`);
+      const [done, ...logins] = await Promise.all([
+        reset(token),
+        ...Array.from({ length: 6 }, (_, i) =>
+          graphqlFrom(app, `127.0.6.${round * 10 + i + 1}`, LOGIN, {
+            variables: { input: { username: name, password: TEST_PASSWORD } },
+          }),
+        ),
+      ]);
+      assert.equal(done.data?.resetPassword, true, JSON.stringify(done.errors));
+      for (const login of logins) {
+        const accessToken = login.data?.login.accessToken;
+        if (!accessToken) continue;
+        issued += 1;
+        if ((await app.graphql(ME, { token: accessToken })).status === 200) standing += 1;
+      }
+      assert.match(await logIn(app, name, NEW_PASSWORD), /^mfa_at_/, 'the new password signs in');
+    }
+    assert.equal(standing, 0, `${issued} sessions issued by the old password, none may stand`);
+  });
+
+  it("a changeEmail asked by a stolen session dies with the owner's reset: the thief cannot verify it nor reset with it", async () => {
+    clock.advance(HOUR_MS + 1000);
+    await verifiedUser('rosa');
+    const stolen = await logIn(app, 'rosa');
+    const seen = sink.mails.length;
+    const changed = await app.graphql(CHANGE_EMAIL, {
+      token: stolen,
+      variables: { input: { email: 'thief@evil.example' } },
+    });
+    assert.equal(changed.data?.changeEmail, true, JSON.stringify(changed.errors));
+    const verifyToken = accountTokenIn(await nextMail(sink, 'thief@evil.example', /Confirm your e-mail/, seen));
+    const done = await reset(await resetToken({ username: 'rosa' }, 'rosa@example.com'));
+    assert.equal(done.data?.resetPassword, true, JSON.stringify(done.errors));
+    assert.equal((await app.graphql(ME, { token: stolen })).status, 401);
+    assert.equal(
+      errorCode(await app.graphql(VERIFY_EMAIL, { variables: { input: { token: verifyToken } } })),
+      'TOKEN_EXPIRED',
+    );
+    assert.match(await logIn(app, 'rosa', NEW_PASSWORD), /^mfa_at_/);
+    const stored = await app.database.connection
+      .db!.collection('users')
+      .findOne({ usernameKey: 'rosa' }, { projection: { email: 1, pendingEmail: 1 } });
+    assert.deepEqual([stored?.email, stored?.pendingEmail], ['rosa@example.com', undefined], 'no pending change left');
+    const before = sink.mails.length;
+    await requestReset({ email: 'thief@evil.example' });
+    await settled();
+    assert.equal(
+      sink.mails.slice(before).filter((mail) => mail.envelopeTo.includes('thief@evil.example')).length,
+      0,
+      'no reset mail to the thief',
+    );
+  });
 });

@@ -17,6 +17,7 @@ import { ARGON2_OPTIONS } from '../../src/accounts/password-hasher.js';
 import { Role } from '../../src/accounts/user.model.js';
 import { ConfigError } from '../../src/config/config.js';
 import { STEP_UP_MAX_AGE_MS } from '../../src/mfa/step-up.js';
+import { SessionScope } from '../../src/sessions/session.model.js';
 import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import { storedUser, tally, userWithTotp } from '../support/attacker.js';
@@ -225,6 +226,40 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
     const [ended] = await events(id, 'session.revoked');
     assert.deepEqual(ended.details, { count: 2, reason: 'password_changed' });
     assert.ok(!app.logLines.some((line) => line.includes(NEW_PASSWORD)), 'no password in the logs');
+  });
+
+  it('a session stamped with the password it checked stands only while that password does; an unstamped one reads as 0', async () => {
+    const { id, token } = await signUpAndLogIn(app, 'paula');
+    const userId = new Types.ObjectId(id);
+    const sessions = db().collection('sessions');
+    // Stored before the stamp existed: no field on the user, none on the session.
+    const old = await app.services.sessions.issue(userId, SessionScope.FULL, {
+      method: 'password',
+      credentialsVersion: 0,
+    });
+    const legacy = old.accessToken;
+    await sessions.updateOne({ _id: old.session._id }, { $unset: { credentialsVersion: 1 } });
+    assert.equal((await sessions.findOne({ _id: old.session._id }))?.credentialsVersion, undefined);
+    assert.equal((await storedUser(app, id)).credentialsVersion, undefined);
+    assert.equal(await works(legacy), true, 'a missing stamp is version 0, as is a missing field');
+
+    assert.equal((await change(token, TEST_PASSWORD, NEW_PASSWORD)).data?.changePassword, true);
+    assert.equal((await storedUser(app, id)).credentialsVersion, 1, 'bumped with the hash');
+    assert.equal(await works(token), true, 'the changing session carries over');
+    assert.equal(await works(legacy), false);
+    // As a sign-in that checked the old password just before the change would issue it, after the change ended the rest.
+    const raced = await app.services.sessions.issue(userId, SessionScope.FULL, {
+      method: 'password',
+      credentialsVersion: 0,
+    });
+    assert.equal(await works(raced.accessToken), false, 'issued for the old password: never stands');
+    const listed = await sessions.countDocuments({ userId, revokedAt: { $exists: false } });
+    assert.equal(listed, 2, 'the raced session and the changing one are unrevoked');
+    const current = await app.services.sessions.issue(userId, SessionScope.FULL, {
+      method: 'password',
+      credentialsVersion: 1,
+    });
+    assert.equal(await works(current.accessToken), true);
   });
 
   it('two changes proving the same current password at once: exactly one lands, and only its password signs in', async () => {
