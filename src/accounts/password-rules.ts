@@ -20,7 +20,10 @@ export const DEFAULT_PASSWORD_MIN_LENGTH = 15;
 export const LOWEST_PASSWORD_MIN_LENGTH = 8;
 /** The highest minimum a deployment may configure: NIST asks verifiers to accept passwords of at least 64. */
 export const HIGHEST_PASSWORD_MIN_LENGTH = 64;
-/** The longest password, in code points after normalisation (the minimum counts the typed form too): the argon2 input bound (SignUpInput's PASSWORD_MAX_LENGTH). */
+/**
+ * The longest password, in code points after normalisation (the minimum counts the typed form too): the argon2
+ * input bound (SignUpInput's PASSWORD_MAX_LENGTH).
+ */
 export const PASSWORD_MAX_LENGTH = 256;
 /**
  * The longest string, in UTF-16 units, that is normalised at all: canonical composition joins at most 4 code
