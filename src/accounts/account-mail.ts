@@ -24,10 +24,10 @@ export class AccountMail {
     },
   ) {}
 
-  /** A verification token (AccountTokenPurpose.VERIFY_EMAIL) to `address`, which may not be proven yet. */
+  /** A verification token to `address`, which may not be proven yet (reset tokens go through sendResetToken). */
   async sendToken(
     user: UserRecord,
-    purpose: AccountTokenPurpose,
+    purpose: typeof AccountTokenPurpose.VERIFY_EMAIL,
     address: string,
     clientIp: string | undefined,
   ): Promise<void> {

@@ -109,7 +109,12 @@ export class PasswordResetService {
     for (const user of found) await this.deliverTo(user, ip);
   }
 
-  /** Only to a verified address (an unproven one may be a stranger's, who would get the key to the account), never for a deactivated account. */
+  /**
+   * Only to a verified address (an unproven one may be a stranger's, who would get the key to the account), never
+   * for a deactivated account; nothing while a reset token under 2 minutes old is live (AccountTokens.issue), and
+   * within the reset mail caps (DeliveryCaps.reserveResetMail), where a network the account signed in from has its
+   * own allowance that requests from elsewhere cannot use up.
+   */
   private async deliverTo(user: UserRecord, ip: string): Promise<void> {
     let sent = false;
     const { email } = user;
