@@ -29,6 +29,27 @@ export interface App {
 
 /** The longest shutdown waits for operations still running after the HTTP server closed. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long shutdown waits for password-reset requests still being handled in the background before it goes on. */
+const RESET_WORK_GRACE_MS = 5_000;
+
+/**
+ * Waits for the background work of reset requests already answered, at most RESET_WORK_GRACE_MS: a look-up or a
+ * mail queue that hangs must not hold the process up (a request dropped there is one the user can repeat).
+ */
+async function backgroundResetsSettled(services: Services, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), RESET_WORK_GRACE_MS);
+    timer.unref();
+  });
+  const done = services.passwordReset.settled().then(
+    () => false,
+    () => false,
+  );
+  if (await Promise.race([done, timedOut]))
+    logger.warn({ waitedMs: RESET_WORK_GRACE_MS }, 'shutdown went on with password reset requests still being handled');
+  clearTimeout(timer);
+}
 
 /** The composition root: everything the service needs, built from one config. */
 export interface StartOptions {
@@ -52,7 +73,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const closeAll = async () => {
     await http?.fastify.close(); // stops accepting, waits for in-flight requests (http-server.ts ends their connections)
     await http?.idle(SHUTDOWN_GRACE_MS); // and for operations whose client hung up, which the HTTP server no longer waits for
-    await services?.passwordReset.settled(); // reset requests answered at once and handled in the background
+    if (services) await backgroundResetsSettled(services, logger); // reset requests answered at once and handled in the background
     await mail?.close(); // the inline worker finishes its current job first
     await services?.audit.flush(); // repeated refusals counted since the last write
     await database?.close();

@@ -234,6 +234,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     tokens,
     accountMail,
     caps,
+    throttle,
     accounts,
     audit,
     logger,

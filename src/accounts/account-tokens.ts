@@ -8,6 +8,17 @@ export const ACCOUNT_TOKEN_TTL_MS: Readonly<Record<AccountTokenPurpose, number>>
   [AccountTokenPurpose.RESET_PASSWORD]: 30 * 60_000,
 };
 
+/**
+ * A reset token younger than this is not replaced by a new request (which answers true as always and sends
+ * nothing): anyone may ask for a reset for any name, and each new token kills the one before, so without it a
+ * stranger could keep killing the link the owner is about to open. Two minutes is ample for a mail to arrive
+ * and be opened, and short enough that an owner whose mail was lost can soon ask again.
+ */
+export const RESET_TOKEN_REISSUE_AFTER_MS = 2 * 60_000;
+
+/** MongoDB's duplicate key error. */
+const DUPLICATE_KEY = 11000;
+
 const PREFIX: Readonly<Record<AccountTokenPurpose, string>> = {
   [AccountTokenPurpose.VERIFY_EMAIL]: 'mfa_ev_',
   [AccountTokenPurpose.RESET_PASSWORD]: 'mfa_pr_',
@@ -19,26 +30,48 @@ const PREFIX: Readonly<Record<AccountTokenPurpose, string>> = {
  * guessing) and stored only as its SHA-256. A slow password hash (argon2id)
  * protects low-entropy secrets from offline guessing; a random value of 128
  * bits or more cannot be guessed offline however fast the hash, so SHA-256
- * loses nothing, and it lets the token be found by an index. Issuing replaces the user's previous token of that purpose;
+ * loses nothing, and it lets the token be found by an index. Issuing replaces the user's previous token of that
+ * purpose (a reset token only once RESET_TOKEN_REISSUE_AFTER_MS old);
  * using one is a single `findOneAndDelete`, so of two parallel uses exactly
  * one gets the record.
  */
 export class AccountTokens {
   constructor(private readonly deps: { models: { accountTokens: AccountTokenModel } }) {}
 
+  /**
+   * Issues a new token, replacing the previous one of that purpose; or, for a
+   * reset token, null while the previous one is live and younger than
+   * RESET_TOKEN_REISSUE_AFTER_MS (see there). One conditional upsert: of
+   * parallel requests at most one replaces a fresh token.
+   */
   async issue(
     userId: Types.ObjectId,
     purpose: AccountTokenPurpose,
     address: string,
     now: Date,
-  ): Promise<{ token: string; expiresAt: Date }> {
+  ): Promise<{ token: string; expiresAt: Date } | null> {
     const token = newOpaqueToken(PREFIX[purpose]);
     const expiresAt = new Date(now.getTime() + ACCOUNT_TOKEN_TTL_MS[purpose]);
-    await this.deps.models.accountTokens.updateOne(
-      { userId, purpose },
-      { $set: { tokenHash: hashToken(token), address, createdAt: now, expiresAt } },
-      { upsert: true },
-    );
+    const replaceable =
+      purpose === AccountTokenPurpose.RESET_PASSWORD
+        ? {
+            $or: [
+              { createdAt: { $lte: new Date(now.getTime() - RESET_TOKEN_REISSUE_AFTER_MS) } },
+              { expiresAt: { $lte: now } },
+            ],
+          }
+        : {};
+    try {
+      await this.deps.models.accountTokens.updateOne(
+        { userId, purpose, ...replaceable },
+        { $set: { tokenHash: hashToken(token), address, createdAt: now, expiresAt } },
+        { upsert: true },
+      );
+    } catch (error) {
+      // The filter matched nothing and the insert met the live token ({ userId, purpose } is unique): it stays.
+      if ((error as { code?: unknown }).code === DUPLICATE_KEY) return null;
+      throw error;
+    }
     return { token, expiresAt };
   }
 

@@ -119,6 +119,11 @@ export class LoginThrottle {
     return { refused: { limit: PasswordLimit.ACCOUNT, key: account, retryAfterSeconds } };
   }
 
+  /** Whether the account named `usernameKey` signed in from `ip`'s network (KnownNetworks): false when Redis cannot tell. */
+  async knowsNetwork(usernameKey: string, ip: string): Promise<boolean> {
+    return this.knownNetworks.has(nameDigest(usernameKey), clientNetwork(ip));
+  }
+
   /** The password was not checked after all (the server was too busy): the attempt does not count against the name. */
   async refund(attempt: PasswordAttempt): Promise<void> {
     await Promise.all([

@@ -8,6 +8,7 @@ import type { DeliveryCaps } from '../mfa/delivery-caps.js';
 import type { AccountMail } from './account-mail.js';
 import { AccountTokenPurpose } from './account-token.model.js';
 import type { AccountTokens } from './account-tokens.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { usernameKey, type UserModel, type UserRecord } from './user.model.js';
 
 /** Accounts one address may name in a reset request (addresses are not unique): each gets its own mail, within the caps. */
@@ -33,6 +34,8 @@ export class PasswordResetService {
       tokens: AccountTokens;
       accountMail: AccountMail;
       caps: DeliveryCaps;
+      /** Whether the request comes from a network the account signed in from (its reset mails are counted apart). */
+      throttle: Pick<LoginThrottle, 'knowsNetwork'>;
       /** The new-password rules and AccountsService.setPassword, the one place a password is set. */
       accounts: Pick<AccountsService, 'assertNewPassword' | 'setPassword'>;
       audit: AuditService;
@@ -106,13 +109,19 @@ export class PasswordResetService {
     for (const user of found) await this.deliverTo(user, ip);
   }
 
-  /** Only to a verified address (an unproven one may be a stranger's, who would get the key to the account), never for a deactivated account. */
+  /**
+   * Only to a verified address (an unproven one may be a stranger's, who would get the key to the account), never
+   * for a deactivated account; nothing while a reset token under 2 minutes old is live (AccountTokens.issue), and
+   * within the reset mail caps (DeliveryCaps.reserveResetMail), where a network the account signed in from has its
+   * own allowance that requests from elsewhere cannot use up.
+   */
   private async deliverTo(user: UserRecord, ip: string): Promise<void> {
     let sent = false;
-    if (user.email && user.emailVerified === true && !user.deactivatedAt) {
+    const { email } = user;
+    if (email && user.emailVerified === true && !user.deactivatedAt) {
+      const ownerNetwork = await this.deps.throttle.knowsNetwork(user.usernameKey, ip);
       sent = await this.deps.accountMail
-        .sendToken(user, AccountTokenPurpose.RESET_PASSWORD, user.email, undefined)
-        .then(() => true)
+        .sendResetToken({ ...user, email }, { clientIp: ip, ownerNetwork })
         .catch((error: unknown) => {
           this.deps.logger.info(
             { userId: user._id.toHexString(), error: (error as Error).message },

@@ -20,7 +20,10 @@ export const DEFAULT_PASSWORD_MIN_LENGTH = 15;
 export const LOWEST_PASSWORD_MIN_LENGTH = 8;
 /** The highest minimum a deployment may configure: NIST asks verifiers to accept passwords of at least 64. */
 export const HIGHEST_PASSWORD_MIN_LENGTH = 64;
-/** The longest password, in code points after normalisation: the argon2 input bound (SignUpInput's PASSWORD_MAX_LENGTH). */
+/**
+ * The longest password, in code points after normalisation (the minimum counts the typed form too): the argon2
+ * input bound (SignUpInput's PASSWORD_MAX_LENGTH).
+ */
 export const PASSWORD_MAX_LENGTH = 256;
 /**
  * The longest string, in UTF-16 units, that is normalised at all: canonical composition joins at most 4 code
@@ -40,7 +43,7 @@ export type PasswordRule =
 export type PasswordCheck = { ok: true } | { ok: false; rule: PasswordRule; message: string };
 
 export interface PasswordContext {
-  /** PASSWORD_MIN_LENGTH: code points after normalisation. */
+  /** PASSWORD_MIN_LENGTH: code points, both as typed and after normalisation. */
   minLength: number;
   /** Context-specific words (NIST): a password that is one of them, or one of them plus a guessable rest, is refused. */
   username?: string;
@@ -72,7 +75,9 @@ export function checkNewPassword(password: string, context: PasswordContext): Pa
   if (password.length > PASSWORD_MAX_INPUT_UNITS) return tooLong();
   const normalized = normalizePassword(password);
   const length = codePoints(normalized).length;
-  if (length < context.minLength)
+  // The minimum holds for what was typed as well: NFKC expands some single characters (U+FDFA becomes 18), and
+  // one typed character is one guess whatever it normalises to. The smaller count decides.
+  if (Math.min(length, codePoints(password).length) < context.minLength)
     return refuse(
       'TOO_SHORT',
       `The password must be at least ${context.minLength} characters long. A few unrelated words make a long one that is easy to remember.`,

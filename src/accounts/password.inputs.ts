@@ -8,7 +8,11 @@ export class ChangePasswordInput {
   @Length(1, PASSWORD_MAX_INPUT_UNITS)
   currentPassword!: string;
 
-  /** Checked by the password rules (AccountsService.assertNewPassword), which name the rule a refusal broke. */
+  /**
+   * Checked by the password rules (AccountsService.assertNewPassword), which name the rule a refusal broke; the
+   * length cap here bounds the work before that.
+   */
   @Field(() => String)
+  @Length(1, PASSWORD_MAX_INPUT_UNITS)
   newPassword!: string;
 }

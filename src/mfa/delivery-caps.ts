@@ -7,6 +7,12 @@ import type { SecretBox } from '../crypto/secret-box.js';
 
 const HOUR_MS = 60 * 60_000;
 
+/**
+ * Reset mails per hour for one account asked for from one client network (an IPv4 address or an IPv6 /64): below
+ * the per-account allowance (MAIL_CODES_PER_ADDRESS_PER_HOUR, 5 by default), so one network cannot use it all up.
+ */
+export const RESET_MAILS_PER_ACCOUNT_NETWORK_PER_HOUR = 3;
+
 /** Destinations are counted under a keyed hash of this purpose (SecretBox.hmacKey): Redis never holds an address. */
 const DESTINATION_HMAC_PURPOSE = 'delivery-destinations';
 
@@ -79,8 +85,11 @@ interface Window {
  * pointed at a stranger's address cannot flood it), per destination and owner
  * (so an owner's own codes are capped too, in a window other accounts cannot
  * fill), and per client address (so one client cannot spread over many
- * addresses). Security notices: per destination across users, since the
- * address they go to is the account's unverified one.
+ * addresses). Account mails: verification mails per account, per unproven
+ * mailbox across users and per client; reset mails, which go only to a proven
+ * address, per owner and destination and per owner and client network, in
+ * windows no one else's mail shares. Security notices: per destination across
+ * users, since the address they go to is the account's unverified one.
  * Sliding one-hour windows in Redis, shared by every server process; keyed by
  * the service's clock, like the other MFA rules. Sent mail costs money and
  * reputation: OWASP API Security Top 10 2023, API4 (Unrestricted Resource
@@ -136,12 +145,15 @@ export class DeliveryCaps {
   }
 
   /**
-   * Counts one account mail (an e-mail verification or password-reset token) of
-   * `kind` for `ownerId` to `destination` (normalised, as mailboxKey does): per
-   * account and kind, per mailbox across all accounts and kinds (the address may
-   * be a stranger's, typed at sign-up or changeEmail), and per client address
-   * when given, each MAIL_CODES_PER_ADDRESS_PER_HOUR / MAIL_CODES_PER_CLIENT_PER_HOUR
-   * an hour as for code mails. Throws TOO_MANY_ATTEMPTS or SERVICE_UNAVAILABLE as reserveCode does.
+   * Counts one e-mail verification mail for `ownerId` to `destination`
+   * (normalised, as mailboxKey does), an address nobody has proven yet (it may be
+   * a stranger's, typed at sign-up or changeEmail): per account and kind, per
+   * mailbox across all accounts (mails to unproven destinations only), and per
+   * client address when given, each MAIL_CODES_PER_ADDRESS_PER_HOUR /
+   * MAIL_CODES_PER_CLIENT_PER_HOUR an hour as for code mails. Throws
+   * TOO_MANY_ATTEMPTS or SERVICE_UNAVAILABLE as reserveCode does. The mailbox
+   * window counts nothing else: its refusals are seen by whoever typed the
+   * address, so what fills it must be theirs to know.
    */
   async reserveAccountMail(
     send: { kind: string; ownerId: string; destination: string; clientIp?: string },
@@ -162,9 +174,51 @@ export class DeliveryCaps {
     return this.reserveOrThrow(windows, now, 'E-mail cannot be sent right now. Try again shortly.', 'mails');
   }
 
-  /** Counts one anonymous request that may send mail (requestPasswordReset) against its client address, whatever it then sends. */
+  /**
+   * Counts one password-reset mail for `ownerId` to `destination`, the
+   * account's verified (proven) address, asked for from `clientIp`:
+   * - per owner and destination (MAIL_CODES_PER_ADDRESS_PER_HOUR), as
+   *   reserveCode counts proven destinations: accounts that merely typed the
+   *   same address cannot fill it, and its count is seen by no one, so it cannot
+   *   tell whether an address belongs to an account. Not counted when
+   *   `ownerNetwork` (the account signed in from that network before, as
+   *   LoginThrottle exempts it from the per-account limit): requests from
+   *   elsewhere cannot use up the owner's resets where they sign in;
+   * - per owner and client network (RESET_MAILS_PER_ACCOUNT_NETWORK_PER_HOUR,
+   *   below the one above), so one network cannot use up the owner's allowance.
+   * Throws TOO_MANY_ATTEMPTS or SERVICE_UNAVAILABLE as reserveCode does (the
+   * reset flow handles it in the background: the caller learns nothing).
+   */
+  async reserveResetMail(
+    send: { ownerId: string; destination: string; clientIp: string; ownerNetwork: boolean },
+    now: Date,
+  ): Promise<DeliveryReservation> {
+    const { redisKeyPrefix, limits } = this.deps;
+    const windows: Window[] = [
+      {
+        key: `${redisKeyPrefix}:delivery:reset-network:${send.ownerId}:${clientNetwork(send.clientIp)}`,
+        max: Math.min(RESET_MAILS_PER_ACCOUNT_NETWORK_PER_HOUR, limits.perDestinationPerHour),
+      },
+    ];
+    if (!send.ownerNetwork)
+      windows.push({
+        key: `${redisKeyPrefix}:delivery:reset-owner-destination:${this.destinationKey(`${send.ownerId}/${send.destination}`)}`,
+        max: limits.perDestinationPerHour,
+      });
+    return this.reserveOrThrow(windows, now, 'E-mail cannot be sent right now. Try again shortly.', 'mails');
+  }
+
+  /**
+   * Counts one anonymous request that may send mail (requestPasswordReset) against its client address, whatever it
+   * then sends, in a window of its own (MAIL_CODES_PER_CLIENT_PER_HOUR): reset requests do not use up the client's
+   * code mails, nor those the reset requests.
+   */
   async reserveClientRequest(clientIp: string, now: Date): Promise<DeliveryReservation> {
-    return this.reserveOrThrow([this.clientWindow(clientIp)], now, 'Try again shortly.', 'requests');
+    const window = {
+      key: `${this.deps.redisKeyPrefix}:delivery:reset-client:${clientNetwork(clientIp)}`,
+      max: this.deps.limits.perClientPerHour,
+    };
+    return this.reserveOrThrow([window], now, 'Try again shortly.', 'requests');
   }
 
   private clientWindow(clientIp: string): Window {

@@ -7,12 +7,15 @@ import {
   EnableEmailMfaDocument as ENABLE_EMAIL,
   LogoutDocument as LOGOUT,
   MyEmailDocument as MY_EMAIL,
+  RequestPasswordResetDocument as REQUEST_RESET,
   SendEmailVerificationDocument as SEND_VERIFICATION,
+  SignUpDocument as SIGN_UP,
   StepUpDocument as STEP_UP,
   VerifyEmailDocument as VERIFY_EMAIL,
 } from '../generated/graphql.js';
-import { logIn, signUpAndLogIn } from '../support/accounts.js';
+import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { tally } from '../support/attacker.js';
+import { graphqlFrom } from '../support/client-address.js';
 import {
   CODE_SUBJECT,
   VERIFICATION_SUBJECT,
@@ -356,5 +359,28 @@ describe('verification mails are capped per account and per address', () => {
     assert.deepEqual(tally(responses), { OK: 5, TOO_MANY_ATTEMPTS: 1 });
     const me = (await app.graphql(MY_EMAIL, { token: user.token })).data?.me;
     assert.equal(me?.email, 'hilda@example.com', 'nothing changes before a verification');
+  });
+
+  it("accounts squatting a user's verified address use up its verification mails, not the owner's reset mails", async () => {
+    const owner = await signUpAndLogIn(app, 'vesna');
+    await verifyAddress(app, sink, owner.token, 'vesna@example.com');
+    clock.advance(HOUR_MS);
+    const responses = [];
+    for (let i = 0; i < 6; i += 1) {
+      const username = `squat${i}`;
+      await app.graphql(SIGN_UP, {
+        variables: { input: { username, password: TEST_PASSWORD, email: 'vesna@example.com' } },
+      });
+      const token = await logIn(app, username);
+      responses.push(await graphqlFrom(app, `127.0.2.${i + 1}`, SEND_VERIFICATION, { token }));
+    }
+    assert.deepEqual(tally(responses), { OK: 5, TOO_MANY_ATTEMPTS: 1 }, 'the squatters are capped as before');
+    await queueDrained(app);
+    const seen = sink.mails.length;
+    const requested = await app.graphql(REQUEST_RESET, { variables: { input: { username: 'vesna' } } });
+    assert.equal(requested.data?.requestPasswordReset, true);
+    await app.services.passwordReset.settled();
+    const mail = await nextMail(sink, 'vesna@example.com', /Reset your mfa-graphql password/, seen);
+    assert.match(accountTokenIn(mail), /^mfa_pr_/);
   });
 });

@@ -24,6 +24,8 @@ import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
 const RESET_SUBJECT = /Reset your mfa-graphql password/;
 const NEW_PASSWORD = 'a brand new passphrase 7';
 const HOUR_MS = 60 * 60_000;
+/** Just over the age a live reset token must reach before a new request replaces it (2 min). */
+const RESET_REISSUE_MS = 2 * 60_000 + 1000;
 /** MAIL_CODES_PER_CLIENT_PER_HOUR for this file: room for every request the suite makes from 127.0.0.1 in one hour. */
 const PER_CLIENT = 40;
 
@@ -177,6 +179,7 @@ describe('forgot your password: requestPasswordReset and resetPassword over HTTP
   it('refuses expired tokens (30 min), tokens of the other purpose, and a token killed by a newer request', async () => {
     await verifiedUser('tess');
     const old = await resetToken({ username: 'tess' }, 'tess@example.com');
+    clock.advance(RESET_REISSUE_MS);
     const fresh = await resetToken({ username: 'tess' }, 'tess@example.com');
     assert.equal(errorCode(await reset(old)), 'TOKEN_EXPIRED', 'a new request kills the old token');
     clock.advance(30 * 60_000 + 1000);
@@ -258,24 +261,97 @@ describe('forgot your password: requestPasswordReset and resetPassword over HTTP
     assert.equal((await reset(token)).data?.resetPassword, true);
   });
 
-  it('caps reset mails (5 account mails an hour per mailbox and account), still answering true; and requests per client address', async () => {
-    clock.advance(HOUR_MS);
-    await verifiedUser('wendy');
-    const seen = sink.mails.length;
-    for (let i = 0; i < 7; i += 1)
-      assert.equal((await requestReset({ username: 'wendy' })).data?.requestPasswordReset, true);
-    await settled();
-    assert.equal(
-      sink.mails.slice(seen).filter((mail) => RESET_SUBJECT.test(mail.parsed.subject ?? '')).length,
-      4,
-      'the mailbox had its verification mail this hour, and takes 4 more',
-    );
+  /** How many reset mails reached `address` since mail number `seen`. */
+  const resetMailsTo = (address: string, seen: number) =>
+    sink.mails
+      .slice(seen)
+      .filter((mail) => mail.envelopeTo.includes(address) && RESET_SUBJECT.test(mail.parsed.subject ?? '')).length;
 
+  it('a request within 2 minutes of the last reset mail sends nothing and keeps its token; a burst mails once', async () => {
+    clock.advance(HOUR_MS);
+    await verifiedUser('vivi');
+    const first = await resetToken({ username: 'vivi' }, 'vivi@example.com');
+    let seen = sink.mails.length;
+    // Strangers from five networks, at once: the owner's link stays the one that works.
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((i) =>
+        graphqlFrom(app, `127.0.3.${i}`, REQUEST_RESET, { variables: { input: { username: 'vivi' } } }),
+      ),
+    );
+    clock.advance(60_000);
+    assert.equal((await requestReset({ email: 'vivi@example.com' })).data?.requestPasswordReset, true);
+    await settled();
+    assert.equal(resetMailsTo('vivi@example.com', seen), 0);
+    assert.equal((await reset(first)).data?.resetPassword, true, 'the first token was not replaced');
+
+    seen = sink.mails.length;
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((i) =>
+        graphqlFrom(app, `127.0.3.${i}`, REQUEST_RESET, { variables: { input: { username: 'vivi' } } }),
+      ),
+    );
+    await settled();
+    assert.equal(resetMailsTo('vivi@example.com', seen), 1, 'five racing requests, one token');
+    clock.advance(31 * 60_000); // that token expired; its count in the caps has not
+    seen = sink.mails.length;
+    await requestReset({ username: 'vivi' });
+    await settled();
+    assert.equal(resetMailsTo('vivi@example.com', seen), 1, 'the owner still gets one');
+  });
+
+  it("strangers flooding from other networks cannot use up the owner's resets: 3 an hour per network, 5 from unknown ones", async () => {
+    clock.advance(HOUR_MS);
+    await verifiedUser('wendy'); // signed in from 127.0.0.1, which is now a network of hers
+    clock.advance(HOUR_MS);
+    const seen = sink.mails.length;
+    const from = async (network: string, times: number) => {
+      for (let i = 0; i < times; i += 1) {
+        const response = await graphqlFrom(app, network, REQUEST_RESET, {
+          variables: { input: { username: 'wendy' } },
+        });
+        assert.equal(response.data?.requestPasswordReset, true, 'always true');
+        clock.advance(RESET_REISSUE_MS);
+      }
+      await settled();
+      return resetMailsTo('wendy@example.com', seen);
+    };
+    assert.equal(await from('127.0.4.1', 5), 3, 'one network gets 3');
+    assert.equal(await from('127.0.4.2', 4), 5, 'the next one the 2 left for networks she never signed in from');
+    assert.equal(await from('127.0.4.3', 2), 5, 'and a third none');
+    assert.equal(await from('127.0.0.1', 1), 6, 'her own network still gets hers');
+  });
+
+  it('reset requests by address leave the mailbox window changeEmail reports alone: known and unknown addresses look alike', async () => {
+    clock.advance(HOUR_MS);
+    await verifiedUser('kora');
+    const prober = await signUpAndLogIn(app, 'prober');
+    clock.advance(HOUR_MS);
+    const seen = sink.mails.length;
+    for (const address of ['kora@example.com', 'nobody-kora@example.com']) {
+      for (let i = 0; i < 5; i += 1) {
+        await graphqlFrom(app, `127.0.1.${i + 1}`, REQUEST_RESET, { variables: { input: { email: address } } });
+        clock.advance(RESET_REISSUE_MS);
+      }
+      await settled();
+    }
+    assert.equal(resetMailsTo('kora@example.com', seen), 5, 'the requests did mail kora');
+    const probes = [];
+    for (const email of ['kora@example.com', 'nobody-kora@example.com'])
+      probes.push(await app.graphql(CHANGE_EMAIL, { token: prober.token, variables: { input: { email } } }));
+    assert.deepEqual(
+      probes.map((probe) => probe.data?.changeEmail ?? errorCode(probe)),
+      [true, true],
+    );
+  });
+
+  it('caps reset requests per client address, known names or not, in a window apart from the code mails', async () => {
+    clock.advance(HOUR_MS);
+    const user = await verifiedUser('xena');
     const responses = [];
     for (let i = 0; i <= PER_CLIENT; i += 1)
       responses.push(
         await graphqlFrom(app, '127.0.0.9', REQUEST_RESET, {
-          variables: { input: { username: i % 2 ? 'wendy' : `ghost${i}` } },
+          variables: { input: { username: i % 2 ? 'xena' : `ghost${i}` } },
         }),
       );
     assert.deepEqual(
@@ -284,6 +360,11 @@ describe('forgot your password: requestPasswordReset and resetPassword over HTTP
       'the same for known and unknown names',
     );
     await settled();
+    const changed = await graphqlFrom(app, '127.0.0.9', CHANGE_EMAIL, {
+      token: user.token,
+      variables: { input: { email: 'xena-new@example.com' } },
+    });
+    assert.equal(changed.data?.changeEmail, true, 'the client still gets its mails: ' + JSON.stringify(changed.errors));
   });
 
   it('changePassword kills a reset token mailed before it', async () => {

@@ -14,6 +14,7 @@ import {
 } from '../generated/graphql.js';
 import { PASSWORD_ATTEMPTS_PER_WINDOW } from '../../src/accounts/login-throttle.js';
 import { ARGON2_OPTIONS } from '../../src/accounts/password-hasher.js';
+import { PASSWORD_MAX_INPUT_UNITS } from '../../src/accounts/password-rules.js';
 import { Role } from '../../src/accounts/user.model.js';
 import { ConfigError } from '../../src/config/config.js';
 import { STEP_UP_MAX_AGE_MS } from '../../src/mfa/step-up.js';
@@ -185,6 +186,9 @@ describe('passwords: the rules, changePassword, requireUserPasswordReset and leg
       const answer = await change(token, TEST_PASSWORD, newPassword);
       assert.deepEqual(refusal(answer), { code: 'BAD_USER_INPUT', field: 'newPassword', rule }, newPassword);
     }
+    // Longer than any password the rules would normalise: refused by the input bound, as resetPassword does, before any work.
+    const overlong = refusal(await change(token, TEST_PASSWORD, 'x'.repeat(PASSWORD_MAX_INPUT_UNITS + 1)));
+    assert.deepEqual([overlong.code, overlong.rule], ['BAD_USER_INPUT', undefined]);
     assert.equal((await events(id, 'sign_in.failed')).length, 0, 'a refused new password costs no password attempt');
     assert.equal((await events(id, 'account.password_changed')).length, 0);
     assert.ok(await works(token));

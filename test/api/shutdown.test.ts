@@ -7,6 +7,7 @@ import { print } from 'graphql';
 import { LoginDocument as LOGIN, SignUpDocument as SIGN_UP } from '../generated/graphql.js';
 import { childEnv, exited, sharedRedisUrl, startService } from '../support/processes.js';
 import { deleteKeys } from '../support/redis-keys.js';
+import { startTestApp } from '../support/test-app.js';
 
 const EXIT_TIMEOUT_MS = 5000;
 
@@ -77,5 +78,20 @@ describe('SIGTERM', () => {
     assert.match(answer.body.data?.login?.accessToken ?? '', /^mfa_at_/);
     assert.deepEqual(await exited(server, EXIT_TIMEOUT_MS), { code: 0, signal: null });
     assert.ok(logs.some((line) => line.includes('stopping: draining in-flight requests')));
+  });
+});
+
+describe('stop() with password-reset work that never finishes', () => {
+  it('waits 5 s for it, logs that it went on, and closes everything else', async () => {
+    const app = await startTestApp();
+    // Stands for a look-up or a mail queue that hangs: the background work of an answered reset request never settles.
+    app.services.passwordReset.settled = () => new Promise<void>(() => undefined);
+    const started = Date.now();
+    await app.stop();
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs >= 4500 && tookMs < 9000, `stop took ${tookMs} ms`);
+    assert.ok(
+      app.logLines.some((line) => line.includes('shutdown went on with password reset requests still being handled')),
+    );
   });
 });

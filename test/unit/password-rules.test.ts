@@ -74,13 +74,30 @@ describe('checkNewPassword (NIST SP 800-63B rev 4 §3.1.1.2)', () => {
     assert.equal(refusedFor(`${decomposed}le\u0301e`), undefined);
   });
 
+  it('applies the minimum to the characters typed too: an NFKC expansion does not make a short password long', () => {
+    // U+FDFA ARABIC LIGATURE SALLALLAHOU ALAYHE WASALLAM is one character typed and 18 after NFKC.
+    assert.equal([...normalizePassword('\uFDFA')].length, 18);
+    assert.equal(refusedFor('\uFDFA'), 'TOO_SHORT');
+    assert.equal(refusedFor('\uFDFA\uFDFA\uFDFA', { minLength: 8 }), 'TOO_SHORT', '3 typed, 54 normalised');
+    // Ligatures typed count once each: 15 typed, 17 normalised; the smaller decides.
+    assert.equal(refusedFor('\uFB01sh \uFB02ower tango', { minLength: 16 }), 'TOO_SHORT');
+    assert.equal(refusedFor('\uFB01sh \uFB02ower tango', { minLength: 15 }), undefined);
+    // The maximum still counts the normalised form: a short typed input that expands past it is refused.
+    assert.equal(refusedFor('\uFDFA'.repeat(15)), 'TOO_LONG');
+  });
+
   it('normalises fullwidth letters and ligatures (NFKC), so the same password typed either way is one', () => {
     assert.equal(normalizePassword('ｐａｓｓ\u3000ｗｏｒｄ'), 'pass word');
     assert.equal(normalizePassword('\uFB01sh \uFB02ower'), 'fish flower');
     assert.equal(normalizePassword('cafe\u0301'), normalizePassword('caf\u00E9'));
-    // U+FB03 "ﬃ" is one code point typed, three letters normalised.
-    assert.equal(refusedFor('o\uFB03ce-tiger-vex'), undefined, '"office-tiger-vex" is 16 once the ligature opens');
+    // U+FB03 "ﬃ" is one code point typed, three letters normalised: the 14 typed are what count for the minimum.
     assert.equal([...'o\uFB03ce-tiger-vex'].length, 14);
+    assert.equal(
+      refusedFor('o\uFB03ce-tiger-vex'),
+      'TOO_SHORT',
+      '"office-tiger-vex" is 16 only once the ligature opens',
+    );
+    assert.equal(refusedFor('o\uFB03ce-tiger-vexy'), undefined);
     // A common password is refused in full width too.
     assert.equal(refusedFor('１ｑａｚ２ｗｓｘ３ｅｄｃ４ｒｆｖ'), 'COMMON');
   });
