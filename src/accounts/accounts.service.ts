@@ -182,10 +182,17 @@ export class AccountsService {
    * next sign-in asks for their factor, or enrolls one. Returns how many changed.
    */
   async enforceAdminMfa(): Promise<number> {
+    const offFilter = { role: Role.ADMIN, mfaPolicyStatus: { $ne: MfaPolicyStatus.ENABLED } };
+    const admins = await this.deps.models.users.find(offFilter, { _id: 1 }).lean<Pick<UserRecord, '_id'>[]>();
+    if (admins.length === 0) return 0;
+    const ids = admins.map(({ _id }) => _id);
     const { modifiedCount } = await this.deps.models.users.updateMany(
-      { role: Role.ADMIN, mfaPolicyStatus: { $ne: MfaPolicyStatus.ENABLED } },
+      { ...offFilter, _id: { $in: ids } },
       { $set: { mfaPolicyStatus: MfaPolicyStatus.ENABLED } },
     );
+    // As when an admin turns MFA on for someone: their password-only sessions end rather than pause, so none of
+    // them stands again should MFA ever be turned off.
+    for (const id of ids) await this.deps.sessions.endPasswordOnlySessions(id, {});
     return modifiedCount;
   }
 

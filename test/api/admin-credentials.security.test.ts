@@ -433,7 +433,7 @@ describe('admins and the sessions and API keys of others', () => {
 });
 
 describe('admins stored with MFA off by an earlier version', () => {
-  it('get MFA ENABLED at the next start, so their next sign-in enrolls a factor', async () => {
+  it('get MFA ENABLED at the next start, their password-only sessions end, and their next sign-in enrolls a factor', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'admin-mfa-'));
     try {
       const first = await startTestApp({ ...ADMIN_ENV, DATA_DIR: dataDir });
@@ -444,6 +444,11 @@ describe('admins stored with MFA off by an earlier version', () => {
         'the bootstrap admin is created with MFA on',
       );
       await users().updateOne({ role: 'ADMIN' }, { $set: { mfaPolicyStatus: 'DISABLED' } });
+      const passwordOnly = await first.graphql(LOGIN, {
+        variables: { input: { username: ADMIN_ENV.ADMIN_USERNAME, password: ADMIN_ENV.ADMIN_PASSWORD } },
+      });
+      const sessionToken = passwordOnly.data?.login.accessToken;
+      assert.ok(sessionToken, 'with MFA off, the password alone made a session');
       await first.stop();
 
       const second = await startTestApp({ ...ADMIN_ENV, DATA_DIR: dataDir });
@@ -457,6 +462,14 @@ describe('admins stored with MFA off by an earlier version', () => {
         });
         assert.equal(login.data?.login.enrollmentRequired, true);
         assert.ok(second.logLines.some((line) => line.includes('turned MFA on for admins')));
+        assert.equal(errorCode(await second.graphql(ME, { token: sessionToken })), 'UNAUTHENTICATED');
+        // The full sessions: the one the password made while MFA was off (the sign-in above made an enrollment one).
+        const sessions = await second.database.connection.db!.collection('sessions').find({ scope: 'FULL' }).toArray();
+        assert.equal(sessions.length, 1);
+        assert.ok(
+          sessions[0].revokedAt instanceof Date,
+          'the password-only session ended at the start, not merely paused',
+        );
       } finally {
         await second.stop();
       }
