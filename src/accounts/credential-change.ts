@@ -11,11 +11,14 @@ export interface EndedSessions {
   except?: Types.ObjectId;
   actorId?: Types.ObjectId;
   ip?: string;
+  /** Whether an audit event is written when no session was live (see SessionsService.endSessionsOf). */
+  auditNone?: boolean;
 }
 
 /**
  * What a change of who may act for an account must end, in one place: a new password (changed or reset), an
- * admin's demand for a reset, a deactivation. Whatever was opened with the old state goes: sessions (all, or all
+ * admin's demand for a reset, a deactivation, and a reactivation (which ends what a sign-in racing the
+ * deactivation issued). Whatever was opened with the old state goes: sessions (all, or all
  * but the one that made the change), sign-ins waiting for their second factor (mfaTokens), password-reset tokens,
  * and an e-mail change still waiting for its verification, with the token mailed for it, so that a session that
  * was stolen cannot keep a way back in through an address of its choosing.

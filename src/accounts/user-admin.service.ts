@@ -180,16 +180,12 @@ export class UserAdminService {
       )
       .lean<UserRecord>();
     if (!reactivated) return this.current(target._id); // already active
-    await this.deps.sessions.endSessionsOf(reactivated._id, {
+    await this.deps.credentialChange.credentialsChanged(reactivated._id, {
       reason: 'issued_while_deactivated',
       actorId: viewer.user._id,
       ip,
       auditNone: false,
     });
-    await this.deps.models.signInChallenges.updateMany(
-      { userId: reactivated._id, consumedAt: { $exists: false }, createdAt: { $lte: this.deps.clock() } },
-      { $set: { consumedAt: this.deps.clock() } },
-    );
     await this.deps.audit.record({
       type: AuditEventType.USER_REACTIVATED,
       userId: reactivated._id,
