@@ -90,12 +90,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       startWorker: config.mail.worker === 'inline',
       settings: { ...config.mail.queue, ...options.mailSettings },
     });
-    const pluginOptions: FactorPluginOptions = { issuer: config.mfa.issuer, mail: mail.sender };
+    const pluginOptions = (settings: Record<string, string> = {}): FactorPluginOptions => ({
+      issuer: config.mfa.issuer,
+      mail: mail!.sender,
+      publicUrl: config.publicUrl,
+      settings,
+      production: config.production,
+    });
     const factorPlugins =
       typeof options.factorPlugins === 'function'
-        ? options.factorPlugins(pluginOptions)
-        : (options.factorPlugins ??
-          (await loadFactorPlugins(config.mfa.factorPlugins, pluginOptions, BUILT_IN_FACTOR_PLUGINS)));
+        ? options.factorPlugins(pluginOptions())
+        : (options.factorPlugins ?? (await loadFactorPlugins(config.mfa, pluginOptions, BUILT_IN_FACTOR_PLUGINS)));
     services = await createServices({
       config,
       connection: database.connection,

@@ -28,6 +28,9 @@ import { FactorsService } from './mfa/factors.service.js';
 import { RecoveryCodesService } from './mfa/recovery-codes.service.js';
 import type { FactorPlugin } from './mfa/factor-plugin.js';
 import { FactorRegistry } from './mfa/factor-registry.js';
+import { FactorRuntime } from './mfa/factor-runtime.js';
+import { PasskeySignInService } from './mfa/passkey-sign-in.service.js';
+import { ceremonyModel } from './mfa/ceremony.model.js';
 import { factorModel } from './mfa/factor.model.js';
 import { mfaPolicyModel } from './mfa/mfa-policy.model.js';
 import { MfaPolicyService } from './mfa/mfa-policy.service.js';
@@ -59,6 +62,7 @@ export interface Services {
   signIn: SignInService;
   disableMfa: DisableMfaService;
   challenges: ChallengeService;
+  passkeySignIn: PasskeySignInService;
   factors: FactorsService;
   recoveryCodes: RecoveryCodesService;
   emailVerification: EmailVerificationService;
@@ -93,6 +97,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     apiKeys: apiKeyModel(connection),
     factors: factorModel(connection),
     signInChallenges: signInChallengeModel(connection),
+    ceremonies: ceremonyModel(connection),
     policies: mfaPolicyModel(connection),
     accountTokens: accountTokenModel(connection),
   };
@@ -157,9 +162,10 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     recoveryCodeCount: config.mfa.recoveryCodeCount,
   });
   const attempts = new SecondFactorAttempts({ models });
+  const runtime = new FactorRuntime({ models, registry: factorRegistry, secrets, logger, clock });
   const secondFactor = new SecondFactorService({
     models,
-    registry: factorRegistry,
+    runtime,
     attempts,
     secrets,
     audit,
@@ -168,7 +174,25 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     clock,
   });
   const signIn = new SignInService({ models, accounts, sessions, factors, secondFactor, audit, clock });
-  const challenges = new ChallengeService({ models, signIn, secondFactor, caps, logger, clock });
+  const challenges = new ChallengeService({ models, signIn, runtime, caps, logger, clock });
+  const passkeySignIn = new PasskeySignInService({
+    models,
+    runtime,
+    secondFactor,
+    mfaPolicy,
+    sessions,
+    audit,
+    // Asked for without credentials, like a password check: as many per address, and minute, as LOGIN_RATE_PER_ADDRESS.
+    begins: new AttemptBudget({
+      redis,
+      options: {
+        keyPrefix: `${config.redisKeyPrefix}:throttle:passkey-sign-in`,
+        attempts: config.accounts.loginRatePerAddressPerMinute,
+        windowSeconds: 60,
+      },
+    }),
+    clock,
+  });
   const recoveryCodes = new RecoveryCodesService({
     models,
     factors,
@@ -183,11 +207,10 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     models,
     factors,
     recoveryCodes,
-    secondFactor,
+    runtime,
     mfaPolicy,
     admins,
     sessions,
-    secrets,
     audit,
     challenges,
     notices,
@@ -255,6 +278,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     signIn,
     disableMfa,
     challenges,
+    passkeySignIn,
     factors,
     recoveryCodes,
     emailVerification,

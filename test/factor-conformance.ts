@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import type { StartOptions } from '../src/app.js';
-import type { FactorPlugin, FactorPluginOptions } from '../src/mfa/factor-plugin.js';
+import type { FactorPlugin, FactorPluginOptions } from '../src/plugin-kit.js';
 import {
   AuditEventsDocument,
   DisableMfaDocument,
@@ -16,6 +16,7 @@ import { TEST_PASSWORD } from './support/accounts.js';
 import { FactorClient, type CodeSource } from './support/factor-client.js';
 import {
   NULL_MAIL_SENDER,
+  codePatternOf,
   databaseContains,
   instrumentPlugin,
   objectTypeName,
@@ -57,7 +58,7 @@ const MFA_TOKEN_TTL_MS = 5 * 60_000;
 const FAILURES_BEFORE_LOCKOUT = 5;
 const PARALLEL_REQUESTS = 20;
 
-/** Strings no factor's `codePattern` may accept: codes are checked only in their exact form. */
+/** Strings no code factor's pattern may accept: codes are checked only in their exact form. */
 const NON_CODES = [
   '',
   ' ',
@@ -99,7 +100,16 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
     typeof options.plugin === 'function' ? options.plugin(pluginOptions) : options.plugin;
   // Only to name the suite: the plugin under test is built by the app, with the app's options.
   const title =
-    options.name ?? `factor plugin conformance: ${build({ issuer: 'conformance', mail: NULL_MAIL_SENDER }).type}`;
+    options.name ??
+    `factor plugin conformance: ${
+      build({
+        issuer: 'conformance',
+        mail: NULL_MAIL_SENDER,
+        publicUrl: 'http://localhost:4000',
+        settings: {},
+        production: false,
+      }).type
+    }`;
 
   describe(title, () => {
     const clock = new TestClock();
@@ -129,7 +139,7 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       await options.teardown?.();
     });
 
-    it('has the contract shape: type id, displayName, exact codePattern, a details object type; the server lists it', async () => {
+    it('has the contract shape: type id, displayName, exact code pattern, a details object type; the server lists it', async () => {
       assert.match(plugin.type, /^[a-z][a-z0-9-]{0,31}$/, 'type: lowercase letters, digits and dashes');
       assert.ok(
         typeof plugin.displayName === 'string' &&
@@ -137,21 +147,16 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
           plugin.displayName.trim() === plugin.displayName,
         'displayName',
       );
-      assert.ok(plugin.codePattern instanceof RegExp, 'codePattern is a RegExp');
-      assert.ok(
-        !plugin.codePattern.global && !plugin.codePattern.sticky,
-        'a g or y flag makes codePattern.test() depend on the previous call',
-      );
+      const pattern = codePatternOf(plugin);
+      assert.ok(pattern instanceof RegExp, 'responseLimits.pattern is a RegExp');
+      assert.ok(!pattern.global && !pattern.sticky, 'a g or y flag makes pattern.test() depend on the previous call');
       for (const code of NON_CODES)
-        assert.equal(plugin.codePattern.test(code), false, `codePattern accepts the non-code ${JSON.stringify(code)}`);
+        assert.equal(pattern.test(code), false, `the pattern accepts the non-code ${JSON.stringify(code)}`);
       assert.ok(typeof plugin.detailsType === 'function' && plugin.detailsType.prototype, 'detailsType is a class');
       assert.equal(typeof plugin.enroll, 'function');
       assert.equal(typeof plugin.verify, 'function');
-      assert.ok(
-        plugin.challenge === undefined || typeof plugin.challenge === 'function',
-        'challenge is an optional hook',
-      );
-      if (plugin.challenge)
+      assert.ok(plugin.begin === undefined || typeof plugin.begin === 'function', 'begin is an optional hook');
+      if (plugin.delivery)
         assert.equal(
           typeof plugin.destination,
           'function',
@@ -380,7 +385,7 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
       let factor = await client.enable(user);
       const malformed = [...NON_CODES, ...malformedVariants(await client.enrollmentCode(factor))];
       for (const code of malformed)
-        assert.equal(plugin.codePattern.test(code), false, `codePattern accepts ${JSON.stringify(code)}`);
+        assert.equal(codePatternOf(plugin).test(code), false, `the pattern accepts ${JSON.stringify(code)}`);
       const seen = spy.verifiedCodes.length;
       // Four at a time: a fifth failure would end the enrollment token or lock the user.
       const batches = Array.from({ length: Math.ceil(malformed.length / 4) }, (_, i) =>
@@ -419,9 +424,9 @@ export function testFactorPlugin(options: FactorConformanceOptions): void {
         'verify saw a malformed code',
       );
       assert.deepEqual(
-        spy.verifiedCodes.filter((code) => !plugin.codePattern.test(code)),
+        spy.verifiedCodes.filter((code) => !codePatternOf(plugin).test(code)),
         [],
-        'verify saw a code its codePattern refuses',
+        'verify saw a code its pattern refuses',
       );
     });
 

@@ -1,4 +1,4 @@
-import type { FactorPlugin, FactorPluginOptions } from '../../src/mfa/factor-plugin.js';
+import { codeFactor, type FactorPlugin, type FactorPluginOptions } from '../../src/plugin-kit.js';
 import { otpauthUri } from './otpauth-uri.js';
 import { qrCodeSvg } from './qr-code.js';
 import { generateTotpSecret, matchTotpStep } from './totp-code.js';
@@ -12,14 +12,14 @@ export interface TotpFactorOptions extends Pick<FactorPluginOptions, 'issuer'> {
 
 /**
  * Authenticator-app codes (RFC 6238: SHA-1, 6 digits, 30 s steps, ±1 step).
- * The step `verify` returns is spent by the core, so each code works once.
+ * A code's time step is its replay key: the core spends it, so each code works once.
  */
 export function totpFactor(options: TotpFactorOptions): FactorPlugin {
   const secretBytes = options.secretBytes ?? TOTP_SECRET_BYTES;
-  return {
+  return codeFactor({
     type: 'totp',
     displayName: 'Authenticator app',
-    codePattern: new RegExp(`^[0-9]{${TOTP_DIGITS}}$`),
+    pattern: new RegExp(`^[0-9]{${TOTP_DIGITS}}$`),
     detailsType: TotpEnrollment,
     async enroll({ owner }) {
       const secret = generateTotpSecret(secretBytes);
@@ -31,11 +31,11 @@ export function totpFactor(options: TotpFactorOptions): FactorPlugin {
       });
       return { secret, details };
     },
-    async verify({ factor, code, now }) {
+    async match({ factor, code, now, afterKey }) {
       if (!factor.secret) return null;
-      return matchTotpStep({ secret: factor.secret, code, now, afterStep: factor.lastUsedStep });
+      return matchTotpStep({ secret: factor.secret, code, now, afterStep: afterKey });
     },
-  } satisfies FactorPlugin;
+  });
 }
 
 export default totpFactor;

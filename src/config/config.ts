@@ -53,12 +53,16 @@ export interface Config {
     /** The queue's Redis prefix and the worker's concurrency and stall detection (REDIS_KEY_PREFIX, MAIL_WORKER_CONCURRENCY, …). */
     queue: MailSettings;
   };
+  /** Where the service's pages are, for links in mails and the default passkey origin (PUBLIC_URL). */
+  publicUrl: string;
   mfa: {
     issuer: string;
     /** `kid:base64key,...`; the first encrypts. Generated into DATA_DIR outside production when unset. */
     encryptionKeys?: string;
     /** Factor plugins to load: built-in names or module paths. @default ["totp", "email"] */
     factorPlugins: string[];
+    /** Each plugin's own settings by its FACTOR_PLUGINS entry: `<NAME>_<KEY>` variables, keyed by KEY (see pluginSettings). */
+    factorPluginSettings: Record<string, Record<string, string>>;
     /** Recovery codes per set. @default 10 */
     recoveryCodeCount: number;
     /** Caps on code mails across users: per destination address and per client address, each per hour. */
@@ -99,11 +103,14 @@ const MINUTE_MS = 60_000;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const mailQueue = loadMailSettings(env);
+  const factorPlugins = list(env, 'FACTOR_PLUGINS', ['totp', 'email']);
+  const port = integer(env, 'PORT', 4000, 0, 65535);
   const config: Config = {
     production,
+    publicUrl: publicUrl(env, port),
     http: {
       host: env.HOST ?? '127.0.0.1',
-      port: integer(env, 'PORT', 4000, 0, 65535),
+      port,
       bodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
       requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
       maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
@@ -125,7 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mfa: {
       issuer: env.MFA_ISSUER ?? 'mfa-graphql',
       encryptionKeys: nonEmpty(env.MFA_ENCRYPTION_KEYS),
-      factorPlugins: list(env, 'FACTOR_PLUGINS', ['totp', 'email']),
+      factorPlugins,
+      factorPluginSettings: Object.fromEntries(factorPlugins.map((name) => [name, pluginSettings(env, name)])),
       recoveryCodeCount: integer(env, 'RECOVERY_CODE_COUNT', 10, 5, 20),
       deliveryCaps: {
         perDestinationPerHour: integer(env, 'MAIL_CODES_PER_ADDRESS_PER_HOUR', 5, 1, 1000),
@@ -167,6 +175,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
   if (production && !config.mail.smtpUrl) throw new ConfigError('SMTP_URL is required when NODE_ENV=production');
   return config;
+}
+
+/** PUBLIC_URL without a trailing slash: an http(s) URL, https in production. @default http://localhost:PORT */
+function publicUrl(env: NodeJS.ProcessEnv, port: number): string {
+  const value = nonEmpty(env.PUBLIC_URL) ?? `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, e.g. https://auth.example.com (got ${value})`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`PUBLIC_URL must be an http(s) URL (got ${value})`);
+  return url.href.replace(/\/$/, '');
+}
+
+/**
+ * A factor plugin's own settings: every variable `<NAME>_<KEY>`, keyed by KEY, where NAME comes from its
+ * FACTOR_PLUGINS entry — a built-in name ("webauthn" → WEBAUTHN_RP_ID gives RP_ID), or a module's file or
+ * package name without extension, "index" standing for its folder ("./plugins/sms/index.js" → SMS_*).
+ */
+export function pluginSettings(env: NodeJS.ProcessEnv, entry: string): Record<string, string> {
+  const parts = entry
+    .replace(/\.[cm]?[jt]s$/, '')
+    .split('/')
+    .filter(Boolean);
+  const last = parts.at(-1) === 'index' && parts.length > 1 ? parts.at(-2)! : (parts.at(-1) ?? entry);
+  const prefix = `${last.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_`;
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter((pair): pair is [string, string] => pair[0].startsWith(prefix) && pair[1] !== undefined)
+      .map(([name, value]) => [name.slice(prefix.length), value]),
+  );
 }
 
 function bootstrapAdmin(env: NodeJS.ProcessEnv): Config['accounts']['bootstrapAdmin'] {

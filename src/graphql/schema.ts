@@ -62,7 +62,17 @@ export async function printApiSchema(): Promise<string> {
   const mail = { send: () => Promise.reject(new Error('no mail while printing the schema')) };
   return printSchema(
     buildApiSchema(
-      await loadFactorPlugins(config.mfa.factorPlugins, { issuer: config.mfa.issuer, mail }, BUILT_IN_FACTOR_PLUGINS),
+      await loadFactorPlugins(
+        config.mfa,
+        (settings = {}) => ({
+          issuer: config.mfa.issuer,
+          mail,
+          publicUrl: config.publicUrl,
+          settings,
+          production: config.production,
+        }),
+        BUILT_IN_FACTOR_PLUGINS,
+      ),
     ),
   );
 }

@@ -6,14 +6,22 @@ import { AppError, ErrorCode, badInput, serviceUnavailable } from '../errors.js'
 import type { Logger } from '../logger.js';
 import type { DeliveryCaps, DeliveryReservation } from './delivery-caps.js';
 import type { DeliveryLimits } from './factor-plugin.js';
+import type { AttemptBinding, FactorRuntime } from './factor-runtime.js';
 import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
-import type { SecondFactorService } from './second-factor.service.js';
 import type { SignInService } from './sign-in.service.js';
+
+/** What beginMfa answers: the plugin's options for the client, and whether a code went out. */
+export interface StartedAttempt {
+  clientOptions?: Record<string, unknown>;
+  delivered: boolean;
+}
 
 const HOUR_MS = 60 * 60_000;
 
 /**
- * Sends codes for factors that deliver them (e-mail, SMS), within the limits
+ * Begins attempts (beginMfa, sendMfaCode, an enrollment's first code): the
+ * plugin's `begin` through the factor runtime, bound to the sign-in or the
+ * session, and its delivery when it has one (e-mail, SMS) — within the limits
  * each plugin declares (a cooldown per factor and a cap per user and hour)
  * and the service's own caps per destination and per client address. All are
  * reserved before anything is sent — conditional updates of the factor and
@@ -25,7 +33,7 @@ export class ChallengeService {
     private readonly deps: {
       models: { users: UserModel; factors: FactorModel };
       signIn: SignInService;
-      secondFactor: SecondFactorService;
+      runtime: FactorRuntime;
       caps: DeliveryCaps;
       logger: Logger;
       clock: () => Date;
@@ -33,53 +41,84 @@ export class ChallengeService {
   ) {}
 
   /**
-   * Whom sendMfaCode's code is for: the user signing in with `mfaToken`; without
-   * one, the user of `viewer`'s full interactive session (step-up, disableMfa),
-   * never an API key's or an enrollment-only session's.
+   * Whose attempt beginMfa and sendMfaCode begin, and where it is bound: the sign-in of `mfaToken`; without one,
+   * `viewer`'s full interactive session (step-up, disableMfa), never an API key's or an enrollment-only session's.
    */
-  async recipientOf(mfaToken: string | null | undefined, viewer: Viewer | undefined): Promise<UserRecord> {
-    return mfaToken ? this.deps.signIn.challengedUser(mfaToken) : fullSessionViewer(viewer).user;
+  async attemptOf(
+    mfaToken: string | null | undefined,
+    viewer: Viewer | undefined,
+  ): Promise<{ owner: UserRecord; binding: AttemptBinding }> {
+    if (mfaToken) {
+      const { owner, challenge } = await this.deps.signIn.liveChallenge(mfaToken);
+      return { owner, binding: { signInChallengeId: challenge._id } };
+    }
+    const { user, session } = fullSessionViewer(viewer);
+    return { owner: user, binding: { sessionId: session._id } };
   }
 
-  /** Sends a fresh code for one of the user's ACTIVE factors (sendMfaCode), asked for from `clientIp`. */
-  async sendForVerification(owner: UserRecord, factorId: Types.ObjectId, clientIp: string | undefined): Promise<void> {
+  /** Begins an attempt of one of the owner's ACTIVE factors (beginMfa), asked for from `clientIp`. */
+  async begin(
+    owner: UserRecord,
+    factorId: Types.ObjectId,
+    binding: AttemptBinding,
+    clientIp: string | undefined,
+  ): Promise<StartedAttempt> {
+    return this.start(owner, await this.activeFactor(owner, factorId), binding, clientIp);
+  }
+
+  /** Sends a fresh code for one of the owner's ACTIVE factors (sendMfaCode): only for factors that deliver codes. */
+  async sendForVerification(
+    owner: UserRecord,
+    factorId: Types.ObjectId,
+    binding: AttemptBinding,
+    clientIp: string | undefined,
+  ): Promise<void> {
+    const factor = await this.activeFactor(owner, factorId);
+    const plugin = this.deps.runtime.plugin(factor.type);
+    if (!plugin.delivery)
+      throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
+    await this.start(owner, factor, binding, clientIp);
+  }
+
+  /** Sends the first code of a PENDING factor that delivers codes, right after enableMfa. */
+  async sendForEnrollment(owner: UserRecord, factor: FactorRecord, clientIp: string | undefined): Promise<void> {
+    await this.start(owner, factor, undefined, clientIp);
+  }
+
+  private async activeFactor(owner: UserRecord, factorId: Types.ObjectId): Promise<FactorRecord> {
     const factor = await this.deps.models.factors
       .findOne({ _id: factorId, userId: owner._id, status: FactorStatus.ACTIVE })
       .lean<FactorRecord>();
-    if (!factor) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
-    await this.send(owner, factor, 'verification', clientIp);
+    if (!factor || !this.deps.runtime.loads(factor.type))
+      throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
+    return factor;
   }
 
-  /** Sends a fresh code for `factor` (ACTIVE, or PENDING during enrollment); the previous one dies. */
-  async send(
+  /** The plugin's `begin`, then its delivery (if any) within every limit; a failed send gives its reservations back. */
+  private async start(
     owner: UserRecord,
     factor: FactorRecord,
-    purpose: 'enrollment' | 'verification',
+    binding: AttemptBinding | undefined,
     clientIp: string | undefined,
-  ): Promise<void> {
-    const plugin = this.deps.secondFactor.plugin(factor.type);
-    if (!plugin.challenge || !plugin.delivery || !plugin.destination)
-      throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
+  ): Promise<StartedAttempt> {
+    const { runtime } = this.deps;
+    const begun = await runtime.begin(factor, owner, binding);
+    if (!begun.deliver) return { clientOptions: begun.clientOptions, delivered: false };
+    const limits = runtime.plugin(factor.type).delivery;
+    if (!limits) throw new Error(`factor plugin "${factor.type}" delivers without delivery limits`);
     const now = this.deps.clock();
-    await this.reserve(plugin.delivery, owner, factor, now);
+    await this.reserve(limits, owner, factor, now);
     let capped: DeliveryReservation | undefined;
-    let state: Record<string, unknown>;
     try {
-      const stored = this.deps.secondFactor.storedFactor(factor, owner);
       // An ACTIVE factor's destination was proven by its enrollment code; a PENDING one's is only typed, and shares its cap with every account.
       const send = {
-        destination: plugin.destination(stored),
+        destination: runtime.destination(factor, owner),
         ownerId: owner._id.toHexString(),
         proven: factor.status === FactorStatus.ACTIVE,
         clientIp,
       };
       capped = await this.deps.caps.reserveCode(send, now);
-      ({ state } = await plugin.challenge({
-        factor: stored,
-        now,
-        purpose,
-        keyedHash: this.deps.secondFactor.keyedHashFor(factor),
-      }));
+      await runtime.deliver(factor, begun.deliver);
     } catch (error) {
       await Promise.all([this.release(owner, factor, now), capped?.release()]);
       if (error instanceof AppError) throw error;
@@ -88,8 +127,7 @@ export class ChallengeService {
         'Codes cannot be sent right now. Try again shortly, or use another factor or a recovery code.',
       );
     }
-    // The new state replaces the old code, and the new code gets its own tries.
-    await this.deps.models.factors.updateOne({ _id: factor._id }, { $set: { state, codeFailures: 0 } });
+    return { clientOptions: begun.clientOptions, delivered: true };
   }
 
   /** Takes one send from the factor's cooldown and the user's hourly allowance, or throws TOO_MANY_ATTEMPTS. */

@@ -55,7 +55,12 @@ export class DisableMfaService {
     // Before the proof, so a code is not spent on a factor that is not there (another user's id included).
     if (factorId && !(await this.deps.factors.isFactorOf(user._id, factorId)))
       throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
-    await this.deps.secondFactor.prove(user._id, code, { ip, purpose: 'disable-mfa', anyActiveFactor: true });
+    await this.deps.secondFactor.prove(user._id, code, {
+      ip,
+      purpose: 'disable-mfa',
+      anyActiveFactor: true,
+      binding: { sessionId: viewer.session._id },
+    });
     return this.deps.factors.remove(user, factorId, { ip });
   }
 

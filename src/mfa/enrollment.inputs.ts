@@ -1,7 +1,12 @@
 import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
+import { badInput } from '../errors.js';
 import { IsFactorDescription } from './factor-description.js';
+import { MAX_TYPED_CODE_CHARS, type FactorResponse } from './factor-runtime.js';
 import { MAX_CODE_INPUT_CHARS } from './recovery-codes.js';
+
+const RESPONSE_DESCRIPTION = 'A structured response from a factor that takes one, e.g. a passkey assertion (JSON).';
 
 @InputType()
 export class EnableMfaInput {
@@ -29,6 +34,13 @@ export class EnableMfaInput {
   @MaxLength(254)
   email?: string | null;
 
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: "The factor type's own enrollment options (see its documentation); most types take none.",
+  })
+  @IsOptional()
+  options?: unknown;
+
   @Field(() => ID, { nullable: true, description: 'ADMIN only: enroll a factor for this user (not another admin).' })
   @IsOptional()
   userId?: string | null;
@@ -40,9 +52,26 @@ export class AcceptMfaInput {
   @Length(1, 200)
   token!: string;
 
-  @Field(() => String, { description: 'A current code from the new factor.' })
-  @MaxLength(MAX_CODE_INPUT_CHARS)
-  code!: string;
+  @Field(() => String, { nullable: true, description: 'A current code from the new factor.' })
+  @IsOptional()
+  @MaxLength(MAX_TYPED_CODE_CHARS)
+  code?: string | null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description:
+      "The new factor's response to enableMfa's details, e.g. a passkey's attestation (navigator.credentials.create).",
+  })
+  @IsOptional()
+  response?: unknown;
+}
+
+/** acceptMfa's code or response, exactly one of them, as the factor runtime checks it. */
+export function acceptedResponse(input: AcceptMfaInput): FactorResponse {
+  const hasCode = typeof input.code === 'string';
+  const hasResponse = input.response !== undefined && input.response !== null;
+  if (hasCode === hasResponse) throw badInput('code', 'Give either a code or a response from the new factor.');
+  return hasCode ? { kind: 'code', value: input.code! } : { kind: 'json', value: input.response };
 }
 
 @InputType()
@@ -68,8 +97,12 @@ export class DisableMfaInput {
     description: 'Self: a current code from any of your ACTIVE factors (not only the one being removed).',
   })
   @IsOptional()
-  @MaxLength(MAX_CODE_INPUT_CHARS)
+  @MaxLength(MAX_TYPED_CODE_CHARS)
   code?: string | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: `Self: instead of a code. ${RESPONSE_DESCRIPTION}` })
+  @IsOptional()
+  response?: unknown;
 
   @Field(() => String, { nullable: true, description: 'Self: a recovery code instead of a code.' })
   @IsOptional()
@@ -81,11 +114,15 @@ export class DisableMfaInput {
 export class RegenerateRecoveryCodesInput {
   @Field(() => String, {
     nullable: true,
-    description: 'A current code; without one, the session needs a step-up within 5 minutes.',
+    description: 'A current code; without one (or a response), the session needs a step-up within 5 minutes.',
   })
   @IsOptional()
-  @MaxLength(MAX_CODE_INPUT_CHARS)
+  @MaxLength(MAX_TYPED_CODE_CHARS)
   code?: string | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: `Instead of a code. ${RESPONSE_DESCRIPTION}` })
+  @IsOptional()
+  response?: unknown;
 
   @Field(() => ID, { nullable: true, description: 'Which factor the code is from; needed when you have several.' })
   @IsOptional()

@@ -6,6 +6,7 @@ import { parseObjectId } from '../graphql/object-id.js';
 import { EnableMfaPayload } from './enable-mfa.payload.js';
 import {
   AcceptMfaInput,
+  acceptedResponse,
   DisableMfaInput,
   EnableMfaInput,
   RegenerateRecoveryCodesInput,
@@ -41,14 +42,19 @@ export class EnrollmentResolver {
 
   @Authorized(Access.SESSION, Access.ENROLLING)
   @Mutation(() => FactorType, {
-    description: 'Confirms a PENDING factor with a current code from it; it becomes ACTIVE.',
+    description: 'Confirms a PENDING factor with a current code (or response) from it; it becomes ACTIVE.',
   })
   async acceptMfa(
     @Arg('input', () => AcceptMfaInput) input: AcceptMfaInput,
     @Ctx() context: GraphQLContext,
   ): Promise<FactorType> {
     return FactorType.from(
-      await context.services.enrollment.accept(sessionViewerOf(context), input.token, input.code, context.ip),
+      await context.services.enrollment.accept(
+        sessionViewerOf(context),
+        input.token,
+        acceptedResponse(input),
+        context.ip,
+      ),
     );
   }
 
@@ -90,6 +96,7 @@ export class EnrollmentResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<string[]> {
     const viewer = sessionViewerOf(context);
-    return context.services.recoveryCodes.regenerate(viewer, input.code ? toProof(input) : undefined, context.ip);
+    const proof = input.code != null || input.response != null ? toProof(input) : undefined;
+    return context.services.recoveryCodes.regenerate(viewer, proof, context.ip);
   }
 }

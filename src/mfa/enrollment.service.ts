@@ -3,19 +3,18 @@ import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/us
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer } from '../auth/viewer.js';
-import { AppError, ErrorCode, invalidCode, tokenExpired } from '../errors.js';
+import { AppError, ErrorCode, badInput, invalidCode, tokenExpired } from '../errors.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { AdminAccess } from './admin-access.js';
 import type { ChallengeService } from './challenge.service.js';
-import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
+import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
+import type { FactorResponse, FactorRuntime } from './factor-runtime.js';
 import { assertFactorDescription } from './factor-description.js';
 import type { FactorsService } from './factors.service.js';
 import type { MfaPolicyService } from './mfa-policy.service.js';
 import type { RecoveryCodesService } from './recovery-codes.service.js';
-import type { SecondFactorService } from './second-factor.service.js';
-import type { SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 import { assertRecentSecondFactor } from './step-up.js';
 
@@ -29,6 +28,8 @@ export interface EnableMfaRequest {
   recreate: boolean;
   description?: string | null;
   email?: string | null;
+  /** The plugin's own enrollment input (enableMfa's JSON `options`), checked by the plugin. */
+  options?: unknown;
   /** ADMIN only: enroll for someone else. */
   userId?: Types.ObjectId;
 }
@@ -49,11 +50,10 @@ export class EnrollmentService {
       models: { users: UserModel; factors: FactorModel };
       factors: FactorsService;
       recoveryCodes: RecoveryCodesService;
-      secondFactor: SecondFactorService;
+      runtime: FactorRuntime;
       mfaPolicy: MfaPolicyService;
       admins: AdminAccess;
       sessions: SessionsService;
-      secrets: SecretBox;
       audit: AuditService;
       challenges: ChallengeService;
       notices: SecurityNotices;
@@ -68,10 +68,18 @@ export class EnrollmentService {
     const owner = forOther
       ? await this.deps.admins.targetFor(viewer, request.userId!, { fresh: true, active: true })
       : viewer.user;
-    const plugin = this.deps.secondFactor.plugin(await this.deps.mfaPolicy.assertAllowed(request.factorType));
+    const { runtime } = this.deps;
+    const plugin = runtime.plugin(await this.deps.mfaPolicy.assertAllowed(request.factorType));
+    const input = runtime.enrollmentInput(plugin, { email: request.email ?? undefined, options: request.options });
+    if (plugin.multiplePerUser && request.recreate)
+      throw badInput(
+        'recreate',
+        `${plugin.displayName} factors are added one per device: remove the lost one instead.`,
+      );
 
     const active = await this.deps.factors.activeFactors(owner._id);
-    const sameType = active.find((factor) => factor.type === plugin.type);
+    // A type a user holds several of (passkeys) is added to, never replaced.
+    const sameType = plugin.multiplePerUser ? undefined : active.find((factor) => factor.type === plugin.type);
     if (sameType && !request.recreate)
       throw new AppError(
         ErrorCode.ALREADY_ENABLED,
@@ -82,11 +90,8 @@ export class EnrollmentService {
     // Recovery codes come with a user's first factor and with a replacement (lost device); they take effect on acceptance.
     const recoveryCodes = active.length === 0 || sameType ? this.deps.recoveryCodes.issue(owner._id) : undefined;
     const factorId = new Types.ObjectId();
-    const enrollment = await plugin.enroll({
-      owner: factorOwner(owner),
-      input: { email: request.email ?? undefined },
-      now,
-    });
+    const existing = active.filter((factor) => factor.type === plugin.type);
+    const enrollment = await runtime.enroll(plugin, owner, input, factorId, existing);
     const token = newOpaqueToken(ENROLLMENT_TOKEN_PREFIX);
     const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_MS);
     // One enrollment of a type at a time: starting again abandons the previous PENDING one.
@@ -98,11 +103,8 @@ export class EnrollmentService {
         type: plugin.type,
         status: FactorStatus.PENDING,
         description: request.description ?? undefined,
-        secret:
-          enrollment.secret === undefined
-            ? undefined
-            : this.deps.secrets.seal(enrollment.secret, factorSecretContext(factorId)),
-        state: enrollment.state ?? {},
+        secret: enrollment.secret,
+        state: enrollment.state,
         pending: {
           tokenHash: hashToken(token),
           expiresAt,
@@ -110,14 +112,15 @@ export class EnrollmentService {
           startedBy: viewer.user._id,
           replaces: sameType?._id,
           recoveryCodes: recoveryCodes?.set,
+          attemptState: enrollment.attemptState,
         },
         pendingExpiresAt: expiresAt,
         createdAt: now,
       },
     ]);
-    if (plugin.challenge) {
+    if (plugin.delivery) {
       // Factors that deliver codes send the first one now; without it the enrollment cannot be accepted.
-      await this.deps.challenges.send(owner, created.toObject(), 'enrollment', ip).catch(async (error: unknown) => {
+      await this.deps.challenges.sendForEnrollment(owner, created.toObject(), ip).catch(async (error: unknown) => {
         await this.deps.models.factors.deleteOne({ _id: factorId });
         throw error;
       });
@@ -139,8 +142,11 @@ export class EnrollmentService {
     };
   }
 
-  /** Confirms a PENDING factor with a code from it; the code's step is spent, so it cannot sign in afterwards. */
-  async accept(viewer: SessionViewer, token: string, code: string, ip?: string): Promise<FactorRecord> {
+  /**
+   * Confirms a PENDING factor with a response from it (a code, a WebAuthn attestation); a code's replay key is
+   * spent, so it cannot sign in afterwards.
+   */
+  async accept(viewer: SessionViewer, token: string, response: FactorResponse, ip?: string): Promise<FactorRecord> {
     const now = this.deps.clock();
     const pending = token.startsWith(ENROLLMENT_TOKEN_PREFIX)
       ? await this.deps.models.factors
@@ -158,16 +164,19 @@ export class EnrollmentService {
     // Started as a first factor (no step-up asked), but another is ACTIVE now: adding this one needs the proof enableMfa would ask for today.
     const startedAsFirst = pending.pending!.recoveryCodes !== undefined && pending.pending!.replaces === undefined;
     if (own && startedAsFirst) await this.deps.factors.assertRecentProofIfEnrolled(viewer, { except: pending._id });
-    // Opened before a try is reserved: a secret this server cannot open (SERVICE_UNAVAILABLE) costs none.
-    const stored = this.deps.secondFactor.storedFactor(pending, owner);
+    const { runtime } = this.deps;
+    // Checked before a try is reserved: a response too large for the type, or a secret this server cannot open
+    // (SERVICE_UNAVAILABLE), costs none.
+    runtime.assertFits([pending.type], response);
+    const stored = runtime.storedFactor(pending, owner);
     // Reserve the try first, so parallel wrong codes cannot exceed the allowance.
     const reserved = await this.deps.models.factors.updateOne(
       { _id: pending._id, status: FactorStatus.PENDING, 'pending.failures': { $lt: ENROLLMENT_MAX_FAILURES } },
       { $inc: { 'pending.failures': 1 } },
     );
     if (reserved.modifiedCount === 0) throw tokenExpired('enrollment token');
-    const { step } = await this.deps.secondFactor.matchStep(pending, stored, code, now);
-    if (step === null) {
+    const { verdict } = await runtime.check(pending, stored, response, {});
+    if (!verdict.accepted) {
       await this.deps.audit.record({
         type: AuditEventType.MFA_ENROLLMENT_CODE_FAILED,
         userId: pending.userId,
@@ -176,11 +185,14 @@ export class EnrollmentService {
       });
       throw invalidCode(await this.triesLeft(pending._id));
     }
+    // A credential registered already (to this account or another) is refused, as WebAuthn §7.1 step 22 asks.
+    if (verdict.lookupKey !== undefined && (await runtime.lookupKeyTaken(pending.type, verdict.lookupKey)))
+      throw badInput('response', `That ${runtime.plugin(pending.type).displayName} is registered already.`);
     const activated = await this.deps.models.factors
       .findOneAndUpdate(
         { _id: pending._id, status: FactorStatus.PENDING },
         {
-          $set: { status: FactorStatus.ACTIVE, activatedAt: now, lastUsedStep: step, lastUsedAt: now },
+          $set: runtime.activation(verdict, now),
           $unset: { pending: 1, pendingExpiresAt: 1 },
         },
         { returnDocument: 'after' },
@@ -188,7 +200,7 @@ export class EnrollmentService {
       .lean<FactorRecord>();
     if (!activated) throw tokenExpired('enrollment token');
     // Only the owner's own acceptance proves they read the address; an admin enrolling for them typed a code they were given.
-    const proven = own ? this.deps.secondFactor.plugin(pending.type).provenEmail?.(stored) : undefined;
+    const proven = own ? runtime.provenEmail(pending, owner) : undefined;
     await this.completeActivation(await this.addressProven(owner, proven, ip), pending, activated, viewer, ip, now);
     return activated;
   }

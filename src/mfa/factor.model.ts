@@ -20,6 +20,8 @@ export interface PendingEnrollment {
   replaces?: Types.ObjectId;
   /** Recovery codes (keyed hashes) that take effect when this factor is accepted. */
   recoveryCodes?: RecoveryCodeSet;
+  /** What the plugin's `enroll` kept for `activate` (e.g. a WebAuthn registration challenge); spent with the enrollment. */
+  attemptState?: Record<string, unknown>;
 }
 
 export interface FactorRecord {
@@ -32,8 +34,12 @@ export interface FactorRecord {
   secret?: SealedSecret;
   /** The plugin's non-secret state. */
   state: Record<string, unknown>;
-  /** The newest step accepted; this and older steps are refused (single use). */
+  /** Counts replacements of `state`, so that a plugin's state update is a compare-and-set (absent: never replaced). */
+  stateVersion?: number;
+  /** The newest replay key accepted (a TOTP step, an e-mail send); this and older keys are refused (single use). */
   lastUsedStep?: number;
+  /** What a discoverable sign-in finds this factor by (a passkey's credential id), from the plugin's `activate`. */
+  lookupKey?: string;
   /** Wrong tries against the code last delivered (factors with `delivery`); a new send starts again at 0. */
   codeFailures?: number;
   /** When a code was last sent for this factor (the resend cooldown). */
@@ -54,7 +60,9 @@ const factorSchema = new Schema<FactorRecord>(
     description: { type: String },
     secret: { type: Schema.Types.Mixed },
     state: { type: Schema.Types.Mixed, default: {} },
+    stateVersion: { type: Number },
     lastUsedStep: { type: Number },
+    lookupKey: { type: String },
     codeFailures: { type: Number },
     lastChallengedAt: { type: Date },
     pending: { type: Schema.Types.Mixed },
@@ -70,6 +78,8 @@ factorSchema.index({ userId: 1, status: 1 });
 factorSchema.index({ 'secret.kid': 1 });
 // Not sparse: the embedded server answers equality lookups from full indexes only (a sparse one would mean a scan).
 factorSchema.index({ 'pending.tokenHash': 1 });
+// Passwordless sign-in finds the factor by the credential the response names.
+factorSchema.index({ lookupKey: 1 });
 
 export type FactorModel = Model<FactorRecord>;
 

@@ -11,16 +11,16 @@ export type BuiltInFactorPlugins = Readonly<Record<string, () => Promise<{ defau
  * is how a deployment adds a factor type without touching `src/`.
  */
 export async function loadFactorPlugins(
-  names: readonly string[],
-  options: FactorPluginOptions,
+  plugins: { factorPlugins: readonly string[]; factorPluginSettings: Readonly<Record<string, Record<string, string>>> },
+  optionsFor: (settings: Record<string, string>) => FactorPluginOptions,
   builtIn: BuiltInFactorPlugins,
 ): Promise<FactorPlugin[]> {
   return Promise.all(
-    names.map(async (name) => {
+    plugins.factorPlugins.map(async (name) => {
       const module = builtIn[name] ? await builtIn[name]() : ((await import(specifier(name))) as { default?: unknown });
       if (typeof module.default !== 'function')
         throw new Error(`factor plugin module "${name}" has no default export factory`);
-      return (module.default as FactorPluginFactory)(options);
+      return (module.default as FactorPluginFactory)(optionsFor(plugins.factorPluginSettings[name] ?? {}));
     }),
   );
 }

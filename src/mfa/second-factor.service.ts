@@ -1,13 +1,12 @@
-import { createHmac } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { UserModel, UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, badInput, invalidCode, serviceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { FactorPlugin, KeyedHash, StoredFactor } from './factor-plugin.js';
-import { factorOwner, factorSecretContext, FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
-import type { FactorRegistry } from './factor-registry.js';
+import type { CeremonyRecord } from './ceremony.model.js';
+import type { AttemptBinding, FactorResponse, FactorRuntime } from './factor-runtime.js';
+import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import {
   hashRecoveryCode,
   MAX_CODE_INPUT_CHARS,
@@ -15,15 +14,16 @@ import {
   RECOVERY_CODE_HMAC_PURPOSE,
 } from './recovery-codes.js';
 import type { SecondFactorAttempts } from './second-factor-attempts.js';
-import { compactCode } from './code-input.js';
 import { SecretBoxError, type SecretBox } from '../crypto/secret-box.js';
 import type { SecurityNotices } from './security-notices.js';
 
-/** What a caller offers as a second factor: a code from one of their factors, or a recovery code. */
+/** What a caller offers as a second factor: a code or a structured response from one of their factors, or a recovery code. */
 export interface SecondFactorProof {
   /** Optional when the user has exactly one ACTIVE factor. */
   factorId?: Types.ObjectId;
   code?: string | null;
+  /** A structured response (a WebAuthn assertion), for factors whose plugin takes JSON. */
+  response?: unknown;
   recoveryCode?: string | null;
 }
 
@@ -34,12 +34,6 @@ export interface ProvenSecondFactor {
   recoveryCodesRemaining?: number;
 }
 
-/**
- * What the form check and the plugin made of a code: the step it belongs to,
- * or a refusal that says whether the code was right once and its step is spent.
- */
-export type StepMatch = { step: number } | { step: null; alreadyUsed: boolean };
-
 /** Refusals of a code whose step was already used: what to do next, and nothing more (not when or where it was used). */
 const USED_CODE_WAIT = 'That code was already used. Wait for the next code, and enter that one.';
 const USED_CODE_SEND = 'That code was already used. Ask for a new code (sendMfaCode), and enter that one.';
@@ -47,24 +41,25 @@ const USED_CODE_SEND = 'That code was already used. Ask for a new code (sendMfaC
 const WRONG_CODE_OF_ANY_FACTOR =
   'The code is wrong, expired or already used. Give a current code from any of your factors, or one of your recovery codes.';
 
-/** Why a code was refused: `alreadyUsed` when it was right once and its step is spent (on `usedOn`, when known). */
-type CodeRefusal = { alreadyUsed: boolean; usedOn?: FactorRecord };
-
-/** Delivered codes are stored keyed under this purpose; they live minutes, so a key rotation merely voids those in flight. */
-const FACTOR_CODE_HMAC_PURPOSE = 'factor-codes';
+/**
+ * Why a code was refused: `alreadyUsed` when it was right once and its step is spent (on `usedOn`, when known);
+ * `reason` when the plugin gave one for the audit trail.
+ */
+type CodeRefusal = { alreadyUsed: boolean; usedOn?: FactorRecord; reason?: string };
 
 /**
  * The one rule that accepts a second factor, for every factor type and every
  * purpose (sign-in, step-up, disabling MFA, regenerating codes): reserve an
- * attempt, check the code's form, let the plugin name the step, then spend the
- * step (or the recovery code) with one conditional update so that no code
- * works twice, however many requests race.
+ * attempt against the user's lockout, let the factor runtime check the
+ * response (its form, then the plugin), then spend it (the replay key, the
+ * state, the ceremony — or the recovery code) with conditional updates so that
+ * nothing works twice, however many requests race.
  */
 export class SecondFactorService {
   constructor(
     private readonly deps: {
       models: { users: UserModel; factors: FactorModel };
-      registry: FactorRegistry;
+      runtime: FactorRuntime;
       attempts: SecondFactorAttempts;
       secrets: SecretBox;
       audit: AuditService;
@@ -82,27 +77,68 @@ export class SecondFactorService {
   async prove(
     userId: Types.ObjectId,
     proof: SecondFactorProof,
-    context: { ip?: string; purpose: string; anyActiveFactor?: boolean },
+    context: { ip?: string; purpose: string; anyActiveFactor?: boolean; binding: AttemptBinding },
   ): Promise<ProvenSecondFactor> {
-    const hasCode = typeof proof.code === 'string';
+    const response = factorResponseOf(proof);
     const hasRecoveryCode = typeof proof.recoveryCode === 'string';
-    if (hasCode === hasRecoveryCode) throw badInput('code', 'Give either a code or a recoveryCode.');
-    const candidate = (hasCode ? proof.code : proof.recoveryCode)!;
-    if (candidate.length > MAX_CODE_INPUT_CHARS)
-      throw badInput(hasCode ? 'code' : 'recoveryCode', 'That is far too long to be a code.');
-    const factors = !hasCode
+    if (Boolean(response) === hasRecoveryCode)
+      throw badInput('code', 'Give one of a code, a response or a recoveryCode.');
+    if (hasRecoveryCode && proof.recoveryCode!.length > MAX_CODE_INPUT_CHARS)
+      throw badInput('recoveryCode', 'That is far too long to be a code.');
+    const factors = !response
       ? []
       : context.anyActiveFactor
         ? await this.activeFactorsToTry(userId)
         : [await this.activeFactor(userId, proof.factorId)];
+    if (response)
+      this.deps.runtime.assertFits(
+        factors.map((factor) => factor.type),
+        response,
+      );
 
+    return this.settle(
+      userId,
+      factors,
+      (user) =>
+        response
+          ? this.spendResponseOfAny(factors, user, response, context)
+          : this.spendRecoveryCode(user, proof.recoveryCode!),
+      context,
+    );
+  }
+
+  /**
+   * A sign-in with the factor alone (a passkey): the factor the response named, checked with the ceremony of
+   * that sign-in, under the same rule as every other proof — one attempt against its owner's lockout, spent once.
+   */
+  async provePasswordless(
+    factor: FactorRecord,
+    response: unknown,
+    context: { ip?: string; binding: { passwordlessKey: string }; ceremony: CeremonyRecord },
+  ): Promise<ProvenSecondFactor> {
+    const answer: FactorResponse = { kind: 'json', value: response };
+    this.deps.runtime.assertFits([factor.type], answer);
+    return this.settle(factor.userId, [factor], (user) => this.spendResponse(factor, user, answer, context), {
+      ...context,
+      purpose: 'passwordless',
+    });
+  }
+
+  /**
+   * Reserves one attempt against the user's lockout, makes it (`attempt`), and records the outcome: a failure
+   * counted (and maybe a lockout) with its audit event and INVALID_CODE, or a success that clears the count.
+   */
+  private async settle(
+    userId: Types.ObjectId,
+    factors: FactorRecord[],
+    attempt: (user: UserRecord) => Promise<ProvenSecondFactor | CodeRefusal>,
+    context: { ip?: string; purpose: string; anyActiveFactor?: boolean },
+  ): Promise<ProvenSecondFactor> {
     const now = this.deps.clock();
     const user = await this.deps.attempts.reserve(userId, now);
     let proven: ProvenSecondFactor | CodeRefusal;
     try {
-      proven = hasCode
-        ? await this.spendCodeOfAny(factors, user, candidate, now)
-        : await this.spendRecoveryCode(user, candidate);
+      proven = await attempt(user);
     } catch (error) {
       // The code could not be checked (a key the server lacks): the server's fault, so not the user's attempt (no lockout by an operator's mistake).
       if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE)
@@ -111,15 +147,15 @@ export class SecondFactorService {
     }
     const audit = { userId, ip: context.ip };
     if ('alreadyUsed' in proven) {
-      const { alreadyUsed, usedOn } = proven;
+      const { alreadyUsed, usedOn, reason } = proven;
       const lockedForSeconds = await this.deps.attempts.failed(user, now);
       await this.deps.audit.record({
         ...audit,
         type: AuditEventType.MFA_FAILED,
         details: {
           purpose: context.purpose,
-          ...(factors.length > 1 ? { method: 'code', factorsTried: factors.length } : describe(factors[0])),
-          ...(alreadyUsed ? { reason: 'code_already_used' } : {}),
+          ...(factors.length > 1 ? { method: 'code', factorsTried: factors.length } : this.describe(factors[0])),
+          ...(alreadyUsed ? { reason: 'code_already_used' } : reason ? { reason } : {}),
         },
       });
       if (lockedForSeconds)
@@ -139,7 +175,7 @@ export class SecondFactorService {
     await this.deps.audit.record({
       ...audit,
       type: AuditEventType.MFA_SUCCEEDED,
-      details: { purpose: context.purpose, ...describe(proven.factor) },
+      details: { purpose: context.purpose, ...this.describe(proven.factor) },
     });
     if (!proven.factor) {
       await this.deps.audit.record({
@@ -152,71 +188,13 @@ export class SecondFactorService {
     return proven;
   }
 
-  /**
-   * The step `code` belongs to for this factor (ACTIVE or PENDING), or a
-   * refusal: the form check and the plugin call, shared by sign-in and
-   * acceptMfa. The code is compacted first (`compactCode`: ASCII spaces and
-   * one dash out), once, here, for every factor type. `stored` is
-   * `storedFactor(factor, …)`, opened before any try is reserved.
-   */
-  async matchStep(factor: FactorRecord, stored: StoredFactor, code: string, now: Date): Promise<StepMatch> {
-    const plugin = this.plugin(factor.type);
-    const compact = compactCode(code);
-    if (!plugin.codePattern.test(compact)) return { step: null, alreadyUsed: false };
-    const request = { factor: stored, code: compact, now, keyedHash: this.keyedHashFor(factor) };
-    const step = await plugin.verify(request);
-    const spent = factor.lastUsedStep;
-    if (step !== null && (spent === undefined || step > spent)) return { step };
-    if (spent === undefined) return { step: null, alreadyUsed: false };
-    // Refused. Plugins that skip spent steps (TOTP) answer null for a replay, so ask once more as if none were
-    // spent: a step at or before the spent one means the code was right once and is used up, not mistyped.
-    const earlier = step ?? (await plugin.verify({ ...request, factor: { ...stored, lastUsedStep: undefined } }));
-    return { step: null, alreadyUsed: earlier !== null && earlier <= spent };
-  }
-
-  /**
-   * The factor as a plugin sees it, its secret decrypted. A secret this
-   * server cannot open (its key id is not configured, or it fails
-   * authentication under the configured key) is SERVICE_UNAVAILABLE: the
-   * server's fault, never a wrong code; operators get one line naming the key id.
-   */
-  storedFactor(factor: FactorRecord, owner: UserRecord): StoredFactor {
-    let secret: string | undefined;
-    try {
-      secret = factor.secret && this.deps.secrets.open(factor.secret, factorSecretContext(factor._id));
-    } catch (error) {
-      if (!(error instanceof SecretBoxError)) throw error;
-      this.deps.logger.error(
-        { factorId: factor._id.toHexString(), kid: String(factor.secret?.kid), reason: error.code },
-        `cannot open a factor secret, so its codes cannot be checked: ${error.message}. Configure that key in MFA_ENCRYPTION_KEYS`,
-      );
-      throw serviceUnavailable(
-        'This factor cannot be checked right now, through no fault of yours. Try again later, or use another factor.',
-      );
-    }
-    return {
-      id: factor._id.toHexString(),
-      owner: factorOwner(owner),
-      secret,
-      state: factor.state ?? {},
-      lastUsedStep: factor.lastUsedStep,
-    };
-  }
-
-  /** HMAC-SHA256 bound to the factor, under a key that is not in the database (see FactorPlugin's `keyedHash`). */
-  keyedHashFor(factor: FactorRecord): KeyedHash {
-    const { key } = this.deps.secrets.hmacKey(FACTOR_CODE_HMAC_PURPOSE);
-    const prefix = `${factor._id.toHexString()}:`;
-    return (value) =>
-      createHmac('sha256', key)
-        .update(prefix + value)
-        .digest('base64url');
-  }
-
-  plugin(type: string): FactorPlugin {
-    const plugin = this.deps.registry.get(type);
-    if (!plugin) throw new Error(`no factor plugin is registered for the stored type "${type}"`);
-    return plugin;
+  /** What the audit trail says of the factor a proof used: its id, type and the type's assurance. */
+  private describe(factor: FactorRecord | undefined): Record<string, unknown> {
+    if (!factor) return { method: 'recovery_code' };
+    const details = { factorId: factor._id.toHexString(), factorType: factor.type };
+    return this.deps.runtime.loads(factor.type)
+      ? { ...details, assurance: this.deps.runtime.plugin(factor.type).assurance }
+      : details;
   }
 
   /** The user's ACTIVE factor by id, or their only one when no id is given. */
@@ -241,30 +219,31 @@ export class SecondFactorService {
       .sort({ _id: 1 })
       .lean<FactorRecord[]>();
     // A factor whose type's plugin this server no longer loads cannot check a code; the others still can.
-    const checkable = factors.filter((factor) => this.deps.registry.get(factor.type));
+    const checkable = factors.filter((factor) => this.deps.runtime.loads(factor.type));
     if (checkable.length === 0)
       throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
-    const delivers = (factor: FactorRecord) => (this.plugin(factor.type).delivery ? 1 : 0);
+    const delivers = (factor: FactorRecord) => (this.deps.runtime.delivers(factor.type) ? 1 : 0);
     return checkable.sort((a, b) => delivers(a) - delivers(b));
   }
 
   /**
-   * The first factor in `factors` that takes the code spends it. A factor whose secret this server cannot open is
-   * passed over; when no other factor took the code, that is SERVICE_UNAVAILABLE rather than a wrong code.
+   * The first factor in `factors` that takes the response spends it. A factor whose secret this server cannot open
+   * is passed over; when no other factor took the response, that is SERVICE_UNAVAILABLE rather than a wrong code.
    */
-  private async spendCodeOfAny(
+  private async spendResponseOfAny(
     factors: FactorRecord[],
     owner: UserRecord,
-    code: string,
-    now: Date,
+    response: FactorResponse,
+    context: { binding: AttemptBinding },
   ): Promise<ProvenSecondFactor | CodeRefusal> {
     let unavailable: AppError | undefined;
     let refusal: CodeRefusal = { alreadyUsed: false };
     for (const factor of factors) {
       try {
-        const spent = await this.spendCode(factor, owner, code, now);
+        const spent = await this.spendResponse(factor, owner, response, context);
         if (!('alreadyUsed' in spent)) return spent;
         if (spent.alreadyUsed && !refusal.alreadyUsed) refusal = { alreadyUsed: true, usedOn: factor };
+        else if (spent.reason && !refusal.alreadyUsed) refusal = { ...refusal, reason: spent.reason };
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== ErrorCode.SERVICE_UNAVAILABLE) throw error;
         unavailable = error;
@@ -274,37 +253,28 @@ export class SecondFactorService {
     return refusal;
   }
 
-  /** Spends the code's step: only the first request to move `lastUsedStep` past it wins. */
-  private async spendCode(
+  /** Checks the response on one factor and spends what it used: only the first of parallel requests wins. */
+  private async spendResponse(
     factor: FactorRecord,
     owner: UserRecord,
-    code: string,
-    now: Date,
-  ): Promise<ProvenSecondFactor | { alreadyUsed: boolean }> {
-    const stored = this.storedFactor(factor, owner); // first: a secret that cannot be opened uses up none of the code's tries
-    const limits = this.plugin(factor.type).delivery;
+    response: FactorResponse,
+    context: { binding: AttemptBinding; ceremony?: CeremonyRecord },
+  ): Promise<ProvenSecondFactor | CodeRefusal> {
+    const { runtime } = this.deps;
+    const stored = runtime.storedFactor(factor, owner); // first: a secret that cannot be opened uses up none of the code's tries
+    const limits = runtime.plugin(factor.type).delivery;
     if (limits && !(await this.reserveCodeAttempt(factor, limits.maxAttemptsPerCode))) return { alreadyUsed: false };
-    const match = await this.matchStep(factor, stored, code, now);
-    if (match.step === null) return { alreadyUsed: match.alreadyUsed };
-    const { step } = match;
-    const spent = await this.deps.models.factors
-      .findOneAndUpdate(
-        {
-          _id: factor._id,
-          status: FactorStatus.ACTIVE,
-          $or: [{ lastUsedStep: { $exists: false } }, { lastUsedStep: { $lt: step } }],
-        },
-        { $set: { lastUsedStep: step, lastUsedAt: now, codeFailures: 0 } },
-        { returnDocument: 'after' },
-      )
-      .lean<FactorRecord>();
-    // Lost the race: a parallel request spent this step (or a newer one) first.
+    const checked = await runtime.check(factor, stored, response, context);
+    const { verdict } = checked;
+    if (!verdict.accepted) return { alreadyUsed: verdict.alreadyUsed ?? false, reason: verdict.reason };
+    const spent = await runtime.spend(factor, checked);
+    // Lost the race: a parallel request spent this key, state or ceremony first.
     return spent ? { user: owner, factor: spent } : { alreadyUsed: true };
   }
 
   /** A delivered code is replaced by asking for a new one; any other factor shows its next code in time. */
   private usedCodeMessage(factor: FactorRecord): string {
-    return this.plugin(factor.type).challenge ? USED_CODE_SEND : USED_CODE_WAIT;
+    return this.deps.runtime.delivers(factor.type) ? USED_CODE_SEND : USED_CODE_WAIT;
   }
 
   /** A delivered code survives `max` tries: each is reserved on the factor before the code is looked at. */
@@ -353,6 +323,11 @@ export class SecondFactorService {
   }
 }
 
-function describe(factor: FactorRecord | undefined): Record<string, unknown> {
-  return factor ? { factorId: factor._id.toHexString(), factorType: factor.type } : { method: 'recovery_code' };
+/** The proof's response in the form the runtime checks, or undefined when it is a recovery code (or nothing). */
+function factorResponseOf(proof: SecondFactorProof): FactorResponse | undefined {
+  const hasCode = typeof proof.code === 'string';
+  const hasResponse = proof.response !== undefined && proof.response !== null;
+  if (hasCode && hasResponse) throw badInput('response', 'Give either a code or a response, not both.');
+  if (hasCode) return { kind: 'code', value: proof.code! };
+  return hasResponse ? { kind: 'json', value: proof.response } : undefined;
 }

@@ -1,22 +1,31 @@
 import { IsOptional, Length, MaxLength } from 'class-validator';
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { parseObjectId } from '../graphql/object-id.js';
+import { MAX_TYPED_CODE_CHARS } from './factor-runtime.js';
 import { MAX_CODE_INPUT_CHARS } from './recovery-codes.js';
 import type { SecondFactorProof } from './second-factor.service.js';
 
-@InputType({ description: 'A code from one factor, or a recovery code.' })
+@InputType({ description: 'A code or a response (passkeys) from one factor, or a recovery code.' })
 export class SecondFactorProofInput {
   @Field(() => ID, {
     nullable: true,
-    description: 'Which factor the code is from; may be left out when there is only one.',
+    description: 'Which factor the code or response is from; may be left out when there is only one.',
   })
   @IsOptional()
   factorId?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'A typed code (authenticator app, e-mail).' })
   @IsOptional()
-  @MaxLength(MAX_CODE_INPUT_CHARS)
+  @MaxLength(MAX_TYPED_CODE_CHARS)
   code?: string | null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: "A structured response to beginMfa's options, e.g. a passkey's assertion (navigator.credentials.get).",
+  })
+  @IsOptional()
+  response?: unknown;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
@@ -24,11 +33,12 @@ export class SecondFactorProofInput {
   recoveryCode?: string | null;
 }
 
-/** A proof input (or any input with its three fields) as the proof the services check; a malformed factorId is BAD_USER_INPUT. */
+/** A proof input (or any input with its fields) as the proof the services check; a malformed factorId is BAD_USER_INPUT. */
 export function toProof(input: SecondFactorProofInput): SecondFactorProof {
   return {
     factorId: input.factorId ? parseObjectId('factorId', input.factorId) : undefined,
     code: input.code,
+    response: input.response,
     recoveryCode: input.recoveryCode,
   };
 }
@@ -56,4 +66,31 @@ export class SendMfaCodeInput {
 
   @Field(() => ID)
   factorId!: string;
+}
+
+@InputType({
+  description:
+    "Begins an attempt of one factor: with login's mfaToken while signing in; without it, for the signed-in session " +
+    '(stepUp, disableMfa). E-mail factors get a code (as sendMfaCode); passkeys get request options.',
+})
+export class BeginMfaInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 200)
+  mfaToken?: string | null;
+
+  @Field(() => ID)
+  factorId!: string;
+}
+
+@InputType()
+export class PasskeySignInInput {
+  @Field(() => String, { description: "beginPasskeySignIn's challengeId." })
+  @Length(1, 200)
+  challengeId!: string;
+
+  @Field(() => GraphQLJSON, {
+    description: "The passkey's assertion for beginPasskeySignIn's options (navigator.credentials.get), as JSON.",
+  })
+  response!: unknown;
 }

@@ -7,7 +7,15 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { parseObjectId } from '../graphql/object-id.js';
 import { FactorType } from './factor.type.js';
 import type { SignInOutcome } from './sign-in.service.js';
-import { SendMfaCodeInput, StepUpInput, VerifyMfaInput, toProof } from './sign-in.inputs.js';
+import { MfaChallenge, PasskeySignInChallenge } from './mfa-challenge.type.js';
+import {
+  BeginMfaInput,
+  PasskeySignInInput,
+  SendMfaCodeInput,
+  StepUpInput,
+  VerifyMfaInput,
+  toProof,
+} from './sign-in.inputs.js';
 
 @Resolver()
 export class SignInResolver {
@@ -41,9 +49,44 @@ export class SignInResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<boolean> {
     const { services } = context;
-    const owner = await services.challenges.recipientOf(input.mfaToken, context.viewer);
-    await services.challenges.sendForVerification(owner, parseObjectId('factorId', input.factorId), context.ip);
+    const { owner, binding } = await services.challenges.attemptOf(input.mfaToken, context.viewer);
+    const factorId = parseObjectId('factorId', input.factorId);
+    await services.challenges.sendForVerification(owner, factorId, binding, context.ip);
     return true;
+  }
+
+  @Mutation(() => MfaChallenge, {
+    description:
+      'Begins an attempt of one factor: passkeys get request options (answer with verifyMfa, stepUp or disableMfa ' +
+      "`response`), e-mail factors a code (as sendMfaCode, within its limits), apps nothing. Each begin replaces the factor's previous one.",
+  })
+  async beginMfa(
+    @Arg('input', () => BeginMfaInput) input: BeginMfaInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<MfaChallenge> {
+    const { services } = context;
+    const { owner, binding } = await services.challenges.attemptOf(input.mfaToken, context.viewer);
+    const factorId = parseObjectId('factorId', input.factorId);
+    const started = await services.challenges.begin(owner, factorId, binding, context.ip);
+    return { factorId: input.factorId, options: started.clientOptions ?? null, delivered: started.delivered };
+  }
+
+  @Mutation(() => PasskeySignInChallenge, {
+    description: 'Begins a sign-in with a passkey alone (no username or password): options for navigator.credentials.get.',
+  })
+  async beginPasskeySignIn(@Ctx() { services, ip }: GraphQLContext): Promise<PasskeySignInChallenge> {
+    return services.passkeySignIn.begin(ip);
+  }
+
+  @Mutation(() => LoginPayload, {
+    description:
+      "Finishes a passkey sign-in with the assertion for beginPasskeySignIn's options: a full session, second factor included.",
+  })
+  async passkeySignIn(
+    @Arg('input', () => PasskeySignInInput) input: PasskeySignInInput,
+    @Ctx() { services, ip, userAgent }: GraphQLContext,
+  ): Promise<LoginPayload> {
+    return toPayload(await services.passkeySignIn.signIn(input.challengeId, input.response, ip, userAgent));
   }
 
   @Authorized(Access.SESSION)

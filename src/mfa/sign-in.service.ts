@@ -80,7 +80,11 @@ export class SignInService {
     // Refused before the proof when the account is deactivated, so a code tried on a raced mfaToken is not spent.
     const { challenge } = await this.liveChallenge(mfaToken);
     // The proof reads the user itself, as it reserves the attempt.
-    const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, { ip, purpose: 'sign-in' });
+    const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, {
+      ip,
+      purpose: 'sign-in',
+      binding: { signInChallengeId: challenge._id },
+    });
     // Deactivation and a password change spend the account's mfaTokens, but either may land during the proof: checked again.
     if (user.deactivatedAt || !ofCurrentCredentials(challenge, user)) throw tokenExpired('mfaToken');
     const spent = await this.deps.models.signInChallenges.updateOne(
@@ -98,14 +102,9 @@ export class SignInService {
     });
   }
 
-  /** The user behind a live mfaToken (sendMfaCode needs it too). */
-  async challengedUser(mfaToken: string): Promise<UserRecord> {
-    return (await this.liveChallenge(mfaToken)).owner;
-  }
-
   /** A fresh second-factor proof for this session, for the changes that need one. */
   async stepUp(user: UserRecord, sessionId: Types.ObjectId, proof: SecondFactorProof, ip: string): Promise<Date> {
-    await this.deps.secondFactor.prove(user._id, proof, { ip, purpose: 'step-up' });
+    await this.deps.secondFactor.prove(user._id, proof, { ip, purpose: 'step-up', binding: { sessionId } });
     const at = this.deps.clock();
     await this.deps.sessions.recordSecondFactor(sessionId, at);
     await this.deps.audit.record({ type: AuditEventType.STEPPED_UP, userId: user._id, ip });
@@ -116,9 +115,9 @@ export class SignInService {
    * A live mfaToken and its user, read together. Deactivation spends the
    * account's mfaTokens, as does a password change; the owner's state also
    * refuses one issued by a sign-in that was already past its password when
-   * either landed.
+   * either landed. (beginMfa and sendMfaCode need it too.)
    */
-  private async liveChallenge(mfaToken: string): Promise<{ challenge: SignInChallengeRecord; owner: UserRecord }> {
+  async liveChallenge(mfaToken: string): Promise<{ challenge: SignInChallengeRecord; owner: UserRecord }> {
     const found = await findOneWithOwner(this.deps.models.signInChallenges, this.deps.models.users, {
       tokenHash: mfaTokenHash(mfaToken),
     });

@@ -8,8 +8,8 @@ import { userWithTotp, type MfaUser } from '../support/attacker.js';
 import { mfaToken, TestClock } from '../support/mfa.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-/** Whom sendMfaCode's code is for, as the challenge service decides it. */
-describe('ChallengeService.recipientOf', () => {
+/** Whose attempt beginMfa and sendMfaCode begin, and where it is bound, as the challenge service decides it. */
+describe('ChallengeService.attemptOf', () => {
   const clock = new TestClock();
   let app: TestApp;
   let alice: MfaUser;
@@ -32,25 +32,28 @@ describe('ChallengeService.recipientOf', () => {
   });
   after(() => app.stop());
 
-  it("with an mfaToken: the user signing in with it, whoever else's session comes along", async () => {
+  it("with an mfaToken: the user signing in with it, bound to that sign-in, whoever else's session comes along", async () => {
     const token = await mfaToken(app, 'alice');
-    const recipient = await app.services.challenges.recipientOf(token, await sessionOf(bob.token));
-    assert.equal(recipient._id.toHexString(), alice.id);
+    const { owner, binding } = await app.services.challenges.attemptOf(token, await sessionOf(bob.token));
+    assert.equal(owner._id.toHexString(), alice.id);
+    assert.ok('signInChallengeId' in binding, JSON.stringify(binding));
   });
 
-  it("without one: the full session's own user", async () => {
-    const recipient = await app.services.challenges.recipientOf(undefined, await sessionOf(bob.token));
-    assert.equal(recipient._id.toHexString(), bob.id);
+  it("without one: the full session's own user, bound to that session", async () => {
+    const viewer = await sessionOf(bob.token);
+    const { owner, binding } = await app.services.challenges.attemptOf(undefined, viewer);
+    assert.equal(owner._id.toHexString(), bob.id);
+    assert.deepEqual(binding, { sessionId: viewer.kind === 'session' ? viewer.session._id : undefined });
   });
 
   it('without one, nobody else: no viewer, an API key and an enrollment-only session are refused', async () => {
-    assert.match(await refusal(app.services.challenges.recipientOf(null, undefined)), /^UNAUTHENTICATED/);
+    assert.match(await refusal(app.services.challenges.attemptOf(null, undefined)), /^UNAUTHENTICATED/);
 
     const created = await app.graphql(CreateApiKeyDocument, { token: bob.token, variables: { input: { name: 's' } } });
     assert.equal(created.errors, undefined, JSON.stringify(created.errors));
     const key = await app.services.apiKeys.authenticate(created.data!.createApiKey.secret);
     assert.match(
-      await refusal(app.services.challenges.recipientOf(undefined, { kind: 'apiKey', ...key! })),
+      await refusal(app.services.challenges.attemptOf(undefined, { kind: 'apiKey', ...key! })),
       /^FORBIDDEN: API keys/,
     );
 
@@ -62,7 +65,7 @@ describe('ChallengeService.recipientOf', () => {
     const enrolling = await app.services.signIn.login('carol', TEST_PASSWORD, '127.0.0.1');
     assert.ok(enrolling.kind === 'enrollmentRequired', enrolling.kind);
     assert.match(
-      await refusal(app.services.challenges.recipientOf(undefined, await sessionOf(enrolling.accessToken))),
+      await refusal(app.services.challenges.attemptOf(undefined, await sessionOf(enrolling.accessToken))),
       /^FORBIDDEN: This session may only finish enrolling/,
     );
   });

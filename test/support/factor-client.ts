@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import type { FactorPlugin } from '../../src/mfa/factor-plugin.js';
+import type { FactorPlugin } from '../../src/plugin-kit.js';
 import {
   AcceptMfaDocument,
   LoginDocument,
@@ -9,7 +9,12 @@ import {
   type EnableMfaMutationVariables,
 } from '../generated/graphql.js';
 import { TEST_PASSWORD, signUpAndLogIn } from './accounts.js';
-import { enableMfaDocumentFor, type EnrollmentDetailsJson, type GenericEnableMfaMutation } from './factor-probe.js';
+import {
+  codePatternOf,
+  enableMfaDocumentFor,
+  type EnrollmentDetailsJson,
+  type GenericEnableMfaMutation,
+} from './factor-probe.js';
 import type { TestClock } from './mfa.js';
 import type { TestApp } from './test-app.js';
 
@@ -28,10 +33,10 @@ export interface CodeSource {
    * A valid code for the ACTIVE factor that the server has not accepted yet.
    * The suite first moves the clock `freshCodeAfterMs`. At sign-in
    * `context.mfaToken` is set: a factor whose codes are delivered on request
-   * triggers the delivery with it (sendMfaCode → the plugin's `challenge`).
+   * triggers the delivery with it (sendMfaCode → the plugin's `begin` and its delivery).
    */
   next(context: CodeContext): string | Promise<string>;
-  /** A well-formed code (it matches `codePattern`) that is wrong for this factor now. */
+  /** A well-formed code (it matches the plugin's pattern) that is wrong for this factor now. */
   wrong(validCode: string, context: CodeContext): string | Promise<string>;
   /** How long until a fresh code exists, e.g. one TOTP step (30 000). @default 0 */
   freshCodeAfterMs?: number;
@@ -181,8 +186,8 @@ export class FactorClient {
 
   private wellFormed(code: string): string {
     assert.ok(
-      this.plugin.codePattern.test(code),
-      `the code source gave ${JSON.stringify(code)}, which codePattern refuses`,
+      codePatternOf(this.plugin).test(code),
+      `the code source gave ${JSON.stringify(code)}, which the plugin's pattern refuses`,
     );
     return code;
   }

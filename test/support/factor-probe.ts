@@ -3,7 +3,7 @@ import { parse, visit, type OperationDefinitionNode } from 'graphql';
 import type { Connection } from 'mongoose';
 import { getMetadataStorage, type ClassType } from 'type-graphql';
 import type { MailSender } from '../../src/mail/mail-sender.js';
-import type { Enrollment, FactorPlugin } from '../../src/mfa/factor-plugin.js';
+import type { Enrollment, FactorPlugin } from '../../src/plugin-kit.js';
 import {
   EnableMfaDocument,
   TypeShapeDocument,
@@ -28,7 +28,7 @@ export type GenericEnableMfaMutation = {
 export interface InstrumentedPlugin {
   /** Register this one: it passes every call through to the plugin under test. */
   plugin: FactorPlugin;
-  /** Every code the core handed to `verify`, in order. */
+  /** Every code the core handed to `verify` (or `activate`), in order. */
   verifiedCodes: string[];
   /** What each `enroll` returned, in order, by owner (the raw secret included, before the core seals it). */
   enrollments: Array<{ ownerId: string; enrollment: Enrollment }>;
@@ -43,26 +43,50 @@ export const NULL_MAIL_SENDER: MailSender = {
 export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
   const verifiedCodes: string[] = [];
   const enrollments: InstrumentedPlugin['enrollments'] = [];
-  const challenge = original.challenge?.bind(original);
+  const bound = <K extends 'begin' | 'activate' | 'destination' | 'provenEmail' | 'parseEnrollmentInput'>(name: K) =>
+    original[name] ? { [name]: (original[name] as (...args: unknown[]) => unknown).bind(original) } : {};
+  const seen = (response: unknown) => {
+    if (typeof response === 'string') verifiedCodes.push(response);
+  };
   const plugin: FactorPlugin = {
     type: original.type,
     displayName: original.displayName,
-    codePattern: original.codePattern,
+    assurance: original.assurance,
+    responseLimits: original.responseLimits,
     detailsType: original.detailsType,
+    ...(original.multiplePerUser ? { multiplePerUser: true } : {}),
     ...(original.delivery ? { delivery: original.delivery } : {}),
+    ...(original.discoverable ? { discoverable: original.discoverable } : {}),
     async enroll(request) {
       const enrollment = await original.enroll(request);
       enrollments.push({ ownerId: request.owner.id, enrollment });
       return enrollment;
     },
     async verify(request) {
-      verifiedCodes.push(request.code);
+      seen(request.response);
       return original.verify(request);
     },
-    ...(challenge ? { challenge } : {}),
-    ...(original.destination ? { destination: original.destination.bind(original) } : {}),
+    ...bound('begin'),
+    ...bound('destination'),
+    ...bound('provenEmail'),
+    ...bound('parseEnrollmentInput'),
+    ...(original.activate
+      ? {
+          activate: async (request) => {
+            seen(request.response);
+            return original.activate!(request);
+          },
+        }
+      : {}),
   };
   return { plugin, verifiedCodes, enrollments };
+}
+
+/** The exact form of a typed-code plugin's codes (its `responseLimits.pattern`); the suite's code checks need one. */
+export function codePatternOf(plugin: FactorPlugin): RegExp {
+  const limits = plugin.responseLimits;
+  if (limits.kind !== 'code') throw new Error(`factor plugin "${plugin.type}" does not take typed codes`);
+  return limits.pattern;
 }
 
 /** The GraphQL name type-graphql gives a class decorated with `@ObjectType`, or undefined for any other class. */

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
  * their feature: *.resolver.ts, *.type.ts, *.inputs.ts, *.payload.ts.
  *
  * Factor plugins see the service through one module, the plugin contract
- * (src/mfa/factor-plugin.ts), and only the composition root names them. No
+ * (src/plugin-kit.ts), and only the composition root names them. No
  * two files import each other, even through others and even for types only:
  * a cycle is where a layer rule has quietly been bent.
  */
@@ -64,7 +64,7 @@ const isGraphQL = (file: string) =>
   file.startsWith('src/graphql/') || /\.(resolver|type|inputs|payload)\.ts$/.test(file);
 const isService = (file: string) => file.endsWith('.service.ts');
 const isModel = (file: string) => file.endsWith('.model.ts');
-const PLUGIN_CONTRACT = 'src/mfa/factor-plugin.ts';
+const PLUGIN_CONTRACT = 'src/plugin-kit.ts';
 /** `plugins/totp` for `plugins/totp/index.ts`. */
 const pluginDir = (file: string) => file.split('/').slice(0, 2).join('/');
 
