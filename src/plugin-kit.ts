@@ -6,7 +6,7 @@
  * - `badInput(field, message)`: refuses enrollment input with the API's BAD_USER_INPUT error;
  * - `mailboxKey(address)`: one string per mailbox, the normalisation `destination` asks for.
  */
-export type * from './mfa/factor-plugin.js';
+export type * from './mfa/factor-plugin-v2.js';
 export { codeFactor, type CodeFactorSpec, type CodeMatchRequest } from './mfa/code-factor.js';
 export { badInput } from './errors.js';
 export { mailboxKey } from './mail/mailbox-key.js';

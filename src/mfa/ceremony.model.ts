@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { AttemptPurpose } from './factor-plugin.js';
+import type { AttemptPurpose } from './factor-plugin-v2.js';
 
 /**
  * One begun attempt of a factor whose plugin keeps state per attempt (a WebAuthn challenge): what `begin`

@@ -12,7 +12,7 @@ import type {
   StoredFactor,
   Verdict,
   VerifyRequest,
-} from './factor-plugin.js';
+} from './factor-plugin-v2.js';
 
 /** What a typed-code factor (TOTP, e-mail, SMS) describes; `codeFactor` makes the ceremony around it. */
 export interface CodeFactorSpec {

@@ -1,97 +1,72 @@
 import type { ClassType } from 'type-graphql';
 import type { MailSender } from '../mail/mail-sender.js';
 
+/*
+ * A plugin imports from the service this module only (besides npm packages and
+ * its own files), so the core can change behind it. Besides the contract's
+ * types, it hands plugins these helpers:
+ * - `badInput(field, message)`: refuses enrollment input with the API's BAD_USER_INPUT error;
+ * - `mailboxKey(address)`: one string per mailbox, the normalisation `destination` asks for.
+ */
+export { badInput } from '../errors.js';
+export { mailboxKey } from '../mail/mailbox-key.js';
+
 /**
- * The contract between the MFA core and a factor type (version 2). A plugin
- * describes a ceremony: what enrolling creates (`enroll`, then `activate` with
- * the client's first response), what a sign-in attempt starts with (`begin`:
- * state kept with the attempt, options for the client, a delivery), and
- * whether a response is right (`verify`). Everything shared is the core's:
- * factor records and their lifecycle, tokens, attempt limits and lockout,
- * single use (of replay keys, of attempt state, of enrollment), recovery
- * codes, policy, audit, encryption. The core is the only caller of these
- * members, in one place (FactorRuntime).
+ * The contract between the MFA core and a factor type. A plugin answers two
+ * questions — "what does enrolling create?" and "which time step (or send)
+ * does this code belong to?" — and may deliver codes. Everything shared is
+ * the core's: factor records and their lifecycle, tokens, attempt limits and
+ * lockout, single-use consumption, recovery codes, policy, audit, encryption.
  */
 export interface FactorPlugin {
-  /** Stable id stored in every factor record, e.g. "totp", "email", "webauthn". Never change it once factors exist. */
+  /** Stable id stored in every factor record, e.g. "totp", "email". Never change it once factors exist. */
   readonly type: string;
   /** Shown to people choosing a factor, e.g. "Authenticator app". */
   readonly displayName: string;
-  /** What a success proves; policy can read it and audit records it. */
-  readonly assurance: FactorAssurance;
-  /** The form of a client's response; anything else is a failed attempt that never reaches the plugin. */
-  readonly responseLimits: ResponseLimits;
+  /**
+   * Exact form of a code (e.g. `/^\d{6}$/`), tested after the core took out ASCII spaces and one dash
+   * ("123 456", "123-456"), so it describes the code without them; anything else is a failed attempt that never reaches `verify`.
+   */
+  readonly codePattern: RegExp;
   /** The type-graphql object type of this plugin's enrollment details: a member of the EnrollmentDetails union. */
   readonly detailsType: ClassType;
-  /**
-   * A user may hold several ACTIVE factors of this type (passkeys: one per device). Otherwise a second
-   * enrollment of the type is refused (ALREADY_ENABLED) unless it replaces the first (`recreate`).
-   */
-  readonly multiplePerUser?: boolean;
-  /**
-   * Checks and shapes this type's enrollment input (enableMfa's `email` and its free-form JSON `options`),
-   * throwing `badInput` for what it cannot take. What it returns reaches `enroll` as `input`. Without it,
-   * `options` is refused and `email` passed on.
-   */
-  parseEnrollmentInput?(input: RawEnrollmentInput): Record<string, unknown>;
-  /** Creates what a new (PENDING) factor stores, and what the enrolling client is shown once. */
+  /** Creates what a new factor stores, and what the enrolling client is shown once. */
   enroll(request: EnrollRequest): Promise<Enrollment>;
   /**
-   * Checks the client's response to the enrollment (acceptMfa) and says what the ACTIVE factor keeps.
-   * Without it, the core calls `verify` on the PENDING factor, as for a sign-in.
+   * The step a well-formed code belongs to — a TOTP time step, an e-mail send's
+   * sequence number — or null when it is wrong. The core accepts each step of a
+   * factor once and refuses it and every older step afterwards, atomically.
+   * Compare in constant time.
    */
-  activate?(request: VerifyRequest): Promise<Verdict>;
+  verify(request: VerifyRequest): Promise<number | null>;
   /**
-   * Starts one attempt (beginMfa; sendMfaCode; right after enrollment for factors with `delivery`). The core
-   * keeps `attemptState` with the attempt (the sign-in's mfaToken or the session, and the factor), hands it to
-   * `verify`, and spends it with the success that used it: it works once, for that attempt only.
+   * Delivers a fresh code (e-mail, SMS), replacing any earlier one; factors whose
+   * codes the user already has (TOTP) leave it out. The core calls it right after
+   * enrollment and on `sendMfaCode`, within `delivery`'s limits.
    */
-  begin?(request: BeginRequest): Promise<Begun>;
-  /** Whether the client's response proves the factor now. Compare secrets in constant time. */
-  verify(request: VerifyRequest): Promise<Verdict>;
-  /** Limits the core enforces on `deliver` (required when `begin` delivers). */
-  readonly delivery?: DeliveryLimits;
+  challenge?(request: ChallengeRequest): Promise<Challenge>;
   /**
-   * Where a delivery goes, normalised so that every spelling of one mailbox or phone gives the same string
-   * (e.g. case, sub-addresses). Required with `delivery`: the core caps sends per destination, across all users
-   * while the factor is PENDING (the destination unproven) and per owner, and counts them under a keyed hash of
-   * this value, never the value itself.
+   * Where `challenge` would deliver, normalised so that every spelling of one
+   * mailbox or phone gives the same string (e.g. case, sub-addresses). Required
+   * with `challenge`: the core caps sends per destination, across all users
+   * while the factor is PENDING (the destination unproven) and per owner, and
+   * counts them under a keyed hash of this value, never the value itself.
    */
   destination?(factor: StoredFactor): string;
   /**
-   * The e-mail address an accepted enrollment proves the owner reads (the enrollment code went there and came
-   * back), for factors that mail codes. When it is the account's own address, the core marks it verified.
+   * The e-mail address an accepted enrollment proves the owner reads (the
+   * enrollment code went there and came back), for factors that mail codes.
+   * When it is the account's own address, the core marks that address
+   * verified (User.emailVerified).
    */
   provenEmail?(factor: StoredFactor): string | undefined;
-  /**
-   * Sign-in without a username or password (passkeys: discoverable credentials with user verification). The
-   * core starts an attempt bound to no user, finds the factor by the key the response names, checks it with
-   * `verify` (purpose "passwordless") and applies the user's lockout and policy.
-   */
-  readonly discoverable?: DiscoverableSignIn;
+  /** Limits the core enforces for factors with `challenge`. */
+  readonly delivery?: DeliveryLimits;
 }
 
 /**
- * What proving a factor shows. "possession": the user holds a device or mailbox (TOTP, e-mail, SMS codes).
- * "phishing-resistant": possession, bound to this service's origin so a look-alike site cannot relay it
- * (NIST SP 800-63B §5.2.5: WebAuthn).
- */
-export type FactorAssurance = 'possession' | 'phishing-resistant';
-
-/**
- * The form of a response. "code": a typed string; the core takes out ASCII spaces and one dash ("123 456",
- * "123-456") and tests `pattern` on the rest (so it describes the code without them), at most `maxChars`
- * (64 when unset) before that. "json": a structured response (a WebAuthn credential), at most `maxBytes` as
- * JSON; the plugin checks its shape.
- */
-export type ResponseLimits = { kind: 'code'; pattern: RegExp; maxChars?: number } | { kind: 'json'; maxBytes: number };
-
-/** Why an attempt is made: the check is the same, but a ceremony may be bound to one purpose (WebAuthn's types). */
-export type AttemptPurpose = 'enrollment' | 'sign-in' | 'step-up' | 'disable-mfa' | 'passwordless';
-
-/**
- * Per-plugin limits on deliveries. The service adds caps of its own that no plugin sets:
- * sends per destination (across users while unproven) and per client address.
+ * Per-plugin limits. The service adds caps of its own that no plugin sets:
+ * sends per destination (across users while unproven) and per client address (DeliveryCaps).
  */
 export interface DeliveryLimits {
   /** Least time between two sends for one factor. */
@@ -112,29 +87,18 @@ export interface FactorOwner {
   email?: string;
 }
 
-/** enableMfa's plugin-specific input as the client sent it. */
-export interface RawEnrollmentInput {
-  email?: string;
-  /** enableMfa's free-form `options` (JSON), for the plugin to check. */
-  options?: unknown;
-}
-
 export interface EnrollRequest {
   owner: FactorOwner;
-  /** What `parseEnrollmentInput` returned (by default `{ email }` when given). */
-  input: Record<string, unknown>;
-  /** The owner's ACTIVE factors of this type (for `multiplePerUser` types, e.g. to exclude known credentials). */
-  existing: StoredFactor[];
+  /** Plugin-specific enrollment input, e.g. the address for e-mail codes. */
+  input: { email?: string };
   now: Date;
 }
 
 export interface Enrollment {
-  /** Stored encrypted (AES-256-GCM) by the core and handed back in every request; e.g. the TOTP seed. */
+  /** Stored encrypted (AES-256-GCM) by the core and handed back to `verify`; e.g. the TOTP seed. */
   secret?: string;
   /** Non-secret state stored in the factor record, e.g. a masked address. */
   state?: Record<string, unknown>;
-  /** Kept with the pending enrollment and handed to `activate` (e.g. a WebAuthn registration challenge). */
-  attemptState?: Record<string, unknown>;
   /** An instance of `detailsType`, returned to the client once (enableMfa). */
   details: object;
 }
@@ -145,68 +109,41 @@ export interface StoredFactor {
   owner: FactorOwner;
   secret?: string;
   state: Record<string, unknown>;
-  /** The newest replay key the core accepted for this factor; it refuses this one and every older one. */
-  lastReplayKey?: number;
+  /**
+   * The last step the core accepted; `verify` may skip work for older ones. To tell a replayed code from a
+   * wrong one, the core may call `verify` again for a refused code with this left out.
+   */
+  lastUsedStep?: number;
 }
 
-interface FactorRequest {
+export interface VerifyRequest {
+  factor: StoredFactor;
+  /** Already compacted (ASCII spaces and one dash out) and checked against `codePattern`. */
+  code: string;
+  now: Date;
+  /** The same keyed hash `challenge` was given, for comparing a code with the stored hash. */
+  keyedHash: KeyedHash;
+}
+
+export interface ChallengeRequest {
   factor: StoredFactor;
   now: Date;
+  /** Why: the user is confirming a new factor, or signing in / stepping up with an active one. */
+  purpose: 'enrollment' | 'verification';
   /**
-   * HMAC-SHA256 under a server key that is not in the database, bound to this factor: store codes through it,
-   * so a leaked record cannot be brute-forced offline (a 6-digit code has only 10^6 values).
+   * HMAC-SHA256 under a server key that is not in the database, bound to this
+   * factor: store codes through it, so a leaked record cannot be brute-forced
+   * offline (a 6-digit code has only 10^6 values).
    */
   keyedHash: KeyedHash;
 }
 
-export interface BeginRequest extends FactorRequest {
-  purpose: AttemptPurpose;
-}
-
-export interface Begun {
-  /** Kept by the core with this attempt; `verify` gets it back; spent with the success. */
-  attemptState?: Record<string, unknown>;
-  /** Returned to the client (beginMfa's `options`), e.g. WebAuthn request options. Nothing secret. */
-  clientOptions?: Record<string, unknown>;
-  /**
-   * A delivery the core makes within `delivery`'s limits (reserved first): `send` delivers, and on success
-   * `factorState` replaces the factor's state (e.g. the new code's keyed hash), killing the previous code.
-   */
-  deliver?: { send(): Promise<void>; factorState: Record<string, unknown> };
-}
-
-export interface VerifyRequest extends FactorRequest {
-  /** The client's response: a compacted code matching `responseLimits` ("code"), or parsed JSON ("json"). */
-  response: unknown;
-  /** What `begin` (or `enroll`, for `activate`) kept with this attempt; undefined when nothing was begun. */
-  attemptState?: Record<string, unknown>;
-  purpose: AttemptPurpose;
-}
-
-/**
- * A plugin's answer. Accepted: the core spends `replayKey` (refusing it and every older one afterwards, for
- * this factor), replaces the state with `state` (a compare-and-set: of two parallel successes, one wins), and
- * spends the attempt state — all or nothing. Refused: `alreadyUsed` when the response was right once and its
- * replay key is spent (the message then says to wait for a new code).
- */
-export type Verdict =
-  | {
-      accepted: true;
-      replayKey?: number;
-      state?: Record<string, unknown>;
-      /** From `activate` only: what `discoverable.lookupKey` will name this factor by (a credential id). */
-      lookupKey?: string;
-    }
-  | { accepted: false; alreadyUsed?: boolean };
-
-export interface DiscoverableSignIn {
-  /** Starts an attempt for no known user: its state and the client's options. */
-  begin(request: { now: Date }): Promise<Required<Pick<Begun, 'attemptState' | 'clientOptions'>>>;
-  /** The lookup key a response names (a credential id), as `activate`'s `lookupKey` stored it; undefined if none. */
-  lookupKey(response: unknown): string | undefined;
-}
-
 export type KeyedHash = (value: string) => string;
+
+export interface Challenge {
+  /** Replaces the factor's stored state, e.g. the new code's hash and send sequence. */
+  state: Record<string, unknown>;
+}
 
 /** What a plugin module exports: a factory taking deployment options, e.g. `totpFactor({ issuer })`. */
 export type FactorPluginFactory<Options = FactorPluginOptions> = (options: Options) => FactorPlugin;
@@ -217,14 +154,4 @@ export interface FactorPluginOptions {
   issuer: string;
   /** Sends mail through the service's queue (at-least-once, retried, idempotent per key). */
   mail: MailSender;
-  /** Where the service's pages are (PUBLIC_URL), e.g. the default WebAuthn origin. */
-  publicUrl: string;
-  /**
-   * This plugin's own settings: every environment variable named `<NAME>_<KEY>`, where NAME is the plugin's
-   * FACTOR_PLUGINS name in upper case with dashes as underscores, keyed by KEY (WEBAUTHN_RP_ID → `RP_ID`).
-   * The plugin checks them and throws at start when one is wrong.
-   */
-  settings: Readonly<Record<string, string>>;
-  /** Whether the service runs with NODE_ENV=production (stricter defaults, e.g. https origins only). */
-  production: boolean;
 }
