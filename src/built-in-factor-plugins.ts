@@ -1,3 +1,4 @@
+import type { FactorPluginFactory } from './mfa/factor-plugin.js';
 import type { BuiltInFactorPlugins } from './mfa/load-factor-plugins.js';
 
 /**
@@ -9,4 +10,7 @@ import type { BuiltInFactorPlugins } from './mfa/load-factor-plugins.js';
 export const BUILT_IN_FACTOR_PLUGINS: BuiltInFactorPlugins = {
   totp: () => import('../plugins/totp/index.js'),
   email: () => import('../plugins/email-otp/index.js'),
+  // Written to contract v2 (src/plugin-kit.ts), which the loader does not take yet: the cast goes with the core's
+  // move to v2. Until then FACTOR_PLUGINS=webauthn stops the service at start (no PUBLIC_URL reaches the factory).
+  webauthn: () => import('../plugins/webauthn/index.js') as unknown as Promise<{ default: FactorPluginFactory }>,
 };
