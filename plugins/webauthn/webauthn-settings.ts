@@ -46,7 +46,7 @@ export function webauthnSettings(
     // WebAuthn §5.1.3 / §5.1.4.1: the RP ID must be the origin's host or a registrable domain suffix of it.
     if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`))
       fail(`origin ${entry} is not on the RP ID ${rpId} (its host must be ${rpId} or end in .${rpId})`);
-    // Browsers offer WebAuthn only in secure contexts; plain http works for localhost alone (W3C Secure Contexts §3.1).
+    // Browsers offer WebAuthn only in secure contexts; plain http works for localhost alone (W3C Secure Contexts).
     if (options.production && url.protocol !== 'https:' && !isLocalhost(url.hostname))
       fail(`origin ${entry} is not https, which production requires (http is allowed for localhost only)`);
   }
