@@ -6,6 +6,8 @@ import type {
 } from '@simplewebauthn/server';
 import { counterMayFollow } from '../../plugins/webauthn/assertion.js';
 import webauthnFactor from '../../plugins/webauthn/index.js';
+import { BUILT_IN_FACTOR_PLUGINS } from '../../src/built-in-factor-plugins.js';
+import { loadConfig } from '../../src/config/config.js';
 import { WebAuthnEnrollment } from '../../plugins/webauthn/webauthn-enrollment.type.js';
 import { webauthnSettings } from '../../plugins/webauthn/webauthn-settings.js';
 import type {
@@ -154,6 +156,14 @@ describe('webauthn plugin: what it is', () => {
     assert.equal(plugin.detailsType, WebAuthnEnrollment);
     assert.equal(typeof plugin.discoverable?.begin, 'function');
     assert.equal(plugin.delivery, undefined);
+  });
+});
+
+describe('webauthn plugin: registration with the service', () => {
+  it('ships as the built-in "webauthn", and is not loaded unless FACTOR_PLUGINS names it', async () => {
+    const module = (await BUILT_IN_FACTOR_PLUGINS.webauthn()) as unknown as { default: typeof webauthnFactor };
+    assert.equal(module.default, webauthnFactor);
+    assert.deepEqual(loadConfig({}).mfa.factorPlugins, ['totp', 'email']);
   });
 });
 
@@ -396,6 +406,16 @@ describe('webauthn plugin: sign-in, step-up, disabling MFA', () => {
     assert.equal(factor.state.counter, 0);
     accepted(await signIn(passkey, factor, { counter: 2 }));
     assert.deepEqual(await signIn(passkey, factor), REFUSED);
+  });
+
+  it("gives 20 parallel verifications of one assertion one answer: single use is the core's, by the attempt state", async () => {
+    const { factor, passkey } = await register({ counter: 1 });
+    const before = structuredClone(factor.state);
+    const { attemptState, options } = await begin(factor);
+    const response = json(passkey.get(options, { origin: ORIGIN }));
+    const verdicts = await Promise.all(Array.from({ length: 20 }, () => verify(factor, response, attemptState)));
+    for (const verdict of verdicts) assert.deepEqual(verdict, { accepted: true, state: { ...before, counter: 2 } });
+    assert.deepEqual(factor.state, before, 'verify changes nothing itself: the core writes the state it returns');
   });
 
   it('states the counter rule as its own, not only as the library default', () => {
