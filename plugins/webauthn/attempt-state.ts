@@ -9,8 +9,6 @@ export type CeremonyState =
   | { ceremony: 'registration'; challenge: string }
   | { ceremony: 'authentication'; challenge: string; purpose: AttemptPurpose };
 
-const PURPOSES: readonly string[] = ['enrollment', 'sign-in', 'step-up', 'disable-mfa', 'passwordless'];
-
 /** The registration ceremony in `state`, or undefined when it is none (missing, an authentication, malformed). */
 export function registrationState(state: Record<string, unknown> | undefined): { challenge: string } | undefined {
   if (state?.ceremony !== 'registration' || !isChallenge(state.challenge)) return undefined;
@@ -23,8 +21,7 @@ export function authenticationState(
   purpose: AttemptPurpose,
 ): { challenge: string } | undefined {
   if (state?.ceremony !== 'authentication' || !isChallenge(state.challenge)) return undefined;
-  if (typeof state.purpose !== 'string' || !PURPOSES.includes(state.purpose) || state.purpose !== purpose)
-    return undefined;
+  if (state.purpose !== purpose) return undefined;
   return { challenge: state.challenge };
 }
 

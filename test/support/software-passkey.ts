@@ -40,13 +40,19 @@ export interface CreateKnobs extends CeremonyKnobs {
   counter?: number;
   /** Added to the counter by each assertion; 0 is an authenticator without a counter (synced passkeys). @default 1 */
   counterStep?: number;
-  /** BE and BS flags: a synced passkey is backup-eligible and backed up. @default false */
+  /** The BS flag (and BE with it): a synced passkey is backup-eligible and backed up. @default false */
   backedUp?: boolean;
+  /** The BE flag alone: may be backed up, is not yet. @default backedUp */
+  backupEligible?: boolean;
   /** Reported by the browser as `response.transports`. @default ["internal", "hybrid"] */
   transports?: unknown[];
 }
 
 export interface GetKnobs extends CeremonyKnobs {
+  /** The BS flag of this assertion. @default as created */
+  backedUp?: boolean;
+  /** The BE flag of this assertion, which a real authenticator never changes. @default as created */
+  backupEligible?: boolean;
   /** Flip a bit of the signature. */
   tamperSignature?: boolean;
   /** Sign with this counter, and leave the passkey's own where it is. */
@@ -65,6 +71,7 @@ interface Credential {
   userHandle: string;
   counterStep: number;
   backedUp: boolean;
+  backupEligible: boolean;
 }
 
 export class SoftwarePasskey {
@@ -103,6 +110,7 @@ export class SoftwarePasskey {
       userHandle: options.user.id,
       counterStep: knobs.counterStep ?? 1,
       backedUp: knobs.backedUp ?? false,
+      backupEligible: knobs.backupEligible ?? knobs.backedUp ?? false,
     };
     this.#counter = knobs.counter ?? 0;
     const credential = this.#credential;
@@ -184,12 +192,17 @@ export class SoftwarePasskey {
   }
 
   /** rpIdHash, flags and signCount: the 37 bytes every authenticator data starts with. */
-  #authDataHead(knobs: Omit<CeremonyKnobs, 'origin'>, counter: number, extraFlags: number): Buffer {
+  #authDataHead(
+    knobs: Omit<CeremonyKnobs, 'origin'> & Pick<GetKnobs, 'backedUp' | 'backupEligible'>,
+    counter: number,
+    extraFlags: number,
+  ): Buffer {
     const rpId = knobs.rpId ?? this.#created().rpId;
     let flags = extraFlags;
     if (knobs.userPresent ?? true) flags |= FLAG.UP;
     if (knobs.userVerified ?? true) flags |= FLAG.UV;
-    if (this.#created().backedUp) flags |= FLAG.BE | FLAG.BS;
+    if (knobs.backupEligible ?? this.#created().backupEligible) flags |= FLAG.BE;
+    if (knobs.backedUp ?? this.#created().backedUp) flags |= FLAG.BS;
     const signCount = Buffer.alloc(4);
     signCount.writeUInt32BE(counter);
     return Buffer.concat([createHash('sha256').update(rpId).digest(), Buffer.from([flags]), signCount]);

@@ -418,6 +418,21 @@ describe('webauthn plugin: sign-in, step-up, disabling MFA', () => {
     assert.deepEqual(factor.state, before, 'verify changes nothing itself: the core writes the state it returns');
   });
 
+  it('refuses an assertion whose backup eligibility differs from creation: BE never changes on one authenticator', async () => {
+    const single = await register();
+    assert.deepEqual(await signIn(single.passkey, single.factor, { backupEligible: true, backedUp: true }), REFUSED);
+    const synced = await register({ backedUp: true, counterStep: 0 });
+    assert.deepEqual(await signIn(synced.passkey, synced.factor, { backupEligible: false, backedUp: false }), REFUSED);
+    accepted(await signIn(synced.passkey, synced.factor));
+  });
+
+  it('records a backup made after creation (BS set later)', async () => {
+    const { factor, passkey } = await register({ backupEligible: true });
+    assert.deepEqual([factor.state.deviceType, factor.state.backedUp], ['multiDevice', false]);
+    accepted(await signIn(passkey, factor, { backedUp: true }));
+    assert.equal(factor.state.backedUp, true);
+  });
+
   it('states the counter rule as its own, not only as the library default', () => {
     const cases: [number, number, boolean][] = [
       [0, 0, true],
