@@ -9,4 +9,5 @@ import type { BuiltInFactorPlugins } from './mfa/load-factor-plugins.js';
 export const BUILT_IN_FACTOR_PLUGINS: BuiltInFactorPlugins = {
   totp: () => import('../plugins/totp/index.js'),
   email: () => import('../plugins/email-otp/index.js'),
+  webauthn: () => import('../plugins/webauthn/index.js'),
 };
