@@ -39,15 +39,21 @@ export interface AssertionCheck {
 /** What an accepted assertion changes in the passkey's state. */
 export type AssertionResult = Pick<PasskeyState, 'counter' | 'backedUp'>;
 
+/** A refusal worth a line in the audit trail: a well-signed assertion from what looks like another authenticator. */
+export interface AssertionRefusal {
+  reason: 'counter_not_increasing' | 'backup_eligibility_changed';
+}
+
 /**
  * Whether `response` is an assertion of `credential` over our challenge, origins and RP ID (@simplewebauthn/server
- * checks the signature, flags and counter); undefined for any refusal, which the library mostly throws.
+ * checks the signature and flags; the counter rule is ours); undefined for any other refusal, which the library
+ * mostly throws.
  */
 export async function verifyAssertion(
   settings: WebAuthnSettings,
   response: unknown,
   { credential, ownerId, expectedChallenge, passwordless }: AssertionCheck,
-): Promise<AssertionResult | undefined> {
+): Promise<AssertionResult | AssertionRefusal | undefined> {
   const assertion = authenticationResponse(response);
   // The library verifies against the credential it is given and never compares it with the one the response names.
   if (!assertion || assertion.id !== credential.credentialId) return undefined;
@@ -63,7 +69,9 @@ export async function verifyAssertion(
       expectedChallenge,
       expectedOrigin: settings.origins,
       expectedRPID: settings.rpId,
-      credential: toWebAuthnCredential(credential),
+      // Counter 0: the library's own counter check (the same rule) would throw a plain Error, and a cloned
+      // authenticator deserves its own reason in the audit trail; counterMayFollow applies the rule below.
+      credential: toWebAuthnCredential({ ...credential, counter: 0 }),
       requireUserVerification: passwordless,
     });
   } catch {
@@ -73,16 +81,18 @@ export async function verifyAssertion(
   }
   if (!result.verified) return undefined;
   const { newCounter, credentialDeviceType, credentialBackedUp } = result.authenticationInfo;
-  if (!isCounter(newCounter) || !counterMayFollow(credential.counter, newCounter)) return undefined;
+  if (!isCounter(newCounter)) return undefined;
+  if (!counterMayFollow(credential.counter, newCounter)) return { reason: 'counter_not_increasing' };
   // Backup eligibility is fixed when a credential is created (WebAuthn §6.1.3): a change means another authenticator.
-  if (credentialDeviceType !== credential.deviceType) return undefined;
+  if (credentialDeviceType !== credential.deviceType) return { reason: 'backup_eligibility_changed' };
   return { counter: newCounter, backedUp: credentialBackedUp };
 }
 
 /**
  * WebAuthn §6.1.1: a signature counter that does not grow means two authenticators share the key (a clone), so
  * it is refused; an authenticator without a counter (synced passkeys) always says 0, which is taken while the
- * stored one is 0 too. The library applies the same rule; it is repeated here so that it is ours, not a default.
+ * stored one is 0 too. The library has the same rule, which verifyAssertion turns off so that this one names the
+ * refusal.
  */
 export function counterMayFollow(stored: number, received: number): boolean {
   return (stored === 0 && received === 0) || received > stored;

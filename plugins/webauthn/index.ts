@@ -68,6 +68,7 @@ export default function webauthnFactor(options: FactorPluginOptions): FactorPlug
       passwordless: purpose === 'passwordless',
     });
     if (!asserted) return { accepted: false };
+    if ('reason' in asserted) return { accepted: false, reason: asserted.reason };
     return { accepted: true, state: { ...credential, ...asserted } };
   };
 

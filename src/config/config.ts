@@ -59,7 +59,7 @@ export interface Config {
     issuer: string;
     /** `kid:base64key,...`; the first encrypts. Generated into DATA_DIR outside production when unset. */
     encryptionKeys?: string;
-    /** Factor plugins to load: built-in names or module paths. @default ["totp", "email"] */
+    /** Factor plugins to load: built-in names or module paths. @default ["totp", "email", "webauthn"] */
     factorPlugins: string[];
     /** Each plugin's own settings by its FACTOR_PLUGINS entry: `<NAME>_<KEY>` variables, keyed by KEY (see pluginSettings). */
     factorPluginSettings: Record<string, Record<string, string>>;
@@ -103,7 +103,7 @@ const MINUTE_MS = 60_000;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const mailQueue = loadMailSettings(env);
-  const factorPlugins = list(env, 'FACTOR_PLUGINS', ['totp', 'email']);
+  const factorPlugins = list(env, 'FACTOR_PLUGINS', ['totp', 'email', 'webauthn']);
   const port = integer(env, 'PORT', 4000, 0, 65535);
   const config: Config = {
     production,

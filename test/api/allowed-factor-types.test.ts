@@ -50,7 +50,8 @@ describe('setAllowedFactorTypes: what a disallowed type may still do', () => {
 
   before(async () => {
     sink = await startSmtpSink();
-    app = await startTestApp({ ...ADMIN_ENV, SMTP_URL: sink.url }, { clock: clock.now });
+    // The two code factors: the lists below are this deployment's, not the default one.
+    app = await startTestApp({ FACTOR_PLUGINS: 'totp,email', ...ADMIN_ENV, SMTP_URL: sink.url }, { clock: clock.now });
     admin = await adminWithMfa(app, clock);
     const piaAccount = await signUpAndLogIn(app, 'pia');
     pia = {

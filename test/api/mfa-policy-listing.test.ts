@@ -18,9 +18,10 @@ describe('MfaPolicyService: factorTypes and policy', () => {
     assert.deepEqual(await app.services.mfaPolicy.factorTypes(), [
       { type: 'totp', displayName: 'Authenticator app', allowed: true },
       { type: 'email', displayName: 'One-time code by e-mail', allowed: true },
+      { type: 'webauthn', displayName: 'Passkey', allowed: true },
     ]);
     assert.deepEqual(await app.services.mfaPolicy.policy(), {
-      allowedFactorTypes: ['totp', 'email'],
+      allowedFactorTypes: ['totp', 'email', 'webauthn'],
       recoveryCodeCount: 7,
     });
   });
@@ -35,6 +36,7 @@ describe('MfaPolicyService: factorTypes and policy', () => {
     assert.deepEqual(await listed(), [
       { type: 'totp', allowed: false },
       { type: 'email', allowed: true },
+      { type: 'webauthn', allowed: false },
     ]);
     assert.deepEqual(await app.services.mfaPolicy.policy(), { allowedFactorTypes: ['email'], recoveryCodeCount: 7 });
   });

@@ -34,7 +34,11 @@ describe('Veeam Service Provider Console flow: the admin toggle and the policy o
   let bob: { id: string; token: string };
   let bobTotp: EnrolledTotp;
   before(async () => {
-    app = await startTestApp({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD }, { clock: clock.now });
+    // The two code factors: the lists below are this deployment's, not the default one.
+    app = await startTestApp(
+      { FACTOR_PLUGINS: 'totp,email', ADMIN_USERNAME: 'root', ADMIN_PASSWORD },
+      { clock: clock.now },
+    );
     admin = await logIn(app, 'root', ADMIN_PASSWORD);
     rootId = (await app.graphql(ME, { token: admin })).data!.me!.id;
     bob = await signUpAndLogIn(app, 'bob');
