@@ -254,7 +254,10 @@ export class FactorRuntime {
    * Starts a sign-in with the factor alone: the plugin's discoverable `begin`, its attempt state kept as a
    * ceremony bound to `binding` and to no factor (the response will name one).
    */
-  async beginDiscoverable(plugin: FactorPlugin, binding: { passwordlessKey: string }): Promise<Record<string, unknown>> {
+  async beginDiscoverable(
+    plugin: FactorPlugin,
+    binding: { passwordlessKey: string },
+  ): Promise<Record<string, unknown>> {
     if (!plugin.discoverable) throw new Error(`factor plugin "${plugin.type}" offers no discoverable sign-in`);
     const now = this.deps.clock();
     const begun = await plugin.discoverable.begin({ now });

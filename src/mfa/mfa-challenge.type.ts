@@ -18,7 +18,9 @@ export class MfaChallenge {
   delivered!: boolean;
 }
 
-@ObjectType({ description: 'A passkey sign-in begun: answer `options` with navigator.credentials.get, then passkeySignIn.' })
+@ObjectType({
+  description: 'A passkey sign-in begun: answer `options` with navigator.credentials.get, then passkeySignIn.',
+})
 export class PasskeySignInChallenge {
   @Field(() => String, { description: 'For passkeySignIn; works once, for 5 minutes.' })
   challengeId!: string;

@@ -72,7 +72,8 @@ export class SignInResolver {
   }
 
   @Mutation(() => PasskeySignInChallenge, {
-    description: 'Begins a sign-in with a passkey alone (no username or password): options for navigator.credentials.get.',
+    description:
+      'Begins a sign-in with a passkey alone (no username or password): options for navigator.credentials.get.',
   })
   async beginPasskeySignIn(@Ctx() { services, ip }: GraphQLContext): Promise<PasskeySignInChallenge> {
     return services.passkeySignIn.begin(ip);
