@@ -30,6 +30,9 @@ import type { FactorPlugin } from './mfa/factor-plugin.js';
 import { FactorRegistry } from './mfa/factor-registry.js';
 import { factorModel } from './mfa/factor.model.js';
 import { mfaPolicyModel } from './mfa/mfa-policy.model.js';
+import { MfaPolicySettings } from './mfa/mfa-policy-settings.js';
+import { trustedDeviceModel } from './mfa/trusted-device.model.js';
+import { TrustedDevicesService } from './mfa/trusted-devices.service.js';
 import { MfaPolicyService } from './mfa/mfa-policy.service.js';
 import { SecondFactorAttempts } from './mfa/second-factor-attempts.js';
 import { SecondFactorService } from './mfa/second-factor.service.js';
@@ -48,6 +51,7 @@ export interface Services {
   config: Config;
   accounts: AccountsService;
   sessions: SessionsService;
+  trustedDevices: TrustedDevicesService;
   audit: AuditService;
   auditTrail: AuditTrail;
   admins: AdminAccess;
@@ -95,6 +99,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     signInChallenges: signInChallengeModel(connection),
     policies: mfaPolicyModel(connection),
     accountTokens: accountTokenModel(connection),
+    trustedDevices: trustedDeviceModel(connection),
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
@@ -115,9 +120,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     registry: factorRegistry,
     clock,
   });
-  const factors = new FactorsService({ models, audit, notices, clock });
+  const settings = new MfaPolicySettings({ models });
+  const trustedDevices = new TrustedDevicesService({ models, settings, audit, clock });
+  const factors = new FactorsService({ models, audit, notices, trustedDevices, clock });
   const admins = new AdminAccess({ models, factors, clock });
-  const sessions = new SessionsService({ models, audit, admins, options: config.sessions });
+  const sessions = new SessionsService({ models, audit, admins, trustedDevices, options: config.sessions });
   const throttle = new LoginThrottle({
     redis,
     redisKeyPrefix: config.redisKeyPrefix,
@@ -131,7 +138,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       windowSeconds: 60 * 60,
     },
   });
-  const credentialChange = new CredentialChange({ models, sessions, clock });
+  const credentialChange = new CredentialChange({ models, sessions, trustedDevices, clock });
   const accounts = new AccountsService({
     models,
     hasher: new PasswordHasher(),
@@ -149,6 +156,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   });
   const mfaPolicy = new MfaPolicyService({
     models,
+    settings,
+    trustedDevices,
     admins,
     sessions,
     registry: factorRegistry,
@@ -167,7 +176,16 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     logger,
     clock,
   });
-  const signIn = new SignInService({ models, accounts, sessions, factors, secondFactor, audit, clock });
+  const signIn = new SignInService({
+    models,
+    accounts,
+    sessions,
+    factors,
+    secondFactor,
+    trustedDevices,
+    audit,
+    clock,
+  });
   const challenges = new ChallengeService({ models, signIn, secondFactor, caps, logger, clock });
   const recoveryCodes = new RecoveryCodesService({
     models,
@@ -213,6 +231,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     admins,
     sessions,
     credentialChange,
+    trustedDevices,
     attempts,
     throttle,
     lastAdmin: new LastAdminGuard({ models, clock }),
@@ -244,6 +263,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     config,
     accounts,
     sessions,
+    trustedDevices,
     audit,
     auditTrail,
     admins,

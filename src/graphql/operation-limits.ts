@@ -44,6 +44,7 @@ export const SENSITIVE_MUTATIONS: ReadonlySet<string> = new Set([
   'revokeApiKey',
   'setMfaPolicyStatus',
   'setAllowedFactorTypes',
+  'setMfaPolicy',
   'sendEmailVerification',
   'verifyEmail',
   'changeEmail',

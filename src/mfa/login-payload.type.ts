@@ -25,6 +25,14 @@ export class LoginPayload {
   @Field(() => Boolean, { description: 'MFA is required but no factor is active: accessToken may only enroll.' })
   enrollmentRequired!: boolean;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'verifyMfa with rememberDevice: give it to login (deviceToken) to skip the second factor on this device; ' +
+      'shown once. Null when the policy remembers no devices, and for admins.',
+  })
+  deviceToken?: string;
+
   @Field(() => UserType, {
     nullable: true,
     description: 'The account, once signed in (or enrollment-scoped); null with mfaRequired, until verifyMfa.',

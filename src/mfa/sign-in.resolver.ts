@@ -18,7 +18,9 @@ export class SignInResolver {
     @Arg('input', () => LoginInput) input: LoginInput,
     @Ctx() { services, ip, userAgent }: GraphQLContext,
   ): Promise<LoginPayload> {
-    return toPayload(await services.signIn.login(input.username, input.password, ip, userAgent));
+    return toPayload(
+      await services.signIn.login(input.username, input.password, ip, userAgent, input.deviceToken ?? undefined),
+    );
   }
 
   @Mutation(() => LoginPayload, {
@@ -28,7 +30,9 @@ export class SignInResolver {
     @Arg('input', () => VerifyMfaInput) input: VerifyMfaInput,
     @Ctx() { services, ip, userAgent }: GraphQLContext,
   ): Promise<LoginPayload> {
-    return toPayload(await services.signIn.verify(input.mfaToken, toProof(input), ip, userAgent));
+    return toPayload(
+      await services.signIn.verify(input.mfaToken, toProof(input), ip, userAgent, input.rememberDevice ?? false),
+    );
   }
 
   @Mutation(() => Boolean, {
@@ -64,6 +68,7 @@ function toPayload(outcome: SignInOutcome): LoginPayload {
         accessToken: outcome.accessToken,
         mfaRequired: false,
         enrollmentRequired: false,
+        deviceToken: outcome.deviceToken,
         user: UserType.from(outcome.user),
       };
     case 'enrollmentRequired':

@@ -5,13 +5,14 @@ import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/us
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { badInput, tokenExpired } from '../errors.js';
-import { SessionScope } from '../sessions/session.model.js';
+import { SecondFactorWaiver, SessionScope } from '../sessions/session.model.js';
 import type { SessionOrigin, SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { FactorRecord } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
 import type { SignInChallengeModel, SignInChallengeRecord } from './sign-in-challenge.model.js';
+import type { TrustedDevicesService } from './trusted-devices.service.js';
 
 /** An mfaToken lives this long and serves one sign-in: time to open an app or a mail, but a leaked token soon dies. */
 export const MFA_TOKEN_TTL_MS = 5 * 60_000;
@@ -19,7 +20,7 @@ export const MFA_TOKEN_PREFIX = 'mfa_mt_';
 
 /** How a sign-in ends: signed in, a second factor due, or enrollment due. */
 export type SignInOutcome =
-  | { kind: 'signedIn'; user: UserRecord; accessToken: string }
+  | { kind: 'signedIn'; user: UserRecord; accessToken: string; deviceToken?: string }
   | { kind: 'mfaRequired'; user: UserRecord; mfaToken: string; factors: FactorRecord[] }
   | { kind: 'enrollmentRequired'; user: UserRecord; accessToken: string };
 
@@ -36,13 +37,24 @@ export class SignInService {
       sessions: SessionsService;
       factors: FactorsService;
       secondFactor: SecondFactorService;
+      trustedDevices: TrustedDevicesService;
       audit: AuditService;
       clock: () => Date;
     },
   ) {}
 
-  /** `userAgent` is kept with the session it issues, so the owner and admins can tell sessions apart. */
-  async login(username: string, password: string, ip: string, userAgent?: string): Promise<SignInOutcome> {
+  /**
+   * `userAgent` is kept with the session it issues, so the owner and admins can tell sessions apart. `deviceToken`
+   * (from verifyMfa's rememberDevice) stands in for the second factor when it works for this user; when it does not,
+   * the sign-in goes on as without it.
+   */
+  async login(
+    username: string,
+    password: string,
+    ip: string,
+    userAgent?: string,
+    deviceToken?: string,
+  ): Promise<SignInOutcome> {
     const user = await this.deps.accounts.checkPassword(username, password, ip);
     const now = this.deps.clock();
     // Read with the hash just checked: what this sign-in issues stands only while the password is still that one.
@@ -60,6 +72,10 @@ export class SignInService {
       await this.deps.audit.record({ type: AuditEventType.SIGN_IN_ENROLLMENT_REQUIRED, userId: user._id, ip });
       return { kind: 'enrollmentRequired', user, accessToken };
     }
+    if (deviceToken) {
+      const remembered = await this.rememberedDeviceSignIn(user, deviceToken, { ip, userAgent, credentialsVersion });
+      if (remembered) return remembered;
+    }
     const mfaToken = newOpaqueToken(MFA_TOKEN_PREFIX);
     await this.deps.models.signInChallenges.create([
       {
@@ -75,8 +91,17 @@ export class SignInService {
     return { kind: 'mfaRequired', user, mfaToken, factors };
   }
 
-  /** Finishes a sign-in with a second factor; the mfaToken is spent with it, so it serves once. */
-  async verify(mfaToken: string, proof: SecondFactorProof, ip: string, userAgent?: string): Promise<SignInOutcome> {
+  /**
+   * Finishes a sign-in with a second factor; the mfaToken is spent with it, so it serves once. With
+   * `rememberDevice`, the outcome carries a device token when the policy remembers devices (none for admins).
+   */
+  async verify(
+    mfaToken: string,
+    proof: SecondFactorProof,
+    ip: string,
+    userAgent?: string,
+    rememberDevice = false,
+  ): Promise<SignInOutcome> {
     // Refused before the proof when the account is deactivated, so a code tried on a raced mfaToken is not spent.
     const { challenge } = await this.liveChallenge(mfaToken);
     // The proof reads the user itself, as it reserves the attempt.
@@ -88,14 +113,49 @@ export class SignInService {
       { $set: { consumedAt: this.deps.clock() } },
     );
     if (spent.modifiedCount === 0) throw tokenExpired('mfaToken');
-    return this.signedIn(user, {
+    // The password's version, not the user's now: a change landing after the proof still ends this session.
+    const credentialsVersion = challenge.credentialsVersion ?? 0;
+    const outcome = await this.signedIn(user, {
       ip,
       userAgent,
       method: factor ? factor.type : 'recovery_code',
       mfaVerifiedAt: this.deps.clock(),
-      // The password's version, not the user's now: a change landing after the proof still ends this session.
-      credentialsVersion: challenge.credentialsVersion ?? 0,
+      credentialsVersion,
     });
+    if (!rememberDevice || outcome.kind !== 'signedIn') return outcome;
+    const deviceToken = await this.deps.trustedDevices.issue(user, { credentialsVersion, ip, userAgent });
+    return { ...outcome, deviceToken };
+  }
+
+  /**
+   * A full session with no second-factor proof, when `deviceToken` names a device this user had remembered and the
+   * policy still honours; undefined otherwise. The device is re-read once the session exists: a revocation that
+   * landed meanwhile (revokeTrustedDevice, revokeOtherSessions) wins, and this session ends before it is handed out.
+   */
+  private async rememberedDeviceSignIn(
+    user: UserRecord,
+    deviceToken: string,
+    origin: { ip: string; userAgent?: string; credentialsVersion: number },
+  ): Promise<SignInOutcome | undefined> {
+    const device = await this.deps.trustedDevices.use(user, deviceToken, origin);
+    if (!device) return undefined;
+    const { accessToken, session } = await this.deps.sessions.issue(user._id, SessionScope.FULL, {
+      ...origin,
+      method: SecondFactorWaiver.TRUSTED_DEVICE,
+      secondFactorWaiver: SecondFactorWaiver.TRUSTED_DEVICE,
+      trustedDeviceId: device._id,
+    });
+    if (!(await this.deps.trustedDevices.stillTrusted(device._id))) {
+      await this.deps.sessions.revoke(session._id);
+      return undefined;
+    }
+    await this.deps.audit.record({
+      type: AuditEventType.SIGN_IN_SUCCEEDED,
+      userId: user._id,
+      ip: origin.ip,
+      details: { method: SecondFactorWaiver.TRUSTED_DEVICE, deviceId: device._id.toHexString() },
+    });
+    return { kind: 'signedIn', user, accessToken };
   }
 
   /** The user behind a live mfaToken (sendMfaCode needs it too). */

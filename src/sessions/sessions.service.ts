@@ -7,7 +7,8 @@ import type { SessionViewer, Viewer } from '../auth/viewer.js';
 import type { Config } from '../config/config.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
-import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
+import type { TrustedDevicesService } from '../mfa/trusted-devices.service.js';
+import { SessionScope, type SecondFactorWaiver, type SessionModel, type SessionRecord } from './session.model.js';
 import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 
 export const ACCESS_TOKEN_PREFIX = 'mfa_at_';
@@ -51,6 +52,11 @@ export interface SessionOrigin {
   mfaVerifiedAt?: Date;
   /** The user's credentialsVersion read with the password the sign-in checked (see UserRecord.credentialsVersion). */
   credentialsVersion: number;
+  /** What stood in for the second factor (see SecondFactorWaiver), and the remembered device when it was one. */
+  secondFactorWaiver?: SecondFactorWaiver;
+  trustedDeviceId?: Types.ObjectId;
+  /** The session ends by this time at the latest, whatever SESSION_TTL_MINUTES allows (the end of an enrollment grace). */
+  notAfter?: Date;
 }
 
 export class SessionsService {
@@ -59,6 +65,7 @@ export class SessionsService {
       models: { sessions: SessionModel; users: UserModel };
       audit: AuditService;
       admins: AdminAccess;
+      trustedDevices: TrustedDevicesService;
       options: Config['sessions'];
     },
   ) {}
@@ -66,7 +73,9 @@ export class SessionsService {
   async issue(userId: Types.ObjectId, scope: SessionScope, origin: SessionOrigin): Promise<IssuedSession> {
     const accessToken = newOpaqueToken(ACCESS_TOKEN_PREFIX);
     const now = new Date();
-    const absoluteExpiresAt = new Date(now.getTime() + this.deps.options.absoluteTtlMs);
+    const absoluteExpiresAt = new Date(
+      Math.min(now.getTime() + this.deps.options.absoluteTtlMs, origin.notAfter?.getTime() ?? Infinity),
+    );
     const [session] = await this.deps.models.sessions.create([
       {
         tokenHash: hashToken(accessToken),
@@ -81,6 +90,8 @@ export class SessionsService {
         userAgent: origin.userAgent,
         method: origin.method,
         credentialsVersion: origin.credentialsVersion,
+        secondFactorWaiver: origin.secondFactorWaiver,
+        trustedDeviceId: origin.trustedDeviceId,
       },
     ]);
     return { accessToken, session: session.toObject() };
@@ -200,6 +211,9 @@ export class SessionsService {
    * never count one session twice.
    */
   async revokeOthers(viewer: SessionViewer, ip?: string): Promise<number> {
+    // Remembered devices first: a sign-in with one whose session this read misses finds its device forgotten and ends
+    // that session itself (TrustedDevicesService.stillTrusted).
+    await this.deps.trustedDevices.revokeAllOf(viewer.user._id, { reason: 'others_revoked_by_owner', ip });
     const now = new Date();
     const live = await this.deps.models.sessions
       .find({ userId: viewer.user._id, _id: { $ne: viewer.session._id }, ...unended(now) }, { _id: 1 })
@@ -223,6 +237,12 @@ export class SessionsService {
   /** An admin with a fresh second factor signs a user out everywhere; another admin's sessions are theirs to end. Returns how many ended. */
   async revokeAllFor(viewer: Viewer, userId: Types.ObjectId, ip?: string): Promise<number> {
     const target = await this.deps.admins.targetFor(viewer, userId, { fresh: true });
+    // Devices before sessions, as in revokeOthers.
+    await this.deps.trustedDevices.revokeAllOf(target._id, {
+      reason: 'revoked_by_admin',
+      actorId: viewer.user._id,
+      ip,
+    });
     return this.endSessionsOf(target._id, { reason: 'revoked_by_admin', actorId: viewer.user._id, ip });
   }
 
@@ -300,12 +320,12 @@ function unended(now: Date): Record<string, unknown> {
   return { revokedAt: { $exists: false }, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } };
 }
 
-/** A full session with no second-factor proof: made by the password alone. */
+/** A full session with no second-factor proof and nothing standing in for one: made by the password alone. */
 function isPasswordOnly(session: SessionRecord): boolean {
-  return session.scope === SessionScope.FULL && !session.mfaVerifiedAt;
+  return session.scope === SessionScope.FULL && !session.mfaVerifiedAt && !session.secondFactorWaiver;
 }
 function passwordOnly(): Record<string, unknown> {
-  return { scope: SessionScope.FULL, mfaVerifiedAt: null };
+  return { scope: SessionScope.FULL, mfaVerifiedAt: null, secondFactorWaiver: null };
 }
 
 /** Issued since the password last changed: a sign-in that checked the old password keeps nothing it issued. */
