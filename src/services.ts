@@ -31,6 +31,7 @@ import { FactorRegistry } from './mfa/factor-registry.js';
 import { factorModel } from './mfa/factor.model.js';
 import { mfaPolicyModel } from './mfa/mfa-policy.model.js';
 import { MfaPolicySettings } from './mfa/mfa-policy-settings.js';
+import { EnrollmentGrace } from './mfa/enrollment-grace.js';
 import { trustedDeviceModel } from './mfa/trusted-device.model.js';
 import { TrustedDevicesService } from './mfa/trusted-devices.service.js';
 import { MfaPolicyService } from './mfa/mfa-policy.service.js';
@@ -164,6 +165,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     audit,
     notices,
     recoveryCodeCount: config.mfa.recoveryCodeCount,
+    clock,
   });
   const attempts = new SecondFactorAttempts({ models });
   const secondFactor = new SecondFactorService({
@@ -183,6 +185,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     factors,
     secondFactor,
     trustedDevices,
+    grace: new EnrollmentGrace({ models, settings, clock }),
     audit,
     clock,
   });

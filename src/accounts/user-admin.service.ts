@@ -280,6 +280,7 @@ export class UserAdminService {
       await this.deps.sessions.endPasswordOnlySessions(userId, { actorId: viewer.user._id, ip });
       // Never honoured for an admin, and forgotten so that a later demotion does not bring them back.
       await this.deps.trustedDevices.revokeAllOf(userId, { reason: 'became_admin', actorId: viewer.user._id, ip });
+      await this.deps.sessions.endWaivedSessions(userId, { actorId: viewer.user._id, ip });
     } else {
       const demotion = await this.deps.lastAdmin.demote(userId);
       if (!demotion.changed) return demotion.user; // a parallel demotion did it, and audits and tells it

@@ -45,6 +45,7 @@ export const SENSITIVE_MUTATIONS: ReadonlySet<string> = new Set([
   'setMfaPolicyStatus',
   'setAllowedFactorTypes',
   'setMfaPolicy',
+  'skipEnrollment',
   'sendEmailVerification',
   'verifyEmail',
   'changeEmail',

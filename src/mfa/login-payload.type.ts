@@ -33,6 +33,14 @@ export class LoginPayload {
   })
   deviceToken?: string;
 
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'With enrollmentRequired, within the enrollment grace: until then skipEnrollment trades accessToken for a full ' +
+      "session; after it, enrolling is the only way in. On skipEnrollment's answer: when a factor is due.",
+  })
+  enrollmentDeadline?: Date;
+
   @Field(() => UserType, {
     nullable: true,
     description: 'The account, once signed in (or enrollment-scoped); null with mfaRequired, until verifyMfa.',

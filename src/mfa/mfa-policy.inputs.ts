@@ -31,6 +31,12 @@ export class SetMfaPolicyInput {
   @Field(() => Boolean, { nullable: true })
   passkeySignIn?: boolean | null;
 
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Days a user whose MFA was turned on with no factor may skip enrolling one (0 to 90; 0: none).',
+  })
+  enrollmentGraceDays?: number | null;
+
   @Field(() => [String], { nullable: true, description: 'Factor types users may enroll, from factorTypes.' })
   @IsOptional()
   @ArrayMaxSize(20)

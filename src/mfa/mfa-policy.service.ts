@@ -26,6 +26,7 @@ export interface MfaPolicy {
   recoveryCodeCount: number;
   trustedDeviceDays: number;
   passkeySignIn: boolean;
+  enrollmentGraceDays: number;
 }
 
 /** setMfaPolicy's changes: each field left out stays as it is. */
@@ -33,6 +34,7 @@ export interface MfaPolicyChange {
   allowedFactorTypes?: string[] | null;
   trustedDeviceDays?: number | null;
   passkeySignIn?: boolean | null;
+  enrollmentGraceDays?: number | null;
 }
 
 /** Who must use MFA (per user) and which factor types may be enrolled (deployment-wide). */
@@ -48,6 +50,7 @@ export class MfaPolicyService {
       audit: AuditService;
       notices: SecurityNotices;
       recoveryCodeCount: number;
+      clock: () => Date;
     },
   ) {}
 
@@ -68,6 +71,7 @@ export class MfaPolicyService {
       recoveryCodeCount: this.deps.recoveryCodeCount,
       trustedDeviceDays: settings.trustedDeviceDays,
       passkeySignIn: settings.passkeySignIn,
+      enrollmentGraceDays: settings.enrollmentGraceDays,
     };
   }
 
@@ -127,6 +131,8 @@ export class MfaPolicyService {
     if (change.trustedDeviceDays !== undefined && change.trustedDeviceDays !== null)
       set.trustedDeviceDays = assertDays(change.trustedDeviceDays, 'trustedDeviceDays');
     if (change.passkeySignIn !== undefined && change.passkeySignIn !== null) set.passkeySignIn = change.passkeySignIn;
+    if (change.enrollmentGraceDays !== undefined && change.enrollmentGraceDays !== null)
+      set.enrollmentGraceDays = assertDays(change.enrollmentGraceDays, 'enrollmentGraceDays');
     if (Object.keys(set).length === 0) throw badInput('input', 'Give at least one setting to change.');
     await this.deps.models.policies.updateOne(
       { _id: MFA_POLICY_ID },
@@ -165,18 +171,31 @@ export class MfaPolicyService {
   ): Promise<UserRecord> {
     await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     // The role is part of the condition, so a promotion racing this update cannot leave an admin DISABLED.
-    const user = await this.deps.models.users
+    const before = await this.deps.models.users
       .findOneAndUpdate(
         { _id: userId, role: { $ne: Role.ADMIN } },
-        { $set: { mfaPolicyStatus: status } },
-        { returnDocument: 'after' },
+        status === MfaPolicyStatus.ENABLED
+          ? { $set: { mfaPolicyStatus: status } }
+          : { $set: { mfaPolicyStatus: status }, $unset: { mfaRequiredAt: 1 } },
+        { returnDocument: 'before' },
       )
       .lean<UserRecord>();
-    if (!user) {
+    if (!before) {
       if (await this.deps.models.users.exists({ _id: userId }))
         throw forbidden("An admin's MFA policy is always ENABLED.");
       throw notFound('User');
     }
+    // MFA becomes required now: the enrollment grace (EnrollmentGrace) of a user with no factor starts here. Setting
+    // ENABLED again while it is on changes nothing, so an admin cannot lengthen a grace by repeating it.
+    if (status === MfaPolicyStatus.ENABLED && before.mfaPolicyStatus !== MfaPolicyStatus.ENABLED)
+      await this.deps.models.users.updateOne(
+        { _id: userId, mfaPolicyStatus: MfaPolicyStatus.ENABLED },
+        { $set: { mfaRequiredAt: this.deps.clock() } },
+      );
+    const user = (await this.deps.models.users.findById(userId).lean<UserRecord>()) ?? {
+      ...before,
+      mfaPolicyStatus: status,
+    };
     if (status === MfaPolicyStatus.ENABLED)
       await this.deps.sessions.endPasswordOnlySessions(userId, { actorId: viewer.user._id, ip });
     await this.deps.audit.record({

@@ -28,4 +28,10 @@ export class MfaPolicyType {
 
   @Field(() => Boolean, { description: 'Whether a passkey may sign in on its own (without the password).' })
   passkeySignIn!: boolean;
+
+  @Field(() => Int, {
+    description:
+      'Days a user whose MFA was turned on with no factor may skip enrolling one (skipEnrollment); 0: enrollment is forced at once. Never for admins.',
+  })
+  enrollmentGraceDays!: number;
 }

@@ -50,6 +50,18 @@ export class SignInResolver {
     return true;
   }
 
+  @Authorized(Access.SESSION, Access.ENROLLING)
+  @Mutation(() => LoginPayload, {
+    description:
+      "With login's enrollment-scoped accessToken, before its enrollmentDeadline: a full session instead (that token " +
+      'ends). Enrolling a factor stays due by the deadline. Never for admins.',
+  })
+  async skipEnrollment(@Ctx() context: GraphQLContext): Promise<LoginPayload> {
+    return toPayload(
+      await context.services.signIn.skipEnrollment(sessionViewerOf(context), context.ip, context.userAgent),
+    );
+  }
+
   @Authorized(Access.SESSION)
   @Mutation(() => Boolean, {
     description: 'A fresh second-factor proof for this session (needed by sensitive changes for 5 minutes).',
@@ -69,6 +81,7 @@ function toPayload(outcome: SignInOutcome): LoginPayload {
         mfaRequired: false,
         enrollmentRequired: false,
         deviceToken: outcome.deviceToken,
+        enrollmentDeadline: outcome.enrollmentDeadline,
         user: UserType.from(outcome.user),
       };
     case 'enrollmentRequired':
@@ -76,6 +89,7 @@ function toPayload(outcome: SignInOutcome): LoginPayload {
         accessToken: outcome.accessToken,
         mfaRequired: false,
         enrollmentRequired: true,
+        enrollmentDeadline: outcome.enrollmentDeadline,
         user: UserType.from(outcome.user),
       };
     case 'mfaRequired':

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { MfaPolicyStatus, Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { findOneWithOwner } from '../db/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -26,6 +26,7 @@ export type EndedBecause =
   | 'deactivated'
   | 'issued_while_deactivated'
   | 'mfa_required'
+  | 'became_admin'
   | 'password_changed'
   | 'password_reset'
   | 'password_reset_required';
@@ -55,8 +56,11 @@ export interface SessionOrigin {
   /** What stood in for the second factor (see SecondFactorWaiver), and the remembered device when it was one. */
   secondFactorWaiver?: SecondFactorWaiver;
   trustedDeviceId?: Types.ObjectId;
-  /** The session ends by this time at the latest, whatever SESSION_TTL_MINUTES allows (the end of an enrollment grace). */
-  notAfter?: Date;
+  /**
+   * The session lasts at most this long, whatever SESSION_TTL_MINUTES allows (what is left of an enrollment grace).
+   * A duration rather than a date: the grace is counted on the MFA clock, sessions on the server's own.
+   */
+  maxLifetimeMs?: number;
 }
 
 export class SessionsService {
@@ -74,7 +78,7 @@ export class SessionsService {
     const accessToken = newOpaqueToken(ACCESS_TOKEN_PREFIX);
     const now = new Date();
     const absoluteExpiresAt = new Date(
-      Math.min(now.getTime() + this.deps.options.absoluteTtlMs, origin.notAfter?.getTime() ?? Infinity),
+      now.getTime() + Math.min(this.deps.options.absoluteTtlMs, origin.maxLifetimeMs ?? Infinity),
     );
     const [session] = await this.deps.models.sessions.create([
       {
@@ -279,6 +283,19 @@ export class SessionsService {
     return this.end(userId, passwordOnly(), { ...context, reason: 'mfa_required', auditNone: false });
   }
 
+  /**
+   * The user became an admin: their sessions in which a remembered device or the enrollment grace stood in for the
+   * second factor end (admins get neither), audited when any did. `stands` already holds them back; ending them
+   * keeps them from standing again after a demotion.
+   */
+  async endWaivedSessions(userId: Types.ObjectId, context: { actorId?: Types.ObjectId; ip?: string }): Promise<number> {
+    return this.end(
+      userId,
+      { secondFactorWaiver: { $exists: true } },
+      { ...context, reason: 'became_admin', auditNone: false },
+    );
+  }
+
   private async end(
     userId: Types.ObjectId,
     filter: Record<string, unknown>,
@@ -350,6 +367,7 @@ function standingFilter(user: UserRecord, now: Date): Record<string, unknown> | 
     ...unended(now),
     ...currentCredentials(user),
     ...(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED ? { $nor: [passwordOnly()] } : {}),
+    ...(user.role === Role.ADMIN ? { secondFactorWaiver: null } : {}),
   };
 }
 
@@ -364,9 +382,13 @@ function standingFilter(user: UserRecord, now: Date): Record<string, unknown> | 
  * that was already past its password check issued meanwhile. Nor, likewise,
  * one of an account whose admin required a password reset. Nor one issued by
  * a sign-in that checked a password since replaced (credentialsVersion): the
- * sessions a change ends cannot see a sign-in still running then.
+ * sessions a change ends cannot see a sign-in still running then. Nor, for an admin, one a remembered device or
+ * the enrollment grace opened (SecondFactorWaiver).
  */
 function stands(session: SessionRecord, user: UserRecord, now: Date): boolean {
   if (!isUnended(session, now) || !accountAdmitsSessions(user) || !isCurrentCredentials(session, user)) return false;
+  // Nothing stands in for an admin's second factor: a session a remembered device or the enrollment grace opened
+  // before a promotion does not stand after it.
+  if (user.role === Role.ADMIN && session.secondFactorWaiver) return false;
   return !(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED && isPasswordOnly(session));
 }

@@ -74,6 +74,7 @@ describe('trusted devices: remembering a device skips the second factor at login
     assert.deepEqual((await app.graphql(SIGN_IN_POLICY, { token: ada.token })).data?.mfaPolicy, {
       trustedDeviceDays: 0,
       passkeySignIn: true,
+      enrollmentGraceDays: 0,
     });
     const { accessToken, deviceToken } = await rememberedSignIn(app, ada, clock);
     assert.equal(deviceToken, null);
@@ -97,6 +98,7 @@ describe('trusted devices: remembering a device skips the second factor at login
       recoveryCodeCount: 10,
       trustedDeviceDays: 30,
       passkeySignIn: false,
+      enrollmentGraceDays: 0,
     });
     assert.equal(await app.services.mfaPolicy.passkeySignInAllowed(), false);
     // setAllowedFactorTypes still works beside it, and leaves the new settings alone.
