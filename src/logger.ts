@@ -12,6 +12,7 @@ const SECRET_FIELDS = [
   'token',
   'mfaToken',
   'accessToken',
+  'deviceToken',
   'secret',
   'secretKey',
   'apiKey',

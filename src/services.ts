@@ -33,6 +33,10 @@ import { PasskeySignInService } from './mfa/passkey-sign-in.service.js';
 import { ceremonyModel } from './mfa/ceremony.model.js';
 import { factorModel } from './mfa/factor.model.js';
 import { mfaPolicyModel } from './mfa/mfa-policy.model.js';
+import { MfaPolicySettings } from './mfa/mfa-policy-settings.js';
+import { EnrollmentGrace } from './mfa/enrollment-grace.js';
+import { trustedDeviceModel } from './mfa/trusted-device.model.js';
+import { TrustedDevicesService } from './mfa/trusted-devices.service.js';
 import { MfaPolicyService } from './mfa/mfa-policy.service.js';
 import { SecondFactorAttempts } from './mfa/second-factor-attempts.js';
 import { SecondFactorService } from './mfa/second-factor.service.js';
@@ -51,6 +55,7 @@ export interface Services {
   config: Config;
   accounts: AccountsService;
   sessions: SessionsService;
+  trustedDevices: TrustedDevicesService;
   audit: AuditService;
   auditTrail: AuditTrail;
   admins: AdminAccess;
@@ -100,6 +105,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     ceremonies: ceremonyModel(connection),
     policies: mfaPolicyModel(connection),
     accountTokens: accountTokenModel(connection),
+    trustedDevices: trustedDeviceModel(connection),
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
@@ -120,9 +126,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     registry: factorRegistry,
     clock,
   });
-  const factors = new FactorsService({ models, audit, notices, clock });
+  const settings = new MfaPolicySettings({ models });
+  const trustedDevices = new TrustedDevicesService({ models, settings, audit, clock });
+  const factors = new FactorsService({ models, audit, notices, trustedDevices, clock });
   const admins = new AdminAccess({ models, factors, clock });
-  const sessions = new SessionsService({ models, audit, admins, options: config.sessions });
+  const sessions = new SessionsService({ models, audit, admins, trustedDevices, options: config.sessions });
   const throttle = new LoginThrottle({
     redis,
     redisKeyPrefix: config.redisKeyPrefix,
@@ -136,7 +144,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       windowSeconds: 60 * 60,
     },
   });
-  const credentialChange = new CredentialChange({ models, sessions, clock });
+  const credentialChange = new CredentialChange({ models, sessions, trustedDevices, clock });
   const accounts = new AccountsService({
     models,
     hasher: new PasswordHasher(),
@@ -154,12 +162,15 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   });
   const mfaPolicy = new MfaPolicyService({
     models,
+    settings,
+    trustedDevices,
     admins,
     sessions,
     registry: factorRegistry,
     audit,
     notices,
     recoveryCodeCount: config.mfa.recoveryCodeCount,
+    clock,
   });
   const attempts = new SecondFactorAttempts({ models });
   const runtime = new FactorRuntime({ models, registry: factorRegistry, secrets, logger, clock });
@@ -173,7 +184,17 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     logger,
     clock,
   });
-  const signIn = new SignInService({ models, accounts, sessions, factors, secondFactor, audit, clock });
+  const signIn = new SignInService({
+    models,
+    accounts,
+    sessions,
+    factors,
+    secondFactor,
+    trustedDevices,
+    grace: new EnrollmentGrace({ models, settings, clock }),
+    audit,
+    clock,
+  });
   const challenges = new ChallengeService({ models, signIn, runtime, caps, logger, clock });
   const passkeySignIn = new PasskeySignInService({
     models,
@@ -236,6 +257,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     admins,
     sessions,
     credentialChange,
+    trustedDevices,
     attempts,
     throttle,
     lastAdmin: new LastAdminGuard({ models, clock }),
@@ -267,6 +289,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     config,
     accounts,
     sessions,
+    trustedDevices,
     audit,
     auditTrail,
     admins,

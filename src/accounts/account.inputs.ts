@@ -1,4 +1,4 @@
-import { Length } from 'class-validator';
+import { IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { OptionalEmailRules, UsernameRules } from './account-rules.js';
 import { PASSWORD_MAX_INPUT_UNITS } from './password-rules.js';
@@ -27,4 +27,13 @@ export class LoginInput {
   @Field(() => String)
   @Length(1, PASSWORD_MAX_INPUT_UNITS)
   password!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "verifyMfa's deviceToken: skips the second factor while it works; one that does not is ignored (the second factor is asked).",
+  })
+  @IsOptional()
+  @MaxLength(200)
+  deviceToken?: string | null;
 }

@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import type { SignInChallengeModel } from '../mfa/sign-in-challenge.model.js';
+import type { TrustedDevicesService } from '../mfa/trusted-devices.service.js';
 import type { EndedBecause, SessionsService } from '../sessions/sessions.service.js';
 import { AccountTokenPurpose, type AccountTokenModel } from './account-token.model.js';
 import type { UserModel, UserRecord } from './user.model.js';
@@ -19,7 +20,7 @@ export interface EndedSessions {
  * What a change of who may act for an account must end, in one place: a new password (changed or reset), an
  * admin's demand for a reset, a deactivation, and a reactivation (which ends what a sign-in racing the
  * deactivation issued). Whatever was opened with the old state goes: sessions (all, or all
- * but the one that made the change), sign-ins waiting for their second factor (mfaTokens), password-reset tokens,
+ * but the one that made the change), remembered devices, sign-ins waiting for their second factor (mfaTokens), password-reset tokens,
  * and an e-mail change still waiting for its verification, with the token mailed for it, so that a session that
  * was stolen cannot keep a way back in through an address of its choosing.
  */
@@ -28,12 +29,19 @@ export class CredentialChange {
     private readonly deps: {
       models: { users: UserModel; signInChallenges: SignInChallengeModel; accountTokens: AccountTokenModel };
       sessions: SessionsService;
+      trustedDevices: TrustedDevicesService;
       clock: () => Date;
     },
   ) {}
 
   async credentialsChanged(userId: Types.ObjectId, sessions: EndedSessions): Promise<void> {
     const now = this.deps.clock();
+    // Remembered devices too (a sign-in racing this one is held back by the credentialsVersion stamp on its device).
+    await this.deps.trustedDevices.revokeAllOf(userId, {
+      reason: 'credentials_changed',
+      actorId: sessions.actorId,
+      ip: sessions.ip,
+    });
     await this.deps.sessions.endSessionsOf(userId, sessions);
     await this.deps.models.signInChallenges.updateMany(
       { userId, consumedAt: { $exists: false } },

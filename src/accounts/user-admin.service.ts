@@ -10,6 +10,8 @@ import { FactorStatus, type FactorModel } from '../mfa/factor.model.js';
 import type { SecondFactorAttempts } from '../mfa/second-factor-attempts.js';
 import type { SecurityNotices } from '../mfa/security-notices.js';
 import type { SignInChallengeModel } from '../mfa/sign-in-challenge.model.js';
+import type { TrustedDeviceModel } from '../mfa/trusted-device.model.js';
+import type { TrustedDevicesService } from '../mfa/trusted-devices.service.js';
 import type { SessionModel } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AccountTokenModel } from './account-token.model.js';
@@ -62,10 +64,12 @@ export class UserAdminService {
         signInChallenges: SignInChallengeModel;
         auditEvents: AuditEventModel;
         accountTokens: AccountTokenModel;
+        trustedDevices: TrustedDeviceModel;
       };
       admins: AdminAccess;
       sessions: SessionsService;
       credentialChange: CredentialChange;
+      trustedDevices: TrustedDevicesService;
       attempts: SecondFactorAttempts;
       throttle: LoginThrottle;
       lastAdmin: LastAdminGuard;
@@ -222,6 +226,7 @@ export class UserAdminService {
       this.deps.models.factors.deleteMany(owned),
       this.deps.models.signInChallenges.deleteMany(owned),
       this.deps.models.accountTokens.deleteMany(owned), // e-mail verification and password-reset tokens
+      this.deps.models.trustedDevices.deleteMany(owned),
     ]);
     const pseudonym = deletedUserPseudonym(shut._id);
     // Before the deletion, so that an interrupted one, deleted again, still does it; and after, for the sign-ins
@@ -273,6 +278,9 @@ export class UserAdminService {
         throw badInput('userId', 'A deactivated account cannot become an admin: reactivate it first.');
       }
       await this.deps.sessions.endPasswordOnlySessions(userId, { actorId: viewer.user._id, ip });
+      // Never honoured for an admin, and forgotten so that a later demotion does not bring them back.
+      await this.deps.trustedDevices.revokeAllOf(userId, { reason: 'became_admin', actorId: viewer.user._id, ip });
+      await this.deps.sessions.endWaivedSessions(userId, { actorId: viewer.user._id, ip });
     } else {
       const demotion = await this.deps.lastAdmin.demote(userId);
       if (!demotion.changed) return demotion.user; // a parallel demotion did it, and audits and tells it

@@ -58,6 +58,11 @@ export interface UserRecord {
    * password change cannot keep what it issues. Absent counts as 0, as does a stamp missing from older sessions.
    */
   credentialsVersion?: number;
+  /**
+   * When an admin last turned this account's MFA on (from DISABLED), or, for an account turned on before this was
+   * kept, its first sign-in that found enrollment required: where the enrollment grace (enrollmentGraceDays) starts.
+   */
+  mfaRequiredAt?: Date;
   /** Set while a demotion of this admin decides whether another admin remains (see LastAdminGuard). */
   demotion?: { mark: string; startedAt: Date };
   createdAt: Date;
@@ -89,6 +94,7 @@ const userSchema = new Schema<UserRecord>(
     demotion: { type: Schema.Types.Mixed },
     passwordResetRequired: { type: Boolean },
     credentialsVersion: { type: Number },
+    mfaRequiredAt: { type: Date },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false },

@@ -28,6 +28,18 @@ export const AuditEventType = {
   RECOVERY_CODES_REGENERATED: 'mfa.recovery_codes_regenerated',
   MFA_POLICY_STATUS_CHANGED: 'mfa.policy_status_changed',
   ALLOWED_FACTOR_TYPES_CHANGED: 'mfa.allowed_factor_types_changed',
+  /** setMfaPolicy; `details` holds the settings it set. */
+  MFA_POLICY_CHANGED: 'mfa.policy_changed',
+  /** verifyMfa with rememberDevice issued a device token; `details.deviceId`, never the token. */
+  TRUSTED_DEVICE_ISSUED: 'mfa.trusted_device_issued',
+  /** A device token stood in for the second factor at login. */
+  TRUSTED_DEVICE_USED: 'mfa.trusted_device_used',
+  /** A device token given at login did not work (`details.reason`); the login asked for the second factor. */
+  TRUSTED_DEVICE_REFUSED: 'mfa.trusted_device_refused',
+  /** Remembered devices forgotten; `details.reason` says why, `details.count` how many. */
+  TRUSTED_DEVICE_REVOKED: 'mfa.trusted_device_revoked',
+  /** skipEnrollment: a full session within the enrollment grace; `details.deadline`. */
+  ENROLLMENT_SKIPPED: 'mfa.enrollment_skipped',
   STEPPED_UP: 'session.stepped_up',
   EMAIL_VERIFICATION_SENT: 'account.email_verification_sent',
   /** `details.via`: `token` (verifyEmail) or `factor` (an e-mail factor's enrollment code). */

@@ -47,6 +47,8 @@ export const SENSITIVE_MUTATIONS: ReadonlySet<string> = new Set([
   'revokeApiKey',
   'setMfaPolicyStatus',
   'setAllowedFactorTypes',
+  'setMfaPolicy',
+  'skipEnrollment',
   'sendEmailVerification',
   'verifyEmail',
   'changeEmail',

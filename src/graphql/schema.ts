@@ -21,6 +21,7 @@ import { BUILT_IN_FACTOR_PLUGINS } from '../built-in-factor-plugins.js';
 import { MfaPolicyResolver } from '../mfa/mfa-policy.resolver.js';
 import { UserMfaFieldsResolver } from '../mfa/user-mfa-fields.resolver.js';
 import { SessionsResolver } from '../sessions/sessions.resolver.js';
+import { TrustedDevicesResolver } from '../mfa/trusted-devices.resolver.js';
 import { PasswordResolver } from '../accounts/password.resolver.js';
 import { authChecker } from './auth-checker.js';
 
@@ -34,6 +35,7 @@ const RESOLVERS = [
   MfaPolicyResolver,
   UserMfaFieldsResolver,
   SessionsResolver,
+  TrustedDevicesResolver,
   EmailResolver,
   UserAdminResolver,
   PasswordResolver,

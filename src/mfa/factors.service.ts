@@ -7,6 +7,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { assertFactorDescription } from './factor-description.js';
 import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { SecurityNotices } from './security-notices.js';
+import type { TrustedDevicesService } from './trusted-devices.service.js';
 import { assertRecentSecondFactor } from './step-up.js';
 
 /** A user's factors as they stand: which exist, whether MFA is in use, and removing them. */
@@ -16,6 +17,7 @@ export class FactorsService {
       models: { users: UserModel; factors: FactorModel };
       audit: AuditService;
       notices: SecurityNotices;
+      trustedDevices: TrustedDevicesService;
       clock: () => Date;
     },
   ) {}
@@ -95,6 +97,14 @@ export class FactorsService {
     if (factorId && removed.length === 0)
       throw new AppError(ErrorCode.NOT_FOUND, 'No such factor.', { field: 'factorId' });
     await this.deps.models.factors.deleteMany({ _id: { $in: removed.map((factor) => factor._id) } });
+    // A remembered device vouched for the factors the user had: whoever removed one (an admin, or the owner who lost
+    // a phone) means to stop what it let in.
+    if (removed.length > 0)
+      await this.deps.trustedDevices.revokeAllOf(owner._id, {
+        reason: 'factors_removed',
+        actorId: context.actorId,
+        ip: context.ip,
+      });
     for (const factor of removed) {
       await this.deps.audit.record({
         type: AuditEventType.MFA_FACTOR_REMOVED,

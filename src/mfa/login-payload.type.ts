@@ -25,6 +25,22 @@ export class LoginPayload {
   @Field(() => Boolean, { description: 'MFA is required but no factor is active: accessToken may only enroll.' })
   enrollmentRequired!: boolean;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'verifyMfa with rememberDevice: give it to login (deviceToken) to skip the second factor on this device; ' +
+      'shown once. Null when the policy remembers no devices, and for admins.',
+  })
+  deviceToken?: string;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'With enrollmentRequired, within the enrollment grace: until then skipEnrollment trades accessToken for a full ' +
+      "session; after it, enrolling is the only way in. On skipEnrollment's answer: when a factor is due.",
+  })
+  enrollmentDeadline?: Date;
+
   @Field(() => UserType, {
     nullable: true,
     description: 'The account, once signed in (or enrollment-scoped); null with mfaRequired, until verifyMfa.',

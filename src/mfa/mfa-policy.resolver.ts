@@ -3,7 +3,7 @@ import { UserType } from '../accounts/user.type.js';
 import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { parseObjectId } from '../graphql/object-id.js';
-import { SetAllowedFactorTypesInput, SetMfaPolicyStatusInput } from './mfa-policy.inputs.js';
+import { SetAllowedFactorTypesInput, SetMfaPolicyInput, SetMfaPolicyStatusInput } from './mfa-policy.inputs.js';
 import { FactorTypeInfo, MfaPolicyType } from './mfa-policy.type.js';
 
 @Resolver()
@@ -52,5 +52,18 @@ export class MfaPolicyResolver {
   ): Promise<MfaPolicyType> {
     const viewer = sessionViewerOf(context);
     return context.services.mfaPolicy.setAllowedFactorTypes(viewer, input.types, context.ip);
+  }
+
+  @Authorized(Access.SESSION, Access.ADMIN)
+  @Mutation(() => MfaPolicyType, {
+    description:
+      'ADMIN, with MFA passed in the last 5 minutes. Changes the sign-in settings given and returns the policy.',
+  })
+  async setMfaPolicy(
+    @Arg('input', () => SetMfaPolicyInput) input: SetMfaPolicyInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<MfaPolicyType> {
+    const viewer = sessionViewerOf(context);
+    return context.services.mfaPolicy.setPolicy(viewer, input, context.ip);
   }
 }

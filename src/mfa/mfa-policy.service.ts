@@ -6,11 +6,11 @@ import type { SessionViewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, badInput, forbidden, notFound } from '../errors.js';
 import type { AdminAccess } from './admin-access.js';
 import type { FactorRegistry } from './factor-registry.js';
-import type { MfaPolicyModel, MfaPolicyRecord } from './mfa-policy.model.js';
+import type { MfaPolicyModel } from './mfa-policy.model.js';
+import { MAX_POLICY_DAYS, MFA_POLICY_ID, type MfaPolicySettings } from './mfa-policy-settings.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { SecurityNotices } from './security-notices.js';
-
-const POLICY_ID = 'mfa';
+import type { TrustedDevicesService } from './trusted-devices.service.js';
 
 /** A registered factor type, and whether the policy lets users enroll it. */
 export interface FactorTypeListing {
@@ -24,6 +24,17 @@ export interface MfaPolicy {
   allowedFactorTypes: string[];
   /** Recovery codes issued with a first factor, a replacement, or a regeneration. */
   recoveryCodeCount: number;
+  trustedDeviceDays: number;
+  passkeySignIn: boolean;
+  enrollmentGraceDays: number;
+}
+
+/** setMfaPolicy's changes: each field left out stays as it is. */
+export interface MfaPolicyChange {
+  allowedFactorTypes?: string[] | null;
+  trustedDeviceDays?: number | null;
+  passkeySignIn?: boolean | null;
+  enrollmentGraceDays?: number | null;
 }
 
 /** Who must use MFA (per user) and which factor types may be enrolled (deployment-wide). */
@@ -31,12 +42,15 @@ export class MfaPolicyService {
   constructor(
     private readonly deps: {
       models: { policies: MfaPolicyModel; users: UserModel };
+      settings: MfaPolicySettings;
+      trustedDevices: TrustedDevicesService;
       admins: AdminAccess;
       sessions: SessionsService;
       registry: FactorRegistry;
       audit: AuditService;
       notices: SecurityNotices;
       recoveryCodeCount: number;
+      clock: () => Date;
     },
   ) {}
 
@@ -51,16 +65,29 @@ export class MfaPolicyService {
   }
 
   async policy(): Promise<MfaPolicy> {
-    return { allowedFactorTypes: await this.allowedFactorTypes(), recoveryCodeCount: this.deps.recoveryCodeCount };
+    const settings = await this.deps.settings.read();
+    return {
+      allowedFactorTypes: this.allowedOf(settings.allowedFactorTypes),
+      recoveryCodeCount: this.deps.recoveryCodeCount,
+      trustedDeviceDays: settings.trustedDeviceDays,
+      passkeySignIn: settings.passkeySignIn,
+      enrollmentGraceDays: settings.enrollmentGraceDays,
+    };
   }
 
   /** Registered types the policy allows, in registration order. */
   async allowedFactorTypes(): Promise<string[]> {
-    const policy = await this.deps.models.policies.findById(POLICY_ID).lean<MfaPolicyRecord>();
+    return this.allowedOf((await this.deps.settings.read()).allowedFactorTypes);
+  }
+
+  /** Whether a passkey may sign in on its own (true unless an admin turned it off): for the passkey sign-in to read. */
+  async passkeySignInAllowed(): Promise<boolean> {
+    return (await this.deps.settings.read()).passkeySignIn;
+  }
+
+  private allowedOf(stored: string[] | undefined): string[] {
     const registered = this.deps.registry.types();
-    return policy?.allowedFactorTypes
-      ? registered.filter((type) => policy.allowedFactorTypes!.includes(type))
-      : registered;
+    return stored ? registered.filter((type) => stored.includes(type)) : registered;
   }
 
   /** The type, when it is registered and allowed; else BAD_USER_INPUT or FACTOR_TYPE_NOT_ALLOWED. */
@@ -75,11 +102,9 @@ export class MfaPolicyService {
   /** Returns the policy as it now stands. */
   async setAllowedFactorTypes(viewer: SessionViewer, types: string[], ip?: string): Promise<MfaPolicy> {
     await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
-    const unknown = types.filter((type) => !this.deps.registry.get(type));
-    if (unknown.length > 0) throw badInput('types', `Unknown factor types: ${unknown.join(', ').slice(0, 100)}.`);
-    if (types.length === 0) throw badInput('types', 'Allow at least one factor type.');
+    this.assertFactorTypes(types, 'types');
     await this.deps.models.policies.updateOne(
-      { _id: POLICY_ID },
+      { _id: MFA_POLICY_ID },
       { $set: { allowedFactorTypes: [...new Set(types)], updatedAt: new Date() } },
       { upsert: true },
     );
@@ -90,6 +115,46 @@ export class MfaPolicyService {
       details: { allowedFactorTypes: types },
     });
     return this.policy();
+  }
+
+  /**
+   * Changes the deployment-wide sign-in settings given (setMfaPolicy), all or none: an admin who uses MFA and proved
+   * it within five minutes, as for setAllowedFactorTypes. Audited with what was set. Returns the policy as it now stands.
+   */
+  async setPolicy(viewer: SessionViewer, change: MfaPolicyChange, ip?: string): Promise<MfaPolicy> {
+    await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
+    const set: Record<string, unknown> = {};
+    if (change.allowedFactorTypes !== undefined && change.allowedFactorTypes !== null) {
+      this.assertFactorTypes(change.allowedFactorTypes, 'allowedFactorTypes');
+      set.allowedFactorTypes = [...new Set(change.allowedFactorTypes)];
+    }
+    if (change.trustedDeviceDays !== undefined && change.trustedDeviceDays !== null)
+      set.trustedDeviceDays = assertDays(change.trustedDeviceDays, 'trustedDeviceDays');
+    if (change.passkeySignIn !== undefined && change.passkeySignIn !== null) set.passkeySignIn = change.passkeySignIn;
+    if (change.enrollmentGraceDays !== undefined && change.enrollmentGraceDays !== null)
+      set.enrollmentGraceDays = assertDays(change.enrollmentGraceDays, 'enrollmentGraceDays');
+    if (Object.keys(set).length === 0) throw badInput('input', 'Give at least one setting to change.');
+    await this.deps.models.policies.updateOne(
+      { _id: MFA_POLICY_ID },
+      { $set: { ...set, updatedAt: new Date() } },
+      { upsert: true },
+    );
+    await this.deps.audit.record({
+      type: AuditEventType.MFA_POLICY_CHANGED,
+      actorId: viewer.user._id,
+      ip,
+      details: set,
+    });
+    // At use the policy is read again, so 0 already stops every device; forgetting them keeps them stopped should
+    // the feature be turned on again.
+    if (set.trustedDeviceDays === 0) await this.deps.trustedDevices.revokeEveryone({ actorId: viewer.user._id, ip });
+    return this.policy();
+  }
+
+  private assertFactorTypes(types: string[], field: string): void {
+    const unknown = types.filter((type) => !this.deps.registry.get(type));
+    if (unknown.length > 0) throw badInput(field, `Unknown factor types: ${unknown.join(', ').slice(0, 100)}.`);
+    if (types.length === 0) throw badInput(field, 'Allow at least one factor type.');
   }
 
   /**
@@ -106,18 +171,31 @@ export class MfaPolicyService {
   ): Promise<UserRecord> {
     await this.deps.admins.assertMfaAdmin(viewer, { fresh: true });
     // The role is part of the condition, so a promotion racing this update cannot leave an admin DISABLED.
-    const user = await this.deps.models.users
+    const before = await this.deps.models.users
       .findOneAndUpdate(
         { _id: userId, role: { $ne: Role.ADMIN } },
-        { $set: { mfaPolicyStatus: status } },
-        { returnDocument: 'after' },
+        status === MfaPolicyStatus.ENABLED
+          ? { $set: { mfaPolicyStatus: status } }
+          : { $set: { mfaPolicyStatus: status }, $unset: { mfaRequiredAt: 1 } },
+        { returnDocument: 'before' },
       )
       .lean<UserRecord>();
-    if (!user) {
+    if (!before) {
       if (await this.deps.models.users.exists({ _id: userId }))
         throw forbidden("An admin's MFA policy is always ENABLED.");
       throw notFound('User');
     }
+    // MFA becomes required now: the enrollment grace (EnrollmentGrace) of a user with no factor starts here. Setting
+    // ENABLED again while it is on changes nothing, so an admin cannot lengthen a grace by repeating it.
+    if (status === MfaPolicyStatus.ENABLED && before.mfaPolicyStatus !== MfaPolicyStatus.ENABLED)
+      await this.deps.models.users.updateOne(
+        { _id: userId, mfaPolicyStatus: MfaPolicyStatus.ENABLED },
+        { $set: { mfaRequiredAt: this.deps.clock() } },
+      );
+    const user = (await this.deps.models.users.findById(userId).lean<UserRecord>()) ?? {
+      ...before,
+      mfaPolicyStatus: status,
+    };
     if (status === MfaPolicyStatus.ENABLED)
       await this.deps.sessions.endPasswordOnlySessions(userId, { actorId: viewer.user._id, ip });
     await this.deps.audit.record({
@@ -135,4 +213,11 @@ export class MfaPolicyService {
     );
     return user;
   }
+}
+
+/** A whole number of days from 0 to MAX_POLICY_DAYS, else BAD_USER_INPUT on `field`. */
+function assertDays(days: number, field: string): number {
+  if (!Number.isInteger(days) || days < 0 || days > MAX_POLICY_DAYS)
+    throw badInput(field, `${field} is a whole number of days from 0 to ${MAX_POLICY_DAYS}.`);
+  return days;
 }

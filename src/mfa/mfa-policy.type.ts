@@ -19,4 +19,19 @@ export class MfaPolicyType {
 
   @Field(() => Int, { description: 'Recovery codes issued with a first factor, a replacement, or a regeneration.' })
   recoveryCodeCount!: number;
+
+  @Field(() => Int, {
+    description:
+      'Days a device remembered at verifyMfa (rememberDevice) skips the second factor at login; 0: devices are not remembered. Never for admins.',
+  })
+  trustedDeviceDays!: number;
+
+  @Field(() => Boolean, { description: 'Whether a passkey may sign in on its own (without the password).' })
+  passkeySignIn!: boolean;
+
+  @Field(() => Int, {
+    description:
+      'Days a user whose MFA was turned on with no factor may skip enrolling one (skipEnrollment); 0: enrollment is forced at once. Never for admins.',
+  })
+  enrollmentGraceDays!: number;
 }

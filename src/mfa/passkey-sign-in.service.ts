@@ -98,6 +98,8 @@ export class PasskeySignInService {
 
   /** The plugin passwordless sign-in uses, when one is loaded and the policy allows both it and passkey sign-in. */
   private async plugin(): Promise<FactorPlugin> {
+    if (!(await this.deps.mfaPolicy.passkeySignInAllowed()))
+      throw new AppError(ErrorCode.FACTOR_TYPE_NOT_ALLOWED, 'Sign-in with a passkey alone is turned off here.');
     const allowed = await this.deps.mfaPolicy.allowedFactorTypes();
     const plugin = this.deps.runtime.discoverablePlugins().find((candidate) => allowed.includes(candidate.type));
     if (!plugin) throw new AppError(ErrorCode.FACTOR_TYPE_NOT_ALLOWED, 'Sign-in with a passkey is not offered here.');

@@ -48,6 +48,14 @@ export class VerifyMfaInput extends SecondFactorProofInput {
   @Field(() => String, { description: "login's mfaToken." })
   @Length(1, 200)
   mfaToken!: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Remember this device: the answer carries a deviceToken for later logins, ' +
+      'when the MFA policy remembers devices (trustedDeviceDays > 0; never for admins).',
+  })
+  rememberDevice?: boolean | null;
 }
 
 @InputType()

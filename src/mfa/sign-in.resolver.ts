@@ -26,7 +26,9 @@ export class SignInResolver {
     @Arg('input', () => LoginInput) input: LoginInput,
     @Ctx() { services, ip, userAgent }: GraphQLContext,
   ): Promise<LoginPayload> {
-    return toPayload(await services.signIn.login(input.username, input.password, ip, userAgent));
+    return toPayload(
+      await services.signIn.login(input.username, input.password, ip, userAgent, input.deviceToken ?? undefined),
+    );
   }
 
   @Mutation(() => LoginPayload, {
@@ -36,7 +38,9 @@ export class SignInResolver {
     @Arg('input', () => VerifyMfaInput) input: VerifyMfaInput,
     @Ctx() { services, ip, userAgent }: GraphQLContext,
   ): Promise<LoginPayload> {
-    return toPayload(await services.signIn.verify(input.mfaToken, toProof(input), ip, userAgent));
+    return toPayload(
+      await services.signIn.verify(input.mfaToken, toProof(input), ip, userAgent, input.rememberDevice ?? false),
+    );
   }
 
   @Mutation(() => Boolean, {
@@ -90,6 +94,18 @@ export class SignInResolver {
     return toPayload(await services.passkeySignIn.signIn(input.challengeId, input.response, ip, userAgent));
   }
 
+  @Authorized(Access.SESSION, Access.ENROLLING)
+  @Mutation(() => LoginPayload, {
+    description:
+      "With login's enrollment-scoped accessToken, before its enrollmentDeadline: a full session instead (that token " +
+      'ends). Enrolling a factor stays due by the deadline. Never for admins.',
+  })
+  async skipEnrollment(@Ctx() context: GraphQLContext): Promise<LoginPayload> {
+    return toPayload(
+      await context.services.signIn.skipEnrollment(sessionViewerOf(context), context.ip, context.userAgent),
+    );
+  }
+
   @Authorized(Access.SESSION)
   @Mutation(() => Boolean, {
     description: 'A fresh second-factor proof for this session (needed by sensitive changes for 5 minutes).',
@@ -108,6 +124,8 @@ function toPayload(outcome: SignInOutcome): LoginPayload {
         accessToken: outcome.accessToken,
         mfaRequired: false,
         enrollmentRequired: false,
+        deviceToken: outcome.deviceToken,
+        enrollmentDeadline: outcome.enrollmentDeadline,
         user: UserType.from(outcome.user),
       };
     case 'enrollmentRequired':
@@ -115,6 +133,7 @@ function toPayload(outcome: SignInOutcome): LoginPayload {
         accessToken: outcome.accessToken,
         mfaRequired: false,
         enrollmentRequired: true,
+        enrollmentDeadline: outcome.enrollmentDeadline,
         user: UserType.from(outcome.user),
       };
     case 'mfaRequired':

@@ -1,17 +1,20 @@
 import type { Types } from 'mongoose';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import { findOneWithOwner } from '../db/with-owner.js';
-import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { MfaPolicyStatus, Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { badInput, tokenExpired } from '../errors.js';
-import { SessionScope } from '../sessions/session.model.js';
+import { AppError, ErrorCode, badInput, forbidden, tokenExpired } from '../errors.js';
+import type { SessionViewer } from '../auth/viewer.js';
+import { SecondFactorWaiver, SessionScope, type SessionModel } from '../sessions/session.model.js';
 import type { SessionOrigin, SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import type { FactorRecord } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
 import type { SignInChallengeModel, SignInChallengeRecord } from './sign-in-challenge.model.js';
+import type { TrustedDevicesService } from './trusted-devices.service.js';
+import type { EnrollmentGrace } from './enrollment-grace.js';
 
 /** An mfaToken lives this long and serves one sign-in: time to open an app or a mail, but a leaked token soon dies. */
 export const MFA_TOKEN_TTL_MS = 5 * 60_000;
@@ -19,9 +22,9 @@ export const MFA_TOKEN_PREFIX = 'mfa_mt_';
 
 /** How a sign-in ends: signed in, a second factor due, or enrollment due. */
 export type SignInOutcome =
-  | { kind: 'signedIn'; user: UserRecord; accessToken: string }
+  | { kind: 'signedIn'; user: UserRecord; accessToken: string; deviceToken?: string; enrollmentDeadline?: Date }
   | { kind: 'mfaRequired'; user: UserRecord; mfaToken: string; factors: FactorRecord[] }
-  | { kind: 'enrollmentRequired'; user: UserRecord; accessToken: string };
+  | { kind: 'enrollmentRequired'; user: UserRecord; accessToken: string; enrollmentDeadline?: Date };
 
 /**
  * Password first, then the policy decides: DISABLED signs in; ENABLED asks
@@ -32,17 +35,29 @@ export class SignInService {
   constructor(
     private readonly deps: {
       accounts: AccountsService;
-      models: { users: UserModel; signInChallenges: SignInChallengeModel };
+      models: { users: UserModel; signInChallenges: SignInChallengeModel; sessions: SessionModel };
       sessions: SessionsService;
       factors: FactorsService;
       secondFactor: SecondFactorService;
+      trustedDevices: TrustedDevicesService;
+      grace: EnrollmentGrace;
       audit: AuditService;
       clock: () => Date;
     },
   ) {}
 
-  /** `userAgent` is kept with the session it issues, so the owner and admins can tell sessions apart. */
-  async login(username: string, password: string, ip: string, userAgent?: string): Promise<SignInOutcome> {
+  /**
+   * `userAgent` is kept with the session it issues, so the owner and admins can tell sessions apart. `deviceToken`
+   * (from verifyMfa's rememberDevice) stands in for the second factor when it works for this user; when it does not,
+   * the sign-in goes on as without it.
+   */
+  async login(
+    username: string,
+    password: string,
+    ip: string,
+    userAgent?: string,
+    deviceToken?: string,
+  ): Promise<SignInOutcome> {
     const user = await this.deps.accounts.checkPassword(username, password, ip);
     const now = this.deps.clock();
     // Read with the hash just checked: what this sign-in issues stands only while the password is still that one.
@@ -57,8 +72,19 @@ export class SignInService {
         method: 'password',
         credentialsVersion,
       });
-      await this.deps.audit.record({ type: AuditEventType.SIGN_IN_ENROLLMENT_REQUIRED, userId: user._id, ip });
-      return { kind: 'enrollmentRequired', user, accessToken };
+      // Within the enrollment grace the answer says until when skipEnrollment may turn this into a full session.
+      const enrollmentDeadline = await this.deps.grace.deadlineFor(user);
+      await this.deps.audit.record({
+        type: AuditEventType.SIGN_IN_ENROLLMENT_REQUIRED,
+        userId: user._id,
+        ip,
+        ...(enrollmentDeadline ? { details: { enrollmentDeadline: enrollmentDeadline.toISOString() } } : {}),
+      });
+      return { kind: 'enrollmentRequired', user, accessToken, enrollmentDeadline };
+    }
+    if (deviceToken) {
+      const remembered = await this.rememberedDeviceSignIn(user, deviceToken, { ip, userAgent, credentialsVersion });
+      if (remembered) return remembered;
     }
     const mfaToken = newOpaqueToken(MFA_TOKEN_PREFIX);
     await this.deps.models.signInChallenges.create([
@@ -75,8 +101,17 @@ export class SignInService {
     return { kind: 'mfaRequired', user, mfaToken, factors };
   }
 
-  /** Finishes a sign-in with a second factor; the mfaToken is spent with it, so it serves once. */
-  async verify(mfaToken: string, proof: SecondFactorProof, ip: string, userAgent?: string): Promise<SignInOutcome> {
+  /**
+   * Finishes a sign-in with a second factor; the mfaToken is spent with it, so it serves once. With
+   * `rememberDevice`, the outcome carries a device token when the policy remembers devices (none for admins).
+   */
+  async verify(
+    mfaToken: string,
+    proof: SecondFactorProof,
+    ip: string,
+    userAgent?: string,
+    rememberDevice = false,
+  ): Promise<SignInOutcome> {
     // Refused before the proof when the account is deactivated, so a code tried on a raced mfaToken is not spent.
     const { challenge } = await this.liveChallenge(mfaToken);
     // The proof reads the user itself, as it reserves the attempt.
@@ -92,14 +127,86 @@ export class SignInService {
       { $set: { consumedAt: this.deps.clock() } },
     );
     if (spent.modifiedCount === 0) throw tokenExpired('mfaToken');
-    return this.signedIn(user, {
+    // The password's version, not the user's now: a change landing after the proof still ends this session.
+    const credentialsVersion = challenge.credentialsVersion ?? 0;
+    const outcome = await this.signedIn(user, {
       ip,
       userAgent,
       method: factor ? factor.type : 'recovery_code',
       mfaVerifiedAt: this.deps.clock(),
-      // The password's version, not the user's now: a change landing after the proof still ends this session.
-      credentialsVersion: challenge.credentialsVersion ?? 0,
+      credentialsVersion,
     });
+    if (!rememberDevice || outcome.kind !== 'signedIn') return outcome;
+    const deviceToken = await this.deps.trustedDevices.issue(user, { credentialsVersion, ip, userAgent });
+    return { ...outcome, deviceToken };
+  }
+
+  /**
+   * A full session with no second-factor proof, when `deviceToken` names a device this user had remembered and the
+   * policy still honours; undefined otherwise. The device is re-read once the session exists: a revocation that
+   * landed meanwhile (revokeTrustedDevice, revokeOtherSessions) wins, and this session ends before it is handed out.
+   */
+  private async rememberedDeviceSignIn(
+    user: UserRecord,
+    deviceToken: string,
+    origin: { ip: string; userAgent?: string; credentialsVersion: number },
+  ): Promise<SignInOutcome | undefined> {
+    const device = await this.deps.trustedDevices.use(user, deviceToken, origin);
+    if (!device) return undefined;
+    const { accessToken, session } = await this.deps.sessions.issue(user._id, SessionScope.FULL, {
+      ...origin,
+      method: SecondFactorWaiver.TRUSTED_DEVICE,
+      secondFactorWaiver: SecondFactorWaiver.TRUSTED_DEVICE,
+      trustedDeviceId: device._id,
+    });
+    if (!(await this.deps.trustedDevices.stillTrusted(device._id))) {
+      await this.deps.sessions.revoke(session._id);
+      return undefined;
+    }
+    await this.deps.audit.record({
+      type: AuditEventType.SIGN_IN_SUCCEEDED,
+      userId: user._id,
+      ip: origin.ip,
+      details: { method: SecondFactorWaiver.TRUSTED_DEVICE, deviceId: device._id.toHexString() },
+    });
+    return { kind: 'signedIn', user, accessToken };
+  }
+
+  /**
+   * Trades an enrollment-scoped session for a full one, within the user's enrollment grace (EnrollmentGrace): a
+   * normal session that passed no second factor (there is none yet), ending at the deadline at the latest. The
+   * enrollment-scoped session is spent by one conditional update, so parallel calls open one session. Never for
+   * admins; after the deadline, or with enrollmentGraceDays 0, FORBIDDEN: enrolling is the way in.
+   */
+  async skipEnrollment(viewer: SessionViewer, ip: string, userAgent?: string): Promise<SignInOutcome> {
+    const { user, session } = viewer;
+    if (session.scope !== SessionScope.ENROLLMENT)
+      throw forbidden('Only a session waiting for a first factor (enrollmentRequired) can skip enrolling.');
+    if (user.role === Role.ADMIN) throw forbidden('Admins always use MFA: enroll a factor (enableMfa, acceptMfa).');
+    const enrollmentDeadline = await this.deps.grace.deadlineFor(user);
+    if (!enrollmentDeadline || (await this.deps.factors.hasActiveFactor(user._id)))
+      throw forbidden('Enrolling a second factor can no longer be skipped: enroll one (enableMfa, acceptMfa).');
+    const spent = await this.deps.models.sessions.updateOne(
+      { _id: session._id, scope: SessionScope.ENROLLMENT, revokedAt: { $exists: false } },
+      { $set: { revokedAt: new Date() } },
+    );
+    if (spent.modifiedCount === 0) throw new AppError(ErrorCode.UNAUTHENTICATED, 'This session has ended.');
+    const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, {
+      ip,
+      userAgent,
+      method: 'password',
+      secondFactorWaiver: SecondFactorWaiver.ENROLLMENT_GRACE,
+      // The enrollment-scoped session's stamp: a password change since it was issued ends this one too.
+      credentialsVersion: session.credentialsVersion ?? 0,
+      maxLifetimeMs: enrollmentDeadline.getTime() - this.deps.clock().getTime(),
+    });
+    await this.deps.audit.record({
+      type: AuditEventType.ENROLLMENT_SKIPPED,
+      userId: user._id,
+      ip,
+      details: { enrollmentDeadline: enrollmentDeadline.toISOString() },
+    });
+    return { kind: 'signedIn', user, accessToken, enrollmentDeadline };
   }
 
   /** A fresh second-factor proof for this session, for the changes that need one. */

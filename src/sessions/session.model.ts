@@ -4,6 +4,14 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
 export const SessionScope = { FULL: 'FULL', ENROLLMENT: 'ENROLLMENT' } as const;
 export type SessionScope = (typeof SessionScope)[keyof typeof SessionScope];
 
+/**
+ * What took the place of the second factor in a full session of an account whose MFA is on: a remembered device
+ * (login with a device token), or the enrollment grace (skipEnrollment). Such a session is not "made by the password
+ * alone", yet it passed no second factor: it records no `mfaVerifiedAt`, so step-up still asks for one.
+ */
+export const SecondFactorWaiver = { TRUSTED_DEVICE: 'trusted_device', ENROLLMENT_GRACE: 'enrollment_grace' } as const;
+export type SecondFactorWaiver = (typeof SecondFactorWaiver)[keyof typeof SecondFactorWaiver];
+
 export interface SessionRecord {
   _id: Types.ObjectId;
   /** SHA-256 of the access token; the token itself is never stored. */
@@ -26,6 +34,10 @@ export interface SessionRecord {
   method?: string;
   /** The user's credentialsVersion when the sign-in checked the password; absent on older sessions, read as 0. */
   credentialsVersion?: number;
+  /** Set when a remembered device or the enrollment grace stood in for the second factor (see SecondFactorWaiver). */
+  secondFactorWaiver?: SecondFactorWaiver;
+  /** The remembered device that opened it: forgetting the device ends the session. */
+  trustedDeviceId?: Types.ObjectId;
 }
 
 /** Longest User-Agent kept with a session; the header is the client's to choose, so its length is capped. */
@@ -46,6 +58,8 @@ const sessionSchema = new Schema<SessionRecord>(
     userAgent: { type: String },
     method: { type: String },
     credentialsVersion: { type: Number },
+    secondFactorWaiver: { type: String, enum: Object.values(SecondFactorWaiver) },
+    trustedDeviceId: { type: Schema.Types.ObjectId },
   },
   { versionKey: false },
 );

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { MfaPolicyStatus, Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { findOneWithOwner } from '../db/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -7,7 +7,8 @@ import type { SessionViewer, Viewer } from '../auth/viewer.js';
 import type { Config } from '../config/config.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { AdminAccess } from '../mfa/admin-access.js';
-import { SessionScope, type SessionModel, type SessionRecord } from './session.model.js';
+import type { TrustedDevicesService } from '../mfa/trusted-devices.service.js';
+import { SessionScope, type SecondFactorWaiver, type SessionModel, type SessionRecord } from './session.model.js';
 import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 
 export const ACCESS_TOKEN_PREFIX = 'mfa_at_';
@@ -25,6 +26,7 @@ export type EndedBecause =
   | 'deactivated'
   | 'issued_while_deactivated'
   | 'mfa_required'
+  | 'became_admin'
   | 'password_changed'
   | 'password_reset'
   | 'password_reset_required';
@@ -51,6 +53,14 @@ export interface SessionOrigin {
   mfaVerifiedAt?: Date;
   /** The user's credentialsVersion read with the password the sign-in checked (see UserRecord.credentialsVersion). */
   credentialsVersion: number;
+  /** What stood in for the second factor (see SecondFactorWaiver), and the remembered device when it was one. */
+  secondFactorWaiver?: SecondFactorWaiver;
+  trustedDeviceId?: Types.ObjectId;
+  /**
+   * The session lasts at most this long, whatever SESSION_TTL_MINUTES allows (what is left of an enrollment grace).
+   * A duration rather than a date: the grace is counted on the MFA clock, sessions on the server's own.
+   */
+  maxLifetimeMs?: number;
 }
 
 export class SessionsService {
@@ -59,6 +69,7 @@ export class SessionsService {
       models: { sessions: SessionModel; users: UserModel };
       audit: AuditService;
       admins: AdminAccess;
+      trustedDevices: TrustedDevicesService;
       options: Config['sessions'];
     },
   ) {}
@@ -66,7 +77,9 @@ export class SessionsService {
   async issue(userId: Types.ObjectId, scope: SessionScope, origin: SessionOrigin): Promise<IssuedSession> {
     const accessToken = newOpaqueToken(ACCESS_TOKEN_PREFIX);
     const now = new Date();
-    const absoluteExpiresAt = new Date(now.getTime() + this.deps.options.absoluteTtlMs);
+    const absoluteExpiresAt = new Date(
+      now.getTime() + Math.min(this.deps.options.absoluteTtlMs, origin.maxLifetimeMs ?? Infinity),
+    );
     const [session] = await this.deps.models.sessions.create([
       {
         tokenHash: hashToken(accessToken),
@@ -81,6 +94,8 @@ export class SessionsService {
         userAgent: origin.userAgent,
         method: origin.method,
         credentialsVersion: origin.credentialsVersion,
+        secondFactorWaiver: origin.secondFactorWaiver,
+        trustedDeviceId: origin.trustedDeviceId,
       },
     ]);
     return { accessToken, session: session.toObject() };
@@ -200,6 +215,9 @@ export class SessionsService {
    * never count one session twice.
    */
   async revokeOthers(viewer: SessionViewer, ip?: string): Promise<number> {
+    // Remembered devices first: a sign-in with one whose session this read misses finds its device forgotten and ends
+    // that session itself (TrustedDevicesService.stillTrusted).
+    await this.deps.trustedDevices.revokeAllOf(viewer.user._id, { reason: 'others_revoked_by_owner', ip });
     const now = new Date();
     const live = await this.deps.models.sessions
       .find({ userId: viewer.user._id, _id: { $ne: viewer.session._id }, ...unended(now) }, { _id: 1 })
@@ -223,6 +241,12 @@ export class SessionsService {
   /** An admin with a fresh second factor signs a user out everywhere; another admin's sessions are theirs to end. Returns how many ended. */
   async revokeAllFor(viewer: Viewer, userId: Types.ObjectId, ip?: string): Promise<number> {
     const target = await this.deps.admins.targetFor(viewer, userId, { fresh: true });
+    // Devices before sessions, as in revokeOthers.
+    await this.deps.trustedDevices.revokeAllOf(target._id, {
+      reason: 'revoked_by_admin',
+      actorId: viewer.user._id,
+      ip,
+    });
     return this.endSessionsOf(target._id, { reason: 'revoked_by_admin', actorId: viewer.user._id, ip });
   }
 
@@ -257,6 +281,19 @@ export class SessionsService {
     context: { actorId?: Types.ObjectId; ip?: string },
   ): Promise<number> {
     return this.end(userId, passwordOnly(), { ...context, reason: 'mfa_required', auditNone: false });
+  }
+
+  /**
+   * The user became an admin: their sessions in which a remembered device or the enrollment grace stood in for the
+   * second factor end (admins get neither), audited when any did. `stands` already holds them back; ending them
+   * keeps them from standing again after a demotion.
+   */
+  async endWaivedSessions(userId: Types.ObjectId, context: { actorId?: Types.ObjectId; ip?: string }): Promise<number> {
+    return this.end(
+      userId,
+      { secondFactorWaiver: { $exists: true } },
+      { ...context, reason: 'became_admin', auditNone: false },
+    );
   }
 
   private async end(
@@ -300,12 +337,12 @@ function unended(now: Date): Record<string, unknown> {
   return { revokedAt: { $exists: false }, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } };
 }
 
-/** A full session with no second-factor proof: made by the password alone. */
+/** A full session with no second-factor proof and nothing standing in for one: made by the password alone. */
 function isPasswordOnly(session: SessionRecord): boolean {
-  return session.scope === SessionScope.FULL && !session.mfaVerifiedAt;
+  return session.scope === SessionScope.FULL && !session.mfaVerifiedAt && !session.secondFactorWaiver;
 }
 function passwordOnly(): Record<string, unknown> {
-  return { scope: SessionScope.FULL, mfaVerifiedAt: null };
+  return { scope: SessionScope.FULL, mfaVerifiedAt: null, secondFactorWaiver: null };
 }
 
 /** Issued since the password last changed: a sign-in that checked the old password keeps nothing it issued. */
@@ -330,6 +367,7 @@ function standingFilter(user: UserRecord, now: Date): Record<string, unknown> | 
     ...unended(now),
     ...currentCredentials(user),
     ...(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED ? { $nor: [passwordOnly()] } : {}),
+    ...(user.role === Role.ADMIN ? { secondFactorWaiver: null } : {}),
   };
 }
 
@@ -344,9 +382,13 @@ function standingFilter(user: UserRecord, now: Date): Record<string, unknown> | 
  * that was already past its password check issued meanwhile. Nor, likewise,
  * one of an account whose admin required a password reset. Nor one issued by
  * a sign-in that checked a password since replaced (credentialsVersion): the
- * sessions a change ends cannot see a sign-in still running then.
+ * sessions a change ends cannot see a sign-in still running then. Nor, for an admin, one a remembered device or
+ * the enrollment grace opened (SecondFactorWaiver).
  */
 function stands(session: SessionRecord, user: UserRecord, now: Date): boolean {
   if (!isUnended(session, now) || !accountAdmitsSessions(user) || !isCurrentCredentials(session, user)) return false;
+  // Nothing stands in for an admin's second factor: a session a remembered device or the enrollment grace opened
+  // before a promotion does not stand after it.
+  if (user.role === Role.ADMIN && session.secondFactorWaiver) return false;
   return !(user.mfaPolicyStatus === MfaPolicyStatus.ENABLED && isPasswordOnly(session));
 }

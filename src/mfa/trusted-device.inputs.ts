@@ -1,0 +1,7 @@
+import { Field, ID, InputType } from 'type-graphql';
+
+@InputType()
+export class RevokeTrustedDeviceInput {
+  @Field(() => ID, { description: 'A device of yours, from `trustedDevices`.' })
+  id!: string;
+}
