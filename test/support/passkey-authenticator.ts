@@ -7,12 +7,23 @@ import type {
 import type { Authenticator, FactorAnswer } from './factor-client.js';
 import { SoftwarePasskey } from './software-passkey.js';
 
+export interface PasskeyAuthenticatorOptions {
+  /** The page the ceremonies run on (clientDataJSON's origin); the plugin must accept it. */
+  origin: string;
+  /**
+   * Synced passkeys (a password manager's, backed up): no signature counter, so only the challenge tells a replayed
+   * assertion from a fresh one. Otherwise device-bound keys whose counter grows with each assertion. @default true
+   */
+  synced?: boolean;
+}
+
 /**
  * A passkey per factor, held by a software authenticator on a page at `origin`, for the conformance suite: it
  * registers with enableMfa's `creationOptions` (a WebAuthn plugin's details) and signs beginMfa's request options.
  * A wrong answer is a registration over another challenge, or an assertion whose signature does not verify.
  */
-export function passkeyAuthenticator({ origin }: { origin: string }): Authenticator {
+export function passkeyAuthenticator({ origin, synced = true }: PasskeyAuthenticatorOptions): Authenticator {
+  const kind = synced ? { counterStep: 0, backedUp: true } : { counterStep: 1, backedUp: false };
   const passkeys = new Map<string, SoftwarePasskey>();
   // One registration per PENDING factor: asked again, the same answer (as a TOTP app shows one code per step).
   const registrations = new Map<string, FactorAnswer>();
@@ -28,7 +39,7 @@ export function passkeyAuthenticator({ origin }: { origin: string }): Authentica
       const known = registrations.get(factorId);
       if (known) return known;
       const passkey = new SoftwarePasskey();
-      const answer = { response: passkey.create(creationOptionsOf(details), { origin }) };
+      const answer = { response: passkey.create(creationOptionsOf(details), { origin, ...kind }) };
       passkeys.set(factorId, passkey);
       registrations.set(factorId, answer);
       return answer;
@@ -46,7 +57,9 @@ export function passkeyAuthenticator({ origin }: { origin: string }): Authentica
         };
       // Another passkey's registration, signed over a challenge the server never issued.
       const challenge = randomBytes(32).toString('base64url');
-      return { response: new SoftwarePasskey().create(creationOptionsOf(context.details), { origin, challenge }) };
+      return {
+        response: new SoftwarePasskey().create(creationOptionsOf(context.details), { origin, challenge, ...kind }),
+      };
     },
   };
 }
