@@ -56,6 +56,11 @@ export interface StartOptions {
   logger?: Logger;
   /** Factor plugins to use instead of loading FACTOR_PLUGINS (tests, embedding); a function gets the options loaded plugins get. */
   factorPlugins?: FactorPlugin[] | ((options: FactorPluginOptions) => FactorPlugin[]);
+  /**
+   * Sees the factor plugins, given or loaded from FACTOR_PLUGINS, before the services take them, and may wrap them:
+   * the conformance suite spies on a plugin loaded the way a deployment loads it.
+   */
+  wrapFactorPlugins?: (plugins: FactorPlugin[]) => FactorPlugin[];
   /** Mail settings (retry schedule, queue prefix) instead of the defaults; tests shorten them. */
   mailSettings?: MailPipelineOptions['settings'];
   /** The clock of the MFA rules; tests move it. */
@@ -97,10 +102,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       settings,
       production: config.production,
     });
-    const factorPlugins =
+    const loadedPlugins =
       typeof options.factorPlugins === 'function'
         ? options.factorPlugins(pluginOptions())
         : (options.factorPlugins ?? (await loadFactorPlugins(config.mfa, pluginOptions, BUILT_IN_FACTOR_PLUGINS)));
+    const factorPlugins = options.wrapFactorPlugins ? options.wrapFactorPlugins(loadedPlugins) : loadedPlugins;
     services = await createServices({
       config,
       connection: database.connection,

@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer } from '../auth/viewer.js';
 import { AppError, ErrorCode, badInput, forbidden, notFound } from '../errors.js';
 import type { AdminAccess } from './admin-access.js';
+import type { FactorAssurance } from './factor-plugin.js';
 import type { FactorRegistry } from './factor-registry.js';
 import type { MfaPolicyModel } from './mfa-policy.model.js';
 import { MAX_POLICY_DAYS, MFA_POLICY_ID, type MfaPolicySettings } from './mfa-policy-settings.js';
@@ -16,6 +17,8 @@ import type { TrustedDevicesService } from './trusted-devices.service.js';
 export interface FactorTypeListing {
   type: string;
   displayName: string;
+  /** What proving it shows: "possession" or "phishing-resistant" (the plugin's declaration). */
+  assurance: FactorAssurance;
   allowed: boolean;
 }
 
@@ -60,6 +63,7 @@ export class MfaPolicyService {
     return this.deps.registry.all().map((plugin) => ({
       type: plugin.type,
       displayName: plugin.displayName,
+      assurance: plugin.assurance,
       allowed: allowed.includes(plugin.type),
     }));
   }

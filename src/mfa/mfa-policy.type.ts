@@ -8,6 +8,12 @@ export class FactorTypeInfo {
   @Field(() => String)
   displayName!: string;
 
+  @Field(() => String, {
+    description:
+      'What proving it shows: "possession" (codes from a device or mailbox) or "phishing-resistant" (passkeys, bound to this site).',
+  })
+  assurance!: string;
+
   @Field(() => Boolean, { description: 'Whether the MFA policy lets users enroll it.' })
   allowed!: boolean;
 }

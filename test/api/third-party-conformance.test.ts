@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EnableMfaDocument, FactorTypesDocument } from '../generated/graphql.js';
-import { testFactorPlugin, type CodeSource } from '../factor-conformance.js';
+import { codeAuthenticator, testFactorPlugin, type CodeSource } from 'mfa-graphql/testing';
 import { COUNTER_TOKEN_LOOK_AHEAD, counterTokenCode, counterTokenFactor } from '../fixtures/counter-token/index.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { enableMfaDocumentFor } from '../support/factor-probe.js';
@@ -41,15 +41,17 @@ function seedOf(details: Record<string, unknown>): string {
   return details.seed;
 }
 
+// FACTOR_PLUGINS takes relative paths from the working directory; an absolute one does not depend on it.
+const modulePath = fileURLToPath(new URL('../fixtures/counter-token/index.js', import.meta.url));
+
+// As the plugin's author would run it: the suite from the package's "./testing" export, the plugin by its module path.
 testFactorPlugin({
-  name: 'factor plugin conformance: a third-party plugin (test/fixtures/counter-token)',
-  plugin: () => counterTokenFactor({ issuer: 'conformance' }),
-  codes: keyFob(),
+  name: 'factor plugin conformance: a third-party plugin (test/fixtures/counter-token) loaded through FACTOR_PLUGINS',
+  plugin: modulePath,
+  authenticator: codeAuthenticator(keyFob()),
 });
 
 describe('a third-party factor plugin loaded through FACTOR_PLUGINS', () => {
-  // FACTOR_PLUGINS takes relative paths from the working directory; an absolute one does not depend on it.
-  const modulePath = fileURLToPath(new URL('../fixtures/counter-token/index.js', import.meta.url));
   let app: TestApp;
   before(async () => {
     app = await startTestApp({ FACTOR_PLUGINS: `totp,${modulePath}` });

@@ -1,5 +1,5 @@
 import { totpFactor } from '../../plugins/totp/index.js';
-import { type CodeContext, type CodeSource, testFactorPlugin } from '../factor-conformance.js';
+import { type CodeContext, type CodeSource, codeAuthenticator, testFactorPlugin } from '../factor-conformance.js';
 import { TOTP_STEP_MS, totpCode, wrongTotpCode } from '../support/mfa.js';
 
 /** An authenticator app: codes from the secret in the enrollment details and the clock. */
@@ -20,4 +20,7 @@ function secretOf(details: Record<string, unknown>): string {
   return details.secretKey;
 }
 
-testFactorPlugin({ plugin: () => totpFactor({ issuer: 'conformance' }), codes: authenticatorApp });
+testFactorPlugin({
+  plugin: () => totpFactor({ issuer: 'conformance' }),
+  authenticator: codeAuthenticator(authenticatorApp),
+});

@@ -30,6 +30,8 @@ export interface InstrumentedPlugin {
   plugin: FactorPlugin;
   /** Every code the core handed to `verify` (or `activate`), in order. */
   verifiedCodes: string[];
+  /** Every response of any kind the core handed to `verify` (or `activate`), in order. */
+  verifiedResponses: unknown[];
   /** What each `enroll` returned, in order, by owner (the raw secret included, before the core seals it). */
   enrollments: Array<{ ownerId: string; enrollment: Enrollment }>;
 }
@@ -42,10 +44,12 @@ export const NULL_MAIL_SENDER: MailSender = {
 /** Wraps the plugin's hooks in spies; each hook still runs on the plugin itself, so its own `this` and private fields work. */
 export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
   const verifiedCodes: string[] = [];
+  const verifiedResponses: unknown[] = [];
   const enrollments: InstrumentedPlugin['enrollments'] = [];
   const bound = <K extends 'begin' | 'activate' | 'destination' | 'provenEmail' | 'parseEnrollmentInput'>(name: K) =>
     original[name] ? { [name]: (original[name] as (...args: unknown[]) => unknown).bind(original) } : {};
   const seen = (response: unknown) => {
+    verifiedResponses.push(response);
     if (typeof response === 'string') verifiedCodes.push(response);
   };
   const plugin: FactorPlugin = {
@@ -79,7 +83,7 @@ export function instrumentPlugin(original: FactorPlugin): InstrumentedPlugin {
         }
       : {}),
   };
-  return { plugin, verifiedCodes, enrollments };
+  return { plugin, verifiedCodes, verifiedResponses, enrollments };
 }
 
 /** The exact form of a typed-code plugin's codes (its `responseLimits.pattern`); the suite's code checks need one. */
@@ -87,6 +91,11 @@ export function codePatternOf(plugin: FactorPlugin): RegExp {
   const limits = plugin.responseLimits;
   if (limits.kind !== 'code') throw new Error(`factor plugin "${plugin.type}" does not take typed codes`);
   return limits.pattern;
+}
+
+/** The size of a value as JSON, in bytes: what a plugin's `responseLimits.maxBytes` bounds. */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '');
 }
 
 /** The GraphQL name type-graphql gives a class decorated with `@ObjectType`, or undefined for any other class. */

@@ -42,7 +42,7 @@ const UNTHROTTLED_ADDRESS = { LOGIN_RATE_PER_ADDRESS: '1000000', SIGNUP_RATE_PER
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: Pick<StartOptions, 'clock' | 'factorPlugins' | 'mailSettings'> = {},
+  options: Pick<StartOptions, 'clock' | 'factorPlugins' | 'wrapFactorPlugins' | 'mailSettings'> = {},
 ): Promise<TestApp> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisKeyPrefix = `test-${process.pid}-${randomBytes(4).toString('hex')}`;

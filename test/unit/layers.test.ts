@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -162,6 +162,28 @@ describe('layers point one way (GraphQL → services → models/plugins → db)'
       )
       .map(key);
     assert.deepEqual(violations, []);
+  });
+
+  it('the third-party fixture plugin reaches the service only through the package export "mfa-graphql/plugin"', () => {
+    // As a plugin in another repository would: nothing of src/ by path, only its own files and the published kit.
+    const fixture = 'test/fixtures/counter-token';
+    const imports = tsFiles(fixture).flatMap((from) =>
+      specifiers(readFileSync(join(ROOT, from), 'utf8')).map((specifier) => ({ from, specifier })),
+    );
+    assert.ok(
+      imports.some(({ specifier }) => specifier === 'mfa-graphql/plugin'),
+      'the fixture imports the plugin kit by the package name',
+    );
+    const outside = (from: string, specifier: string) =>
+      specifier.startsWith('.')
+        ? !resolve(ROOT, dirname(from), specifier).startsWith(join(ROOT, fixture) + sep)
+        : specifier.startsWith('mfa-graphql') && specifier !== 'mfa-graphql/plugin';
+    assert.deepEqual(
+      imports
+        .filter(({ from, specifier }) => outside(from, specifier))
+        .map(({ from, specifier }) => `${from} -> ${specifier}`),
+      [],
+    );
   });
 
   it('only the composition root imports a factor plugin', () => {
