@@ -61,12 +61,9 @@ export class VerifyMfaInput extends SecondFactorProofInput {
 @InputType()
 export class StepUpInput extends SecondFactorProofInput {}
 
-@InputType({
-  description:
-    'Sends a fresh code for a factor that delivers codes (e-mail). ' +
-    "With login's mfaToken while signing in; without it, for the signed-in session (step-up, disableMfa).",
-})
-export class SendMfaCodeInput {
+/** Which factor an attempt is for, and where: a sign-in (login's mfaToken) or, without one, the signed-in session. */
+@InputType()
+class FactorAttemptInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 200)
@@ -75,21 +72,20 @@ export class SendMfaCodeInput {
   @Field(() => ID)
   factorId!: string;
 }
+
+@InputType({
+  description:
+    'Sends a fresh code for a factor that delivers codes (e-mail). ' +
+    "With login's mfaToken while signing in; without it, for the signed-in session (step-up, disableMfa).",
+})
+export class SendMfaCodeInput extends FactorAttemptInput {}
 
 @InputType({
   description:
     "Begins an attempt of one factor: with login's mfaToken while signing in; without it, for the signed-in session " +
     '(stepUp, disableMfa). E-mail factors get a code (as sendMfaCode); passkeys get request options.',
 })
-export class BeginMfaInput {
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 200)
-  mfaToken?: string | null;
-
-  @Field(() => ID)
-  factorId!: string;
-}
+export class BeginMfaInput extends FactorAttemptInput {}
 
 @InputType()
 export class PasskeySignInInput {

@@ -23,6 +23,9 @@ describe('MfaPolicyService: factorTypes and policy', () => {
     assert.deepEqual(await app.services.mfaPolicy.policy(), {
       allowedFactorTypes: ['totp', 'email', 'webauthn'],
       recoveryCodeCount: 7,
+      trustedDeviceDays: 0,
+      passkeySignIn: true,
+      enrollmentGraceDays: 0,
     });
   });
 
@@ -38,6 +41,12 @@ describe('MfaPolicyService: factorTypes and policy', () => {
       { type: 'email', allowed: true },
       { type: 'webauthn', allowed: false },
     ]);
-    assert.deepEqual(await app.services.mfaPolicy.policy(), { allowedFactorTypes: ['email'], recoveryCodeCount: 7 });
+    assert.deepEqual(await app.services.mfaPolicy.policy(), {
+      allowedFactorTypes: ['email'],
+      recoveryCodeCount: 7,
+      trustedDeviceDays: 0,
+      passkeySignIn: true,
+      enrollmentGraceDays: 0,
+    });
   });
 });

@@ -94,7 +94,7 @@ describe('trusted devices: remembering a device skips the second factor at login
       assert.equal(errorCode(await set(admin.token, input)), 'BAD_USER_INPUT', JSON.stringify(input));
     const changed = await set(admin.token, { trustedDeviceDays: 30, passkeySignIn: false });
     assert.deepEqual(changed.data?.setMfaPolicy, {
-      allowedFactorTypes: ['totp', 'email'],
+      allowedFactorTypes: ['totp', 'email', 'webauthn'],
       recoveryCodeCount: 10,
       trustedDeviceDays: 30,
       passkeySignIn: false,
