@@ -165,7 +165,7 @@ describe('webauthn plugin: what it is', () => {
 
 describe('webauthn plugin: registration with the service', () => {
   it('ships as the built-in "webauthn", loaded by default, and left out when FACTOR_PLUGINS does not name it', async () => {
-    const module = (await BUILT_IN_FACTOR_PLUGINS.webauthn()) as unknown as { default: typeof webauthnFactor };
+    const module = await BUILT_IN_FACTOR_PLUGINS.webauthn();
     assert.equal(module.default, webauthnFactor);
     assert.deepEqual(loadConfig({}).mfa.factorPlugins, ['totp', 'email', 'webauthn']);
     assert.deepEqual(loadConfig({ FACTOR_PLUGINS: 'totp,email' }).mfa.factorPlugins, ['totp', 'email']);
