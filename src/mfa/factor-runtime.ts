@@ -330,9 +330,18 @@ export class FactorRuntime {
     return limits.kind !== 'json' || Buffer.byteLength(JSON.stringify(response.value) ?? '') > limits.maxBytes;
   }
 
-  /** Throws BAD_USER_INPUT when `response` is too large for every one of `types` (checked before any attempt counts). */
+  /**
+   * Throws BAD_USER_INPUT when no factor of `types` takes a response of this kind (a typed code for a passkey, or
+   * the reverse), or when it is too large for every one of them: a client's mistake, refused before any attempt
+   * is reserved, rather than a wrong code.
+   */
   assertFits(types: readonly string[], response: FactorResponse): void {
-    if (types.length > 0 && types.every((type) => this.oversized(type, response)))
+    if (types.length === 0) return;
+    if (!types.some((type) => this.plugin(type).responseLimits.kind === response.kind))
+      throw response.kind === 'code'
+        ? badInput('code', 'This factor takes a response from the device (passkeys), not a typed code.')
+        : badInput('response', 'This factor takes a typed code, not a response.');
+    if (types.every((type) => this.oversized(type, response)))
       throw response.kind === 'code'
         ? badInput('code', 'That is far too long to be a code.')
         : badInput('response', 'That response is larger than a response of this factor can be.');
