@@ -254,7 +254,10 @@ export class FactorRuntime {
    * Starts a sign-in with the factor alone: the plugin's discoverable `begin`, its attempt state kept as a
    * ceremony bound to `binding` and to no factor (the response will name one).
    */
-  async beginDiscoverable(plugin: FactorPlugin, binding: { passwordlessKey: string }): Promise<Record<string, unknown>> {
+  async beginDiscoverable(
+    plugin: FactorPlugin,
+    binding: { passwordlessKey: string },
+  ): Promise<Record<string, unknown>> {
     if (!plugin.discoverable) throw new Error(`factor plugin "${plugin.type}" offers no discoverable sign-in`);
     const now = this.deps.clock();
     const begun = await plugin.discoverable.begin({ now });
@@ -324,7 +327,7 @@ export class FactorRuntime {
     const limits = this.plugin(type).responseLimits;
     if (response.kind === 'code')
       return response.value.length > (limits.kind === 'code' ? (limits.maxChars ?? DEFAULT_CODE_MAX_CHARS) : 0);
-    return limits.kind !== 'json' || Buffer.byteLength(JSON.stringify(response.value) ?? '') > limits.maxBytes;
+    return limits.kind !== 'json' || jsonBytes(response.value) > limits.maxBytes;
   }
 
   /** Throws BAD_USER_INPUT when `response` is too large for every one of `types` (checked before any attempt counts). */
@@ -394,6 +397,20 @@ function purposeOf(factor: FactorRecord, binding: AttemptBinding | undefined): A
     throw new Error('an attempt on an ACTIVE factor is begun for a sign-in, a session or a passwordless sign-in');
   if ('signInChallengeId' in binding) return 'sign-in';
   return 'sessionId' in binding ? 'step-up' : 'passwordless';
+}
+
+/**
+ * The size of a client's JSON value as JSON text. A value nested too deeply for JSON.stringify (a RangeError: its
+ * recursion runs out of stack, some thousands of levels down, well within the HTTP body limit) is as large as can
+ * be: no factor's response comes near that depth, and measuring it must not become a 500.
+ */
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '');
+  } catch (error) {
+    if (error instanceof RangeError) return Number.POSITIVE_INFINITY;
+    throw error;
+  }
 }
 
 function bindingKey(binding: AttemptBinding): string {
