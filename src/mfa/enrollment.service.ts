@@ -22,6 +22,7 @@ import { assertRecentSecondFactor } from './step-up.js';
 export const ENROLLMENT_TTL_MS = 10 * 60_000;
 export const ENROLLMENT_MAX_FAILURES = 5;
 export const ENROLLMENT_TOKEN_PREFIX = 'mfa_et_';
+const DUPLICATE_KEY = 11000;
 
 export interface EnableMfaRequest {
   factorType: string;
@@ -186,8 +187,10 @@ export class EnrollmentService {
       throw invalidCode(await this.triesLeft(pending._id));
     }
     // A credential registered already (to this account or another) is refused, as WebAuthn §7.1 step 22 asks.
+    const registeredAlready = () =>
+      badInput('response', `That ${runtime.plugin(pending.type).displayName} is registered already.`);
     if (verdict.lookupKey !== undefined && (await runtime.lookupKeyTaken(pending.type, verdict.lookupKey)))
-      throw badInput('response', `That ${runtime.plugin(pending.type).displayName} is registered already.`);
+      throw registeredAlready();
     const activated = await this.deps.models.factors
       .findOneAndUpdate(
         { _id: pending._id, status: FactorStatus.PENDING },
@@ -197,7 +200,12 @@ export class EnrollmentService {
         },
         { returnDocument: 'after' },
       )
-      .lean<FactorRecord>();
+      .lean<FactorRecord>()
+      .catch((error: unknown) => {
+        // 11000: a parallel acceptance activated the same lookup key first (the check above cannot see it coming).
+        if ((error as { code?: number }).code === DUPLICATE_KEY) throw registeredAlready();
+        throw error;
+      });
     if (!activated) throw tokenExpired('enrollment token');
     // Only the owner's own acceptance proves they read the address; an admin enrolling for them typed a code they were given.
     const proven = own ? runtime.provenEmail(pending, owner) : undefined;
