@@ -39,15 +39,19 @@ export interface AssertionCheck {
 /** What an accepted assertion changes in the passkey's state. */
 export type AssertionResult = Pick<PasskeyState, 'counter' | 'backedUp'>;
 
+/** The audit trail's word for a valid signature whose counter did not grow: two authenticators hold the key. */
+export const COUNTER_NOT_INCREASING = 'counter_not_increasing';
+
 /**
  * Whether `response` is an assertion of `credential` over our challenge, origins and RP ID (@simplewebauthn/server
- * checks the signature, flags and counter); undefined for any refusal, which the library mostly throws.
+ * checks the signature and flags, we the counter); undefined for a refusal, which the library mostly throws, and
+ * `{ refused: COUNTER_NOT_INCREASING }` for a valid signature with a counter that did not grow (a clone).
  */
 export async function verifyAssertion(
   settings: WebAuthnSettings,
   response: unknown,
   { credential, ownerId, expectedChallenge, passwordless }: AssertionCheck,
-): Promise<AssertionResult | undefined> {
+): Promise<AssertionResult | { refused: typeof COUNTER_NOT_INCREASING } | undefined> {
   const assertion = authenticationResponse(response);
   // The library verifies against the credential it is given and never compares it with the one the response names.
   if (!assertion || assertion.id !== credential.credentialId) return undefined;
@@ -63,7 +67,10 @@ export async function verifyAssertion(
       expectedChallenge,
       expectedOrigin: settings.origins,
       expectedRPID: settings.rpId,
-      credential: toWebAuthnCredential(credential),
+      // Counter 0: the library would throw on a counter that did not grow, a refusal like any other; the counter
+      // rule is applied below, once the signature is known good, so that a clone is told apart (and only the key's
+      // holder can make that claim in the audit trail).
+      credential: { ...toWebAuthnCredential(credential), counter: 0 },
       requireUserVerification: passwordless,
     });
   } catch {
@@ -73,7 +80,8 @@ export async function verifyAssertion(
   }
   if (!result.verified) return undefined;
   const { newCounter, credentialDeviceType, credentialBackedUp } = result.authenticationInfo;
-  if (!isCounter(newCounter) || !counterMayFollow(credential.counter, newCounter)) return undefined;
+  if (!isCounter(newCounter)) return undefined;
+  if (!counterMayFollow(credential.counter, newCounter)) return { refused: COUNTER_NOT_INCREASING };
   // Backup eligibility is fixed when a credential is created (WebAuthn §6.1.3): a change means another authenticator.
   if (credentialDeviceType !== credential.deviceType) return undefined;
   return { counter: newCounter, backedUp: credentialBackedUp };
@@ -82,7 +90,8 @@ export async function verifyAssertion(
 /**
  * WebAuthn §6.1.1: a signature counter that does not grow means two authenticators share the key (a clone), so
  * it is refused; an authenticator without a counter (synced passkeys) always says 0, which is taken while the
- * stored one is 0 too. The library applies the same rule; it is repeated here so that it is ours, not a default.
+ * stored one is 0 too. The library has the same rule, but it is kept out of it (see verifyAssertion): this is the
+ * only check, so that the refusal can say why.
  */
 export function counterMayFollow(stored: number, received: number): boolean {
   return (stored === 0 && received === 0) || received > stored;

@@ -68,6 +68,7 @@ export default function webauthnFactor(options: FactorPluginOptions): FactorPlug
       passwordless: purpose === 'passwordless',
     });
     if (!asserted) return { accepted: false };
+    if ('refused' in asserted) return { accepted: false, reason: asserted.refused };
     return { accepted: true, state: { ...credential, ...asserted } };
   };
 
