@@ -240,6 +240,7 @@ describe('passkeys over HTTP', () => {
       [laptop.factorId],
     );
     assert.equal(disabled.data!.disableMfa.mfaPolicyStatus, 'ENABLED', 'the laptop passkey still guards the account');
+    assert.equal(errorCode(await passwordless(phone.passkey)), 'INVALID_CODE', 'the removed passkey signs in no more');
   });
 
   it('beginMfa for an authenticator app is a no-op, and for e-mail sends a code', async () => {
@@ -258,6 +259,26 @@ describe('passkeys over HTTP', () => {
     const code = codeIn(await nextMail(sink, 'erin@example.com', CODE_SUBJECT, seen));
     const verified = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: erinMfa, factorId, code } } });
     assert.ok(verified.data?.verifyMfa.accessToken, JSON.stringify(verified.errors));
+  });
+
+  it('a passkey response removes the authenticator app beside it (disableMfa takes a proof of any factor)', async () => {
+    const session = await signInWithPasskey('tom', tom.passkey!);
+    const { options } = await beginMfa(app, { factorId: tom.passkey!.factorId }, session);
+    const disabled = await app.graphql(DISABLE_MFA, {
+      token: session,
+      variables: {
+        input: {
+          factorId: tom.totp!.factorId,
+          password: TEST_PASSWORD,
+          response: tom.passkey!.passkey.get(options!, { origin: PASSKEY_ORIGIN }),
+        },
+      },
+    });
+    assert.equal(disabled.errors, undefined, JSON.stringify(disabled.errors));
+    assert.deepEqual(
+      disabled.data!.disableMfa.factors.map((factor) => factor.type),
+      ['webauthn'],
+    );
   });
 
   it('passwordless: beginPasskeySignIn → passkeySignIn gives a full session, second factor included', async () => {
