@@ -12,7 +12,7 @@ import {
   StepUpDocument as STEP_UP,
   VerifyMfaDocument as VERIFY_MFA,
 } from '../generated/graphql.js';
-import { ADMIN_ENV, adminWithMfa } from '../support/admin.js';
+import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import { signUpAndLogIn } from '../support/accounts.js';
 import { auditCount, failuresOf, retryAfter, storedFactors, tally } from '../support/attacker.js';
 import { TestClock, mfaToken } from '../support/mfa.js';
@@ -25,8 +25,10 @@ import {
   beginPasskeySignIn,
   enablePasskey,
   enrollPasskey,
+  type CreationOptions,
   type EnrolledPasskey,
 } from '../support/passkeys.js';
+import { enableMfaDocumentFor } from '../support/factor-probe.js';
 import { SoftwarePasskey, type GetKnobs } from '../support/software-passkey.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 
@@ -48,6 +50,9 @@ describe('passkeys under attack', () => {
   let app: TestApp;
   let users = 0;
 
+  let admin: MfaAdmin | undefined;
+  /** The bootstrap admin, with an authenticator app (enrolled once, on first use). */
+  const theAdmin = async () => (admin ??= await adminWithMfa(app, clock));
   const newUser = async (knobs: Parameters<typeof enrollPasskey>[2] = {}): Promise<PasskeyUser> => {
     const username = `user${++users}`;
     const { id, token } = await signUpAndLogIn(app, username);
@@ -345,7 +350,7 @@ describe('passkeys under attack', () => {
   });
 
   it("a deactivated user's passkey, or one whose password reset an admin demanded, is refused like an unknown one", async () => {
-    const admin = await adminWithMfa(app, clock);
+    const admin = await theAdmin();
     const [kim, lou] = [await newUser(), await newUser()];
     const signedInBefore = await auditCount(app, kim.id, 'sign_in.succeeded');
     await admin.stepUp();
@@ -387,6 +392,29 @@ describe('passkeys under attack', () => {
     }
     assert.equal(await auditCount(app, kim.id, 'sign_in.failed'), 1, 'the refusal is audited for the account');
     assert.equal(await auditCount(app, kim.id, 'sign_in.succeeded'), signedInBefore);
+  });
+
+  it('an admin cannot enroll a passkey for someone else, which would sign in as them without their password', async () => {
+    const admin = await theAdmin();
+    const uma = await newUser();
+    await admin.stepUp();
+    const enabled = await app.graphql(await enableMfaDocumentFor(app, 'WebAuthnEnrollment'), {
+      token: admin.token,
+      variables: { input: { factorType: 'webauthn', userId: uma.id } },
+    });
+    if (enabled.data) {
+      // Had it been allowed: the admin's own authenticator would hold a discoverable credential of uma's.
+      const adminsKey = new SoftwarePasskey();
+      const response = adminsKey.create(enabled.data.enableMfa.details!.creationOptions as CreationOptions, {
+        origin: PASSKEY_ORIGIN,
+      });
+      await acceptPasskey(app, admin.token, enabled.data.enableMfa.token, response);
+      const { challengeId, options } = await beginPasskeySignIn(app);
+      const takeover = await passkeySignIn(challengeId, adminsKey.get(options, { origin: PASSKEY_ORIGIN }));
+      assert.fail(`enableMfa for another user's passkey was allowed; passkeySignIn then: ${JSON.stringify(takeover)}`);
+    }
+    assert.equal(errorCode(enabled), 'FORBIDDEN', JSON.stringify(enabled.errors));
+    assert.equal((await storedFactors(app, uma.id)).length, 1, 'only her own passkey');
   });
 
   it('an unknown credential, or a response naming another credential, is refused', async () => {
