@@ -3,7 +3,7 @@ import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/us
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer } from '../auth/viewer.js';
-import { AppError, ErrorCode, badInput, invalidCode, tokenExpired } from '../errors.js';
+import { AppError, ErrorCode, badInput, forbidden, invalidCode, tokenExpired } from '../errors.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
@@ -71,6 +71,10 @@ export class EnrollmentService {
       : viewer.user;
     const { runtime } = this.deps;
     const plugin = runtime.plugin(await this.deps.mfaPolicy.assertAllowed(request.factorType));
+    // A passkey is created on the device that answers the creation options: enrolled by an admin for someone else,
+    // it would be the admin's own key to that account, and it signs in without the account's password.
+    if (forOther && plugin.discoverable)
+      throw forbidden(`${plugin.displayName} factors are created on the user's own device: only they can add one.`);
     const input = runtime.enrollmentInput(plugin, { email: request.email ?? undefined, options: request.options });
     if (plugin.multiplePerUser && request.recreate)
       throw badInput(
