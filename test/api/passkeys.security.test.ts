@@ -511,6 +511,10 @@ describe('passkeys under attack', () => {
     }
     assert.equal(await failuresOf(app, max.id), before, 'input too large to be a response counts as no attempt');
 
+    const both = await app.graphql(VERIFY_MFA, {
+      variables: { input: { mfaToken: fresh, factorId: max.factorId, code: '123456', response: {} } },
+    });
+    assert.equal(errorCode(both), 'BAD_USER_INPUT', 'a code and a response at once');
     const noResponse = await verify(fresh, max.factorId, null);
     assert.equal(errorCode(noResponse), 'BAD_USER_INPUT', 'null is no response at all');
     const nullSignIn = await passkeySignIn((await beginPasskeySignIn(app)).challengeId, null);

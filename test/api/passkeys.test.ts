@@ -9,6 +9,7 @@ import {
   MeDocument as ME,
   MyMfaDocument as MY_MFA,
   PasskeySignInDocument as PASSKEY_SIGN_IN,
+  RegenerateRecoveryCodesDocument as REGENERATE,
   SessionsDocument as SESSIONS,
   StepUpDocument as STEP_UP,
   VerifyMfaDocument as VERIFY_MFA,
@@ -219,6 +220,21 @@ describe('passkeys over HTTP', () => {
     });
     assert.equal(stepped.data?.stepUp, true, JSON.stringify(stepped.errors));
     assert.ok((await createApiKey(session, 'after step-up')).data?.createApiKey.secret);
+  });
+
+  it('regenerateRecoveryCodes takes a passkey response in place of a code', async () => {
+    const session = await signInWithPasskey('pia', laptop);
+    clock.advance(STEP_UP_MAX_AGE_MS + 1_000);
+    const { options } = await beginMfa(app, { factorId: phone.factorId }, session);
+    const regenerated = await app.graphql(REGENERATE, {
+      token: session,
+      variables: {
+        input: { factorId: phone.factorId, response: phone.passkey.get(options!, { origin: PASSKEY_ORIGIN }) },
+      },
+    });
+    assert.equal(regenerated.errors, undefined, JSON.stringify(regenerated.errors));
+    assert.equal(regenerated.data!.regenerateRecoveryCodes.length, 10);
+    assert.notDeepEqual(regenerated.data!.regenerateRecoveryCodes, laptop.scratchCodes);
   });
 
   it('disableMfa with the password and a passkey response removes that passkey', async () => {
