@@ -517,6 +517,8 @@ describe('passkeys under attack', () => {
     assert.equal(errorCode(both), 'BAD_USER_INPUT', 'a code and a response at once');
     const noResponse = await verify(fresh, max.factorId, null);
     assert.equal(errorCode(noResponse), 'BAD_USER_INPUT', 'null is no response at all');
+    const nullAccept = await acceptPasskey(app, max.token, (await enablePasskey(app, max.token)).token, null);
+    assert.equal(errorCode(nullAccept), 'BAD_USER_INPUT', 'acceptMfa with neither a code nor a response');
     const nullSignIn = await passkeySignIn((await beginPasskeySignIn(app)).challengeId, null);
     assert.equal(nullSignIn.status < 500, true);
     assert.equal(errorCode(nullSignIn), 'BAD_USER_INPUT', JSON.stringify(nullSignIn));

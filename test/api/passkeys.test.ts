@@ -329,6 +329,11 @@ describe('passkeys over HTTP', () => {
       assert.ok(signedIn.data?.passkeySignIn.accessToken, `passwordless #${i + 1}: ${JSON.stringify(signedIn.errors)}`);
       assert.ok(await signInWithPasskey('sam', synced));
     }
+    // Its only factor: verifyMfa may leave factorId out.
+    const only = await mfaToken(app, 'sam');
+    const response = await assertionFor(app, synced.passkey, { mfaToken: only, factorId: synced.factorId });
+    const verified = await app.graphql(VERIFY_MFA, { variables: { input: { mfaToken: only, response } } });
+    assert.ok(verified.data?.verifyMfa.accessToken, JSON.stringify(verified.errors));
     const [stored] = await storedFactors(app, (await app.graphql(ME, { token })).data!.me!.id);
     assert.equal((stored.state as { counter: number }).counter, 0);
     assert.equal((stored.state as { backedUp: boolean }).backedUp, true);
