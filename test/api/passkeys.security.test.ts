@@ -291,6 +291,23 @@ describe('passkeys under attack', () => {
     );
   });
 
+  it('two beginMfa at once leave one live challenge, as a begin replaces the one before', async () => {
+    const ned = await newUser();
+    for (let round = 0; round < 3; round++) {
+      const begun = await Promise.all(
+        [0, 1].map(async () => (await beginMfa(app, { factorId: ned.factorId }, ned.token)).options!),
+      );
+      const answers = [];
+      for (const options of begun)
+        answers.push(await stepUp(ned.token, ned.factorId, ned.passkey.get(options, { origin: PASSKEY_ORIGIN })));
+      assert.equal(
+        answers.filter((answer) => answer.data?.stepUp).length,
+        1,
+        `round ${round}: ${JSON.stringify(tally(answers))}`,
+      );
+    }
+  });
+
   it(`${PARALLEL} parallel passkeySignIn with one assertion open exactly one session`, async () => {
     const ida = await newUser();
     const { challengeId, response } = await passwordlessResponse(ida.passkey);
