@@ -28,6 +28,8 @@ const DEFAULT_CODE_MAX_CHARS = 64;
 /** A ceremony lives as long as an mfaToken: time to touch a key or open a mail, then it dies. */
 export const CEREMONY_TTL_MS = 5 * 60_000;
 
+const DUPLICATE_KEY = 11000;
+
 /** Delivered codes are stored keyed under this purpose; they live minutes, so a key rotation merely voids those in flight. */
 const FACTOR_CODE_HMAC_PURPOSE = 'factor-codes';
 
@@ -128,17 +130,22 @@ export class FactorRuntime {
       if (!binding)
         throw new Error(`factor plugin "${factor.type}" keeps attempt state, but nothing binds this attempt`);
       const boundTo = bindingKey(binding);
-      await this.deps.models.ceremonies.deleteMany({ boundTo, factorId: factor._id });
-      await this.deps.models.ceremonies.insertMany([
-        {
-          boundTo,
-          factorId: factor._id,
-          purpose,
-          state: begun.attemptState,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + CEREMONY_TTL_MS),
-        },
-      ]);
+      const ceremony = {
+        boundTo,
+        factorId: factor._id,
+        purpose,
+        state: begun.attemptState,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + CEREMONY_TTL_MS),
+      };
+      // One write, so that of parallel begins one ceremony stands; the unique index turns a parallel upsert's
+      // second insert into a duplicate-key error, and the retry then replaces the ceremony that was inserted.
+      const replace = () =>
+        this.deps.models.ceremonies.replaceOne({ boundTo, factorId: factor._id }, ceremony, { upsert: true });
+      await replace().catch((error: unknown) => {
+        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        return replace();
+      });
     }
     return { clientOptions: begun.clientOptions, deliver: begun.deliver };
   }
