@@ -32,6 +32,8 @@ const ceremonySchema = new Schema<CeremonyRecord>(
   { versionKey: false, minimize: false },
 );
 ceremonySchema.index({ boundTo: 1 });
+// One ceremony per factor and binding: a begin replaces the one before, also when two run at once.
+ceremonySchema.index({ boundTo: 1, factorId: 1 }, { unique: true });
 
 export type CeremonyModel = Model<CeremonyRecord>;
 

@@ -41,7 +41,10 @@ export class EnableMfaInput {
   @IsOptional()
   options?: unknown;
 
-  @Field(() => ID, { nullable: true, description: 'ADMIN only: enroll a factor for this user (not another admin).' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'ADMIN only: enroll a factor for this user (not another admin); never a passkey.',
+  })
   @IsOptional()
   userId?: string | null;
 }

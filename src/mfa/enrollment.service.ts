@@ -3,7 +3,7 @@ import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/us
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer } from '../auth/viewer.js';
-import { AppError, ErrorCode, badInput, invalidCode, tokenExpired } from '../errors.js';
+import { AppError, ErrorCode, badInput, forbidden, invalidCode, tokenExpired } from '../errors.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
@@ -22,6 +22,7 @@ import { assertRecentSecondFactor } from './step-up.js';
 export const ENROLLMENT_TTL_MS = 10 * 60_000;
 export const ENROLLMENT_MAX_FAILURES = 5;
 export const ENROLLMENT_TOKEN_PREFIX = 'mfa_et_';
+const DUPLICATE_KEY = 11000;
 
 export interface EnableMfaRequest {
   factorType: string;
@@ -70,6 +71,10 @@ export class EnrollmentService {
       : viewer.user;
     const { runtime } = this.deps;
     const plugin = runtime.plugin(await this.deps.mfaPolicy.assertAllowed(request.factorType));
+    // A passkey is created on the device that answers the creation options: enrolled by an admin for someone else,
+    // it would be the admin's own key to that account, and it signs in without the account's password.
+    if (forOther && plugin.discoverable)
+      throw forbidden(`${plugin.displayName} factors are created on the user's own device: only they can add one.`);
     const input = runtime.enrollmentInput(plugin, { email: request.email ?? undefined, options: request.options });
     if (plugin.multiplePerUser && request.recreate)
       throw badInput(
@@ -186,8 +191,10 @@ export class EnrollmentService {
       throw invalidCode(await this.triesLeft(pending._id));
     }
     // A credential registered already (to this account or another) is refused, as WebAuthn §7.1 step 22 asks.
+    const registeredAlready = () =>
+      badInput('response', `That ${runtime.plugin(pending.type).displayName} is registered already.`);
     if (verdict.lookupKey !== undefined && (await runtime.lookupKeyTaken(pending.type, verdict.lookupKey)))
-      throw badInput('response', `That ${runtime.plugin(pending.type).displayName} is registered already.`);
+      throw registeredAlready();
     const activated = await this.deps.models.factors
       .findOneAndUpdate(
         { _id: pending._id, status: FactorStatus.PENDING },
@@ -197,7 +204,12 @@ export class EnrollmentService {
         },
         { returnDocument: 'after' },
       )
-      .lean<FactorRecord>();
+      .lean<FactorRecord>()
+      .catch((error: unknown) => {
+        // 11000: a parallel acceptance activated the same lookup key first (the check above cannot see it coming).
+        if ((error as { code?: number }).code === DUPLICATE_KEY) throw registeredAlready();
+        throw error;
+      });
     if (!activated) throw tokenExpired('enrollment token');
     // Only the owner's own acceptance proves they read the address; an admin enrolling for them typed a code they were given.
     const proven = own ? runtime.provenEmail(pending, owner) : undefined;

@@ -28,6 +28,8 @@ const DEFAULT_CODE_MAX_CHARS = 64;
 /** A ceremony lives as long as an mfaToken: time to touch a key or open a mail, then it dies. */
 export const CEREMONY_TTL_MS = 5 * 60_000;
 
+const DUPLICATE_KEY = 11000;
+
 /** Delivered codes are stored keyed under this purpose; they live minutes, so a key rotation merely voids those in flight. */
 const FACTOR_CODE_HMAC_PURPOSE = 'factor-codes';
 
@@ -128,17 +130,22 @@ export class FactorRuntime {
       if (!binding)
         throw new Error(`factor plugin "${factor.type}" keeps attempt state, but nothing binds this attempt`);
       const boundTo = bindingKey(binding);
-      await this.deps.models.ceremonies.deleteMany({ boundTo, factorId: factor._id });
-      await this.deps.models.ceremonies.insertMany([
-        {
-          boundTo,
-          factorId: factor._id,
-          purpose,
-          state: begun.attemptState,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + CEREMONY_TTL_MS),
-        },
-      ]);
+      const ceremony = {
+        boundTo,
+        factorId: factor._id,
+        purpose,
+        state: begun.attemptState,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + CEREMONY_TTL_MS),
+      };
+      // One write, so that of parallel begins one ceremony stands; the unique index turns a parallel upsert's
+      // second insert into a duplicate-key error, and the retry then replaces the ceremony that was inserted.
+      const replace = () =>
+        this.deps.models.ceremonies.replaceOne({ boundTo, factorId: factor._id }, ceremony, { upsert: true });
+      await replace().catch((error: unknown) => {
+        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        return replace();
+      });
     }
     return { clientOptions: begun.clientOptions, deliver: begun.deliver };
   }
@@ -327,7 +334,7 @@ export class FactorRuntime {
     const limits = this.plugin(type).responseLimits;
     if (response.kind === 'code')
       return response.value.length > (limits.kind === 'code' ? (limits.maxChars ?? DEFAULT_CODE_MAX_CHARS) : 0);
-    return limits.kind !== 'json' || Buffer.byteLength(JSON.stringify(response.value) ?? '') > limits.maxBytes;
+    return limits.kind !== 'json' || jsonBytes(response.value) > limits.maxBytes;
   }
 
   /**
@@ -406,6 +413,20 @@ function purposeOf(factor: FactorRecord, binding: AttemptBinding | undefined): A
     throw new Error('an attempt on an ACTIVE factor is begun for a sign-in, a session or a passwordless sign-in');
   if ('signInChallengeId' in binding) return 'sign-in';
   return 'sessionId' in binding ? 'step-up' : 'passwordless';
+}
+
+/**
+ * The size of a client's JSON value as JSON text. A value nested too deeply for JSON.stringify (a RangeError: its
+ * recursion runs out of stack, some thousands of levels down, well within the HTTP body limit) is as large as can
+ * be: no factor's response comes near that depth, and measuring it must not become a 500.
+ */
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '');
+  } catch (error) {
+    if (error instanceof RangeError) return Number.POSITIVE_INFINITY;
+    throw error;
+  }
 }
 
 function bindingKey(binding: AttemptBinding): string {

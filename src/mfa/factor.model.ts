@@ -78,8 +78,10 @@ factorSchema.index({ userId: 1, status: 1 });
 factorSchema.index({ 'secret.kid': 1 });
 // Not sparse: the embedded server answers equality lookups from full indexes only (a sparse one would mean a scan).
 factorSchema.index({ 'pending.tokenHash': 1 });
-// Passwordless sign-in finds the factor by the credential the response names.
-factorSchema.index({ lookupKey: 1 });
+// Passwordless sign-in finds the factor by the credential the response names. Unique, so that of parallel
+// registrations of one credential id only one activates (WebAuthn §7.1 step 22); sparse, since only ACTIVE factors of
+// discoverable types have one (an equality lookup on a value still uses it).
+factorSchema.index({ lookupKey: 1 }, { unique: true, sparse: true });
 
 export type FactorModel = Model<FactorRecord>;
 

@@ -53,6 +53,8 @@ export class PasskeySignInService {
   async signIn(challengeId: string, response: unknown, ip: string, userAgent?: string): Promise<SignInOutcome> {
     const plugin = await this.plugin();
     const binding = { passwordlessKey: challengeKey(challengeId) };
+    // Before the response names a factor: input too large for any passkey is refused as such, whoever it names.
+    this.deps.runtime.assertFits([plugin.type], { kind: 'json', value: response });
     const ceremony = await this.deps.runtime.discoverableCeremony(binding);
     if (!ceremony) throw tokenExpired('passkey sign-in challenge');
     const factor = await this.deps.runtime.factorNamedBy(plugin, response);

@@ -46,6 +46,8 @@ export interface CreateKnobs extends CeremonyKnobs {
   backupEligible?: boolean;
   /** Reported by the browser as `response.transports`. @default ["internal", "hybrid"] */
   transports?: unknown[];
+  /** The new credential's id, base64url (an attacker registering a key of their own under someone else's id). @default 32 random bytes */
+  credentialId?: string;
 }
 
 export interface GetKnobs extends CeremonyKnobs {
@@ -92,7 +94,7 @@ export class SoftwarePasskey {
   create(options: PublicKeyCredentialCreationOptionsJSON, knobs: CreateKnobs): RegistrationResponseJSON {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = publicKey.export({ format: 'jwk' });
-    const credentialId = randomBytes(32).toString('base64url');
+    const credentialId = knobs.credentialId ?? randomBytes(32).toString('base64url');
     const rpId = options.rp.id ?? new URL(knobs.origin).hostname;
     this.#credential = {
       key: privateKey,
