@@ -16,7 +16,7 @@ import type { FactorsService } from './factors.service.js';
 import type { MfaPolicyService } from './mfa-policy.service.js';
 import type { RecoveryCodesService } from './recovery-codes.service.js';
 import type { SecurityNotices } from './security-notices.js';
-import { assertRecentSecondFactor } from './step-up.js';
+import { assertRecentSecondFactor, assertRecentSignIn } from './step-up.js';
 
 /** enableMfa's token lives this long, and dies after this many wrong codes, so an unfinished enrollment cannot be guessed through. */
 export const ENROLLMENT_TTL_MS = 10 * 60_000;
@@ -91,6 +91,9 @@ export class EnrollmentService {
         `A ${plugin.displayName} factor is already active; pass recreate: true to replace it.`,
       );
     if (active.length > 0 && !forOther) assertRecentSecondFactor(viewer.session, now);
+    // A first factor that also signs in alone (a passkey) is a new way into the account, which a password change
+    // would not close: a stolen session may not add one, so the password must have been proven minutes ago.
+    else if (plugin.discoverable && !forOther) assertRecentSignIn(viewer.session);
 
     // Recovery codes come with a user's first factor and with a replacement (lost device); they take effect on acceptance.
     const recoveryCodes = active.length === 0 || sameType ? this.deps.recoveryCodes.issue(owner._id) : undefined;

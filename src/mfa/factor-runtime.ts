@@ -204,6 +204,12 @@ export class FactorRuntime {
   async spend(factor: FactorRecord, checked: Checked): Promise<FactorRecord | null> {
     const { verdict, ceremony } = checked;
     if (!verdict.accepted) throw new Error('only an accepted verdict is spent');
+    // Single use needs something to spend: a replay key, or the attempt state the response answered. A plugin that
+    // accepts with neither would take the same response again; that is its fault, refused here rather than trusted.
+    if (verdict.replayKey === undefined && !ceremony)
+      throw new Error(
+        `factor plugin "${factor.type}" accepted a response that spends nothing (no replayKey, no attempt state): it could be replayed`,
+      );
     if (ceremony) {
       const taken = await this.deps.models.ceremonies.deleteOne({ _id: ceremony._id });
       if (taken.deletedCount !== 1) return null;

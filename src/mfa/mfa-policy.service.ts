@@ -9,6 +9,7 @@ import type { FactorAssurance } from './factor-plugin.js';
 import type { FactorRegistry } from './factor-registry.js';
 import type { MfaPolicyModel } from './mfa-policy.model.js';
 import { MAX_POLICY_DAYS, MFA_POLICY_ID, type MfaPolicySettings } from './mfa-policy-settings.js';
+import { SecondFactorWaiver } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { SecurityNotices } from './security-notices.js';
 import type { TrustedDevicesService } from './trusted-devices.service.js';
@@ -138,6 +139,7 @@ export class MfaPolicyService {
     if (change.enrollmentGraceDays !== undefined && change.enrollmentGraceDays !== null)
       set.enrollmentGraceDays = assertDays(change.enrollmentGraceDays, 'enrollmentGraceDays');
     if (Object.keys(set).length === 0) throw badInput('input', 'Give at least one setting to change.');
+    const before = await this.deps.settings.read();
     await this.deps.models.policies.updateOne(
       { _id: MFA_POLICY_ID },
       { $set: { ...set, updatedAt: new Date() } },
@@ -152,6 +154,9 @@ export class MfaPolicyService {
     // At use the policy is read again, so 0 already stops every device; forgetting them keeps them stopped should
     // the feature be turned on again.
     if (set.trustedDeviceDays === 0) await this.deps.trustedDevices.revokeEveryone({ actorId: viewer.user._id, ip });
+    // A shorter grace holds for the sessions it already gave too: they end, and a sign-in within the new grace skips again.
+    if (typeof set.enrollmentGraceDays === 'number' && set.enrollmentGraceDays < before.enrollmentGraceDays)
+      await this.deps.sessions.endAllWaived(SecondFactorWaiver.ENROLLMENT_GRACE, { actorId: viewer.user._id, ip });
     return this.policy();
   }
 

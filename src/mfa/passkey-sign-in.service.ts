@@ -1,6 +1,7 @@
 import type { UserModel, UserRecord } from '../accounts/user.model.js';
 import type { AttemptBudget } from '../accounts/attempt-budget.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
+import { clientNetwork } from '../client-network.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import { AppError, ErrorCode, badInput, tokenExpired, tooManyAttempts } from '../errors.js';
@@ -42,7 +43,8 @@ export class PasskeySignInService {
   /** beginPasskeySignIn: a challenge id for passkeySignIn and the options for navigator.credentials.get. */
   async begin(ip: string): Promise<{ challengeId: string; options: Record<string, unknown> }> {
     const plugin = await this.plugin();
-    const retryAfterSeconds = await this.deps.begins.reserve(ip);
+    // Per network (an IPv4 address, an IPv6 /64), as the password throttle counts: one host holds a whole /64.
+    const retryAfterSeconds = await this.deps.begins.reserve(clientNetwork(ip));
     if (retryAfterSeconds !== undefined) throw tooManyAttempts(retryAfterSeconds);
     const challengeId = newOpaqueToken(PASSKEY_CHALLENGE_PREFIX);
     const options = await this.deps.runtime.beginDiscoverable(plugin, { passwordlessKey: challengeKey(challengeId) });
@@ -62,18 +64,23 @@ export class PasskeySignInService {
       await this.deps.audit.record({ type: AuditEventType.SIGN_IN_FAILED, ip, details: { method: plugin.type } });
       throw new AppError(ErrorCode.INVALID_CODE, NOT_ACCEPTED);
     }
-    const { user } = await this.deps.secondFactor.provePasswordless(factor, response, { ip, binding, ceremony });
-    // Read with the proof: deactivation (and a reset demanded by an administrator) stop a passkey as they stop a password.
-    const refusal = this.refusal(user);
-    if (refusal) {
-      await this.deps.audit.record({
-        type: AuditEventType.SIGN_IN_FAILED,
-        userId: user._id,
-        ip,
-        details: { method: plugin.type, reason: refusal },
+    // Deactivation (and a reset demanded by an administrator) stop a passkey as they stop a password: checked before
+    // the proof, so such an account's passkey neither succeeds nor clears a failure count, and again with the user
+    // the proof read, for a change that lands meanwhile.
+    const owner = await this.deps.models.users.findById(factor.userId).lean<UserRecord>();
+    if (!owner) throw new AppError(ErrorCode.INVALID_CODE, NOT_ACCEPTED);
+    await this.refuseIfShut(owner, plugin, ip);
+    const { user } = await this.deps.secondFactor
+      .provePasswordless(factor, response, { ip, binding, ceremony })
+      .catch((error: unknown) => {
+        // The same answer as for a credential nobody registered: no attemptsRemaining, no message of its own, so
+        // that a response naming a registered credential tells nothing more. (A lockout still says so: its owner
+        // must learn when to try again, and it takes a credential id to cause one.)
+        if (error instanceof AppError && error.code === ErrorCode.INVALID_CODE)
+          throw new AppError(ErrorCode.INVALID_CODE, NOT_ACCEPTED);
+        throw error;
       });
-      throw new AppError(ErrorCode.INVALID_CODE, NOT_ACCEPTED);
-    }
+    await this.refuseIfShut(user, plugin, ip);
     const now = this.deps.clock();
     const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, {
       ip,
@@ -89,6 +96,19 @@ export class PasskeySignInService {
       details: { method: `${plugin.type}:passwordless`, factorId: factor._id.toHexString() },
     });
     return { kind: 'signedIn', user, accessToken };
+  }
+
+  /** Refuses, as any other refused passkey, a user who may not sign in now; audited with the reason. */
+  private async refuseIfShut(user: UserRecord, plugin: FactorPlugin, ip: string): Promise<void> {
+    const reason = this.refusal(user);
+    if (!reason) return;
+    await this.deps.audit.record({
+      type: AuditEventType.SIGN_IN_FAILED,
+      userId: user._id,
+      ip,
+      details: { method: plugin.type, reason },
+    });
+    throw new AppError(ErrorCode.INVALID_CODE, NOT_ACCEPTED);
   }
 
   /** Why this user may not sign in now, or undefined. */

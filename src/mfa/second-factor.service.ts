@@ -37,6 +37,7 @@ export interface ProvenSecondFactor {
 /** Refusals of a code whose step was already used: what to do next, and nothing more (not when or where it was used). */
 const USED_CODE_WAIT = 'That code was already used. Wait for the next code, and enter that one.';
 const USED_CODE_SEND = 'That code was already used. Ask for a new code (sendMfaCode), and enter that one.';
+const USED_RESPONSE = 'That answer was already used. Begin again (beginMfa), and answer the new challenge.';
 /** A refusal when the code may come from any of the user's factors (removing a factor whose device is lost). */
 const WRONG_CODE_OF_ANY_FACTOR =
   'The code is wrong, expired or already used. Give a current code from any of your factors, or one of your recovery codes.';
@@ -272,8 +273,12 @@ export class SecondFactorService {
     return spent ? { user: owner, factor: spent } : { alreadyUsed: true };
   }
 
-  /** A delivered code is replaced by asking for a new one; any other factor shows its next code in time. */
+  /**
+   * A delivered code is replaced by asking for a new one; any other code factor shows its next code in time; a
+   * structured response (passkeys) answers a challenge, so a new one is begun.
+   */
   private usedCodeMessage(factor: FactorRecord): string {
+    if (this.deps.runtime.plugin(factor.type).responseLimits.kind === 'json') return USED_RESPONSE;
     return this.deps.runtime.delivers(factor.type) ? USED_CODE_SEND : USED_CODE_WAIT;
   }
 

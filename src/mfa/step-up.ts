@@ -1,4 +1,4 @@
-import { stepUpRequired } from '../errors.js';
+import { AppError, ErrorCode, stepUpRequired } from '../errors.js';
 import type { SessionRecord } from '../sessions/session.model.js';
 
 /**
@@ -11,4 +11,17 @@ export const STEP_UP_MAX_AGE_MS = 5 * 60_000;
 export function assertRecentSecondFactor(session: SessionRecord, now: Date): void {
   if (!session.mfaVerifiedAt || now.getTime() - session.mfaVerifiedAt.getTime() > STEP_UP_MAX_AGE_MS)
     throw stepUpRequired();
+}
+
+/**
+ * Throws STEP_UP_REQUIRED unless this session was opened (its password proven) in the last five minutes: for a
+ * change a user with no factor to step up with makes, which a stolen session must not make. Sessions keep their
+ * times on the wall clock, so this reads it too.
+ */
+export function assertRecentSignIn(session: SessionRecord): void {
+  if (Date.now() - session.createdAt.getTime() > STEP_UP_MAX_AGE_MS)
+    throw new AppError(
+      ErrorCode.STEP_UP_REQUIRED,
+      'Sign in again first: a passkey signs in without your password, so adding one needs a sign-in from the last 5 minutes.',
+    );
 }

@@ -190,11 +190,12 @@ export class TrustedDevicesService {
       { revokedAt: { $exists: false } },
       { $set: { revokedAt: this.deps.clock() } },
     );
+    const sessionsEnded = await this.endDeviceSessions({});
     await this.deps.audit.record({
       type: AuditEventType.TRUSTED_DEVICE_REVOKED,
       actorId: context.actorId,
       ip: context.ip,
-      details: { count, reason: 'policy_off' },
+      details: { count, reason: 'policy_off', sessionsEnded },
     });
     return count;
   }
@@ -202,21 +203,38 @@ export class TrustedDevicesService {
   /** Forgets every remembered device of a user; audited when any was forgotten. Returns how many. */
   async revokeAllOf(
     userId: Types.ObjectId,
-    context: { reason: DevicesForgottenBecause; actorId?: Types.ObjectId; ip?: string },
+    context: {
+      reason: DevicesForgottenBecause;
+      actorId?: Types.ObjectId;
+      ip?: string;
+      /** The caller ends the user's sessions itself (revokeOtherSessions, revokeUserSessions: they count them). */
+      sessionsEndedByCaller?: boolean;
+    },
   ): Promise<number> {
     const { modifiedCount: count } = await this.deps.models.trustedDevices.updateMany(
       { userId, revokedAt: { $exists: false } },
       { $set: { revokedAt: this.deps.clock() } },
     );
-    if (count > 0)
+    // The sessions the devices opened go with them, as with revokeOwn.
+    const sessionsEnded = context.sessionsEndedByCaller ? 0 : await this.endDeviceSessions({ userId });
+    if (count > 0 || sessionsEnded > 0)
       await this.deps.audit.record({
         type: AuditEventType.TRUSTED_DEVICE_REVOKED,
         userId,
         actorId: context.actorId,
         ip: context.ip,
-        details: { count, reason: context.reason },
+        details: { count, reason: context.reason, ...(sessionsEnded > 0 ? { sessionsEnded } : {}) },
       });
     return count;
+  }
+
+  /** Ends the live sessions (within `filter`) that a remembered device opened. Returns how many. */
+  private async endDeviceSessions(filter: Record<string, unknown>): Promise<number> {
+    const { modifiedCount } = await this.deps.models.sessions.updateMany(
+      { ...filter, trustedDeviceId: { $exists: true }, revokedAt: { $exists: false } },
+      { $set: { revokedAt: new Date() } },
+    );
+    return modifiedCount;
   }
 }
 

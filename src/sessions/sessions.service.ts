@@ -29,7 +29,8 @@ export type EndedBecause =
   | 'became_admin'
   | 'password_changed'
   | 'password_reset'
-  | 'password_reset_required';
+  | 'password_reset_required'
+  | 'policy_narrowed';
 
 /**
  * revokeSession's one answer for an id that names no live session of the
@@ -217,7 +218,11 @@ export class SessionsService {
   async revokeOthers(viewer: SessionViewer, ip?: string): Promise<number> {
     // Remembered devices first: a sign-in with one whose session this read misses finds its device forgotten and ends
     // that session itself (TrustedDevicesService.stillTrusted).
-    await this.deps.trustedDevices.revokeAllOf(viewer.user._id, { reason: 'others_revoked_by_owner', ip });
+    await this.deps.trustedDevices.revokeAllOf(viewer.user._id, {
+      reason: 'others_revoked_by_owner',
+      ip,
+      sessionsEndedByCaller: true,
+    });
     const now = new Date();
     const live = await this.deps.models.sessions
       .find({ userId: viewer.user._id, _id: { $ne: viewer.session._id }, ...unended(now) }, { _id: 1 })
@@ -246,6 +251,7 @@ export class SessionsService {
       reason: 'revoked_by_admin',
       actorId: viewer.user._id,
       ip,
+      sessionsEndedByCaller: true,
     });
     return this.endSessionsOf(target._id, { reason: 'revoked_by_admin', actorId: viewer.user._id, ip });
   }
@@ -294,6 +300,25 @@ export class SessionsService {
       { secondFactorWaiver: { $exists: true } },
       { ...context, reason: 'became_admin', auditNone: false },
     );
+  }
+
+  /**
+   * Every user's sessions in which `waiver` stood in for the second factor: the policy that allowed it was narrowed
+   * (a shorter enrollment grace), so they end and their users sign in again under the new one. Audited with the
+   * admin as actor. Returns how many.
+   */
+  async endAllWaived(waiver: SecondFactorWaiver, context: { actorId: Types.ObjectId; ip?: string }): Promise<number> {
+    const { modifiedCount: count } = await this.deps.models.sessions.updateMany(
+      { secondFactorWaiver: waiver, revokedAt: { $exists: false } },
+      { $set: { revokedAt: new Date() } },
+    );
+    await this.deps.audit.record({
+      type: AuditEventType.SESSIONS_REVOKED,
+      actorId: context.actorId,
+      ip: context.ip,
+      details: { count, reason: 'policy_narrowed', waiver },
+    });
+    return count;
   }
 
   private async end(

@@ -5,10 +5,12 @@ import { Types } from 'mongoose';
 import {
   AcceptMfaDocument as ACCEPT_MFA,
   BeginMfaDocument as BEGIN_MFA,
+  BeginPasskeySignInDocument,
   CreateApiKeyDocument as CREATE_API_KEY,
   DeactivateUserDocument as DEACTIVATE_USER,
   PasskeySignInDocument as PASSKEY_SIGN_IN,
   RequireUserPasswordResetDocument as REQUIRE_PASSWORD_RESET,
+  SetMfaPolicyDocument as SET_MFA_POLICY,
   StepUpDocument as STEP_UP,
   VerifyMfaDocument as VERIFY_MFA,
 } from '../generated/graphql.js';
@@ -336,14 +338,19 @@ describe('passkeys under attack', () => {
       origin: 'https://evil.test',
     });
     record(await stepUp(jo.token, jo.factorId, unverified), 'a step-up from another site');
+    assert.deepEqual(remaining, [4, 3, 2]);
     const noPresence = await passwordlessResponse(jo.passkey, { userVerified: false });
-    record(await passkeySignIn(noPresence.challengeId, noPresence.response), 'passwordless without user verification');
-    assert.deepEqual(remaining, [4, 3, 2, 1]);
-    assert.equal(await failuresOf(app, jo.id), 4);
+    const unverifiedSignIn = await passkeySignIn(noPresence.challengeId, noPresence.response);
+    assertRefused(unverifiedSignIn, 'passwordless without user verification');
+    assert.equal(
+      unverifiedSignIn.errors![0].extensions?.attemptsRemaining,
+      undefined,
+      'passwordless refusals name no account: they say nothing of the attempts left',
+    );
+    assert.equal(await failuresOf(app, jo.id), 4, 'but they count');
     const fifth = await passwordlessResponse(jo.passkey, { tamperSignature: true });
     const locking = await passkeySignIn(fifth.challengeId, fifth.response);
     assertRefused(locking, 'the fifth');
-    assert.equal(locking.errors![0].extensions?.attemptsRemaining, 0);
     assert.equal(await auditCount(app, jo.id, 'mfa.locked_out'), 1);
 
     const assertLocked = (response: GraphQLResponse<unknown>, what: string) => {
@@ -370,6 +377,7 @@ describe('passkeys under attack', () => {
     const admin = await theAdmin();
     const [kim, lou] = [await newUser(), await newUser()];
     const signedInBefore = await auditCount(app, kim.id, 'sign_in.succeeded');
+    const provenBefore = await auditCount(app, kim.id, 'mfa.verification_succeeded');
     await admin.stepUp();
     const deactivated = await app.graphql(DEACTIVATE_USER, {
       token: admin.token,
@@ -409,6 +417,35 @@ describe('passkeys under attack', () => {
     }
     assert.equal(await auditCount(app, kim.id, 'sign_in.failed'), 1, 'the refusal is audited for the account');
     assert.equal(await auditCount(app, kim.id, 'sign_in.succeeded'), signedInBefore);
+    assert.equal(
+      await auditCount(app, kim.id, 'mfa.verification_succeeded'),
+      provenBefore,
+      "a shut account's passkey is refused before it is checked: no success, no failure count cleared",
+    );
+  });
+
+  it('MfaPolicy.passkeySignIn false turns passwordless sign-in off; passkeys still serve as a second factor', async () => {
+    const admin = await theAdmin();
+    const user = await newUser();
+    await admin.stepUp();
+    const off = await app.graphql(SET_MFA_POLICY, {
+      token: admin.token,
+      variables: { input: { passkeySignIn: false } },
+    });
+    assert.equal(off.data?.setMfaPolicy.passkeySignIn, false, JSON.stringify(off.errors));
+    try {
+      assert.equal(errorCode(await app.graphql(BeginPasskeySignInDocument)), 'FACTOR_TYPE_NOT_ALLOWED');
+      assert.ok(await signIn(user), 'a passkey as second factor');
+    } finally {
+      await admin.stepUp();
+      const on = await app.graphql(SET_MFA_POLICY, {
+        token: admin.token,
+        variables: { input: { passkeySignIn: true } },
+      });
+      assert.equal(on.data?.setMfaPolicy.passkeySignIn, true, JSON.stringify(on.errors));
+    }
+    const { challengeId, response } = await passwordlessResponse(user.passkey);
+    assert.ok((await passkeySignIn(challengeId, response)).data?.passkeySignIn.accessToken, 'on again');
   });
 
   it('an admin cannot enroll a passkey for someone else, which would sign in as them without their password', async () => {
