@@ -189,11 +189,12 @@ export interface VerifyRequest extends FactorRequest {
 }
 
 /**
- * A plugin's answer. An accepted response must spend something — a `replayKey`, or the attempt state it answered
- * (the core refuses, as a fault of the plugin, a success that spends neither: it could be replayed). Accepted: the core spends `replayKey` (refusing it and every older one afterwards, for
- * this factor), replaces the state with `state` (a compare-and-set: of two parallel successes, one wins), and
- * spends the attempt state — all or nothing. Refused: `alreadyUsed` when the response was right once and its
- * replay key is spent (the message then says to wait for a new code).
+ * A plugin's answer. An accepted response must spend something: a `replayKey`, or the attempt state it answered
+ * (the core refuses, as a fault of the plugin, a success that spends neither: it could be replayed). Accepted: the
+ * core spends the attempt state, then `replayKey` (refusing it and every older one afterwards, for this factor),
+ * and replaces the state with `state` (a compare-and-set: of two parallel successes, one wins); a lost race leaves
+ * what was spent spent. Refused: `alreadyUsed` when the response was right once and its replay key is spent (the
+ * message then says to wait for a new code); `reason` for the audit trail.
  */
 export type Verdict =
   | {
