@@ -132,3 +132,32 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ REDIS_KEY_PREFIX: 'tenant-a' }).redisKeyPrefix, 'tenant-a');
   });
 });
+
+describe('PUBLIC_URL and factor plugin settings', () => {
+  it('defaults PUBLIC_URL to localhost on PORT, keeps a given one without its trailing slash, refuses non-http(s)', () => {
+    assert.equal(loadConfig({}).publicUrl, 'http://localhost:4000');
+    assert.equal(loadConfig({ PORT: '8080' }).publicUrl, 'http://localhost:8080');
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl, 'https://auth.example.com');
+    for (const value of ['auth.example.com', 'ftp://auth.example.com', 'https://'])
+      assert.throws(() => loadConfig({ PUBLIC_URL: value }), ConfigError, value);
+  });
+
+  it('hands each plugin its own <NAME>_<KEY> variables, NAME from its FACTOR_PLUGINS entry', () => {
+    const env = {
+      FACTOR_PLUGINS: 'totp,webauthn,./dist/plugins/sms/index.js,@acme/mfa-hw-token,./fob.js',
+      WEBAUTHN_RP_ID: 'example.com',
+      WEBAUTHN_ORIGINS: 'https://auth.example.com',
+      SMS_API_KEY: 'k',
+      MFA_HW_TOKEN_SERIAL_PREFIX: 'HW',
+      FOB_LOOK_AHEAD: '10',
+      WEBAUTHNX_NOT_MINE: 'x',
+    };
+    assert.deepEqual(loadConfig(env).mfa.factorPluginSettings, {
+      totp: {},
+      webauthn: { RP_ID: 'example.com', ORIGINS: 'https://auth.example.com' },
+      './dist/plugins/sms/index.js': { API_KEY: 'k' },
+      '@acme/mfa-hw-token': { SERIAL_PREFIX: 'HW' },
+      './fob.js': { LOOK_AHEAD: '10' },
+    });
+  });
+});
