@@ -9,14 +9,17 @@ import {
   BeginPasskeySignInDocument,
   CreateApiKeyDocument as CREATE_API_KEY,
   DeactivateUserDocument as DEACTIVATE_USER,
+  LoginWithGraceDocument as LOGIN_WITH_GRACE,
   PasskeySignInDocument as PASSKEY_SIGN_IN,
   RequireUserPasswordResetDocument as REQUIRE_PASSWORD_RESET,
   SetMfaPolicyDocument as SET_MFA_POLICY,
+  SetMfaPolicyStatusDocument as SET_MFA_POLICY_STATUS,
+  SkipEnrollmentDocument as SKIP_ENROLLMENT,
   StepUpDocument as STEP_UP,
   VerifyMfaDocument as VERIFY_MFA,
 } from '../generated/graphql.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
-import { logIn, signUpAndLogIn } from '../support/accounts.js';
+import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { auditCount, failuresOf, retryAfter, storedFactors, tally } from '../support/attacker.js';
 import { TestClock, enrollTotp, mfaToken } from '../support/mfa.js';
 import {
@@ -710,6 +713,49 @@ describe('passkeys under attack', () => {
     assert.equal(errorCode(await enable(old)), undefined, 'a fresh proof suffices');
     clock.advance(6 * 60_000);
     assert.equal(errorCode(await enable(old)), 'STEP_UP_REQUIRED', 'a stale proof does not');
+  });
+
+  it('skipEnrollment does not make an old sign-in recent: its session may not add a first passkey either', async () => {
+    // The enrollment grace trades an enrollment-scoped session for a full one without the password: were the new
+    // session's age taken for the sign-in's, a stolen enrollment session of any age could add a passkey through it.
+    const admin = await theAdmin();
+    const username = `user${++users}`;
+    const { id } = await signUpAndLogIn(app, username);
+    await admin.stepUp();
+    const set = (input: { enrollmentGraceDays: number }) =>
+      app.graphql(SET_MFA_POLICY, { token: admin.token, variables: { input } });
+    assert.equal((await set({ enrollmentGraceDays: 7 })).errors, undefined);
+    try {
+      const required = await app.graphql(SET_MFA_POLICY_STATUS, {
+        token: admin.token,
+        variables: { input: { userId: id, status: 'ENABLED' } },
+      });
+      assert.equal(required.errors, undefined, JSON.stringify(required.errors));
+      const login = await app.graphql(LOGIN_WITH_GRACE, {
+        variables: { input: { username, password: TEST_PASSWORD } },
+      });
+      assert.equal(login.data?.login.enrollmentRequired, true, JSON.stringify(login));
+      const enrollmentSession = login.data.login.accessToken!;
+      await app.database.connection
+        .db!.collection('sessions')
+        .updateOne(
+          { tokenHash: hashToken(enrollmentSession) },
+          { $set: { createdAt: new Date(Date.now() - 6 * 60_000) } },
+        );
+      const skipped = await app.graphql(SKIP_ENROLLMENT, { token: enrollmentSession });
+      const graceSession = skipped.data?.skipEnrollment.accessToken;
+      assert.ok(graceSession, JSON.stringify(skipped));
+      const refused = await app.graphql(await enableMfaDocumentFor(app, 'WebAuthnEnrollment'), {
+        token: graceSession,
+        variables: { input: { factorType: 'webauthn' } },
+      });
+      assert.equal(errorCode(refused), 'STEP_UP_REQUIRED', JSON.stringify(refused));
+      assert.deepEqual(await storedFactors(app, id), []);
+      await enrollPasskey(app, await logIn(app, username)); // a fresh sign-in, an enrollment session: allowed
+    } finally {
+      await admin.stepUp();
+      await set({ enrollmentGraceDays: 0 });
+    }
   });
 
   it('never logs a challenge id, an mfaToken or a session token', () => {
