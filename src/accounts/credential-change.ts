@@ -37,10 +37,13 @@ export class CredentialChange {
   async credentialsChanged(userId: Types.ObjectId, sessions: EndedSessions): Promise<void> {
     const now = this.deps.clock();
     // Remembered devices too (a sign-in racing this one is held back by the credentialsVersion stamp on its device).
+    // Their sessions are left to endSessionsOf below: it keeps the session that made the change (`except`), even one
+    // a device opened, which ending every device session here would sign out of its own password change.
     await this.deps.trustedDevices.revokeAllOf(userId, {
       reason: 'credentials_changed',
       actorId: sessions.actorId,
       ip: sessions.ip,
+      sessionsEndedByCaller: true,
     });
     await this.deps.sessions.endSessionsOf(userId, sessions);
     await this.deps.models.signInChallenges.updateMany(

@@ -198,6 +198,9 @@ export class SignInService {
       secondFactorWaiver: SecondFactorWaiver.ENROLLMENT_GRACE,
       // The enrollment-scoped session's stamp: a password change since it was issued ends this one too.
       credentialsVersion: session.credentialsVersion ?? 0,
+      // And its sign-in's time: no password is asked here, so this session's sign-in is no more recent than that one
+      // (assertRecentSignIn), or a stolen enrollment session of any age would become a recent sign-in by skipping.
+      signedInAt: session.signedInAt ?? session.createdAt,
       maxLifetimeMs: enrollmentDeadline.getTime() - this.deps.clock().getTime(),
     });
     await this.deps.audit.record({

@@ -14,12 +14,12 @@ export function assertRecentSecondFactor(session: SessionRecord, now: Date): voi
 }
 
 /**
- * Throws STEP_UP_REQUIRED unless this session was opened (its password proven) in the last five minutes: for a
- * change a user with no factor to step up with makes, which a stolen session must not make. Sessions keep their
- * times on the wall clock, so this reads it too.
+ * Throws STEP_UP_REQUIRED unless the password behind this session was proven in the last five minutes (when it, or
+ * the enrollment session skipEnrollment traded for it, was opened): for a change a user with no factor to step up
+ * with makes, which a stolen session must not make. Sessions keep their times on the wall clock, so this reads it too.
  */
 export function assertRecentSignIn(session: SessionRecord): void {
-  if (Date.now() - session.createdAt.getTime() > STEP_UP_MAX_AGE_MS)
+  if (Date.now() - (session.signedInAt ?? session.createdAt).getTime() > STEP_UP_MAX_AGE_MS)
     throw new AppError(
       ErrorCode.STEP_UP_REQUIRED,
       'Sign in again first: a passkey signs in without your password, so adding one needs a sign-in from the last 5 minutes.',

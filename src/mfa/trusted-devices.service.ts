@@ -207,7 +207,10 @@ export class TrustedDevicesService {
       reason: DevicesForgottenBecause;
       actorId?: Types.ObjectId;
       ip?: string;
-      /** The caller ends the user's sessions itself (revokeOtherSessions, revokeUserSessions: they count them). */
+      /**
+       * The caller ends the user's sessions itself (revokeOtherSessions, revokeUserSessions, a credential change):
+       * it counts them, and may keep the calling one.
+       */
       sessionsEndedByCaller?: boolean;
     },
   ): Promise<number> {

@@ -21,6 +21,11 @@ export interface SessionRecord {
   /** When a second factor was last passed in this session; unset for password-only sessions. */
   mfaVerifiedAt?: Date;
   createdAt: Date;
+  /**
+   * When the password behind this session was checked, for a session that took over from another without asking
+   * it again (skipEnrollment); unset when that is createdAt.
+   */
+  signedInAt?: Date;
   lastUsedAt: Date;
   /** Absolute end of life, however active the session is. */
   absoluteExpiresAt: Date;
@@ -50,6 +55,7 @@ const sessionSchema = new Schema<SessionRecord>(
     scope: { type: String, enum: Object.values(SessionScope), required: true },
     mfaVerifiedAt: { type: Date },
     createdAt: { type: Date, required: true },
+    signedInAt: { type: Date },
     lastUsedAt: { type: Date, required: true },
     absoluteExpiresAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true, expires: 0 },

@@ -52,6 +52,8 @@ export interface SessionOrigin {
   /** "password", a factor type, or "recovery_code". */
   method: string;
   mfaVerifiedAt?: Date;
+  /** When the password was checked, if not now: the session this one replaces was opened then (see SessionRecord). */
+  signedInAt?: Date;
   /** The user's credentialsVersion read with the password the sign-in checked (see UserRecord.credentialsVersion). */
   credentialsVersion: number;
   /** What stood in for the second factor (see SecondFactorWaiver), and the remembered device when it was one. */
@@ -88,6 +90,7 @@ export class SessionsService {
         scope,
         mfaVerifiedAt: origin.mfaVerifiedAt,
         createdAt: now,
+        signedInAt: origin.signedInAt,
         lastUsedAt: now,
         absoluteExpiresAt,
         expiresAt: this.expiryAfterUse(now, absoluteExpiresAt),

@@ -164,6 +164,47 @@ describe('enrollment grace: skipping enrollment until a deadline', () => {
     await setPolicy(app, admin, { enrollmentGraceDays: 7 });
   });
 
+  it('a shorter grace ends the sessions skipEnrollment gave, audited; a longer one ends none', async () => {
+    const graceSession = async (username: string) => {
+      await requiredWithoutFactor(username);
+      const full = (await skip((await enrollmentSignIn(username)).token)).data?.skipEnrollment.accessToken;
+      assert.ok(full);
+      return full;
+    };
+    const sessions = app.database.connection.db!.collection('sessions');
+    const liveGrace = () => sessions.countDocuments({ secondFactorWaiver: 'enrollment_grace', revokedAt: null });
+    const narrowings = () =>
+      app.database.connection
+        .db!.collection<{ actorId?: Types.ObjectId; details: Record<string, unknown> }>('auditEvents')
+        .find({ type: 'session.revoked', 'details.reason': 'policy_narrowed' })
+        .toArray();
+    const granted = [await graceSession('kai'), await graceSession('lou')];
+    const before = (await narrowings()).length;
+
+    await setPolicy(app, admin, { enrollmentGraceDays: 14 });
+    assert.deepEqual(await Promise.all(granted.map(works)), [true, true], 'a longer grace keeps them');
+    assert.equal((await narrowings()).length, before);
+
+    const live = await liveGrace();
+    assert.ok(live >= 2);
+    await setPolicy(app, admin, { enrollmentGraceDays: 3 });
+    try {
+      // Their deadlines were set under the longer grace; the shorter one holds for them too.
+      assert.deepEqual(await Promise.all(granted.map(works)), [false, false]);
+      assert.equal(await liveGrace(), 0);
+      assert.ok(await works(admin.token), 'sessions with a second factor stay');
+      const events = await narrowings();
+      assert.equal(events.length, before + 1);
+      const narrowed = events[events.length - 1];
+      assert.equal(narrowed.actorId?.toHexString(), admin.id);
+      assert.deepEqual(narrowed.details, { count: live, reason: 'policy_narrowed', waiver: 'enrollment_grace' });
+      const again = (await skip((await enrollmentSignIn('kai')).token)).data?.skipEnrollment.accessToken;
+      assert.ok(again && (await works(again)), 'within the new grace a sign-in skips again');
+    } finally {
+      await setPolicy(app, admin, { enrollmentGraceDays: 7 });
+    }
+  });
+
   it('the grace starts when MFA is turned on: setting ENABLED again does not lengthen it; DISABLED then ENABLED restarts it', async () => {
     const fin = await requiredWithoutFactor('fin');
     const first = (await enrollmentSignIn('fin')).deadline!;

@@ -2,22 +2,26 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { print } from 'graphql';
 import { Types } from 'mongoose';
+import { hashToken } from '../../src/crypto/opaque-token.js';
 import {
   AcceptMfaDocument as ACCEPT_MFA,
   BeginMfaDocument as BEGIN_MFA,
   BeginPasskeySignInDocument,
   CreateApiKeyDocument as CREATE_API_KEY,
   DeactivateUserDocument as DEACTIVATE_USER,
+  LoginWithGraceDocument as LOGIN_WITH_GRACE,
   PasskeySignInDocument as PASSKEY_SIGN_IN,
   RequireUserPasswordResetDocument as REQUIRE_PASSWORD_RESET,
   SetMfaPolicyDocument as SET_MFA_POLICY,
+  SetMfaPolicyStatusDocument as SET_MFA_POLICY_STATUS,
+  SkipEnrollmentDocument as SKIP_ENROLLMENT,
   StepUpDocument as STEP_UP,
   VerifyMfaDocument as VERIFY_MFA,
 } from '../generated/graphql.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
-import { signUpAndLogIn } from '../support/accounts.js';
+import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { auditCount, failuresOf, retryAfter, storedFactors, tally } from '../support/attacker.js';
-import { TestClock, mfaToken } from '../support/mfa.js';
+import { TestClock, enrollTotp, mfaToken } from '../support/mfa.js';
 import {
   PASSKEY_ENV,
   PASSKEY_ORIGIN,
@@ -677,7 +681,117 @@ describe('passkeys under attack', () => {
     assert.equal(errorCode(await stepUp(apiKey, rex.factorId, {})), 'FORBIDDEN');
   });
 
+  it('a first passkey needs a sign-in from the last 5 minutes; a first TOTP, or a passkey beside TOTP, does not', async () => {
+    // A passkey signs in without the password, so a stolen session that adds one keeps a way in a password change
+    // would not close. Sessions keep wall-clock times: the sign-in is aged in the database, not on the app's clock.
+    const signedInMinutesAgo = (token: string, minutes: number) =>
+      app.database.connection
+        .db!.collection('sessions')
+        .updateOne({ tokenHash: hashToken(token) }, { $set: { createdAt: new Date(Date.now() - minutes * 60_000) } });
+    const enable = async (token: string) =>
+      app.graphql(await enableMfaDocumentFor(app, 'WebAuthnEnrollment'), {
+        token,
+        variables: { input: { factorType: 'webauthn' } },
+      });
+
+    const { id: sal, token: stale } = await signUpAndLogIn(app, `user${++users}`);
+    await signedInMinutesAgo(stale, 6);
+    const refused = await enable(stale);
+    assert.equal(errorCode(refused), 'STEP_UP_REQUIRED', JSON.stringify(refused));
+    assert.match(refused.errors![0].message, /sign in again/i);
+    assert.deepEqual(await storedFactors(app, sal), [], 'nothing was started');
+    const fresh = await logIn(app, `user${users}`);
+    await enrollPasskey(app, fresh);
+    assert.equal((await storedFactors(app, sal)).filter((factor) => factor.status === 'ACTIVE').length, 1);
+
+    const { token: old } = await signUpAndLogIn(app, `user${++users}`);
+    await signedInMinutesAgo(old, 60);
+    await enrollTotp(app, old, clock); // a first TOTP is no way in by itself: the password is still asked
+
+    // With an ACTIVE factor the usual rule holds, whatever the sign-in's age: a second-factor proof from the last
+    // 5 minutes (accepting the TOTP was one), and STEP_UP_REQUIRED once it is older.
+    assert.equal(errorCode(await enable(old)), undefined, 'a fresh proof suffices');
+    clock.advance(6 * 60_000);
+    assert.equal(errorCode(await enable(old)), 'STEP_UP_REQUIRED', 'a stale proof does not');
+  });
+
+  it('skipEnrollment does not make an old sign-in recent: its session may not add a first passkey either', async () => {
+    // The enrollment grace trades an enrollment-scoped session for a full one without the password: were the new
+    // session's age taken for the sign-in's, a stolen enrollment session of any age could add a passkey through it.
+    const admin = await theAdmin();
+    const username = `user${++users}`;
+    const { id } = await signUpAndLogIn(app, username);
+    await admin.stepUp();
+    const set = (input: { enrollmentGraceDays: number }) =>
+      app.graphql(SET_MFA_POLICY, { token: admin.token, variables: { input } });
+    assert.equal((await set({ enrollmentGraceDays: 7 })).errors, undefined);
+    try {
+      const required = await app.graphql(SET_MFA_POLICY_STATUS, {
+        token: admin.token,
+        variables: { input: { userId: id, status: 'ENABLED' } },
+      });
+      assert.equal(required.errors, undefined, JSON.stringify(required.errors));
+      const login = await app.graphql(LOGIN_WITH_GRACE, {
+        variables: { input: { username, password: TEST_PASSWORD } },
+      });
+      assert.equal(login.data?.login.enrollmentRequired, true, JSON.stringify(login));
+      const enrollmentSession = login.data.login.accessToken!;
+      await app.database.connection
+        .db!.collection('sessions')
+        .updateOne(
+          { tokenHash: hashToken(enrollmentSession) },
+          { $set: { createdAt: new Date(Date.now() - 6 * 60_000) } },
+        );
+      const skipped = await app.graphql(SKIP_ENROLLMENT, { token: enrollmentSession });
+      const graceSession = skipped.data?.skipEnrollment.accessToken;
+      assert.ok(graceSession, JSON.stringify(skipped));
+      const refused = await app.graphql(await enableMfaDocumentFor(app, 'WebAuthnEnrollment'), {
+        token: graceSession,
+        variables: { input: { factorType: 'webauthn' } },
+      });
+      assert.equal(errorCode(refused), 'STEP_UP_REQUIRED', JSON.stringify(refused));
+      assert.deepEqual(await storedFactors(app, id), []);
+      await enrollPasskey(app, await logIn(app, username)); // a fresh sign-in, an enrollment session: allowed
+    } finally {
+      await admin.stepUp();
+      await set({ enrollmentGraceDays: 0 });
+    }
+  });
+
   it('never logs a challenge id, an mfaToken or a session token', () => {
     assert.doesNotMatch(app.logLines.join(''), /mfa_(pk|mt|at|et|ak)_[A-Za-z0-9_-]{20}/);
+  });
+});
+
+describe('beginPasskeySignIn under a flood from one network', () => {
+  const BUDGET = 3;
+  let app: TestApp;
+  /** beginPasskeySignIn from a client behind the trusted proxy, which reports it in X-Forwarded-For. */
+  const beginFrom = (address: string) =>
+    app.graphql(BeginPasskeySignInDocument, { headers: { 'x-forwarded-for': address } });
+
+  before(async () => {
+    app = await startTestApp({
+      ...PASSKEY_ENV,
+      LOGIN_RATE_PER_ADDRESS: String(BUDGET),
+      TRUST_PROXY: '127.0.0.1, ::1',
+    });
+  });
+  after(() => app.stop());
+
+  it('counts the challenges per network: the addresses of one IPv6 /64 share one budget, another /64 has its own', async () => {
+    // One host is given a whole /64 (RFC 6177): counted per address, it would have 2^64 budgets.
+    const answers = [];
+    for (const address of ['2001:db8:1:1::1', '2001:db8:1:1::2', '2001:db8:1:1:ffff:ffff:ffff:fffe'])
+      answers.push(await beginFrom(address));
+    assert.deepEqual(tally(answers), { OK: BUDGET }, JSON.stringify(answers));
+    const flooded = await beginFrom('2001:db8:1:1:abcd::9');
+    assert.equal(errorCode(flooded), 'TOO_MANY_ATTEMPTS', JSON.stringify(flooded));
+    const wait = retryAfter(flooded);
+    assert.ok(typeof wait === 'number' && wait > 0 && wait <= 60, `retryAfterSeconds: ${String(wait)}`);
+    assert.equal(flooded.data, null, 'no challenge');
+
+    assert.equal(errorCode(await beginFrom('2001:db8:1:2::1')), undefined, 'the next /64 is another network');
+    assert.equal(errorCode(await beginFrom('203.0.113.7')), undefined, 'an IPv4 client is its own');
   });
 });

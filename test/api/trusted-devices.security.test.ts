@@ -3,19 +3,23 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import {
+  ChangePasswordDocument as CHANGE_PASSWORD,
+  DisableMfaDocument as DISABLE_MFA,
   LoginDocument as LOGIN,
   MeDocument as ME,
   RequestPasswordResetDocument as REQUEST_RESET,
   ResetPasswordDocument as RESET,
   RevokeOtherSessionsDocument as REVOKE_OTHER_SESSIONS,
   RevokeTrustedDeviceDocument as REVOKE_DEVICE,
+  StepUpDocument as STEP_UP,
   TrustedDevicesDocument as TRUSTED_DEVICES,
 } from '../generated/graphql.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import { userWithTotp, type MfaUser } from '../support/attacker.js';
 import { graphqlFrom } from '../support/client-address.js';
 import { accountTokenIn, nextMail, queueDrained, verifyAddress } from '../support/email.js';
-import { TestClock, mfaToken } from '../support/mfa.js';
+import { TEST_PASSWORD } from '../support/accounts.js';
+import { TestClock, mfaToken, totpCode } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { errorCode, startTestApp, type GraphQLResponse, type TestApp } from '../support/test-app.js';
 import { loginWithDevice, rememberedSignIn, setPolicy } from '../support/trusted-devices.js';
@@ -53,6 +57,20 @@ describe('trusted devices under attack', () => {
     app.database.connection
       .db!.collection<{ details?: { reason?: string } }>('auditEvents')
       .find({ userId: new Types.ObjectId(userId), type: 'mfa.trusted_device_refused' })
+      .toArray();
+
+  /** A login with the user's device token: the session it opened without a second factor. */
+  const deviceSession = async (user: { username: string; deviceToken: string }) => {
+    const login = await loginWithDevice(app, user.username, user.deviceToken);
+    assert.equal(login.data?.login.mfaRequired, false, JSON.stringify(login));
+    const token = login.data.login.accessToken!;
+    assert.ok(await works(token));
+    return token;
+  };
+  const devicesRevoked = (userId: string) =>
+    app.database.connection
+      .db!.collection<{ details: { reason: string } }>('auditEvents')
+      .find({ userId: new Types.ObjectId(userId), type: 'mfa.trusted_device_revoked' })
       .toArray();
 
   before(async () => {
@@ -242,6 +260,95 @@ describe('trusted devices under attack', () => {
       (await loginWithDevice(app, 'gia', fresh)).data?.login.mfaRequired,
       false,
       'new devices are remembered',
+    );
+  });
+
+  it("trustedDeviceDays 0 also ends the sessions remembered devices opened, every user's; other sessions stay", async () => {
+    const jon = await rememberedUser('jon');
+    const kim = await rememberedUser('kim');
+    const opened = [await deviceSession(jon), await deviceSession(kim)];
+    await setPolicy(app, admin, { trustedDeviceDays: 0 });
+    try {
+      assert.deepEqual(await Promise.all(opened.map(works)), [false, false], 'what the devices let in ends with them');
+      assert.deepEqual(
+        await Promise.all([jon.token, kim.token].map(works)),
+        [true, true],
+        'sessions that proved a second factor stay',
+      );
+      const [event] = await app.database.connection
+        .db!.collection<{ details: { reason: string; sessionsEnded: number } }>('auditEvents')
+        .find({ type: 'mfa.trusted_device_revoked', 'details.reason': 'policy_off' })
+        .sort({ _id: -1 })
+        .limit(1)
+        .toArray();
+      assert.ok(event.details.sessionsEnded >= 2, JSON.stringify(event.details));
+    } finally {
+      await setPolicy(app, admin, { trustedDeviceDays: 30 });
+    }
+  });
+
+  it("removing a user's factors ends the sessions their devices opened: the owner's disableMfa, and an admin's", async () => {
+    const lea = await rememberedUser('lea');
+    const leaDevice = await deviceSession(lea);
+    const removed = await app.graphql(DISABLE_MFA, {
+      token: lea.token,
+      variables: { input: { password: TEST_PASSWORD, code: totpCode(lea.totp.secret, clock) } },
+    });
+    assert.equal(removed.data?.disableMfa.factors.length, 0, JSON.stringify(removed.errors));
+    clock.nextStep();
+    assert.equal(await works(leaDevice), false, 'the device vouched for the factors the user removed');
+    assert.equal(await works(lea.token), true, 'the session that removed them stays');
+    assert.deepEqual(
+      (await devicesRevoked(lea.id)).map((event) => event.details),
+      [{ count: 1, reason: 'factors_removed', sessionsEnded: 1 }],
+    );
+
+    const max = await rememberedUser('max');
+    const maxDevice = await deviceSession(max);
+    await admin.stepUp();
+    const removedByAdmin = await app.graphql(DISABLE_MFA, {
+      token: admin.token,
+      variables: { input: { userId: max.id } },
+    });
+    assert.equal(removedByAdmin.errors, undefined, JSON.stringify(removedByAdmin.errors));
+    assert.equal(await works(maxDevice), false);
+    assert.equal((await devicesRevoked(max.id))[0]?.details.reason, 'factors_removed');
+  });
+
+  it('revokeOtherSessions from a session a remembered device opened keeps that session and ends every other', async () => {
+    const ned = await rememberedUser('ned');
+    const [mine, other] = [await deviceSession(ned), await deviceSession(ned)];
+    const revoked = await app.graphql(REVOKE_OTHER_SESSIONS, { token: mine });
+    // The other device session, the sign-in that remembered the device, and the sign-up's.
+    assert.equal(revoked.data?.revokeOtherSessions, 3, JSON.stringify(revoked));
+    assert.deepEqual(await Promise.all([mine, other, ned.token].map(works)), [true, false, false]);
+    assert.equal(
+      (await loginWithDevice(app, 'ned', ned.deviceToken)).data?.login.mfaRequired,
+      true,
+      'device forgotten',
+    );
+  });
+
+  it('a password changed in a session a remembered device opened: that session goes on, every other ends', async () => {
+    const ora = await rememberedUser('ora');
+    const [mine, other] = [await deviceSession(ora), await deviceSession(ora)];
+    const stepped = await app.graphql(STEP_UP, {
+      token: mine,
+      variables: { input: { code: totpCode(ora.totp.secret, clock) } },
+    });
+    assert.equal(stepped.data?.stepUp, true, JSON.stringify(stepped.errors));
+    clock.nextStep();
+    const newPassword = 'another passphrase 8';
+    const changed = await app.graphql(CHANGE_PASSWORD, {
+      token: mine,
+      variables: { input: { currentPassword: TEST_PASSWORD, newPassword } },
+    });
+    assert.equal(changed.data?.changePassword, true, JSON.stringify(changed.errors));
+    assert.deepEqual(await Promise.all([mine, other, ora.token].map(works)), [true, false, false]);
+    assert.equal(
+      (await loginWithDevice(app, 'ora', ora.deviceToken, newPassword)).data?.login.mfaRequired,
+      true,
+      'the device was forgotten with the old password',
     );
   });
 
