@@ -51,14 +51,18 @@ const diagnostics: Record<string, CommandHandler> = {
     extra: {},
     ok: 1,
   }),
-  serverStatus: ({ cursors, metrics }) => ({
+  serverStatus: ({ cursors, metrics, storage }) => ({
     host: hostname(),
     version: SERVER_VERSION,
     process: 'mongod',
     pid: Long.fromNumber(process.pid),
     uptime: (Date.now() - startedAt) / 1000,
     localTime: new Date(),
-    metrics: { cursor: { open: { total: cursors.openCount } }, commands: metrics.toDocument() },
+    metrics: {
+      cursor: { open: { total: cursors.openCount } },
+      commands: metrics.toDocument(),
+      queryExecutor: { scannedObjects: Long.fromNumber(storage.counters.scannedObjects) },
+    },
     ok: 1,
   }),
   getParameter: () => ({ featureCompatibilityVersion: { version: '7.0' }, ok: 1 }),

@@ -5,6 +5,11 @@ import { cartesian, equalityKey, isPlainDocument } from './values.js';
 
 export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
 
+/** What mongod reports as `serverStatus().metrics.queryExecutor.scannedObjects`: documents a query examined. */
+export interface ExecutorCounters {
+  scannedObjects: number;
+}
+
 /**
  * One collection's documents in natural (insertion) order, keyed by `_id`,
  * with its hashed indexes. Every method either applies a whole change or
@@ -14,6 +19,11 @@ export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
 export class Collection {
   private readonly documents = new Map<string, Document>();
   private readonly indexes = new Map<string, CollectionIndex>();
+  /** Each document's place in natural order, so documents found through an index come back in the order a scan gives. */
+  private readonly positions = new Map<string, number>();
+  private nextPosition = 0;
+  /** Replaced by the storage's, which totals every collection's. */
+  counters: ExecutorCounters = { scannedObjects: 0 };
 
   constructor(
     readonly database: string,
@@ -44,6 +54,7 @@ export class Collection {
     if (this.documents.has(id)) throw this.duplicateKey('_id_', { _id: 1 }, { _id });
     const keys = this.checkUnique(document, id);
     this.documents.set(id, document);
+    this.positions.set(id, this.nextPosition++);
     for (const [index, indexKeys] of keys) index.add(indexKeys, id);
   }
 
@@ -59,6 +70,7 @@ export class Collection {
   remove(document: Document): void {
     const id = equalityKey(document._id);
     if (!this.documents.delete(id)) return;
+    this.positions.delete(id);
     for (const index of this.indexes.values()) index.remove(index.keysOf(document), id);
   }
 
@@ -111,13 +123,13 @@ export class Collection {
   }
 
   /**
-   * The documents that can match `filter`: found through `_id` or an index whose
-   * every field the filter pins by equality, else all of them. Callers still
-   * apply the full filter.
+   * The documents that can match `filter`, in natural order: found through
+   * `_id` or indexes where the filter's shape allows (see `indexedIds`), else
+   * all of them. Callers still apply the full filter.
    */
   candidates(filter: Document): Iterable<Document> {
     const ids = this.indexedIds(filter);
-    return ids ? this.fetch(ids) : this.documents.values();
+    return this.examine(ids ? this.fetch(ids) : this.documents.values());
   }
 
   /** True when `_id` or an index answers `filter`'s equalities, so `candidates` does not scan. */
@@ -125,10 +137,39 @@ export class Collection {
     return this.indexedIds(filter) !== undefined;
   }
 
-  /** The ids `_id` or the first index that can serve `filter`'s equalities picks; undefined when only a scan can answer it. */
-  private indexedIds(filter: Document): Iterable<string> | undefined {
+  /**
+   * The ids of a superset of `filter`'s matches that `_id` or indexes give;
+   * undefined when only a scan can answer it. As mongod's planner does, a
+   * top-level `$and` is narrowed by any member an index answers (every match
+   * satisfies each member), and a `$or` by the union of its branches only when
+   * an index answers every branch (a match may satisfy any single one).
+   */
+  private indexedIds(filter: Document): Set<string> | undefined {
+    const direct = this.equalityIds(filter);
+    if (direct) return direct;
+    const { $and, $or } = filter as { $and?: unknown; $or?: unknown };
+    if (Array.isArray($and)) {
+      for (const member of $and) {
+        const ids = isPlainDocument(member) ? this.indexedIds(member) : undefined;
+        if (ids) return ids;
+      }
+    }
+    if (Array.isArray($or) && $or.length > 0) {
+      const union = new Set<string>();
+      for (const branch of $or) {
+        const ids = isPlainDocument(branch) ? this.indexedIds(branch) : undefined;
+        if (!ids) return undefined;
+        for (const id of ids) union.add(id);
+      }
+      return union;
+    }
+    return undefined;
+  }
+
+  /** The ids `_id` or the first index whose every field `filter` pins by equality picks. */
+  private equalityIds(filter: Document): Set<string> | undefined {
     const ids = equalityValues(filter, '_id');
-    if (ids) return ids.map(equalityKey);
+    if (ids) return new Set(ids.map(equalityKey));
     indexes: for (const index of this.indexes.values()) {
       const perField = index.fields.map((field) => equalityValues(filter, field));
       if (perField.some((values) => values === undefined)) continue;
@@ -143,10 +184,17 @@ export class Collection {
     return undefined;
   }
 
-  private *fetch(ids: Iterable<string>): Generator<Document> {
-    for (const id of new Set(ids)) {
-      const document = this.documents.get(id);
-      if (document) yield document;
+  /** The documents of `ids` in natural order (an index holds them in the order their keys were last written). */
+  private fetch(ids: Set<string>): Document[] {
+    const present = [...ids].filter((id) => this.documents.has(id));
+    if (present.length > 1) present.sort((a, b) => this.positions.get(a)! - this.positions.get(b)!);
+    return present.map((id) => this.documents.get(id)!);
+  }
+
+  private *examine(documents: Iterable<Document>): Generator<Document> {
+    for (const document of documents) {
+      this.counters.scannedObjects++;
+      yield document;
     }
   }
 

@@ -1,7 +1,7 @@
 import { UUID, type Document } from '../bson.js';
 import { CommandError } from '../errors.js';
 import type { EmbeddedMongoLog } from '../options.js';
-import { Collection } from './collection.js';
+import { Collection, type ExecutorCounters } from './collection.js';
 import type { IndexSpec } from './collection-index.js';
 import { Journal, type JournalRecord } from './journal.js';
 
@@ -13,6 +13,7 @@ import { Journal, type JournalRecord } from './journal.js';
 export class Storage {
   private readonly databases = new Map<string, Map<string, Collection>>();
   private journal: Journal | undefined;
+  readonly counters: ExecutorCounters = { scannedObjects: 0 };
 
   static async open(options: { dataDir?: string; log: EmbeddedMongoLog }): Promise<Storage> {
     const storage = new Storage();
@@ -53,6 +54,7 @@ export class Storage {
 
   /** @internal used by WriteBatch */
   addCollection(collection: Collection): void {
+    collection.counters = this.counters;
     let collections = this.databases.get(collection.database);
     if (!collections) this.databases.set(collection.database, (collections = new Map<string, Collection>()));
     collections.set(collection.name, collection);
