@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import type { Types } from 'mongoose';
 import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import { AccountTokenPurpose, type AccountTokenModel, type AccountTokenRecord } from './account-token.model.js';
@@ -15,9 +16,6 @@ export const ACCOUNT_TOKEN_TTL_MS: Readonly<Record<AccountTokenPurpose, number>>
  * and be opened, and short enough that an owner whose mail was lost can soon ask again.
  */
 export const RESET_TOKEN_REISSUE_AFTER_MS = 2 * 60_000;
-
-/** MongoDB's duplicate key error. */
-const DUPLICATE_KEY = 11000;
 
 const PREFIX: Readonly<Record<AccountTokenPurpose, string>> = {
   [AccountTokenPurpose.VERIFY_EMAIL]: 'mfa_ev_',
@@ -69,7 +67,7 @@ export class AccountTokens {
       );
     } catch (error) {
       // The filter matched nothing and the insert met the live token ({ userId, purpose } is unique): it stays.
-      if ((error as { code?: unknown }).code === DUPLICATE_KEY) return null;
+      if (isDuplicateKey(error)) return null;
       throw error;
     }
     return { token, expiresAt };

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import type { Types } from 'mongoose';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -100,7 +101,7 @@ export class AccountsService {
       ]);
       return user.toObject();
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
+      if (isDuplicateKey(error)) {
         throw new AppError(ErrorCode.BAD_USER_INPUT, 'That username is taken.', { field: 'username' });
       }
       throw error;

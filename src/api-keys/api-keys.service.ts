@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
@@ -78,7 +79,7 @@ export class ApiKeysService {
         });
         return { apiKey, secret };
       } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error; // 11000: a parallel creation took this slot first
+        if (!isDuplicateKey(error)) throw error; // a parallel creation took this slot first
       }
     }
     throw serviceUnavailable('API keys of this account are being created and revoked too fast; try again.');

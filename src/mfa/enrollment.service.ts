@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { Types } from 'mongoose';
 import { MfaPolicyStatus, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
@@ -22,7 +23,6 @@ import { assertRecentSecondFactor, assertRecentSignIn } from './step-up.js';
 export const ENROLLMENT_TTL_MS = 10 * 60_000;
 export const ENROLLMENT_MAX_FAILURES = 5;
 export const ENROLLMENT_TOKEN_PREFIX = 'mfa_et_';
-const DUPLICATE_KEY = 11000;
 
 export interface EnableMfaRequest {
   factorType: string;
@@ -209,8 +209,8 @@ export class EnrollmentService {
       )
       .lean<FactorRecord>()
       .catch((error: unknown) => {
-        // 11000: a parallel acceptance activated the same lookup key first (the check above cannot see it coming).
-        if ((error as { code?: number }).code === DUPLICATE_KEY) throw registeredAlready();
+        // A parallel acceptance activated the same lookup key first (the check above cannot see it coming).
+        if (isDuplicateKey(error)) throw registeredAlready();
         throw error;
       });
     if (!activated) throw tokenExpired('enrollment token');

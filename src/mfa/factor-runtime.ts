@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { createHmac } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { UserRecord } from '../accounts/user.model.js';
@@ -27,8 +28,6 @@ const DEFAULT_CODE_MAX_CHARS = 64;
 
 /** A ceremony lives as long as an mfaToken: time to touch a key or open a mail, then it dies. */
 export const CEREMONY_TTL_MS = 5 * 60_000;
-
-const DUPLICATE_KEY = 11000;
 
 /** Delivered codes are stored keyed under this purpose; they live minutes, so a key rotation merely voids those in flight. */
 const FACTOR_CODE_HMAC_PURPOSE = 'factor-codes';
@@ -143,7 +142,7 @@ export class FactorRuntime {
       const replace = () =>
         this.deps.models.ceremonies.replaceOne({ boundTo, factorId: factor._id }, ceremony, { upsert: true });
       await replace().catch((error: unknown) => {
-        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        if (!isDuplicateKey(error)) throw error;
         return replace();
       });
     }
