@@ -14,6 +14,17 @@ export function newOpaqueToken(prefix: string, bytes = TOKEN_BYTES): string {
   return prefix + randomBytes(bytes).toString('base64url');
 }
 
+/** The base64url of TOKEN_BYTES random bytes, as newOpaqueToken writes it after the prefix. */
+const TOKEN_BODY = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * What the database keeps of `token` when it has the shape newOpaqueToken gives with `prefix`; undefined for
+ * anything else, which no lookup should be spent on.
+ */
+export function opaqueTokenHash(token: string, prefix: string): string | undefined {
+  return token.startsWith(prefix) && TOKEN_BODY.test(token.slice(prefix.length)) ? hashToken(token) : undefined;
+}
+
 /** What the database keeps instead of a token. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');

@@ -3,7 +3,7 @@ import type { AttemptBudget } from '../accounts/attempt-budget.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import { clientNetwork } from '../client-network.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
+import { newOpaqueToken, opaqueTokenHash } from '../crypto/opaque-token.js';
 import { AppError, ErrorCode, badInput, tokenExpired, tooManyAttempts } from '../errors.js';
 import { SessionScope } from '../sessions/session.model.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
@@ -131,10 +131,7 @@ export class PasskeySignInService {
 
 /** What the database keeps of a challenge id; anything not shaped like one is refused before any lookup. */
 function challengeKey(challengeId: string): string {
-  if (
-    !challengeId.startsWith(PASSKEY_CHALLENGE_PREFIX) ||
-    !/^[A-Za-z0-9_-]{43}$/.test(challengeId.slice(PASSKEY_CHALLENGE_PREFIX.length))
-  )
-    throw badInput('challengeId', 'That is not a passkey sign-in challenge id.');
-  return hashToken(challengeId);
+  const hash = opaqueTokenHash(challengeId, PASSKEY_CHALLENGE_PREFIX);
+  if (!hash) throw badInput('challengeId', 'That is not a passkey sign-in challenge id.');
+  return hash;
 }

@@ -8,7 +8,7 @@ import { AppError, ErrorCode, badInput, forbidden, tokenExpired } from '../error
 import type { SessionViewer } from '../auth/viewer.js';
 import { SecondFactorWaiver, SessionScope, type SessionModel } from '../sessions/session.model.js';
 import type { SessionOrigin, SessionsService } from '../sessions/sessions.service.js';
-import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
+import { hashToken, newOpaqueToken, opaqueTokenHash } from '../crypto/opaque-token.js';
 import type { FactorRecord } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
@@ -261,7 +261,7 @@ function ofCurrentCredentials(challenge: SignInChallengeRecord, user: UserRecord
 
 /** What the database keeps of an mfaToken; anything not shaped like one is refused before any lookup. */
 function mfaTokenHash(mfaToken: string): string {
-  if (!mfaToken.startsWith(MFA_TOKEN_PREFIX) || !/^[A-Za-z0-9_-]{43}$/.test(mfaToken.slice(MFA_TOKEN_PREFIX.length)))
-    throw badInput('mfaToken', 'That is not an mfaToken.');
-  return hashToken(mfaToken);
+  const hash = opaqueTokenHash(mfaToken, MFA_TOKEN_PREFIX);
+  if (!hash) throw badInput('mfaToken', 'That is not an mfaToken.');
+  return hash;
 }

@@ -3,7 +3,7 @@ import { Role, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SessionViewer } from '../auth/viewer.js';
-import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
+import { hashToken, newOpaqueToken, opaqueTokenHash } from '../crypto/opaque-token.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { SessionModel } from '../sessions/session.model.js';
 import { DAY_MS, type MfaPolicySettings } from './mfa-policy-settings.js';
@@ -243,7 +243,5 @@ export class TrustedDevicesService {
 
 /** What the database keeps of a device token; undefined for anything not shaped like one (it then simply does not work). */
 function deviceTokenHash(deviceToken: string): string | undefined {
-  if (!deviceToken.startsWith(DEVICE_TOKEN_PREFIX)) return undefined;
-  if (!/^[A-Za-z0-9_-]{43}$/.test(deviceToken.slice(DEVICE_TOKEN_PREFIX.length))) return undefined;
-  return hashToken(deviceToken);
+  return opaqueTokenHash(deviceToken, DEVICE_TOKEN_PREFIX);
 }
