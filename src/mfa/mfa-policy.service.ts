@@ -85,11 +85,6 @@ export class MfaPolicyService {
     return this.allowedOf((await this.deps.settings.read()).allowedFactorTypes);
   }
 
-  /** Whether a passkey may sign in on its own (true unless an admin turned it off): for the passkey sign-in to read. */
-  async passkeySignInAllowed(): Promise<boolean> {
-    return (await this.deps.settings.read()).passkeySignIn;
-  }
-
   private allowedOf(stored: string[] | undefined): string[] {
     const registered = this.deps.registry.types();
     return stored ? registered.filter((type) => stored.includes(type)) : registered;

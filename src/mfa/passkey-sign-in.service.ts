@@ -120,10 +120,13 @@ export class PasskeySignInService {
 
   /** The plugin passwordless sign-in uses, when one is loaded and the policy allows both it and passkey sign-in. */
   private async plugin(): Promise<FactorPlugin> {
-    if (!(await this.deps.mfaPolicy.passkeySignInAllowed()))
+    // One read of the policy for both of its settings.
+    const { passkeySignIn, allowedFactorTypes } = await this.deps.mfaPolicy.policy();
+    if (!passkeySignIn)
       throw new AppError(ErrorCode.FACTOR_TYPE_NOT_ALLOWED, 'Sign-in with a passkey alone is turned off here.');
-    const allowed = await this.deps.mfaPolicy.allowedFactorTypes();
-    const plugin = this.deps.runtime.discoverablePlugins().find((candidate) => allowed.includes(candidate.type));
+    const plugin = this.deps.runtime
+      .discoverablePlugins()
+      .find((candidate) => allowedFactorTypes.includes(candidate.type));
     if (!plugin) throw new AppError(ErrorCode.FACTOR_TYPE_NOT_ALLOWED, 'Sign-in with a passkey is not offered here.');
     return plugin;
   }

@@ -79,7 +79,7 @@ describe('trusted devices: remembering a device skips the second factor at login
     const { accessToken, deviceToken } = await rememberedSignIn(app, ada, clock);
     assert.equal(deviceToken, null);
     assert.ok(await works(accessToken), 'the sign-in itself goes ahead');
-    assert.equal(await app.services.mfaPolicy.passkeySignInAllowed(), true);
+    assert.equal((await app.services.mfaPolicy.policy()).passkeySignIn, true);
   });
 
   it('setMfaPolicy: admins with a fresh proof only, days 0 to 90, at least one setting; audited', async () => {
@@ -100,7 +100,7 @@ describe('trusted devices: remembering a device skips the second factor at login
       passkeySignIn: false,
       enrollmentGraceDays: 0,
     });
-    assert.equal(await app.services.mfaPolicy.passkeySignInAllowed(), false);
+    assert.equal((await app.services.mfaPolicy.policy()).passkeySignIn, false);
     // setAllowedFactorTypes still works beside it, and leaves the new settings alone.
     const allowed = await app.graphql(SET_ALLOWED, { token: admin.token, variables: { input: { types: ['totp'] } } });
     assert.deepEqual(allowed.data?.setAllowedFactorTypes.allowedFactorTypes, ['totp']);
