@@ -10,6 +10,14 @@ import type { AttemptBinding, FactorRuntime } from './factor-runtime.js';
 import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { SignInService } from './sign-in.service.js';
 
+/** beginMfa's and sendMfaCode's request: a sign-in's mfaToken, or the viewer's session, and which factor. */
+export interface AttemptRequest {
+  mfaToken: string | null | undefined;
+  viewer: Viewer | undefined;
+  factorId: Types.ObjectId;
+  clientIp: string | undefined;
+}
+
 /** What beginMfa answers: the plugin's options for the client, and whether a code went out. */
 export interface StartedAttempt {
   clientOptions?: Record<string, unknown>;
@@ -56,28 +64,20 @@ export class ChallengeService {
     return { owner: user, binding: { sessionId: session._id } };
   }
 
-  /** Begins an attempt of one of the owner's ACTIVE factors (beginMfa), asked for from `clientIp`. */
-  async begin(
-    owner: UserRecord,
-    factorId: Types.ObjectId,
-    binding: AttemptBinding,
-    clientIp: string | undefined,
-  ): Promise<StartedAttempt> {
-    return this.start(owner, await this.activeFactor(owner, factorId), binding, clientIp);
+  /** Begins an attempt of one of the asker's ACTIVE factors (beginMfa), for the sign-in or session `attemptOf` finds. */
+  async begin(request: AttemptRequest): Promise<StartedAttempt> {
+    const { owner, binding } = await this.attemptOf(request.mfaToken, request.viewer);
+    return this.start(owner, await this.activeFactor(owner, request.factorId), binding, request.clientIp);
   }
 
-  /** Sends a fresh code for one of the owner's ACTIVE factors (sendMfaCode): only for factors that deliver codes. */
-  async sendForVerification(
-    owner: UserRecord,
-    factorId: Types.ObjectId,
-    binding: AttemptBinding,
-    clientIp: string | undefined,
-  ): Promise<void> {
-    const factor = await this.activeFactor(owner, factorId);
+  /** Sends a fresh code for one of the asker's ACTIVE factors (sendMfaCode): only for factors that deliver codes. */
+  async sendForVerification(request: AttemptRequest): Promise<void> {
+    const { owner, binding } = await this.attemptOf(request.mfaToken, request.viewer);
+    const factor = await this.activeFactor(owner, request.factorId);
     const plugin = this.deps.runtime.plugin(factor.type);
     if (!plugin.delivery)
       throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
-    await this.start(owner, factor, binding, clientIp);
+    await this.start(owner, factor, binding, request.clientIp);
   }
 
   /** Sends the first code of a PENDING factor that delivers codes, right after enableMfa. */

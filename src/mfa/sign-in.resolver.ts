@@ -7,6 +7,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { parseObjectId } from '../graphql/object-id.js';
 import { FactorType } from './factor.type.js';
 import type { SignInOutcome } from './sign-in.service.js';
+import type { AttemptRequest } from './challenge.service.js';
 import { MfaChallenge, PasskeySignInChallenge } from './mfa-challenge.type.js';
 import {
   BeginMfaInput,
@@ -52,10 +53,7 @@ export class SignInResolver {
     @Arg('input', () => SendMfaCodeInput) input: SendMfaCodeInput,
     @Ctx() context: GraphQLContext,
   ): Promise<boolean> {
-    const { services } = context;
-    const { owner, binding } = await services.challenges.attemptOf(input.mfaToken, context.viewer);
-    const factorId = parseObjectId('factorId', input.factorId);
-    await services.challenges.sendForVerification(owner, factorId, binding, context.ip);
+    await context.services.challenges.sendForVerification(attemptRequest(input, context));
     return true;
   }
 
@@ -68,10 +66,7 @@ export class SignInResolver {
     @Arg('input', () => BeginMfaInput) input: BeginMfaInput,
     @Ctx() context: GraphQLContext,
   ): Promise<MfaChallenge> {
-    const { services } = context;
-    const { owner, binding } = await services.challenges.attemptOf(input.mfaToken, context.viewer);
-    const factorId = parseObjectId('factorId', input.factorId);
-    const started = await services.challenges.begin(owner, factorId, binding, context.ip);
+    const started = await context.services.challenges.begin(attemptRequest(input, context));
     return { factorId: input.factorId, options: started.clientOptions ?? null, delivered: started.delivered };
   }
 
@@ -145,4 +140,14 @@ function toPayload(outcome: SignInOutcome): LoginPayload {
         enrollmentRequired: false,
       };
   }
+}
+
+/** beginMfa's or sendMfaCode's input, with who asks and from where, as the challenge service takes it. */
+function attemptRequest(input: BeginMfaInput | SendMfaCodeInput, context: GraphQLContext): AttemptRequest {
+  return {
+    mfaToken: input.mfaToken,
+    viewer: context.viewer,
+    factorId: parseObjectId('factorId', input.factorId),
+    clientIp: context.ip,
+  };
 }
