@@ -29,6 +29,8 @@ export interface App {
 
 /** The longest shutdown waits for operations still running after the HTTP server closed. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long start waits for the credential cache's invalidation channel before it listens with the cache off. */
+const CACHE_READY_TIMEOUT_MS = 2_000;
 /** How long shutdown waits for password-reset requests still being handled in the background before it goes on. */
 const RESET_WORK_GRACE_MS = 5_000;
 
@@ -81,6 +83,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     if (services) await backgroundResetsSettled(services, logger); // reset requests answered at once and handled in the background
     await mail?.close(); // the inline worker finishes its current job first
     await services?.audit.flush(); // repeated refusals counted since the last write
+    await services?.cacheInvalidation.stop();
     await database?.close();
     redis.disconnect();
   };
@@ -129,6 +132,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     if (config.accounts.bootstrapAdmin && (await services.accounts.ensureAdmin(config.accounts.bootstrapAdmin))) {
       logger.info({ username: config.accounts.bootstrapAdmin.username }, 'created the bootstrap admin');
     }
+    await services.cacheInvalidation.ready(CACHE_READY_TIMEOUT_MS);
     const db = database;
     http = await createHttpServer({
       config,

@@ -49,6 +49,8 @@ import { signInChallengeModel } from './mfa/sign-in-challenge.model.js';
 import { SignInService } from './mfa/sign-in.service.js';
 import { sessionModel } from './sessions/session.model.js';
 import { SessionsService } from './sessions/sessions.service.js';
+import { CacheInvalidation } from './sessions/cache-invalidation.js';
+import { CredentialCache } from './sessions/credential-cache.js';
 
 /** Every service, wired once per app; resolvers reach them through the GraphQL context. */
 export interface Services {
@@ -74,6 +76,9 @@ export interface Services {
   userAdmin: UserAdminService;
   passwords: PasswordsService;
   passwordReset: PasswordResetService;
+  /** The sessions and API keys this process holds in memory, and what keeps them true across processes. */
+  credentialCache: CredentialCache;
+  cacheInvalidation: CacheInvalidation;
 }
 
 export interface ServiceDeps {
@@ -130,7 +135,26 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const trustedDevices = new TrustedDevicesService({ models, settings, audit, clock });
   const factors = new FactorsService({ models, audit, notices, trustedDevices, clock });
   const admins = new AdminAccess({ models, factors, clock });
-  const sessions = new SessionsService({ models, audit, admins, trustedDevices, options: config.sessions });
+  const credentialCache = new CredentialCache({
+    maxEntries: config.sessions.cacheEntries,
+    maxAgeMs: config.sessions.cacheMaxAgeMs,
+  });
+  const cacheInvalidation = new CacheInvalidation({
+    cache: credentialCache,
+    connection,
+    redis,
+    redisKeyPrefix: config.redisKeyPrefix,
+    logger,
+  });
+  cacheInvalidation.start();
+  const sessions = new SessionsService({
+    models,
+    audit,
+    admins,
+    trustedDevices,
+    cache: credentialCache,
+    options: config.sessions,
+  });
   const throttle = new LoginThrottle({
     redis,
     redisKeyPrefix: config.redisKeyPrefix,
@@ -238,7 +262,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     clock,
   });
   const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
-  const apiKeys = new ApiKeysService({ models, audit, factors, admins });
+  const apiKeys = new ApiKeysService({ models, audit, factors, admins, cache: credentialCache });
   const auditTrail = new AuditTrail({ models, admins });
   const tokens = new AccountTokens({ models });
   const accountMail = new AccountMail({ tokens, caps, mail: deps.mail, issuer: config.mfa.issuer, clock });
@@ -308,5 +332,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     userAdmin,
     passwords,
     passwordReset,
+    credentialCache,
+    cacheInvalidation,
   };
 }

@@ -1,3 +1,4 @@
+import { watchWrites } from '../db/write-listeners.js';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { RecoveryCodeSet } from '../mfa/recovery-codes.js';
 
@@ -104,6 +105,9 @@ userSchema.index({ mfaPolicyStatus: 1, _id: 1 });
 userSchema.index({ email: 1 });
 // The last-admin guard counts admins on every demotion.
 userSchema.index({ role: 1, _id: 1 });
+
+// The user's role, MFA policy, status and credentials decide what its sessions and API keys may do (CredentialCache).
+watchWrites(userSchema);
 
 export type UserModel = Model<UserRecord>;
 

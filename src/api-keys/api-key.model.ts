@@ -1,3 +1,4 @@
+import { watchWrites } from '../db/write-listeners.js';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 export interface ApiKeyRecord {
@@ -37,6 +38,9 @@ const apiKeySchema = new Schema<ApiKeyRecord>(
 );
 apiKeySchema.index({ userId: 1, _id: -1 });
 apiKeySchema.index({ userId: 1, slot: 1 }, { unique: true, partialFilterExpression: { slot: { $exists: true } } });
+
+// Cached by CredentialCache: every change to a key must reach every process's cache.
+watchWrites(apiKeySchema);
 
 export type ApiKeyModel = Model<ApiKeyRecord>;
 

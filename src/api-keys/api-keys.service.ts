@@ -11,6 +11,7 @@ import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../crypto/op
 import type { AdminAccess } from '../mfa/admin-access.js';
 import type { FactorsService } from '../mfa/factors.service.js';
 import type { ApiKeyModel, ApiKeyRecord } from './api-key.model.js';
+import type { CredentialCache } from '../sessions/credential-cache.js';
 
 /** Recognisable in logs, diffs and secret scanners; what follows is 256 random bits. */
 export const API_KEY_PREFIX = 'mfa_ak_';
@@ -39,6 +40,8 @@ export class ApiKeysService {
       audit: AuditService;
       factors: FactorsService;
       admins: AdminAccess;
+      /** Keys this process has seen, so a warm request reads no database. */
+      cache: CredentialCache;
     },
   ) {}
 
@@ -122,24 +125,35 @@ export class ApiKeysService {
   }
 
   /**
-   * The live key behind a presented secret; undefined when unknown, expired or
-   * revoked, or while its owner is deactivated (it works again on reactivation).
+   * The live key behind `secret` and its owner: from this process's CredentialCache when it holds them, otherwise
+   * read together in one round trip (and cached). Records lastUsedAt at most every LAST_USED_RESOLUTION_MS.
+   * Undefined for an unknown, revoked or expired key and for a deactivated owner. The records are the caller's own.
    */
   async authenticate(
     secret: string,
     now = new Date(),
   ): Promise<{ apiKey: ApiKeyRecord; user: UserRecord } | undefined> {
-    const found = await findOneWithOwner(this.deps.models.apiKeys, this.deps.models.users, {
-      secretHash: hashToken(secret),
-    });
-    if (!found?.owner) return undefined;
-    const { record: apiKey, owner: user } = found;
-    if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now) || user.deactivatedAt) return undefined;
-    if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-      await this.deps.models.apiKeys.updateOne({ _id: apiKey._id }, { $set: { lastUsedAt: now } });
-      apiKey.lastUsedAt = now;
+    const secretHash = hashToken(secret);
+    const key = `api_key:${secretHash}`;
+    const { cache } = this.deps;
+    let ticket = cache.ticket();
+    let found = cache.get<{ apiKey: ApiKeyRecord; user: UserRecord }>('api_key', key);
+    if (!found || !isLive(found.apiKey, found.user, now)) {
+      ticket = cache.ticket();
+      const read = await findOneWithOwner(this.deps.models.apiKeys, this.deps.models.users, { secretHash });
+      if (!read?.owner) return undefined;
+      found = { apiKey: read.record, user: read.owner };
+      if (!isLive(found.apiKey, found.user, now)) return undefined;
+      cache.set(key, found, ownerOf(found.apiKey), ticket);
     }
-    return { apiKey, user };
+    let { apiKey } = found;
+    if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      apiKey = { ...apiKey, lastUsedAt: now };
+      // As for sessions (SessionsService.authenticate): cached at once, and through the driver, invalidating nothing.
+      cache.set(key, { apiKey, user: found.user }, ownerOf(apiKey), ticket, false);
+      await this.deps.models.apiKeys.collection.updateOne({ _id: apiKey._id }, { $set: { lastUsedAt: now } });
+    }
+    return { apiKey: { ...apiKey }, user: { ...found.user } };
   }
 
   /**
@@ -167,4 +181,14 @@ export class ApiKeysService {
     for (let slot = 0; slot < MAX_API_KEYS_PER_USER - unslotted; slot++) if (!taken.has(slot)) free.push(slot);
     return free.length === 0 ? undefined : free[randomInt(free.length)];
   }
+}
+
+/** A key that works: not revoked, not expired, its owner not deactivated. */
+function isLive(apiKey: ApiKeyRecord, user: UserRecord, now: Date): boolean {
+  return !apiKey.revokedAt && !(apiKey.expiresAt && apiKey.expiresAt <= now) && !user.deactivatedAt;
+}
+
+/** What invalidates a cached key: a change to its owner, or to itself. */
+function ownerOf(apiKey: ApiKeyRecord): { userId: string; recordId: string } {
+  return { userId: apiKey.userId.toHexString(), recordId: apiKey._id.toHexString() };
 }

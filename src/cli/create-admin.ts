@@ -58,13 +58,17 @@ async function createAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<stri
         secrets: secretsFromConfig(config, logger),
         mail: { send: () => Promise.reject(new Error('create-admin sends no mail')) },
       });
-      const user = await services.accounts.createUser({ username, password }, Role.ADMIN);
-      await services.audit.record({
-        type: AuditEventType.ADMIN_CREATED,
-        userId: user._id,
-        details: { via: 'create-admin' },
-      });
-      return `created admin "${user.username}" (id ${String(user._id)}) in the ${database.description} database`;
+      try {
+        const user = await services.accounts.createUser({ username, password }, Role.ADMIN);
+        await services.audit.record({
+          type: AuditEventType.ADMIN_CREATED,
+          userId: user._id,
+          details: { via: 'create-admin' },
+        });
+        return `created admin "${user.username}" (id ${String(user._id)}) in the ${database.description} database`;
+      } finally {
+        await services.cacheInvalidation.stop();
+      }
     } finally {
       await database.close();
     }

@@ -92,6 +92,16 @@ export interface Config {
     absoluteTtlMs: number;
     /** Lifetime without use. @default 30 min */
     idleTtlMs: number;
+    /**
+     * Sessions and API keys each process keeps in memory so a request needs no database read (AUTH_CACHE_ENTRIES;
+     * 0 turns the cache off). Changes reach every process through Redis (see CredentialCache). @default 10000
+     */
+    cacheEntries: number;
+    /**
+     * The oldest a cached entry is used (AUTH_CACHE_MAX_AGE_MS): how long a change whose Redis message was lost can
+     * go unseen by another process. @default 5000
+     */
+    cacheMaxAgeMs: number;
   };
   logLevel: string;
 }
@@ -158,6 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessions: {
       absoluteTtlMs: integer(env, 'SESSION_TTL_MINUTES', 12 * 60, 1, 30 * 24 * 60) * MINUTE_MS,
       idleTtlMs: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 30 * 24 * 60) * MINUTE_MS,
+      cacheEntries: integer(env, 'AUTH_CACHE_ENTRIES', 10_000, 0, 1_000_000),
+      cacheMaxAgeMs: integer(env, 'AUTH_CACHE_MAX_AGE_MS', 5000, 50, 60_000),
     },
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'debug'),
   };

@@ -1,3 +1,4 @@
+import { watchWrites } from '../db/write-listeners.js';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /** What a session may do: everything, or only finish MFA enrollment (a user whose policy requires MFA but has no factor yet). */
@@ -69,6 +70,9 @@ const sessionSchema = new Schema<SessionRecord>(
   },
   { versionKey: false },
 );
+
+// Cached by CredentialCache: every change to a session must reach every process's cache.
+watchWrites(sessionSchema);
 
 export type SessionModel = Model<SessionRecord>;
 

@@ -10,6 +10,7 @@ import type { AdminAccess } from '../mfa/admin-access.js';
 import type { TrustedDevicesService } from '../mfa/trusted-devices.service.js';
 import { SessionScope, type SecondFactorWaiver, type SessionModel, type SessionRecord } from './session.model.js';
 import { LAST_USED_RESOLUTION_MS, hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
+import type { CredentialCache } from './credential-cache.js';
 
 export const ACCESS_TOKEN_PREFIX = 'mfa_at_';
 
@@ -73,6 +74,8 @@ export class SessionsService {
       audit: AuditService;
       admins: AdminAccess;
       trustedDevices: TrustedDevicesService;
+      /** Sessions this process has seen, so a warm request reads no database. */
+      cache: CredentialCache;
       options: Config['sessions'];
     },
   ) {}
@@ -106,25 +109,41 @@ export class SessionsService {
   }
 
   /**
-   * The live session behind an access token and its user, read together;
-   * refreshes the idle deadline. Undefined when unknown, ended or expired.
+   * The live session behind an access token and its user: from this process's CredentialCache when it holds them,
+   * otherwise read together in one round trip (and cached). Refreshes the idle deadline at most every
+   * LAST_USED_RESOLUTION_MS. Undefined when unknown, ended or expired. The records are the caller's own copies.
    */
   async authenticate(
     accessToken: string,
     now = new Date(),
   ): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
-    const found = await findOneWithOwner(this.deps.models.sessions, this.deps.models.users, {
-      tokenHash: hashToken(accessToken),
-    });
-    if (!found?.owner) return undefined;
-    const { record: session, owner: user } = found;
-    if (!stands(session, user, now)) return undefined;
-    if (now.getTime() - session.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-      const expiresAt = this.expiryAfterUse(now, session.absoluteExpiresAt);
-      await this.deps.models.sessions.updateOne({ _id: session._id }, { $set: { lastUsedAt: now, expiresAt } });
-      Object.assign(session, { lastUsedAt: now, expiresAt });
+    const tokenHash = hashToken(accessToken);
+    const key = `session:${tokenHash}`;
+    const { cache } = this.deps;
+    let ticket = cache.ticket();
+    let found = cache.get<{ session: SessionRecord; user: UserRecord }>('session', key);
+    // A cached session that no longer stands by its own deadlines may have been refreshed by another process: ask
+    // the database. One ended by a change was invalidated, so it is not here.
+    if (!found || !stands(found.session, found.user, now)) {
+      ticket = cache.ticket();
+      const read = await findOneWithOwner(this.deps.models.sessions, this.deps.models.users, { tokenHash });
+      if (!read?.owner) return undefined;
+      found = { session: read.record, user: read.owner };
+      if (!stands(found.session, found.user, now)) return undefined;
+      cache.set(key, found, ownerOf(found.session), ticket);
     }
-    return { session, user };
+    let { session } = found;
+    if (now.getTime() - session.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      session = { ...session, lastUsedAt: now, expiresAt: this.expiryAfterUse(now, session.absoluteExpiresAt) };
+      // Cached at once, so parallel requests do not all write it; not an invalidation (refresh false), and written
+      // through the driver rather than the model: a later deadline narrows nothing another process may have cached.
+      cache.set(key, { session, user: found.user }, ownerOf(session), ticket, false);
+      await this.deps.models.sessions.collection.updateOne(
+        { _id: session._id },
+        { $set: { lastUsedAt: session.lastUsedAt, expiresAt: session.expiresAt } },
+      );
+    }
+    return { session: { ...session }, user: { ...found.user } };
   }
 
   /** The live sessions of the viewer, or, for an admin with MFA, of `userId`; newest first. */
@@ -348,6 +367,11 @@ export class SessionsService {
   private expiryAfterUse(now: Date, absoluteExpiresAt: Date): Date {
     return new Date(Math.min(absoluteExpiresAt.getTime(), now.getTime() + this.deps.options.idleTtlMs));
   }
+}
+
+/** What invalidates a cached session: a change to its user, or to itself. */
+function ownerOf(session: SessionRecord): { userId: string; recordId: string } {
+  return { userId: session.userId.toHexString(), recordId: session._id.toHexString() };
 }
 
 /*

@@ -84,8 +84,9 @@ describe('API keys over HTTP', () => {
     const { secret, apiKey } = (await create(dana.token, 'short-lived', new Date(Date.now() + 3_600_000).toISOString()))
       .data!.createApiKey;
     assert.equal((await app.graphql(ME, { token: secret })).data?.me?.username, 'dana');
+    // Through the app's model, as any change the service makes: it reaches the credential cache.
     await app.database.connection
-      .db!.collection('apiKeys')
+      .model('ApiKey')
       .updateOne({ _id: new Types.ObjectId(apiKey.id) }, { $set: { expiresAt: new Date(Date.now() - 1) } });
     assert.equal(errorCode(await app.graphql(ME, { token: secret })), 'UNAUTHENTICATED');
   });
