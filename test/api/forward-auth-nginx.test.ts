@@ -149,6 +149,16 @@ describe('forward auth behind nginx (auth_request)', () => {
   const through = (path: string, init: RequestInit = {}) => fetch(`${proxyUrl}${path}`, init);
   const upstreamCalls = () => upstream.seen.length;
 
+  it('is the configuration the README shows', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const shown = /\n```nginx\n([\s\S]*?)```\n/.exec(readme)?.[1];
+    assert.equal(
+      shown,
+      readFileSync(join(ROOT, DOCUMENTED_CONFIG), 'utf8'),
+      "README.md's nginx block, copied from the file",
+    );
+  });
+
   it('refuses a request with no credential at the proxy: 401 with WWW-Authenticate, and the app is never called', async () => {
     const before = upstreamCalls();
     const response = await through('/private/page');
