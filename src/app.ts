@@ -8,6 +8,7 @@ import { createMailPipeline, type MailPipeline, type MailPipelineOptions } from 
 import type { FactorPlugin, FactorPluginOptions } from './mfa/factor-plugin.js';
 import { loadFactorPlugins } from './mfa/load-factor-plugins.js';
 import { BUILT_IN_FACTOR_PLUGINS } from './built-in-factor-plugins.js';
+import { credentialResolver } from './auth/credentials.js';
 import { createRequestContext } from './graphql/request-context.js';
 import { createHttpServer, type HttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './logger.js';
@@ -134,11 +135,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
     await services.cacheInvalidation.ready(CACHE_READY_TIMEOUT_MS);
     const db = database;
+    const credentials = credentialResolver(services);
     http = await createHttpServer({
       config,
       logger,
       schema: buildApiSchema(factorPlugins),
-      context: createRequestContext(services),
+      context: createRequestContext(services, credentials),
+      credentials,
       readiness: async () => {
         const [mongoUp, redisUp] = await Promise.all([
           db.ping().then(

@@ -3,10 +3,12 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
+import type { CredentialResolver } from '../auth/credentials.js';
 import type { Config } from '../config/config.js';
 import { ErrorCode } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
+import { registerAuthCheck } from './auth-check.js';
 import { inFlightOperations } from './in-flight.js';
 import { clientErrorHandler, RESPONSE_HEADERS } from './response-headers.js';
 import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
@@ -19,11 +21,13 @@ export interface HttpServerDeps {
   logger: Logger;
   /** Builds the per-request context (who is calling). */
   context: (request: FastifyRequest) => Promise<GraphQLContext>;
+  /** Resolves a request's credential to a viewer: the one the GraphQL context uses, for GET /auth/check. */
+  credentials: CredentialResolver;
   /** Names of the dependencies that are down; empty when ready. */
   readiness: () => Promise<{ down: string[]; degraded: string[] }>;
 }
 
-/** Fastify with Apollo at POST /graphql, plus /healthz and /readyz. */
+/** Fastify with Apollo at POST /graphql, plus /healthz, /readyz and GET /auth/check (forward auth). */
 export interface HttpServer {
   fastify: FastifyInstance;
   apollo: ApolloServer<GraphQLContext>;
@@ -101,6 +105,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     const status = down.length > 0 ? 'down' : degraded.length > 0 ? 'degraded' : 'ready';
     return reply.code(down.length > 0 || degraded.length > 0 ? 503 : 200).send({ status, down, degraded });
   });
+  registerAuthCheck(fastify, deps.credentials);
   await fastify.register(fastifyApollo(apollo), {
     context: deps.context,
     path: '/graphql',
