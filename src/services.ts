@@ -17,7 +17,7 @@ import { UserAdminService } from './accounts/user-admin.service.js';
 import { apiKeyModel } from './api-keys/api-key.model.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { auditEventModel } from './audit/audit-event.model.js';
-import { AuditService } from './audit/audit.service.js';
+import { AuditService, type AuditObserver } from './audit/audit.service.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
@@ -88,6 +88,8 @@ export interface ServiceDeps {
   mail: MailSender;
   /** The time every MFA rule reads; tests move it to cross TOTP steps and expiries. */
   clock?: () => Date;
+  /** Sees every audit event recorded (the sign-in metrics count them); none in the CLIs. */
+  auditObserver?: AuditObserver;
 }
 
 export async function createServices(deps: ServiceDeps): Promise<Services> {
@@ -109,7 +111,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
-  const audit = new AuditService({ models, logger });
+  const audit = new AuditService({ models, logger, observer: deps.auditObserver });
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
   const caps = new DeliveryCaps({
     redis,

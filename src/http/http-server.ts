@@ -12,6 +12,10 @@ import { clientErrorHandler, RESPONSE_HEADERS } from './response-headers.js';
 import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
 import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import { metricsRoute } from './metrics-endpoint.js';
+
+const GRAPHQL_PATH = '/graphql';
 
 export interface HttpServerDeps {
   config: Config;
@@ -21,9 +25,11 @@ export interface HttpServerDeps {
   context: (request: FastifyRequest) => Promise<GraphQLContext>;
   /** Names of the dependencies that are down; empty when ready. */
   readiness: () => Promise<{ down: string[]; degraded: string[] }>;
+  /** Counted here (GraphQL operations, the other routes); served at /metrics when METRICS_TOKEN is set. */
+  metrics: ServiceMetrics;
 }
 
-/** Fastify with Apollo at POST /graphql, plus /healthz and /readyz. */
+/** Fastify with Apollo at POST /graphql, plus /healthz, /readyz and, with METRICS_TOKEN, /metrics. */
 export interface HttpServer {
   fastify: FastifyInstance;
   apollo: ApolloServer<GraphQLContext>;
@@ -32,7 +38,7 @@ export interface HttpServer {
 }
 
 export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer> {
-  const { config, logger } = deps;
+  const { config, logger, metrics } = deps;
   const inFlight = inFlightOperations();
   const { requestTimeoutMs } = config.http;
   const fastify = Fastify({
@@ -68,6 +74,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       inFlight.plugin,
+      metrics.graphql.plugin,
       ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : []),
     ],
   });
@@ -95,6 +102,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     return payload;
   });
 
+  // GraphQL operations are counted by the Apollo plugin, with their operation and error code.
+  metrics.http.observe(fastify, [GRAPHQL_PATH]);
+  if (config.metrics.token !== undefined) metricsRoute(fastify, metrics.registry, config.metrics.token);
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_request, reply) => {
     const { down, degraded } = await deps.readiness();
@@ -103,7 +113,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   });
   await fastify.register(fastifyApollo(apollo), {
     context: deps.context,
-    path: '/graphql',
+    path: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
   });
   return { fastify, apollo, idle: inFlight.idle };
