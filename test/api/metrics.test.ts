@@ -205,6 +205,30 @@ describe('GET /metrics on the public port with METRICS_TOKEN', () => {
   });
 });
 
+describe('sign-in refusals by the password throttle', () => {
+  let app: TestApp;
+  before(async () => (app = await startTestApp({ METRICS_PORT: '0', LOGIN_RATE_PER_ADDRESS: '3' })));
+  after(() => app?.stop());
+
+  it('count each refusal, though the audit trail writes one event for them', async () => {
+    const attempt = () =>
+      app.graphql(LOGIN, { variables: { input: { username: 'metrics-nobody', password: 'a wrong password 1' } } });
+    const codes = [];
+    for (let i = 0; i < 5; i++) codes.push(errorCode(await attempt()));
+    assert.deepEqual(codes, [
+      'INVALID_CREDENTIALS',
+      'INVALID_CREDENTIALS',
+      'INVALID_CREDENTIALS',
+      'TOO_MANY_ATTEMPTS',
+      'TOO_MANY_ATTEMPTS',
+    ]);
+    const text = await (await scrape(app.metricsUrl!)).text();
+    assert.equal(sample(text, 'mfa_sign_in_events_total{event="sign_in.failed"}'), 3);
+    assert.equal(sample(text, 'mfa_sign_in_events_total{event="sign_in.throttled"}'), 2);
+    assert.equal(sample(text, 'mfa_graphql_requests_total{operation="mutation login",outcome="TOO_MANY_ATTEMPTS"}'), 2);
+  });
+});
+
 describe('METRICS_PORT: a listener of its own, without a token', () => {
   let app: TestApp;
   before(async () => (app = await startTestApp({ METRICS_PORT: '0' })));
