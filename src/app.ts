@@ -11,7 +11,9 @@ import { BUILT_IN_FACTOR_PLUGINS } from './built-in-factor-plugins.js';
 import { credentialResolver } from './auth/credentials.js';
 import { createRequestContext } from './graphql/request-context.js';
 import { createHttpServer, type HttpServer } from './http/http-server.js';
+import { startMetricsListener, type MetricsListener } from './http/metrics-endpoint.js';
 import { createLogger, type Logger } from './logger.js';
+import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js';
 import { connectRedis } from './redis.js';
 import { secretsFromConfig } from './crypto/encryption-keys.js';
 import { assertKeysOpenStoredSecrets } from './mfa/stored-keys-check.js';
@@ -24,6 +26,10 @@ export interface App {
   database: Database;
   redis: Redis;
   mail: MailPipeline;
+  /** This app's metrics, in a registry of its own. */
+  metrics: ServiceMetrics;
+  /** `http://host:port` of the METRICS_PORT listener, when there is one. */
+  metricsUrl?: string;
   /** Stops accepting, drains in-flight requests, then closes every connection. */
   stop(): Promise<void>;
 }
@@ -77,10 +83,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   let http: HttpServer | undefined;
   let mail: MailPipeline | undefined;
   let services: Services | undefined;
+  let metricsListener: MetricsListener | undefined;
+  const metrics = createServiceMetrics({
+    nodeMetrics: config.metrics.token !== undefined || config.metrics.port !== undefined,
+  });
   /** Closes whatever has started, in order: for stop(), and for a start that failed half-way. */
   const closeAll = async () => {
     await http?.fastify.close(); // stops accepting, waits for in-flight requests (http-server.ts ends their connections)
     await http?.idle(SHUTDOWN_GRACE_MS); // and for operations whose client hung up, which the HTTP server no longer waits for
+    await metricsListener?.close();
     if (services) await backgroundResetsSettled(services, logger); // reset requests answered at once and handled in the background
     await mail?.close(); // the inline worker finishes its current job first
     await services?.audit.flush(); // repeated refusals counted since the last write
@@ -99,6 +110,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       startWorker: config.mail.worker === 'inline',
       settings: { ...config.mail.queue, ...options.mailSettings },
     });
+    metrics.mail.readQueueFrom(() => mail!.health());
+    if (mail.worker) metrics.mail.countDeliveries(mail.worker);
     const pluginOptions = (settings: Record<string, string> = {}): FactorPluginOptions => ({
       issuer: config.mfa.issuer,
       mail: mail!.sender,
@@ -120,6 +133,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       secrets,
       mail: mail.sender,
       clock: options.clock,
+      auditObserver: metrics.signIns,
+      cacheMetrics: metrics.authCache,
     });
     await assertKeysOpenStoredSecrets(database.connection, secrets);
     // Here, not in createServices: a CLI run (create-admin) must not rebuild the servers' TTL index to its own default.
@@ -155,11 +170,29 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         ]);
         return { down: mongoUp ? [] : ['mongodb'], degraded: redisUp ? [] : ['redis'] };
       },
+      metrics,
     });
     const url = await http.fastify.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: `${url}/graphql`, database: database.description }, 'mfa-graphql listening');
+    if (config.metrics.port !== undefined) {
+      metricsListener = await startMetricsListener(
+        metrics.registry,
+        { host: config.metrics.host, port: config.metrics.port },
+        logger,
+      );
+      logger.info({ url: `${metricsListener.url}/metrics` }, 'metrics listening (no token: keep this port private)');
+    }
     let stopping: Promise<void> | undefined;
-    return { url, services, database, redis, mail, stop: () => (stopping ??= closeAll()) };
+    return {
+      url,
+      services,
+      database,
+      redis,
+      mail,
+      metrics,
+      metricsUrl: metricsListener?.url,
+      stop: () => (stopping ??= closeAll()),
+    };
   } catch (error) {
     await closeAll();
     throw error;

@@ -17,7 +17,7 @@ import { UserAdminService } from './accounts/user-admin.service.js';
 import { apiKeyModel } from './api-keys/api-key.model.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { auditEventModel } from './audit/audit-event.model.js';
-import { AuditService } from './audit/audit.service.js';
+import { AuditService, type AuditObserver } from './audit/audit.service.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
@@ -51,6 +51,7 @@ import { sessionModel } from './sessions/session.model.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { CacheInvalidation } from './sessions/cache-invalidation.js';
 import { CredentialCache } from './sessions/credential-cache.js';
+import type { AuthCacheMetrics } from './metrics/auth-cache-metrics.js';
 
 /** Every service, wired once per app; resolvers reach them through the GraphQL context. */
 export interface Services {
@@ -93,6 +94,10 @@ export interface ServiceDeps {
   mail: MailSender;
   /** The time every MFA rule reads; tests move it to cross TOTP steps and expiries. */
   clock?: () => Date;
+  /** Sees every audit event recorded (the sign-in metrics count them); none in the CLIs. */
+  auditObserver?: AuditObserver;
+  /** Counts the credential cache's lookups and invalidations (GET /metrics). */
+  cacheMetrics?: AuthCacheMetrics;
 }
 
 export async function createServices(deps: ServiceDeps): Promise<Services> {
@@ -114,7 +119,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   };
   // Indexes (unique usernames, token hashes, TTLs) must exist before the first request relies on them.
   await Promise.all(Object.values(models).map((model) => model.init()));
-  const audit = new AuditService({ models, logger });
+  const audit = new AuditService({ models, logger, observer: deps.auditObserver });
   const factorRegistry = new FactorRegistry(deps.factorPlugins);
   const caps = new DeliveryCaps({
     redis,
@@ -138,6 +143,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const credentialCache = new CredentialCache({
     maxEntries: config.sessions.cacheEntries,
     maxAgeMs: config.sessions.cacheMaxAgeMs,
+    metrics: deps.cacheMetrics,
   });
   const cacheInvalidation = new CacheInvalidation({
     cache: credentialCache,

@@ -11,6 +11,14 @@ export interface AuditEntry {
 }
 
 /**
+ * Told of every event as it is recorded, repeats included: how the metrics count sign-in outcomes from the one place
+ * they are written, without the audit trail knowing of metrics. Must not throw.
+ */
+export interface AuditObserver {
+  recorded(type: AuditEventType): void;
+}
+
+/**
  * Repeated refusals of one kind and key (a throttled address, a locked name)
  * are counted in one event per this window: enough to see who was refused,
  * when to the hour and how often, without a document per request.
@@ -30,11 +38,14 @@ export class AuditService {
   /** The flushes still writing: a later `flush` (shutdown) waits for them. */
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: { models: { auditEvents: AuditEventModel }; logger: Logger }) {}
+  constructor(
+    private readonly deps: { models: { auditEvents: AuditEventModel }; logger: Logger; observer?: AuditObserver },
+  ) {}
 
   /** Records an event; the audit trail is part of the operation, so a failure to write it fails the caller. */
   async record(entry: AuditEntry): Promise<void> {
     await this.deps.models.auditEvents.create([{ ...entry, createdAt: new Date() }]);
+    this.deps.observer?.recorded(entry.type);
     this.deps.logger.info(
       { audit: entry.type, userId: entry.userId?.toString(), actorId: entry.actorId?.toString() },
       'audit event',
@@ -60,6 +71,7 @@ export class AuditService {
     const repeats = this.repeats.get(bucket);
     if (repeats) {
       repeats.count++;
+      this.deps.observer?.recorded(entry.type);
       return;
     }
     const firstDetails = Object.fromEntries(Object.entries(details).map(([name, value]) => [`details.${name}`, value]));
@@ -77,6 +89,7 @@ export class AuditService {
       if (this.repeats.get(bucket) === gathering) this.repeats.delete(bucket); // the next refusal writes the event instead
       throw error;
     });
+    this.deps.observer?.recorded(entry.type);
     if (written.upsertedCount === 1)
       this.deps.logger.info(
         { audit: entry.type, userId: entry.userId?.toString() },

@@ -103,10 +103,25 @@ export interface Config {
      */
     cacheMaxAgeMs: number;
   };
+  /**
+   * GET /metrics (Prometheus text). `token` (METRICS_TOKEN) serves it on the public port to `Authorization: Bearer
+   * <token>`; `port` (METRICS_PORT) on a listener of its own at `host` (METRICS_HOST), without a token, for a
+   * Prometheus on a private network. Neither set: /metrics answers 404. @default off
+   */
+  metrics: {
+    token?: string;
+    /** 0 picks a free port (tests). */
+    port?: number;
+    /** @default "127.0.0.1" */
+    host: string;
+  };
   logLevel: string;
 }
 
 export { ConfigError };
+
+/** The shortest METRICS_TOKEN production accepts: 32 random characters are out of reach of guessing through the 401s. */
+export const METRICS_TOKEN_MIN_LENGTH = 32;
 
 const MINUTE_MS = 60_000;
 
@@ -171,6 +186,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cacheEntries: integer(env, 'AUTH_CACHE_ENTRIES', 10_000, 0, 1_000_000),
       cacheMaxAgeMs: integer(env, 'AUTH_CACHE_MAX_AGE_MS', 5000, 50, 60_000),
     },
+    metrics: {
+      token: nonEmpty(env.METRICS_TOKEN),
+      port: optionalInteger(env, 'METRICS_PORT', 0, 65535),
+      host: nonEmpty(env.METRICS_HOST) ?? '127.0.0.1',
+    },
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'debug'),
   };
   if (production && !config.mongodb.uri) {
@@ -186,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !config.mfa.encryptionKeys)
     throw new ConfigError('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
   if (production && !config.mail.smtpUrl) throw new ConfigError('SMTP_URL is required when NODE_ENV=production');
+  checkMetrics(env, config);
   return config;
 }
 
@@ -220,6 +241,22 @@ export function pluginSettings(env: NodeJS.ProcessEnv, entry: string): Record<st
       .filter((pair): pair is [string, string] => pair[0].startsWith(prefix) && pair[1] !== undefined)
       .map(([name, value]) => [name.slice(prefix.length), value]),
   );
+}
+
+/** The metrics settings that cannot work as given; the token's value is never quoted. */
+function checkMetrics(env: NodeJS.ProcessEnv, config: Config): void {
+  const { token, port } = config.metrics;
+  if (token !== undefined && /\s/.test(token))
+    throw new ConfigError('METRICS_TOKEN must not contain spaces (it is sent as "Authorization: Bearer <token>")');
+  if (config.production && token !== undefined && token.length < METRICS_TOKEN_MIN_LENGTH)
+    throw new ConfigError(
+      `METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} characters when NODE_ENV=production ` +
+        `(e.g. node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))")`,
+    );
+  if (port === undefined && nonEmpty(env.METRICS_HOST) !== undefined)
+    throw new ConfigError('METRICS_HOST is the address of the METRICS_PORT listener: set METRICS_PORT too');
+  if (port !== undefined && port !== 0 && port === config.http.port)
+    throw new ConfigError('METRICS_PORT must differ from PORT (use METRICS_TOKEN to serve /metrics on PORT)');
 }
 
 function bootstrapAdmin(env: NodeJS.ProcessEnv): Config['accounts']['bootstrapAdmin'] {

@@ -14,6 +14,10 @@ import { clientErrorHandler, RESPONSE_HEADERS } from './response-headers.js';
 import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
 import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import { metricsRoute } from './metrics-endpoint.js';
+
+const GRAPHQL_PATH = '/graphql';
 
 export interface HttpServerDeps {
   config: Config;
@@ -25,9 +29,11 @@ export interface HttpServerDeps {
   credentials: CredentialResolver;
   /** Names of the dependencies that are down; empty when ready. */
   readiness: () => Promise<{ down: string[]; degraded: string[] }>;
+  /** Counted here (GraphQL operations, the other routes); served at /metrics when METRICS_TOKEN is set. */
+  metrics: ServiceMetrics;
 }
 
-/** Fastify with Apollo at POST /graphql, plus /healthz, /readyz and GET /auth/check (forward auth). */
+/** Fastify with Apollo at POST /graphql, plus /healthz, /readyz, GET /auth/check (forward auth) and, with METRICS_TOKEN, /metrics. */
 export interface HttpServer {
   fastify: FastifyInstance;
   apollo: ApolloServer<GraphQLContext>;
@@ -36,7 +42,7 @@ export interface HttpServer {
 }
 
 export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer> {
-  const { config, logger } = deps;
+  const { config, logger, metrics } = deps;
   const inFlight = inFlightOperations();
   const { requestTimeoutMs } = config.http;
   const fastify = Fastify({
@@ -72,6 +78,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       inFlight.plugin,
+      metrics.graphql.plugin,
       ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : []),
     ],
   });
@@ -99,6 +106,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     return payload;
   });
 
+  // GraphQL operations are counted by the Apollo plugin, with their operation and error code.
+  metrics.http.observe(fastify, [GRAPHQL_PATH]);
+  if (config.metrics.token !== undefined) metricsRoute(fastify, metrics.registry, config.metrics.token);
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_request, reply) => {
     const { down, degraded } = await deps.readiness();
@@ -108,7 +118,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   registerAuthCheck(fastify, deps.credentials);
   await fastify.register(fastifyApollo(apollo), {
     context: deps.context,
-    path: '/graphql',
+    path: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
   });
   return { fastify, apollo, idle: inFlight.idle };

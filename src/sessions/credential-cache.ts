@@ -1,3 +1,5 @@
+import { NO_AUTH_CACHE_METRICS, type AuthCacheKind, type AuthCacheMetrics } from '../metrics/auth-cache-metrics.js';
+
 /**
  * What a change to users, sessions or API keys makes stale: everything, or the credentials of some users and some
  * credentials by their record id (a session's or an API key's `_id`), as 24-hex-digit ids.
@@ -5,16 +7,7 @@
 export type Invalidation = { all: true } | { all?: false; userIds: readonly string[]; recordIds: readonly string[] };
 
 /** Which of the two credential kinds a lookup was for; the metrics count them apart. */
-export type CredentialKind = 'session' | 'api_key';
-
-/** What the cache tells its metrics; a no-op when the service runs without them. */
-export interface CredentialCacheMetrics {
-  lookup(kind: CredentialKind, result: 'hit' | 'miss' | 'bypass'): void;
-  invalidated(source: 'local' | 'remote'): void;
-  entries(count: number): void;
-}
-
-const NO_METRICS: CredentialCacheMetrics = { lookup: () => {}, invalidated: () => {}, entries: () => {} };
+export type CredentialKind = AuthCacheKind;
 
 /** Where a database read that may fill the cache began: fills from reads older than an invalidation are dropped. */
 export type ReadTicket = number;
@@ -56,14 +49,14 @@ export class CredentialCache {
     private readonly options: {
       maxEntries: number;
       maxAgeMs: number;
-      metrics?: CredentialCacheMetrics;
+      metrics?: AuthCacheMetrics;
       /** Milliseconds of a monotonic clock; tests move it. */
       now?: () => number;
     },
   ) {}
 
-  private get metrics(): CredentialCacheMetrics {
-    return this.options.metrics ?? NO_METRICS;
+  private get metrics(): AuthCacheMetrics {
+    return this.options.metrics ?? NO_AUTH_CACHE_METRICS;
   }
 
   private now(): number {

@@ -233,10 +233,12 @@ describe('GET /auth/check (forward auth)', () => {
     const { secret } = await createApiKey(fay.token);
     assert.equal((await check(bearer(fay.token))).status, 200);
     const db = app.database.connection.db!;
-    // Moving a session's dates back is, to the server, its clock moving forward: the real expiry check runs.
+    // Moving a session's dates back is, to the server, its clock moving forward: the real expiry check runs. Written
+    // through the app's models, as the service's own changes are, so the credential cache hears of them.
+    const models = app.database.connection;
     const session = (await db.collection('sessions').findOne({ tokenHash: hashToken(fay.token) }))!;
     const shift = (IDLE_MINUTES + 1) * MINUTE_MS;
-    await db.collection('sessions').updateOne(
+    await models.model('Session').updateOne(
       { _id: session._id },
       {
         $set: Object.fromEntries(
@@ -249,8 +251,8 @@ describe('GET /auth/check (forward auth)', () => {
     );
     assertRefused(await check(bearer(fay.token)), 'a session idle past its deadline');
     assert.equal((await check(bearer(secret))).status, 200, 'the key outlives the session');
-    await db
-      .collection('apiKeys')
+    await models
+      .model('ApiKey')
       .updateOne({ secretHash: hashToken(secret) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     assertRefused(await check(bearer(secret)), 'an API key past its expiry');
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import { invalidationFor } from '../../src/sessions/cache-invalidation.js';
-import { CredentialCache, type CredentialCacheMetrics } from '../../src/sessions/credential-cache.js';
+import type { AuthCacheMetrics } from '../../src/metrics/auth-cache-metrics.js';
+import { CredentialCache } from '../../src/sessions/credential-cache.js';
 
 const USER = 'a'.repeat(24);
 const OTHER_USER = 'b'.repeat(24);
@@ -12,7 +13,7 @@ const record = (n: number) => n.toString(16).padStart(24, '0');
 function cache(options: { maxEntries?: number; maxAgeMs?: number } = {}) {
   let now = 0;
   const counted: string[] = [];
-  const metrics: CredentialCacheMetrics = {
+  const metrics: AuthCacheMetrics = {
     lookup: (kind, result) => counted.push(`${kind}:${result}`),
     invalidated: (source) => counted.push(`invalidated:${source}`),
     entries: () => {},
