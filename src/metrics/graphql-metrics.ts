@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode, ApolloServerValidationErrorCode } from '@apollo/server/errors';
 import {
+  GraphQLError,
   Kind,
   type DocumentNode,
   type GraphQLFormattedError,
@@ -13,6 +14,8 @@ import { ErrorCode } from '../errors.js';
 
 /** The `operation` label of a request that did not parse or validate, or named no operation of its document. */
 export const INVALID_OPERATION = 'invalid';
+/** The `operation` label of a request refused before any operation ran: its credential was (UNAUTHENTICATED). */
+export const REFUSED_BEFORE_OPERATION = 'refused';
 /** The `outcome` label of an answer without errors. */
 export const OK_OUTCOME = 'ok';
 /** The `outcome` label of an error code not in KNOWN_ERROR_CODES (or of an error without one). */
@@ -80,7 +83,9 @@ export function graphqlMetrics(registry: Registry): GraphqlMetrics {
   const labelNames = ['operation', 'outcome'] as const;
   const requests = new Counter({
     name: 'mfa_graphql_requests_total',
-    help: 'GraphQL operations answered, by operation (type and first root field, or "invalid") and outcome ("ok" or the first error code)',
+    help:
+      'GraphQL operations answered, by operation (type and first root field, "invalid", or "refused" for a refused ' +
+      'credential) and outcome ("ok" or the first error code)',
     labelNames,
     registers: [registry],
   });
@@ -92,6 +97,15 @@ export function graphqlMetrics(registry: Registry): GraphqlMetrics {
   });
   return {
     plugin: {
+      // The context (the caller's credential) is built before an operation starts: a refused one ends the request
+      // there, and would otherwise be counted nowhere. Not timed: the refusal's start is not known here.
+      async contextCreationDidFail({ error }) {
+        const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+        requests.inc({
+          operation: REFUSED_BEFORE_OPERATION,
+          outcome: outcomeLabel([{ message: '', extensions: { code } }]),
+        });
+      },
       async requestDidStart() {
         const started = performance.now();
         return {

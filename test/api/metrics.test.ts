@@ -178,7 +178,15 @@ describe('GET /metrics on the public port with METRICS_TOKEN', () => {
     assert.ok(sample(text, 'mfa_graphql_requests_total{operation="invalid",outcome="BAD_USER_INPUT"}')! >= 3);
     assert.ok(sample(text, 'mfa_graphql_requests_total{operation="query mfaPolicy",outcome="UNAUTHENTICATED"}')! >= 1);
     const operations = new Set([...text.matchAll(/operation="([^"]*)"/g)].map((match) => match[1]));
-    for (const operation of operations) assert.match(operation, /^(invalid|(query|mutation) [_a-zA-Z]+)$/);
+    for (const operation of operations) assert.match(operation, /^(invalid|refused|(query|mutation) [_a-zA-Z]+)$/);
+  });
+
+  it('counts a request whose credential is refused before any operation runs', async () => {
+    const series = 'mfa_graphql_requests_total{operation="refused",outcome="UNAUTHENTICATED"}';
+    const before = sample(await metrics(), series) ?? 0;
+    const refused = await app.graphql('query { me { id } }', { token: `mfa_at_${'x'.repeat(43)}` });
+    assert.equal(refused.status, 401);
+    assert.equal(sample(await metrics(), series)! - before, 1);
   });
 
   it('counts the other routes by their pattern and status class, and unknown paths as "unmatched"', async () => {
