@@ -50,7 +50,7 @@ export function httpReport(bench: HttpBenchResult): string {
   out +=
     bench.databasePeakRssMiB === undefined
       ? bench.databaseMode === 'embedded'
-        ? ', database included (it lives in that process).\n'
+        ? ', the database included (it runs in that process).\n'
         : '.\n'
       : `; the database process peaked at ${bench.databasePeakRssMiB.toFixed(0)} MiB (not counted).\n`;
   out +=
