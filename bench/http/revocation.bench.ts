@@ -235,7 +235,7 @@ export function revocationReport(result: RevocationResult): string {
   let out = `Revocation: logout on server A, then \`me { id }\` back to back until a 401 (${result.samples} samples)\n`;
   out += `Two server processes, one database (${result.database}), one Redis; the token was warm in B's cache.\n`;
   out += formatTable([
-    ['from A’s logout response to the first 401', 'p50 ms', 'p99 ms', 'max ms', 'notes'],
+    ["from A's logout response to the first 401", 'p50 ms', 'p99 ms', 'max ms', 'notes'],
     row(
       'on B (another process: Redis invalidation)',
       b,
@@ -247,7 +247,7 @@ export function revocationReport(result: RevocationResult): string {
       a,
       a.notRefusedAtOnce === 0
         ? 'refused at the first poll every time'
-        : `!! ${a.notRefusedAtOnce} samples answered 200 after A’s own logout`,
+        : `!! ${a.notRefusedAtOnce} samples answered 200 after A's own logout`,
     ),
     row('one warm me { id } on B, for scale', result.warmMe, 'each poll costs about this'),
   ]);
