@@ -55,7 +55,7 @@ export function httpReport(bench: HttpBenchResult): string {
       : `; the database process peaked at ${bench.databasePeakRssMiB.toFixed(0)} MiB (not counted).\n`;
   out +=
     'ops/s counts whole operations (a pair is one); ratio = ops/s ÷ the req/s of the scenario in "ratio to" ' +
-    `(${BASELINE_TITLES.trivial}: the mean of its two runs). Latencies are per HTTP request.\n`;
+    `(${BASELINE_TITLES.trivial}: the mean of its runs, first and last). Latencies are per HTTP request.\n`;
   const [first, last] = [bench.scenarios[0], bench.scenarios[bench.scenarios.length - 1]];
   if (first?.id === 'trivial' && last?.id === 'trivial-end') {
     const apart = Math.abs(last.requestsPerSecond / first.requestsPerSecond - 1) * 100;
