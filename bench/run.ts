@@ -1,15 +1,17 @@
-// `npm run bench [-- --quick] [--only=http,mail,totp,embedded-mongo] [--scenarios=…] [--profile-server=DIR]`:
-// runs the benchmarks, prints tables, writes JSON to bench/results/.
+// `npm run bench [-- --quick] [--only=http,revocation,mail,totp,embedded-mongo] [--scenarios=…] [--db=process|embedded]
+// [--profile-server=DIR]`: runs the benchmarks, prints tables, writes JSON to bench/results/.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { DATABASE_MODES, type DatabaseMode } from './database-process.js';
 import { benchEmbeddedMongo, embeddedMongoReport } from './embedded-mongo.bench.js';
 import { benchHttp } from './http/http.bench.js';
 import { benchDeliveries, deliveriesReport } from './mail/deliveries.bench.js';
 import { httpReport } from './http/report.js';
+import { benchRevocation, revocationReport } from './http/revocation.bench.js';
 import { benchTotp, totpReport } from './totp.bench.js';
 
-const GROUPS = ['totp', 'http', 'mail', 'embedded-mongo'] as const;
+const GROUPS = ['totp', 'http', 'revocation', 'mail', 'embedded-mongo'] as const;
 type Group = (typeof GROUPS)[number];
 
 const quick = process.argv.includes('--quick');
@@ -30,6 +32,16 @@ const scenarioIds = process.argv
 const profileDir = process.argv
   .find((argument) => argument.startsWith('--profile-server='))
   ?.slice('--profile-server='.length);
+/**
+ * `--db=process` (default): the HTTP scenarios' server reaches an embedded-mongo process of its own through
+ * MONGODB_URI, as production reaches its MongoDB; `--db=embedded`: the database runs inside the server's process.
+ */
+const database = (process.argv.find((argument) => argument.startsWith('--db='))?.slice('--db='.length) ??
+  'process') as DatabaseMode;
+if (!DATABASE_MODES.includes(database)) {
+  process.stderr.write(`unknown --db=${database}; choose from ${DATABASE_MODES.join(', ')}\n`);
+  process.exit(2);
+}
 
 const report: Record<string, unknown> = {
   startedAt: new Date().toISOString(),
@@ -51,9 +63,17 @@ if (runs('http')) {
     warmUpSeconds: quick ? 0.5 : 2,
     scenarioIds,
     serverNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    database,
   });
   process.stdout.write(`\n${httpReport(http)}`);
   report.http = http;
+}
+
+if (runs('revocation')) {
+  process.stderr.write('\nRevocation across two server processes (database and servers in child processes)\n');
+  const revocation = await benchRevocation({ samples: quick ? 50 : 200 });
+  process.stdout.write(`\n${revocationReport(revocation)}`);
+  report.revocation = revocation;
 }
 
 if (runs('mail')) {

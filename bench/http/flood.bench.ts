@@ -48,8 +48,18 @@ export interface FloodBenchResult {
  * 127.0.0.2; then `throttledRequests` sign-ins from one more address, nearly
  * all over its budget, and the server's resident memory before and after.
  */
-export async function benchFlood(options: { rounds: number; throttledRequests: number }): Promise<FloodBenchResult> {
-  const server = await startServerProcess({ env: { REDIS_KEY_PREFIX: `bench-flood-${Date.now().toString(36)}` } });
+export async function benchFlood(options: {
+  rounds: number;
+  throttledRequests: number;
+  /** The database the HTTP scenarios' server uses out of process (`--db=process`), under a name of its own; unset: the server's own embedded one. */
+  mongodbUri?: string;
+}): Promise<FloodBenchResult> {
+  const server = await startServerProcess({
+    env: {
+      REDIS_KEY_PREFIX: `bench-flood-${Date.now().toString(36)}`,
+      ...(options.mongodbUri ? { MONGODB_URI: options.mongodbUri } : {}),
+    },
+  });
   try {
     const url = server.graphqlUrl;
     const signUp = await post(url, LEGIT_ADDRESS, requestBody(SignUpDocument, { input: LEGIT_USER }));

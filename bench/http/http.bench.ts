@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAIL_QUEUE_NAME } from '../../src/mail/mail-job.js';
 import { startSmtpSink } from '../../test/support/smtp-sink.js';
+import { startDatabaseProcess, type DatabaseMode, type DatabaseProcess } from '../database-process.js';
 import { BENCH_ENCRYPTION_KEYS, startWorkerProcess } from '../mail/worker-process.js';
 import { ENQUEUE_TIMING_PRELOAD, enqueueTimingSnapshot, type EnqueueTiming } from './enqueue-timing.js';
 import { FIXTURE_SIZES, FixtureSet } from './fixture-set.js';
 import { benchFlood, type FloodBenchResult } from './flood.bench.js';
 import { runLoad, type LoadResult } from './load.js';
 import { procStatusMiB, sampleRss } from './rss.js';
-import { SCENARIOS } from './scenarios.js';
+import { SCENARIOS, type Baseline } from './scenarios.js';
 import { BENCH_REDIS_URL, startServerProcess } from './server-process.js';
 
 export interface HttpScenarioResult extends LoadResult {
@@ -23,8 +24,10 @@ export interface HttpScenarioResult extends LoadResult {
   unexpected: number;
   /** The server's largest resident set sampled during the measured run. */
   serverPeakRssMiB?: number;
-  /** Operations per second over the trivial query's requests per second in this run (the mean of its runs). */
-  ratioToTrivial?: number;
+  /** Operations per second over the baseline's requests per second in this run. */
+  ratio?: number;
+  /** What `ratio` divides by: the trivial query (the mean of its two runs) or the trivial GET. */
+  ratioTo: Baseline;
   /** QueueMailSender.send timed inside the server during the measured run (sendMfaCode). */
   enqueue?: EnqueueTiming;
 }
@@ -33,7 +36,11 @@ export interface HttpBenchResult {
   connections: number;
   durationSeconds: number;
   warmUpSeconds: number;
+  /** Where the server's data lived: an embedded-mongo process of its own (over TCP), the server's process, or MONGODB_URI. */
+  databaseMode: DatabaseMode | 'MONGODB_URI';
   database: string;
+  /** The database process's peak resident set (VmHWM) over the run, with `--db=process`; not in the server's figures. */
+  databasePeakRssMiB?: number;
   /** 1-minute load averages at start and end: other work on the machine competes for its cores. */
   loadAverage: { start: number; end: number; cores: number };
   /** The server's peak resident set over its whole life (VmHWM), preparation included. */
@@ -53,8 +60,34 @@ export async function benchHttp(options: {
   warmUpSeconds: number;
   scenarioIds?: string[];
   serverNodeArgs?: string[];
+  /**
+   * `process`: the server reaches an embedded-mongo process of its own through MONGODB_URI; `embedded`: the database
+   * runs in the server's process. MONGODB_URI in the environment overrides both.
+   */
+  database: DatabaseMode;
 }): Promise<HttpBenchResult> {
   const loadAtStart = loadavg()[0];
+  const databaseMode = process.env.MONGODB_URI ? 'MONGODB_URI' : options.database;
+  const databaseProcess = databaseMode === 'process' ? await startDatabaseProcess() : undefined;
+  try {
+    return await benchHttpWith(options, databaseMode, databaseProcess, loadAtStart);
+  } finally {
+    await databaseProcess?.stop();
+  }
+}
+
+const DATABASE_DESCRIPTIONS: Record<DatabaseMode | 'MONGODB_URI', string> = {
+  process: 'embedded-mongo in a process of its own (in memory), through MONGODB_URI over loopback TCP',
+  embedded: "embedded in the server's process (in memory), through its private Unix socket",
+  MONGODB_URI: 'MONGODB_URI from the environment',
+};
+
+async function benchHttpWith(
+  options: Parameters<typeof benchHttp>[0],
+  databaseMode: DatabaseMode | 'MONGODB_URI',
+  databaseProcess: DatabaseProcess | undefined,
+  loadAtStart: number,
+): Promise<HttpBenchResult> {
   const selected = (scenario: { id: string }) => !options.scenarioIds || options.scenarioIds.includes(scenario.id);
   const redis = new Redis(BENCH_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
@@ -92,6 +125,7 @@ export async function benchHttp(options: {
       REDIS_KEY_PREFIX: queuePrefix,
       BENCH_ENQUEUE_TIMING_FILE: timingFile,
       ...lifted,
+      ...(databaseProcess ? { MONGODB_URI: `${databaseProcess.uri}mfa-bench` } : {}),
     },
   });
   const results: HttpScenarioResult[] = [];
@@ -128,6 +162,7 @@ export async function benchHttp(options: {
       results.push({
         id: scenario.id,
         title: scenario.title,
+        ratioTo: scenario.baseline ?? 'trivial',
         expectedErrorCode: scenario.expectedErrorCode,
         ...result,
         unexpected,
@@ -145,20 +180,30 @@ export async function benchHttp(options: {
   let flood: FloodBenchResult | undefined;
   if (selected({ id: 'flood' })) {
     process.stderr.write('flood of logins from one address (a server of its own, default limits)\n');
-    flood = await benchFlood(
-      options.quick ? { rounds: 2, throttledRequests: 5_000 } : { rounds: 5, throttledRequests: 25_000 },
-    );
+    flood = await benchFlood({
+      ...(options.quick ? { rounds: 2, throttledRequests: 5_000 } : { rounds: 5, throttledRequests: 25_000 }),
+      mongodbUri: databaseProcess && `${databaseProcess.uri}mfa-bench-flood`,
+    });
   }
-  const ceilings = results
-    .filter((result) => result.id.startsWith('trivial') && result.unexpected === 0)
-    .map((result) => result.requestsPerSecond);
-  const ceiling = ceilings.length > 0 ? ceilings.reduce((sum, rate) => sum + rate, 0) / ceilings.length : undefined;
-  for (const result of results) if (ceiling) result.ratioToTrivial = result.operationsPerSecond / ceiling;
+  const mean = (rates: number[]) =>
+    rates.length > 0 ? rates.reduce((sum, rate) => sum + rate, 0) / rates.length : undefined;
+  const clean = (ids: string[]) =>
+    results.filter((result) => ids.includes(result.id) && result.unexpected === 0).map((r) => r.requestsPerSecond);
+  const baselines: Record<Baseline, number | undefined> = {
+    trivial: mean(clean(['trivial', 'trivial-end'])),
+    'trivial-get': mean(clean(['trivial-get'])),
+  };
+  for (const result of results) {
+    const baseline = baselines[result.ratioTo];
+    if (baseline) result.ratio = result.operationsPerSecond / baseline;
+  }
   return {
     connections: CONNECTIONS,
     durationSeconds: options.durationSeconds,
     warmUpSeconds: options.warmUpSeconds,
-    database: process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded (in memory)',
+    databaseMode,
+    database: DATABASE_DESCRIPTIONS[databaseMode],
+    databasePeakRssMiB: databaseProcess && procStatusMiB(databaseProcess.pid, 'VmHWM'),
     loadAverage: { start: loadAtStart, end: loadavg()[0], cores: cpus().length },
     serverPeakRssMiB,
     scenarios: results,

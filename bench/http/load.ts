@@ -81,8 +81,6 @@ export async function runLoad(plan: LoadPlan, options: LoadOptions): Promise<Loa
     const instance = autocannon(
       {
         url: options.url,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
         connections: options.connections,
         duration: options.durationSeconds,
         amount,

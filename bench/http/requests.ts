@@ -3,11 +3,21 @@ import type autocannon from 'autocannon';
 /** autocannon's per-connection state through one operation's requests; reset when the sequence starts over. */
 export type Context = Record<string, unknown>;
 
+const JSON_BODY = { 'content-type': 'application/json' };
+const bearer = (token?: string) => (token ? { authorization: `Bearer ${token}` } : {});
+
 /** A fixed request, built once. */
 export const post = (body: string, token?: string): autocannon.Request => ({
   method: 'POST',
   body,
-  ...(token ? { headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } } : {}),
+  headers: { ...JSON_BODY, ...bearer(token) },
+});
+
+/** A fixed GET of `path` (not /graphql), with no body and no content type, as a reverse proxy's subrequest sends it. */
+export const get = (path: string, token?: string): autocannon.Request => ({
+  method: 'GET',
+  path,
+  headers: bearer(token),
 });
 
 /** A request whose body (and credential) is chosen as it is sent, with a look at its response. */
@@ -21,7 +31,7 @@ export const dynamic = (
     return {
       ...request,
       body,
-      headers: { ...request.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { ...request.headers, ...JSON_BODY, ...bearer(token) },
     };
   },
   onResponse: onResponse && ((_status, body, context) => onResponse(body, context as Context)),

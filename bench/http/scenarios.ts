@@ -11,7 +11,7 @@ import { BENCH_PASSWORD } from './fixtures.js';
 import type { FixtureSet } from './fixture-set.js';
 import { requestBody } from './graphql-client.js';
 import type { LoadPlan } from './load.js';
-import { dataOf, dynamic, post } from './requests.js';
+import { dataOf, dynamic, get, post } from './requests.js';
 import {
   codeForStep,
   currentTotpStep,
@@ -26,6 +26,8 @@ export interface Scenario {
   title: string;
   /** The `extensions.code` every response should carry; unset means every response should be error-free. */
   expectedErrorCode?: string;
+  /** What its ratio divides by: the trivial GraphQL query (default), or the trivial GET for the other plain GETs. */
+  baseline?: Baseline;
   /** Prepares what the scenario needs (outside the measurement) and says what to send. */
   plan(fixtures: FixtureSet): Promise<LoadPlan>;
 }
@@ -40,7 +42,16 @@ async function waitForFreshStep(pool: TotpPool): Promise<void> {
 const verifyBody = (user: TotpUser, mfaToken: string | undefined, code: string) =>
   requestBody(VerifyMfaDocument, { input: { mfaToken: mfaToken ?? 'missing', factorId: user.factorId, code } });
 
+/** The scenario whose rate a ratio divides by: `trivial` is the mean of `trivial` and `trivial-end`. */
+export type Baseline = 'trivial' | 'trivial-get';
+export const BASELINE_TITLES: Record<Baseline, string> = { trivial: '{ __typename }', 'trivial-get': 'GET /healthz' };
+
 const trivial = async (): Promise<LoadPlan> => ({ requests: [post(requestBody('{ __typename }'))] });
+/**
+ * `me` with fields the credential resolver already holds: a warm access token or API key (credential cache) answers
+ * it with no database read. `mfaEnabled` (in `Me`, the `me-full-*` scenarios) costs a factor lookup.
+ */
+const ME_CACHED = requestBody('query MeCached { me { id username } }');
 
 /**
  * The HTTP scenarios, in the order they run. The mail worker's deliveries are
@@ -48,15 +59,39 @@ const trivial = async (): Promise<LoadPlan> => ({ requests: [post(requestBody('{
  */
 export const SCENARIOS: Scenario[] = [
   { id: 'trivial', title: '{ __typename }', plan: trivial },
+  // Fastify's route, hooks and JSON reply without Apollo: the baseline of /auth/check.
+  { id: 'trivial-get', title: 'GET /healthz', plan: async () => ({ requests: [get('/healthz')] }) },
   {
     id: 'me-token',
-    title: 'me (access token)',
-    plan: async (f) => ({ requests: [post(requestBody(MeDocument), (await f.viewer()).token)] }),
+    title: 'me { id username } (access token)',
+    plan: async (f) => ({ requests: [post(ME_CACHED, (await f.viewer()).token)] }),
   },
   {
     id: 'me-api-key',
-    title: 'me (API key)',
+    title: 'me { id username } (API key)',
+    plan: async (f) => ({ requests: [post(ME_CACHED, await f.apiKey())] }),
+  },
+  {
+    id: 'me-full-token',
+    title: 'Me, mfaEnabled too (access token)',
+    plan: async (f) => ({ requests: [post(requestBody(MeDocument), (await f.viewer()).token)] }),
+  },
+  {
+    id: 'me-full-api-key',
+    title: 'Me, mfaEnabled too (API key)',
     plan: async (f) => ({ requests: [post(requestBody(MeDocument), await f.apiKey())] }),
+  },
+  {
+    id: 'auth-check',
+    title: 'GET /auth/check (access token)',
+    baseline: 'trivial-get',
+    plan: async (f) => ({ requests: [get('/auth/check', (await f.viewer()).token)] }),
+  },
+  {
+    id: 'auth-check-api-key',
+    title: 'GET /auth/check (API key)',
+    baseline: 'trivial-get',
+    plan: async (f) => ({ requests: [get('/auth/check', await f.apiKey())] }),
   },
   {
     id: 'login',
