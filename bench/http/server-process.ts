@@ -15,7 +15,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+/**
+ * The server to measure: this build's, or another build's entry point (BENCH_SERVER_MAIN, e.g. an older commit built in
+ * a worktree) to compare two versions on the same machine in one sitting.
+ */
+const MAIN = process.env.BENCH_SERVER_MAIN ?? fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 const MAX_DISTINCT_LINES = 50;
 
