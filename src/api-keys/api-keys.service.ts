@@ -136,24 +136,24 @@ export class ApiKeysService {
     const secretHash = hashToken(secret);
     const key = `api_key:${secretHash}`;
     const { cache } = this.deps;
-    let ticket = cache.ticket();
-    let found = cache.get<{ apiKey: ApiKeyRecord; user: UserRecord }>('api_key', key);
-    if (!found || !isLive(found.apiKey, found.user, now)) {
-      ticket = cache.ticket();
-      const read = await findOneWithOwner(this.deps.models.apiKeys, this.deps.models.users, { secretHash });
-      if (!read?.owner) return undefined;
-      found = { apiKey: read.record, user: read.owner };
-      if (!isLive(found.apiKey, found.user, now)) return undefined;
-      cache.set(key, found, ownerOf(found.apiKey), ticket);
-    }
-    let { apiKey } = found;
+    const found = await cache.lookup('api_key', key, {
+      read: async () => {
+        const read = await findOneWithOwner(this.deps.models.apiKeys, this.deps.models.users, { secretHash });
+        return read?.owner ? { apiKey: read.record, user: read.owner } : undefined;
+      },
+      usable: ({ apiKey, user }) => isLive(apiKey, user, now),
+      owner: ({ apiKey }) => ownerOf(apiKey),
+    });
+    if (!found) return undefined;
+    const { ticket, value: credential } = found;
+    let { apiKey } = credential;
     if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       apiKey = { ...apiKey, lastUsedAt: now };
       // As for sessions (SessionsService.authenticate): cached at once, and through the driver, invalidating nothing.
-      cache.set(key, { apiKey, user: found.user }, ownerOf(apiKey), ticket, false);
+      cache.set(key, { apiKey, user: credential.user }, ownerOf(apiKey), ticket, false);
       await this.deps.models.apiKeys.collection.updateOne({ _id: apiKey._id }, { $set: { lastUsedAt: now } });
     }
-    return { apiKey: { ...apiKey }, user: { ...found.user } };
+    return { apiKey: { ...apiKey }, user: { ...credential.user } };
   }
 
   /**

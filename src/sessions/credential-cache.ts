@@ -98,6 +98,29 @@ export class CredentialCache {
     return entry.value as T;
   }
 
+  /**
+   * The credential under `key`: from memory when held and still `usable` (by its own deadlines: one that is not may
+   * have been renewed by another process), otherwise from `read`, kept when usable. Undefined when not usable. The
+   * ticket is for `set` calls that update the entry afterwards (a lastUsedAt refresh).
+   */
+  async lookup<T>(
+    kind: CredentialKind,
+    key: string,
+    source: {
+      read: () => Promise<T | undefined>;
+      usable: (value: T) => boolean;
+      owner: (value: T) => { userId: string; recordId: string };
+    },
+  ): Promise<{ value: T; ticket: ReadTicket } | undefined> {
+    const cached = this.get<T>(kind, key);
+    if (cached !== undefined && source.usable(cached)) return { value: cached, ticket: this.ticket() };
+    const ticket = this.ticket();
+    const value = await source.read();
+    if (value === undefined || !source.usable(value)) return undefined;
+    this.set(key, value, source.owner(value), ticket);
+    return { value, ticket };
+  }
+
   /** Taken before a database read whose answer may fill the cache. */
   ticket(): ReadTicket {
     return this.sequence;

@@ -120,30 +120,28 @@ export class SessionsService {
     const tokenHash = hashToken(accessToken);
     const key = `session:${tokenHash}`;
     const { cache } = this.deps;
-    let ticket = cache.ticket();
-    let found = cache.get<{ session: SessionRecord; user: UserRecord }>('session', key);
-    // A cached session that no longer stands by its own deadlines may have been refreshed by another process: ask
-    // the database. One ended by a change was invalidated, so it is not here.
-    if (!found || !stands(found.session, found.user, now)) {
-      ticket = cache.ticket();
-      const read = await findOneWithOwner(this.deps.models.sessions, this.deps.models.users, { tokenHash });
-      if (!read?.owner) return undefined;
-      found = { session: read.record, user: read.owner };
-      if (!stands(found.session, found.user, now)) return undefined;
-      cache.set(key, found, ownerOf(found.session), ticket);
-    }
-    let { session } = found;
+    const found = await cache.lookup('session', key, {
+      read: async () => {
+        const read = await findOneWithOwner(this.deps.models.sessions, this.deps.models.users, { tokenHash });
+        return read?.owner ? { session: read.record, user: read.owner } : undefined;
+      },
+      usable: ({ session, user }) => stands(session, user, now),
+      owner: ({ session }) => ownerOf(session),
+    });
+    if (!found) return undefined;
+    const { ticket, value: credential } = found;
+    let { session } = credential;
     if (now.getTime() - session.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       session = { ...session, lastUsedAt: now, expiresAt: this.expiryAfterUse(now, session.absoluteExpiresAt) };
       // Cached at once, so parallel requests do not all write it; not an invalidation (refresh false), and written
       // through the driver rather than the model: a later deadline narrows nothing another process may have cached.
-      cache.set(key, { session, user: found.user }, ownerOf(session), ticket, false);
+      cache.set(key, { session, user: credential.user }, ownerOf(session), ticket, false);
       await this.deps.models.sessions.collection.updateOne(
         { _id: session._id },
         { $set: { lastUsedAt: session.lastUsedAt, expiresAt: session.expiresAt } },
       );
     }
-    return { session: { ...session }, user: { ...found.user } };
+    return { session: { ...session }, user: { ...credential.user } };
   }
 
   /** The live sessions of the viewer, or, for an admin with MFA, of `userId`; newest first. */

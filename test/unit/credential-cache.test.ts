@@ -117,6 +117,31 @@ describe('CredentialCache', () => {
     assert.equal(subject.get('session', 's5'), 'fresh');
   });
 
+  it('lookup: answers from memory while usable, reads again when the held value is not, and keeps no unusable one', async () => {
+    const { subject } = cache();
+    let reads = 0;
+    let stored = { live: true, version: 1 };
+    const source = {
+      read: async () => {
+        reads++;
+        return stored;
+      },
+      usable: (value: { live: boolean }) => value.live,
+      owner: () => owner(record(1)),
+    };
+    assert.equal((await subject.lookup('session', 'k', source))?.value.version, 1);
+    assert.equal((await subject.lookup('session', 'k', source))?.value.version, 1);
+    assert.equal(reads, 1, 'the second from memory');
+    subject.set('k', { live: false, version: 1 }, owner(record(1)), subject.ticket());
+    stored = { live: true, version: 2 };
+    assert.equal((await subject.lookup('session', 'k', source))?.value.version, 2, 'not usable in memory: read again');
+    stored = { live: false, version: 3 };
+    subject.invalidate({ userIds: [USER], recordIds: [] }, 'remote');
+    assert.equal(await subject.lookup('session', 'k', source), undefined);
+    assert.equal(await subject.lookup('session', 'k', source), undefined);
+    assert.equal(reads, 4, 'an unusable answer is not kept');
+  });
+
   it('with AUTH_CACHE_ENTRIES 0 it is off even when healthy', () => {
     const { subject } = cache({ maxEntries: 0 });
     subject.set('k', 1, owner(record(1)), subject.ticket());
