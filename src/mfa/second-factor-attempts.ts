@@ -68,16 +68,24 @@ export class SecondFactorAttempts {
   }
 
   /**
-   * Wrong codes still allowed before the lockout, as the user's record stands
-   * now: 0 while locked. Read after a failure was counted, it includes every
-   * attempt reserved before, so it is never more than there are.
+   * Wrong codes still allowed before the lockout after a failed attempt, as
+   * its reservation (`reserved`, what `reserve` returned) counted them: no
+   * further read. The count it returned includes every attempt reserved
+   * before this one, so parallel attempts that were already in flight are
+   * left out of the number only when they were reserved after it; then it
+   * says up to that many more than there are (at most MAX_CONSECUTIVE_FAILURES
+   * - 1, and only while requests race on one account), and a lockout that one
+   * of them starts comes as TOO_MANY_ATTEMPTS on the next try. That is
+   * acceptable because the number only guides the user: what limits the
+   * guesses is the reservation, which never lets more than
+   * MAX_CONSECUTIVE_FAILURES codes be checked whatever the number said. A
+   * read after the failure, as before, leaves out the attempts reserved
+   * after that read just the same, for one more round trip per wrong code.
+   * A success that raced this failure and cleared the count makes the number
+   * smaller than it is, never larger.
    */
-  async remaining(userId: Types.ObjectId, now: Date): Promise<number> {
-    const user = await this.deps.models.users
-      .findById(userId, { secondFactorFailures: 1, secondFactorLockedUntil: 1 })
-      .lean<Pick<UserRecord, 'secondFactorFailures' | 'secondFactorLockedUntil'>>();
-    if (!user || (user.secondFactorLockedUntil && user.secondFactorLockedUntil > now)) return 0;
-    return Math.max(0, MAX_CONSECUTIVE_FAILURES - (user.secondFactorFailures ?? 0));
+  remainingAfter(reserved: UserRecord): number {
+    return Math.max(0, MAX_CONSECUTIVE_FAILURES - reserved.secondFactorFailures);
   }
 
   /** The code was right: the consecutive count starts over. */
