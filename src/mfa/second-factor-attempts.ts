@@ -69,20 +69,20 @@ export class SecondFactorAttempts {
 
   /**
    * Wrong codes still allowed before the lockout after a failed attempt, as
-   * its reservation (`reserved`, what `reserve` returned) counted them: no
-   * further read. The count it returned includes every attempt reserved
-   * before this one, so parallel attempts that were already in flight are
-   * left out of the number only when they were reserved after it; then it
-   * says up to that many more than there are (at most MAX_CONSECUTIVE_FAILURES
-   * - 1, and only while requests race on one account), and a lockout that one
-   * of them starts comes as TOO_MANY_ATTEMPTS on the next try. That is
-   * acceptable because the number only guides the user: what limits the
-   * guesses is the reservation, which never lets more than
-   * MAX_CONSECUTIVE_FAILURES codes be checked whatever the number said. A
-   * read after the failure, as before, leaves out the attempts reserved
-   * after that read just the same, for one more round trip per wrong code.
-   * A success that raced this failure and cleared the count makes the number
-   * smaller than it is, never larger.
+   * its own reservation (`reserved`, what `reserve` returned) counted them:
+   * no further read. Reservations are atomic increments, so parallel
+   * failures each get their own count and show different numbers (4, 3, 2,
+   * 1, 0), never more than are left in the order they were reserved. What
+   * the number may over-state is the moment it arrives: attempts reserved
+   * after this one (parallel requests on the same account) are not in it, so
+   * the user may have up to that many fewer left, or be locked by one of
+   * them, and learns it from TOO_MANY_ATTEMPTS on the next try. Acceptable:
+   * the number only guides the user, and what limits guesses is the
+   * reservation, which never lets more than MAX_CONSECUTIVE_FAILURES codes be
+   * checked whatever any answer said. A read after the failure would leave
+   * out the attempts reserved after that read just the same, for one more
+   * round trip per wrong code. A success that raced this failure and cleared
+   * the count makes the number smaller than it is, never larger.
    */
   remainingAfter(reserved: UserRecord): number {
     return Math.max(0, MAX_CONSECUTIVE_FAILURES - reserved.secondFactorFailures);
