@@ -97,6 +97,13 @@ const aggregate: CommandHandler = ({ body, database, storage, cursors }) => {
     segment = [];
   };
   for (const stage of leadingMatch ? pipeline.slice(1) : pipeline) {
+    const limit = plainLimitOf(stage);
+    if (limit !== undefined) {
+      // A $limit (as after a $match on a unique key) is a slice: no Aggregator built for it.
+      runSegment();
+      documents = documents.slice(0, limit);
+      continue;
+    }
     const lookup = equalityLookupOf(stage);
     if (!lookup) {
       segment.push(stage);
@@ -128,6 +135,13 @@ function runInMingo(
       collectionResolver,
     }).run<Document>(documents),
   );
+}
+
+/** `{ $limit: n }` with n a positive whole number (mingo answers any other, and its refusals). */
+function plainLimitOf(stage: Document): number | undefined {
+  if (Object.keys(stage).length !== 1) return undefined;
+  const limit: unknown = stage.$limit;
+  return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? limit : undefined;
 }
 
 type SimpleLookup = { from: string; localField: string; foreignField: string; as: string };
