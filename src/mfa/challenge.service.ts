@@ -55,10 +55,11 @@ export class ChallengeService {
   async attemptOf(
     mfaToken: string | null | undefined,
     viewer: Viewer | undefined,
-  ): Promise<{ owner: UserRecord; binding: AttemptBinding }> {
+  ): Promise<{ owner: UserRecord; binding: AttemptBinding; activeFactors?: FactorRecord[] }> {
     if (mfaToken) {
-      const { owner, challenge } = await this.deps.signIn.liveChallenge(mfaToken);
-      return { owner, binding: { signInChallengeId: challenge._id } };
+      // The owner's ACTIVE factors come in the same round trip: the attempt's factor is one of them.
+      const { owner, challenge, activeFactors } = await this.deps.signIn.liveChallengeWithFactors(mfaToken);
+      return { owner, binding: { signInChallengeId: challenge._id }, activeFactors };
     }
     const { user, session } = fullSessionViewer(viewer);
     return { owner: user, binding: { sessionId: session._id } };
@@ -66,14 +67,15 @@ export class ChallengeService {
 
   /** Begins an attempt of one of the asker's ACTIVE factors (beginMfa), for the sign-in or session `attemptOf` finds. */
   async begin(request: AttemptRequest): Promise<StartedAttempt> {
-    const { owner, binding } = await this.attemptOf(request.mfaToken, request.viewer);
-    return this.start(owner, await this.activeFactor(owner, request.factorId), binding, request.clientIp);
+    const { owner, binding, activeFactors } = await this.attemptOf(request.mfaToken, request.viewer);
+    const factor = await this.activeFactor(owner, request.factorId, activeFactors);
+    return this.start(owner, factor, binding, request.clientIp);
   }
 
   /** Sends a fresh code for one of the asker's ACTIVE factors (sendMfaCode): only for factors that deliver codes. */
   async sendForVerification(request: AttemptRequest): Promise<void> {
-    const { owner, binding } = await this.attemptOf(request.mfaToken, request.viewer);
-    const factor = await this.activeFactor(owner, request.factorId);
+    const { owner, binding, activeFactors } = await this.attemptOf(request.mfaToken, request.viewer);
+    const factor = await this.activeFactor(owner, request.factorId, activeFactors);
     const plugin = this.deps.runtime.plugin(factor.type);
     if (!plugin.delivery)
       throw badInput('factorId', `${plugin.displayName} codes are not sent: use the code your app shows.`);
@@ -85,10 +87,17 @@ export class ChallengeService {
     await this.start(owner, factor, undefined, clientIp);
   }
 
-  private async activeFactor(owner: UserRecord, factorId: Types.ObjectId): Promise<FactorRecord> {
-    const factor = await this.deps.models.factors
-      .findOne({ _id: factorId, userId: owner._id, status: FactorStatus.ACTIVE })
-      .lean<FactorRecord>();
+  /** `factorId`'s ACTIVE factor of `owner`: among `activeFactors` when they were read already, else read. */
+  private async activeFactor(
+    owner: UserRecord,
+    factorId: Types.ObjectId,
+    activeFactors?: readonly FactorRecord[],
+  ): Promise<FactorRecord> {
+    const factor = activeFactors
+      ? activeFactors.find((candidate) => candidate._id.equals(factorId))
+      : await this.deps.models.factors
+          .findOne({ _id: factorId, userId: owner._id, status: FactorStatus.ACTIVE })
+          .lean<FactorRecord>();
     if (!factor || !this.deps.runtime.loads(factor.type))
       throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
     return factor;

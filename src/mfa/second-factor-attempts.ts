@@ -68,16 +68,24 @@ export class SecondFactorAttempts {
   }
 
   /**
-   * Wrong codes still allowed before the lockout, as the user's record stands
-   * now: 0 while locked. Read after a failure was counted, it includes every
-   * attempt reserved before, so it is never more than there are.
+   * Wrong codes still allowed before the lockout after a failed attempt, as
+   * its own reservation (`reserved`, what `reserve` returned) counted them:
+   * no further read. Reservations are atomic increments, so parallel
+   * failures each get their own count and show different numbers (4, 3, 2,
+   * 1, 0), never more than are left in the order they were reserved. What
+   * the number may over-state is the moment it arrives: attempts reserved
+   * after this one (parallel requests on the same account) are not in it, so
+   * the user may have up to that many fewer left, or be locked by one of
+   * them, and learns it from TOO_MANY_ATTEMPTS on the next try. Acceptable:
+   * the number only guides the user, and what limits guesses is the
+   * reservation, which never lets more than MAX_CONSECUTIVE_FAILURES codes be
+   * checked whatever any answer said. A read after the failure would leave
+   * out the attempts reserved after that read just the same, for one more
+   * round trip per wrong code. A success that raced this failure and cleared
+   * the count makes the number smaller than it is, never larger.
    */
-  async remaining(userId: Types.ObjectId, now: Date): Promise<number> {
-    const user = await this.deps.models.users
-      .findById(userId, { secondFactorFailures: 1, secondFactorLockedUntil: 1 })
-      .lean<Pick<UserRecord, 'secondFactorFailures' | 'secondFactorLockedUntil'>>();
-    if (!user || (user.secondFactorLockedUntil && user.secondFactorLockedUntil > now)) return 0;
-    return Math.max(0, MAX_CONSECUTIVE_FAILURES - (user.secondFactorFailures ?? 0));
+  remainingAfter(reserved: UserRecord): number {
+    return Math.max(0, MAX_CONSECUTIVE_FAILURES - reserved.secondFactorFailures);
   }
 
   /** The code was right: the consecutive count starts over. */

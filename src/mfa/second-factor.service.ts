@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import type { UserModel, UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { AuditRecorder, AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, badInput, invalidCode, serviceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CeremonyRecord } from './ceremony.model.js';
@@ -32,6 +32,17 @@ export interface ProvenSecondFactor {
   user: UserRecord;
   factor?: FactorRecord;
   recoveryCodesRemaining?: number;
+}
+
+/**
+ * Where and why a proof is made. `audit`: the recorder of an operation that writes its events together
+ * (AuditService.together); without it the proof writes its own, together.
+ */
+interface ProofContext {
+  ip?: string;
+  purpose: string;
+  binding: AttemptBinding;
+  audit?: AuditRecorder;
 }
 
 /** Refusals of a code whose step was already used: what to do next, and nothing more (not when or where it was used). */
@@ -78,7 +89,7 @@ export class SecondFactorService {
   async prove(
     userId: Types.ObjectId,
     proof: SecondFactorProof,
-    context: { ip?: string; purpose: string; anyActiveFactor?: boolean; binding: AttemptBinding },
+    context: ProofContext & { anyActiveFactor?: boolean; activeFactors?: readonly FactorRecord[] },
   ): Promise<ProvenSecondFactor> {
     const response = factorResponseOf(proof);
     const hasRecoveryCode = typeof proof.recoveryCode === 'string';
@@ -90,7 +101,11 @@ export class SecondFactorService {
       ? []
       : context.anyActiveFactor
         ? await this.activeFactorsToTry(userId)
-        : [await this.activeFactor(userId, proof.factorId)];
+        : [
+            context.activeFactors
+              ? chooseActiveFactor(context.activeFactors, proof.factorId)
+              : await this.activeFactor(userId, proof.factorId),
+          ];
     if (response)
       this.deps.runtime.assertFits(
         factors.map((factor) => factor.type),
@@ -115,7 +130,7 @@ export class SecondFactorService {
   async provePasswordless(
     factor: FactorRecord,
     response: unknown,
-    context: { ip?: string; binding: { passwordlessKey: string }; ceremony: CeremonyRecord },
+    context: { ip?: string; binding: { passwordlessKey: string }; ceremony: CeremonyRecord; audit?: AuditRecorder },
   ): Promise<ProvenSecondFactor> {
     const answer: FactorResponse = { kind: 'json', value: response };
     this.deps.runtime.assertFits([factor.type], answer);
@@ -133,60 +148,62 @@ export class SecondFactorService {
     userId: Types.ObjectId,
     factors: FactorRecord[],
     attempt: (user: UserRecord) => Promise<ProvenSecondFactor | CodeRefusal>,
-    context: { ip?: string; purpose: string; anyActiveFactor?: boolean },
+    context: ProofContext & { anyActiveFactor?: boolean },
   ): Promise<ProvenSecondFactor> {
-    const now = this.deps.clock();
-    const user = await this.deps.attempts.reserve(userId, now);
-    let proven: ProvenSecondFactor | CodeRefusal;
-    try {
-      proven = await attempt(user);
-    } catch (error) {
-      // The code could not be checked (a key the server lacks): the server's fault, so not the user's attempt (no lockout by an operator's mistake).
-      if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE)
-        await this.deps.attempts.release(user);
-      throw error;
-    }
-    const audit = { userId, ip: context.ip };
-    if ('alreadyUsed' in proven) {
-      const { alreadyUsed, usedOn, reason } = proven;
-      const lockedForSeconds = await this.deps.attempts.failed(user, now);
-      await this.deps.audit.record({
-        ...audit,
-        type: AuditEventType.MFA_FAILED,
-        details: {
-          purpose: context.purpose,
-          ...(factors.length > 1 ? { method: 'code', factorsTried: factors.length } : this.describe(factors[0])),
-          ...(alreadyUsed ? { reason: 'code_already_used' } : reason ? { reason } : {}),
-        },
-      });
-      if (lockedForSeconds)
-        await this.deps.audit.record({
-          ...audit,
-          type: AuditEventType.MFA_LOCKED_OUT,
-          details: { seconds: lockedForSeconds },
+    // The events of one proof (a failure and the lockout it starts, say) are written together, with the caller's when it collects them.
+    return this.deps.audit.together(async (audit) => {
+      const now = this.deps.clock();
+      const user = await this.deps.attempts.reserve(userId, now);
+      let proven: ProvenSecondFactor | CodeRefusal;
+      try {
+        proven = await attempt(user);
+      } catch (error) {
+        // The code could not be checked (a key the server lacks): the server's fault, so not the user's attempt (no lockout by an operator's mistake).
+        if (error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE)
+          await this.deps.attempts.release(user);
+        throw error;
+      }
+      const about = { userId, ip: context.ip };
+      if ('alreadyUsed' in proven) {
+        const { alreadyUsed, usedOn, reason } = proven;
+        const lockedForSeconds = await this.deps.attempts.failed(user, now);
+        await audit.record({
+          ...about,
+          type: AuditEventType.MFA_FAILED,
+          details: {
+            purpose: context.purpose,
+            ...(factors.length > 1 ? { method: 'code', factorsTried: factors.length } : this.describe(factors[0])),
+            ...(alreadyUsed ? { reason: 'code_already_used' } : reason ? { reason } : {}),
+          },
         });
-      // Read after this failure was counted, so parallel failures reserved before it are in the number too.
-      const attemptsRemaining = lockedForSeconds ? 0 : await this.deps.attempts.remaining(userId, now);
-      throw invalidCode(
-        attemptsRemaining,
-        usedOn ? this.usedCodeMessage(usedOn) : context.anyActiveFactor ? WRONG_CODE_OF_ANY_FACTOR : undefined,
-      );
-    }
-    await this.deps.attempts.succeeded(userId);
-    await this.deps.audit.record({
-      ...audit,
-      type: AuditEventType.MFA_SUCCEEDED,
-      details: { purpose: context.purpose, ...this.describe(proven.factor) },
-    });
-    if (!proven.factor) {
-      await this.deps.audit.record({
-        ...audit,
-        type: AuditEventType.RECOVERY_CODE_USED,
-        details: { remaining: proven.recoveryCodesRemaining },
+        if (lockedForSeconds)
+          await audit.record({
+            ...about,
+            type: AuditEventType.MFA_LOCKED_OUT,
+            details: { seconds: lockedForSeconds },
+          });
+        const attemptsRemaining = lockedForSeconds ? 0 : this.deps.attempts.remainingAfter(user);
+        throw invalidCode(
+          attemptsRemaining,
+          usedOn ? this.usedCodeMessage(usedOn) : context.anyActiveFactor ? WRONG_CODE_OF_ANY_FACTOR : undefined,
+        );
+      }
+      await this.deps.attempts.succeeded(userId);
+      await audit.record({
+        ...about,
+        type: AuditEventType.MFA_SUCCEEDED,
+        details: { purpose: context.purpose, ...this.describe(proven.factor) },
       });
-      await this.deps.notices.recoveryCodeUsed(user, proven.recoveryCodesRemaining ?? 0);
-    }
-    return proven;
+      if (!proven.factor) {
+        await audit.record({
+          ...about,
+          type: AuditEventType.RECOVERY_CODE_USED,
+          details: { remaining: proven.recoveryCodesRemaining },
+        });
+        await this.deps.notices.recoveryCodeUsed(user, proven.recoveryCodesRemaining ?? 0);
+      }
+      return proven;
+    }, context.audit);
   }
 
   /** What the audit trail says of the factor a proof used: its id, type and the type's assurance. */
@@ -203,10 +220,7 @@ export class SecondFactorService {
     const filter = factorId
       ? { _id: factorId, userId, status: FactorStatus.ACTIVE }
       : { userId, status: FactorStatus.ACTIVE };
-    const factors = await this.deps.models.factors.find(filter).limit(2).lean<FactorRecord[]>();
-    if (factors.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
-    if (factors.length > 1) throw badInput('factorId', 'You have several factors: say which one (factorId).');
-    return factors[0];
+    return chooseActiveFactor(await this.deps.models.factors.find(filter).limit(2).lean<FactorRecord[]>(), factorId);
   }
 
   /**
@@ -326,6 +340,17 @@ export class SecondFactorService {
       .lean<Pick<UserRecord, 'recoveryCodes'>>();
     return updated ? { user, recoveryCodesRemaining: updated.recoveryCodes?.hashes.length ?? 0 } : wrong;
   }
+}
+
+/**
+ * `factorId`'s factor among `active` (the user's ACTIVE factors, or those of them a query picked), or the only one
+ * when no id is given.
+ */
+function chooseActiveFactor(active: readonly FactorRecord[], factorId: Types.ObjectId | undefined): FactorRecord {
+  const factors = factorId ? active.filter((factor) => factor._id.equals(factorId)) : active;
+  if (factors.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'No such active factor.', { field: 'factorId' });
+  if (factors.length > 1) throw badInput('factorId', 'You have several factors: say which one (factorId).');
+  return factors[0];
 }
 
 /** The proof's response in the form the runtime checks, or undefined when it is a recovery code (or nothing). */

@@ -1,15 +1,16 @@
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
+import { leanDocument } from '../db/lean-document.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
-import { findOneWithOwner } from '../db/with-owner.js';
+import { findOneWithOwner, findOneWithOwnerAndOwned } from '../db/with-owner.js';
 import { MfaPolicyStatus, Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { AuditRecorder, AuditService } from '../audit/audit.service.js';
 import { AppError, ErrorCode, badInput, forbidden, tokenExpired } from '../errors.js';
 import type { SessionViewer } from '../auth/viewer.js';
 import { SecondFactorWaiver, SessionScope, type SessionModel } from '../sessions/session.model.js';
 import type { SessionOrigin, SessionsService } from '../sessions/sessions.service.js';
 import { hashToken, newOpaqueToken, opaqueTokenHash } from '../crypto/opaque-token.js';
-import type { FactorRecord } from './factor.model.js';
+import { FactorStatus, type FactorModel, type FactorRecord } from './factor.model.js';
 import type { FactorsService } from './factors.service.js';
 import type { SecondFactorProof, SecondFactorService } from './second-factor.service.js';
 import type { SignInChallengeModel, SignInChallengeRecord } from './sign-in-challenge.model.js';
@@ -35,7 +36,12 @@ export class SignInService {
   constructor(
     private readonly deps: {
       accounts: AccountsService;
-      models: { users: UserModel; signInChallenges: SignInChallengeModel; sessions: SessionModel };
+      models: {
+        users: UserModel;
+        signInChallenges: SignInChallengeModel;
+        sessions: SessionModel;
+        factors: FactorModel;
+      };
       sessions: SessionsService;
       factors: FactorsService;
       secondFactor: SecondFactorService;
@@ -87,16 +93,18 @@ export class SignInService {
       if (remembered) return remembered;
     }
     const mfaToken = newOpaqueToken(MFA_TOKEN_PREFIX);
-    await this.deps.models.signInChallenges.create([
-      {
+    // Through the driver, not a mongoose document (every sign-in with MFA writes one): each field has its schema type.
+    await this.deps.models.signInChallenges.collection.insertOne(
+      leanDocument<SignInChallengeRecord>({
+        _id: new Types.ObjectId(),
         tokenHash: hashToken(mfaToken),
         userId: user._id,
         ip,
         createdAt: now,
         expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_MS),
         credentialsVersion,
-      },
-    ]);
+      }),
+    );
     await this.deps.audit.record({ type: AuditEventType.SIGN_IN_MFA_REQUIRED, userId: user._id, ip });
     return { kind: 'mfaRequired', user, mfaToken, factors };
   }
@@ -112,33 +120,43 @@ export class SignInService {
     userAgent?: string,
     rememberDevice = false,
   ): Promise<SignInOutcome> {
-    // Refused before the proof when the account is deactivated, so a code tried on a raced mfaToken is not spent.
-    const { challenge } = await this.liveChallenge(mfaToken);
-    // The proof reads the user itself, as it reserves the attempt.
-    const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, {
-      ip,
-      purpose: 'sign-in',
-      binding: { signInChallengeId: challenge._id },
+    // The proof's events and the sign-in's are written together, with one write, before the answer.
+    return this.deps.audit.together(async (audit) => {
+      // Refused before the proof when the account is deactivated, so a code tried on a raced mfaToken is not spent.
+      // The user's ACTIVE factors come with it, so the proof reads none.
+      const { challenge, activeFactors } = await this.liveChallengeWithFactors(mfaToken);
+      // The proof reads the user itself, as it reserves the attempt.
+      const { user, factor } = await this.deps.secondFactor.prove(challenge.userId, proof, {
+        ip,
+        purpose: 'sign-in',
+        binding: { signInChallengeId: challenge._id },
+        activeFactors,
+        audit,
+      });
+      // Deactivation and a password change spend the account's mfaTokens, but either may land during the proof: checked again.
+      if (user.deactivatedAt || !ofCurrentCredentials(challenge, user)) throw tokenExpired('mfaToken');
+      const spent = await this.deps.models.signInChallenges.updateOne(
+        { _id: challenge._id, consumedAt: { $exists: false } },
+        { $set: { consumedAt: this.deps.clock() } },
+      );
+      if (spent.modifiedCount === 0) throw tokenExpired('mfaToken');
+      // The password's version, not the user's now: a change landing after the proof still ends this session.
+      const credentialsVersion = challenge.credentialsVersion ?? 0;
+      const outcome = await this.signedIn(
+        user,
+        {
+          ip,
+          userAgent,
+          method: factor ? factor.type : 'recovery_code',
+          mfaVerifiedAt: this.deps.clock(),
+          credentialsVersion,
+        },
+        audit,
+      );
+      if (!rememberDevice || outcome.kind !== 'signedIn') return outcome;
+      const deviceToken = await this.deps.trustedDevices.issue(user, { credentialsVersion, ip, userAgent });
+      return { ...outcome, deviceToken };
     });
-    // Deactivation and a password change spend the account's mfaTokens, but either may land during the proof: checked again.
-    if (user.deactivatedAt || !ofCurrentCredentials(challenge, user)) throw tokenExpired('mfaToken');
-    const spent = await this.deps.models.signInChallenges.updateOne(
-      { _id: challenge._id, consumedAt: { $exists: false } },
-      { $set: { consumedAt: this.deps.clock() } },
-    );
-    if (spent.modifiedCount === 0) throw tokenExpired('mfaToken');
-    // The password's version, not the user's now: a change landing after the proof still ends this session.
-    const credentialsVersion = challenge.credentialsVersion ?? 0;
-    const outcome = await this.signedIn(user, {
-      ip,
-      userAgent,
-      method: factor ? factor.type : 'recovery_code',
-      mfaVerifiedAt: this.deps.clock(),
-      credentialsVersion,
-    });
-    if (!rememberDevice || outcome.kind !== 'signedIn') return outcome;
-    const deviceToken = await this.deps.trustedDevices.issue(user, { credentialsVersion, ip, userAgent });
-    return { ...outcome, deviceToken };
   }
 
   /**
@@ -214,11 +232,13 @@ export class SignInService {
 
   /** A fresh second-factor proof for this session, for the changes that need one. */
   async stepUp(user: UserRecord, sessionId: Types.ObjectId, proof: SecondFactorProof, ip: string): Promise<Date> {
-    await this.deps.secondFactor.prove(user._id, proof, { ip, purpose: 'step-up', binding: { sessionId } });
-    const at = this.deps.clock();
-    await this.deps.sessions.recordSecondFactor(sessionId, at);
-    await this.deps.audit.record({ type: AuditEventType.STEPPED_UP, userId: user._id, ip });
-    return at;
+    return this.deps.audit.together(async (audit) => {
+      await this.deps.secondFactor.prove(user._id, proof, { ip, purpose: 'step-up', binding: { sessionId }, audit });
+      const at = this.deps.clock();
+      await this.deps.sessions.recordSecondFactor(sessionId, at);
+      await audit.record({ type: AuditEventType.STEPPED_UP, userId: user._id, ip });
+      return at;
+    });
   }
 
   /**
@@ -231,6 +251,26 @@ export class SignInService {
     const found = await findOneWithOwner(this.deps.models.signInChallenges, this.deps.models.users, {
       tokenHash: mfaTokenHash(mfaToken),
     });
+    return this.live(found);
+  }
+
+  /** As liveChallenge, with the owner's ACTIVE factors read in the same round trip (verifyMfa, beginMfa, sendMfaCode). */
+  async liveChallengeWithFactors(
+    mfaToken: string,
+  ): Promise<{ challenge: SignInChallengeRecord; owner: UserRecord; activeFactors: FactorRecord[] }> {
+    const found = await findOneWithOwnerAndOwned(
+      this.deps.models.signInChallenges,
+      this.deps.models.users,
+      { model: this.deps.models.factors, match: { status: FactorStatus.ACTIVE } },
+      { tokenHash: mfaTokenHash(mfaToken) },
+    );
+    return { ...this.live(found), activeFactors: found?.owned ?? [] };
+  }
+
+  private live(found: { record: SignInChallengeRecord; owner: UserRecord | undefined } | undefined): {
+    challenge: SignInChallengeRecord;
+    owner: UserRecord;
+  } {
     if (!found?.owner || found.owner.deactivatedAt || !ofCurrentCredentials(found.record, found.owner))
       throw tokenExpired('mfaToken');
     this.assertLive(found.record);
@@ -242,9 +282,13 @@ export class SignInService {
     if (challenge.consumedAt || challenge.expiresAt <= this.deps.clock()) throw tokenExpired('mfaToken');
   }
 
-  private async signedIn(user: UserRecord, origin: SessionOrigin): Promise<SignInOutcome> {
+  private async signedIn(
+    user: UserRecord,
+    origin: SessionOrigin,
+    audit: AuditRecorder = this.deps.audit,
+  ): Promise<SignInOutcome> {
     const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, origin);
-    await this.deps.audit.record({
+    await audit.record({
       type: AuditEventType.SIGN_IN_SUCCEEDED,
       userId: user._id,
       ip: origin.ip,

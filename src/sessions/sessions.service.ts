@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { MfaPolicyStatus, Role, type UserModel, type UserRecord } from '../accounts/user.model.js';
+import { leanDocument } from '../db/lean-document.js';
 import { findOneWithOwner } from '../db/with-owner.js';
 import { AuditEventType } from '../audit/audit-event.model.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -86,26 +87,27 @@ export class SessionsService {
     const absoluteExpiresAt = new Date(
       now.getTime() + Math.min(this.deps.options.absoluteTtlMs, origin.maxLifetimeMs ?? Infinity),
     );
-    const [session] = await this.deps.models.sessions.create([
-      {
-        tokenHash: hashToken(accessToken),
-        userId,
-        scope,
-        mfaVerifiedAt: origin.mfaVerifiedAt,
-        createdAt: now,
-        signedInAt: origin.signedInAt,
-        lastUsedAt: now,
-        absoluteExpiresAt,
-        expiresAt: this.expiryAfterUse(now, absoluteExpiresAt),
-        ip: origin.ip,
-        userAgent: origin.userAgent,
-        method: origin.method,
-        credentialsVersion: origin.credentialsVersion,
-        secondFactorWaiver: origin.secondFactorWaiver,
-        trustedDeviceId: origin.trustedDeviceId,
-      },
-    ]);
-    return { accessToken, session: session.toObject() };
+    // Through the driver, not a mongoose document (every sign-in issues one): each field already has its schema type.
+    const session = leanDocument<SessionRecord>({
+      _id: new Types.ObjectId(),
+      tokenHash: hashToken(accessToken),
+      userId,
+      scope,
+      mfaVerifiedAt: origin.mfaVerifiedAt,
+      createdAt: now,
+      signedInAt: origin.signedInAt,
+      lastUsedAt: now,
+      absoluteExpiresAt,
+      expiresAt: this.expiryAfterUse(now, absoluteExpiresAt),
+      ip: origin.ip,
+      userAgent: origin.userAgent,
+      method: origin.method,
+      credentialsVersion: origin.credentialsVersion,
+      secondFactorWaiver: origin.secondFactorWaiver,
+      trustedDeviceId: origin.trustedDeviceId,
+    });
+    await this.deps.models.sessions.collection.insertOne(session);
+    return { accessToken, session };
   }
 
   /**

@@ -208,6 +208,21 @@ describe('CRUD through mongoose', () => {
     assert.deepEqual(await Items.aggregate([{ $match: { qty: { $gt: 15 } } }, { $count: 'many' }]), [{ many: 4 }]);
   });
 
+  it('takes the first documents in order for a $limit anywhere in the pipeline', async () => {
+    const skus = (rows: Array<{ sku: string }>) => rows.map((row) => row.sku);
+    const sorted = skus(await Items.aggregate([{ $match: { sku: /^s/ } }, { $sort: { qty: -1 } }]));
+    assert.ok(sorted.length > 3);
+    assert.deepEqual(
+      skus(await Items.aggregate([{ $match: { sku: /^s/ } }, { $sort: { qty: -1 } }, { $limit: 3 }])),
+      sorted.slice(0, 3),
+    );
+    assert.deepEqual(
+      skus(await Items.aggregate([{ $match: { sku: /^s/ } }, { $sort: { qty: -1 } }, { $limit: 1000 }, { $limit: 2 }])),
+      sorted.slice(0, 2),
+    );
+    assert.equal((await Items.aggregate([{ $limit: 2 }])).length, 2, 'a $limit first, with no $match');
+  });
+
   it('iterates a large result in batches and closes a cursor early', async () => {
     await Items.insertMany(Array.from({ length: 350 }, (_, i) => ({ sku: `bulk${i}`, qty: 1000 + i })));
     let seen = 0;

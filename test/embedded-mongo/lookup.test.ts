@@ -157,4 +157,75 @@ describe('aggregate $lookup', () => {
       assert.deepEqual((await db().collection('people').findOne({ _id: bob }))?.profile, { city: 'Bern', zip: '3000' });
     }
   });
+
+  describe('with localField, foreignField and $match stages (MongoDB 5.0’s concise form)', () => {
+    const owner = new ObjectId();
+    const stranger = new ObjectId();
+    const scannedObjects = async () =>
+      Number(
+        (
+          (await db().admin().command({ serverStatus: 1 })) as {
+            metrics: { queryExecutor: { scannedObjects: number } };
+          }
+        ).metrics.queryExecutor.scannedObjects,
+      );
+    const keysOf = (owned: Array<{ key: string }>) => owned.map((item) => item.key).sort();
+    const joined = async (pipeline: unknown[], token = 'k1') => {
+      const [found] = await db()
+        .collection('keyTokens')
+        .aggregate<{ owned: Array<{ key: string }> }>([
+          { $match: { _id: token } },
+          { $lookup: { from: 'keys', localField: 'owner', foreignField: 'owner', pipeline, as: 'owned' } },
+        ])
+        .toArray();
+      return keysOf(found.owned);
+    };
+
+    before(async () => {
+      await db()
+        .collection('keys')
+        .insertMany([
+          { owner, status: 'ACTIVE', key: 'a' },
+          { owner, status: 'ACTIVE', key: 'b' },
+          { owner, status: 'PENDING', key: 'c' },
+          { owner: stranger, status: 'ACTIVE', key: 'd' },
+          ...Array.from({ length: 50 }, (_, i) => ({ owner: new ObjectId(), status: 'ACTIVE', key: `x${i}` })),
+        ]);
+      await db().collection('keys').createIndex({ owner: 1, status: 1 });
+      await db()
+        .collection('keyTokens')
+        .insertMany([
+          { _id: 'k1' as never, owner },
+          { _id: 'k2' as never, owner: [owner, stranger] },
+          { _id: 'k3' as never },
+        ]);
+    });
+
+    it('joins only the documents of the local value that pass every $match', async () => {
+      assert.deepEqual(await joined([{ $match: { status: 'ACTIVE' } }]), ['a', 'b']);
+      assert.deepEqual(await joined([{ $match: { status: 'ACTIVE' } }, { $match: { key: { $ne: 'a' } } }]), ['b']);
+      assert.deepEqual(await joined([]), ['a', 'b', 'c'], 'an empty pipeline is the plain equality join');
+      assert.deepEqual(await joined([{ $match: { owner: stranger } }]), [], 'a $match on the joined field narrows it');
+      assert.deepEqual(await joined([{ $match: { status: 'ACTIVE' } }], 'k2'), ['a', 'b', 'd'], 'a local array');
+      assert.deepEqual(await joined([{ $match: { status: 'ACTIVE' } }], 'k3'), [], 'a missing local field');
+    });
+
+    it('is answered through an index over the joined field and the matched one, not by a scan', async () => {
+      const before = await scannedObjects();
+      assert.deepEqual(await joined([{ $match: { status: 'ACTIVE' } }]), ['a', 'b']);
+      const examined = (await scannedObjects()) - before;
+      // The token and the two keys the index gives; a scan of `keys` would examine all 54.
+      if (mongo.embedded) assert.ok(examined <= 3, `examined ${examined}`);
+    });
+
+    it('refuses other stages in the pipeline on the embedded server rather than answer wrongly', async () => {
+      const withProject = joined([{ $match: { status: 'ACTIVE' } }, { $project: { key: 1 } }]);
+      if (mongo.embedded)
+        await assert.rejects(
+          withProject,
+          (error: Error & { codeName?: string }) => error.codeName === 'IllegalOperation',
+        );
+      else assert.deepEqual(await withProject, ['a', 'b'], 'a real MongoDB runs them');
+    });
+  });
 });

@@ -97,12 +97,20 @@ const aggregate: CommandHandler = ({ body, database, storage, cursors }) => {
     segment = [];
   };
   for (const stage of leadingMatch ? pipeline.slice(1) : pipeline) {
-    if (!isSimpleLookup(stage)) {
+    const limit = plainLimitOf(stage);
+    if (limit !== undefined) {
+      // A $limit (as after a $match on a unique key) is a slice: no Aggregator built for it.
+      runSegment();
+      documents = documents.slice(0, limit);
+      continue;
+    }
+    const lookup = equalityLookupOf(stage);
+    if (!lookup) {
       segment.push(stage);
       continue;
     }
     runSegment(); // the join sees what the stages before it made
-    const joined = lookupThroughIndexes(stage.$lookup, documents, storage.collection(database, stage.$lookup.from));
+    const joined = lookupThroughIndexes(lookup, documents, storage.collection(database, lookup.from));
     if (joined) documents = joined;
     else segment.push(stage);
   }
@@ -129,43 +137,100 @@ function runInMingo(
   );
 }
 
-type SimpleLookup = { from: string; localField: string; foreignField: string; as: string };
+/** `{ $limit: n }` with n a positive whole number (mingo answers any other, and its refusals). */
+function plainLimitOf(stage: Document): number | undefined {
+  if (Object.keys(stage).length !== 1) return undefined;
+  const limit: unknown = stage.$limit;
+  return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? limit : undefined;
+}
 
-/** `{ $lookup: { from, localField, foreignField, as } }` with plain field names: the form lookupThroughIndexes may answer. */
-function isSimpleLookup(stage: Document): stage is { $lookup: SimpleLookup } {
+type SimpleLookup = { from: string; localField: string; foreignField: string; as: string };
+/** An equality $lookup, maybe with `$match` stages that narrow the joined documents (MongoDB 5.0's concise form). */
+type EqualityLookup = SimpleLookup & { matches?: Document[] };
+
+/**
+ * `{ $lookup: { from, localField, foreignField, as } }` with plain field names, or that with a `pipeline` of
+ * `$match` stages only (no `let`): the forms lookupThroughIndexes may answer. Undefined for any other stage. A
+ * concise $lookup with other stages in its pipeline is refused: mingo would run that pipeline on the whole foreign
+ * collection, not on the documents the equality joins, and answer wrongly.
+ */
+function equalityLookupOf(stage: Document): EqualityLookup | undefined {
   const spec: unknown = stage.$lookup;
-  if (typeof spec !== 'object' || spec === null) return false;
-  if (Object.keys(stage).length !== 1 || Object.keys(spec).length !== 4) return false;
-  const { from, localField, foreignField, as } = spec as Partial<Record<keyof SimpleLookup, unknown>>;
+  if (typeof spec !== 'object' || spec === null || Object.keys(stage).length !== 1) return undefined;
+  const { from, localField, foreignField, as, pipeline, ...rest } = spec as Partial<
+    Record<keyof SimpleLookup | 'pipeline', unknown>
+  >;
   const isPlainField = (field: unknown): field is string =>
     typeof field === 'string' && field.length > 0 && !field.startsWith('$');
+  if (localField === undefined || foreignField === undefined) return undefined; // the let/pipeline form: mingo's
+  const matches = pipeline === undefined ? undefined : matchStagesOf(pipeline);
+  if (pipeline !== undefined && !matches)
+    throw new CommandError(
+      'IllegalOperation',
+      '$lookup with localField, foreignField and a pipeline of other stages than $match is not supported by the embedded server',
+    );
+  if (Object.keys(rest).length > 0) return undefined;
   if (!isPlainField(from) || !isPlainField(localField) || !isPlainField(foreignField) || !isPlainField(as))
-    return false;
-  return !localField.includes('.') && !as.includes('.');
+    return undefined;
+  if (localField.includes('.') || as.includes('.')) return undefined;
+  return { from, localField, foreignField, as, ...(matches && matches.length > 0 ? { matches } : {}) };
+}
+
+/** The filters of a pipeline made of `$match` stages only, or undefined when it holds anything else. */
+function matchStagesOf(pipeline: unknown): Document[] | undefined {
+  if (!Array.isArray(pipeline)) return undefined;
+  const matches: Document[] = [];
+  for (const stage of pipeline as unknown[]) {
+    if (typeof stage !== 'object' || stage === null || Object.keys(stage).length !== 1) return undefined;
+    const match: unknown = (stage as Document).$match;
+    if (typeof match !== 'object' || match === null || Array.isArray(match)) return undefined;
+    matches.push(match);
+  }
+  return matches;
 }
 
 /**
- * A simple $lookup answered with one indexed query per document instead of
+ * An equality $lookup answered with one indexed query per document instead of
  * mingo's scan of the whole foreign collection: a local value `v` becomes
  * `{ [foreignField]: v }`, a local array `{ $in: array }`, a missing or null
- * one `{ [foreignField]: null }`. Query equality is $lookup's (arrays in the
- * foreign field included). Undefined, and mingo runs the stage, when the
- * foreign field has no index (one scan beats one per document) or a local
- * value is a document, a regular expression or an empty array.
+ * one `{ [foreignField]: null }`, joined with the `$match` stages of a concise
+ * $lookup into one filter (so an index over the foreign field and a matched
+ * field answers it). Query equality is $lookup's (arrays in the foreign field
+ * included). Undefined, and mingo runs the stage, when the foreign field has no
+ * index (one scan beats one per document) or a local value is a document, a
+ * regular expression or an empty array; a concise $lookup is answered here
+ * even then, by a scan per document, as mingo would answer it wrongly.
  */
 function lookupThroughIndexes(
-  spec: SimpleLookup,
+  spec: EqualityLookup,
   documents: Document[],
   foreign: Collection | undefined,
 ): Document[] | undefined {
   const filters: Document[] = [];
   for (const document of documents) {
-    const filter = equalityFilter(spec.foreignField, document[spec.localField]);
-    if (!filter || (foreign && !foreign.answersByIndex(filter))) return undefined;
+    const equality = equalityFilter(spec.foreignField, document[spec.localField]);
+    if (!equality && spec.matches)
+      throw new CommandError(
+        'IllegalOperation',
+        '$lookup with a pipeline and a local value that is a document, a regular expression or an empty array is not supported by the embedded server',
+      );
+    if (!equality) return undefined;
+    const filter = spec.matches ? joinedFilter(equality, spec.matches) : equality;
+    if (!spec.matches && foreign && !foreign.answersByIndex(filter)) return undefined;
     filters.push(filter);
   }
   // The joined documents are the stored ones: safe, as a segment with a stage that changes documents runs on deep copies (CLONE_INPUT).
   return documents.map((document, i) => ({ ...document, [spec.as]: findDocuments(foreign, filters[i]) }));
+}
+
+/** One filter for the equality and the matches: their fields side by side where no name repeats, else a `$and`. */
+function joinedFilter(equality: Document, matches: Document[]): Document {
+  const joined: Document = { ...equality };
+  for (const match of matches) {
+    if (Object.keys(match).some((name) => name in joined)) return { $and: [equality, ...matches] };
+    Object.assign(joined, match);
+  }
+  return joined;
 }
 
 function equalityFilter(field: string, local: unknown): Document | undefined {
