@@ -1,5 +1,8 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
@@ -79,6 +82,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       fastifyApolloDrainPlugin(fastify),
       inFlight.plugin,
       metrics.graphql.plugin,
+      // Every answer is `no-store` (response-headers.ts): the cache hints Apollo would otherwise compute, field by
+      // field, on every operation would never be used.
+      ApolloServerPluginCacheControlDisabled(),
       ...(config.production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsPlugin()] : []),
     ],
   });
