@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** 256 random bits: far beyond guessing, so a fast hash is enough to store them (no offline attack on 2^256). */
 const TOKEN_BYTES = 32;
@@ -25,7 +25,10 @@ export function opaqueTokenHash(token: string, prefix: string): string | undefin
   return token.startsWith(prefix) && TOKEN_BODY.test(token.slice(prefix.length)) ? hashToken(token) : undefined;
 }
 
-/** What the database keeps instead of a token. */
+/**
+ * What the database keeps instead of a token. The one-shot `crypto.hash` (Node ≥ 20.12): every authenticated request
+ * hashes its token, and it takes a third of the time of a Hash object.
+ */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
