@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { CredentialResolver } from '../auth/credentials.js';
 import type { Config } from '../config/config.js';
@@ -23,8 +23,8 @@ export interface HttpServerDeps {
   config: Config;
   schema: GraphQLSchema;
   logger: Logger;
-  /** Builds the per-request context (who is calling). */
-  context: (request: FastifyRequest) => Promise<GraphQLContext>;
+  /** Builds the per-request context (who is calling); the reply is where a session cookie gets set. */
+  context: (request: FastifyRequest, reply: FastifyReply) => Promise<GraphQLContext>;
   /** Resolves a request's credential to a viewer: the one the GraphQL context uses, for GET /auth/check. */
   credentials: CredentialResolver;
   /** Names of the dependencies that are down; empty when ready. */
