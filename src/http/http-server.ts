@@ -10,7 +10,8 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { registerAuthCheck } from './auth-check.js';
 import { inFlightOperations } from './in-flight.js';
-import { clientErrorHandler, RESPONSE_HEADERS } from './response-headers.js';
+import { clientErrorHandler, CONSOLE_RESPONSE_HEADERS, RESPONSE_HEADERS } from './response-headers.js';
+import { isConsoleReply, registerConsole } from './console.js';
 import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
 import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
@@ -33,7 +34,10 @@ export interface HttpServerDeps {
   metrics: ServiceMetrics;
 }
 
-/** Fastify with Apollo at POST /graphql, plus /healthz, /readyz, GET /auth/check (forward auth) and, with METRICS_TOKEN, /metrics. */
+/**
+ * Fastify with Apollo at POST /graphql, plus /healthz, /readyz, GET /auth/check (forward auth), with METRICS_TOKEN
+ * /metrics, and the web console at / (console.ts).
+ */
 export interface HttpServer {
   fastify: FastifyInstance;
   apollo: ApolloServer<GraphQLContext>;
@@ -101,7 +105,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     closing = true;
   });
   fastify.addHook('onSend', async (_request, reply, payload) => {
-    reply.headers(RESPONSE_HEADERS);
+    // The console's files set their own Cache-Control (console.ts): no-store would refetch every asset.
+    reply.headers(isConsoleReply(reply) ? CONSOLE_RESPONSE_HEADERS : RESPONSE_HEADERS);
     if (closing) reply.header('connection', 'close');
     return payload;
   });
@@ -121,5 +126,6 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     path: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
   });
+  await registerConsole(fastify, config.consoleDir, logger);
   return { fastify, apollo, idle: inFlight.idle };
 }
