@@ -105,8 +105,10 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     closing = true;
   });
   fastify.addHook('onSend', async (_request, reply, payload) => {
-    // The console's files set their own Cache-Control (console.ts): no-store would refetch every asset.
-    reply.headers(isConsoleReply(reply) ? CONSOLE_RESPONSE_HEADERS : RESPONSE_HEADERS);
+    // The console's files set their own Cache-Control (console.ts): no-store would refetch every asset. Its refusals
+    // (a traversal, a dotfile) are not files: no cache keeps them, least of all for a year.
+    const consoleFile = isConsoleReply(reply) && reply.statusCode < 400;
+    reply.headers(consoleFile ? CONSOLE_RESPONSE_HEADERS : RESPONSE_HEADERS);
     if (closing) reply.header('connection', 'close');
     return payload;
   });

@@ -165,6 +165,7 @@ describe('the web console at /', () => {
     ]) {
       const answer = await raw(app, path, { accept: HTML });
       assert.ok([400, 403, 404].includes(answer.status), `${path}: ${answer.status}`);
+      assert.equal(answer.headers['cache-control'], 'no-store', `${path}: a refusal is kept by no cache`);
       assert.doesNotMatch(answer.body, /"name": "mfa-graphql"|root:|SECRET=/, path);
       assert.notEqual(answer.body, INDEX, `${path} gets no page`);
     }
@@ -183,6 +184,7 @@ describe('the web console, not built', () => {
     const answer = await raw(app, '/', { accept: HTML });
     assert.equal(answer.status, 404);
     assert.equal(answer.body, 'The web console is not built: run `npm run build`.\n');
+    assert.equal(answer.headers['cache-control'], 'no-store', 'not cached: the console may be built next');
     assert.match(String(answer.headers['content-type']), /^text\/plain/);
     const page = await raw(app, '/security', { accept: HTML });
     assert.equal(page.status, 404);
