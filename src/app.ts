@@ -155,7 +155,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       config,
       logger,
       schema: buildApiSchema(factorPlugins),
-      context: createRequestContext(services, credentials),
+      context: createRequestContext(services, credentials, config.publicUrl),
       credentials,
       readiness: async () => {
         const [mongoUp, redisUp] = await Promise.all([

@@ -2,6 +2,7 @@ import { IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { OptionalEmailRules, UsernameRules } from './account-rules.js';
 import { PASSWORD_MAX_INPUT_UNITS } from './password-rules.js';
+import { SESSION_COOKIE_CHOICE } from '../auth/session-delivery.js';
 
 @InputType()
 export class SignUpInput {
@@ -36,4 +37,7 @@ export class LoginInput {
   @IsOptional()
   @MaxLength(200)
   deviceToken?: string | null;
+
+  @Field(() => Boolean, { defaultValue: false, description: SESSION_COOKIE_CHOICE })
+  cookie!: boolean;
 }

@@ -20,10 +20,11 @@ export class AccountResolver {
   }
 
   @Authorized(Access.SESSION, Access.ENROLLING)
-  @Mutation(() => Boolean, { description: 'Ends the calling session.' })
+  @Mutation(() => Boolean, { description: 'Ends the calling session (and clears the session cookie it came with).' })
   async logout(@Ctx() context: GraphQLContext): Promise<boolean> {
     const { session, user } = sessionViewerOf(context);
     await context.services.accounts.logout(session._id, user._id, context.ip);
+    context.delivery.clearPresented();
     return true;
   }
 }

@@ -6,7 +6,8 @@ import type { Viewer } from './viewer.js';
 
 /**
  * The console's session cookie: an access token, never an API key. A cookie travels with every request the browser
- * makes, so only the endpoints that ask for it read it (GET /auth/check); GraphQL takes the Authorization header alone.
+ * makes, so only the endpoints that ask for it read it: GET /auth/check and GraphQL, whose CSRF prevention refuses
+ * the requests another site's page could make (src/auth/session-delivery.ts sets it).
  */
 export const SESSION_COOKIE = 'mfa_session';
 
@@ -19,7 +20,8 @@ export type PresentedCredential =
   | { kind: 'none' }
   /** Something that cannot be a credential of ours: another scheme, another prefix, bad characters, two cookies. */
   | { kind: 'malformed' }
-  | { kind: 'session'; accessToken: string }
+  /** `fromCookie` when it came as the session cookie rather than in the Authorization header. */
+  | { kind: 'session'; accessToken: string; fromCookie?: true }
   | { kind: 'apiKey'; secret: string };
 
 /**
@@ -45,7 +47,7 @@ export function presentedCredential(
   if (values.length > 1) return { kind: 'malformed' };
   const [value] = values;
   if (!TOKEN.test(value) || !value.startsWith(ACCESS_TOKEN_PREFIX)) return { kind: 'malformed' };
-  return { kind: 'session', accessToken: value };
+  return { kind: 'session', accessToken: value, fromCookie: true };
 }
 
 /** Every value of the cookie `name` in a Cookie header (RFC 6265 §5.4: `name=value` pairs joined by "; "). */
@@ -59,12 +61,12 @@ function cookieValues(header: string, name: string): string[] {
   return values;
 }
 
-/** Who a request's credential names, or why there is nobody. */
+/** Who a request's credential names, or why there is nobody; `fromCookie` when the session cookie was that credential. */
 export type CredentialCheck =
   | { outcome: 'anonymous' }
-  | { outcome: 'viewer'; viewer: Viewer }
+  | { outcome: 'viewer'; viewer: Viewer; fromCookie: boolean }
   /** `malformed`, or the kind of credential that was well formed but is unknown, expired or revoked. */
-  | { outcome: 'refused'; reason: 'malformed' | 'session' | 'apiKey' };
+  | { outcome: 'refused'; reason: 'malformed' | 'session' | 'apiKey'; fromCookie: boolean };
 
 export type CredentialResolver = (
   headers: Pick<IncomingHttpHeaders, 'authorization' | 'cookie'>,
@@ -82,18 +84,20 @@ export function credentialResolver(services: Pick<Services, 'sessions' | 'apiKey
       case 'none':
         return { outcome: 'anonymous' };
       case 'malformed':
-        return { outcome: 'refused', reason: 'malformed' };
+        // A malformed Authorization header, or a cookie (bad characters, two of them) that the browser sent.
+        return { outcome: 'refused', reason: 'malformed', fromCookie: headers.authorization === undefined };
       case 'session': {
+        const fromCookie = presented.fromCookie === true;
         const found = await services.sessions.authenticate(presented.accessToken);
         return found
-          ? { outcome: 'viewer', viewer: { kind: 'session', ...found } }
-          : { outcome: 'refused', reason: 'session' };
+          ? { outcome: 'viewer', viewer: { kind: 'session', ...found }, fromCookie }
+          : { outcome: 'refused', reason: 'session', fromCookie };
       }
       case 'apiKey': {
         const found = await services.apiKeys.authenticate(presented.secret);
         return found
-          ? { outcome: 'viewer', viewer: { kind: 'apiKey', ...found } }
-          : { outcome: 'refused', reason: 'apiKey' };
+          ? { outcome: 'viewer', viewer: { kind: 'apiKey', ...found }, fromCookie: false }
+          : { outcome: 'refused', reason: 'apiKey', fromCookie: false };
       }
     }
   };

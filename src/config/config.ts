@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_PASSWORD_MIN_LENGTH,
   HIGHEST_PASSWORD_MIN_LENGTH,
@@ -55,6 +57,11 @@ export interface Config {
   };
   /** Where the service's pages are, for links in mails and the default passkey origin (PUBLIC_URL). */
   publicUrl: string;
+  /**
+   * The built web console (CONSOLE_DIR: Vite's output, index.html and assets/), served at `/`. Missing, `/` answers
+   * 404 saying to build it, and the API runs as ever. @default "<package root>/web/dist", whatever the working directory
+   */
+  consoleDir: string;
   mfa: {
     issuer: string;
     /** `kid:base64key,...`; the first encrypts. Generated into DATA_DIR outside production when unset. */
@@ -125,6 +132,9 @@ export const METRICS_TOKEN_MIN_LENGTH = 32;
 
 const MINUTE_MS = 60_000;
 
+/** web/dist beside package.json: this file is src/config/config.ts, built to dist/src/config/config.js. */
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const mailQueue = loadMailSettings(env);
@@ -133,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Config = {
     production,
     publicUrl: publicUrl(env, port),
+    consoleDir: resolve(nonEmpty(env.CONSOLE_DIR) ?? DEFAULT_CONSOLE_DIR),
     http: {
       host: env.HOST ?? '127.0.0.1',
       port,

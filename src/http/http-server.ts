@@ -4,7 +4,7 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { CredentialResolver } from '../auth/credentials.js';
 import type { Config } from '../config/config.js';
@@ -13,7 +13,8 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
 import { registerAuthCheck } from './auth-check.js';
 import { inFlightOperations } from './in-flight.js';
-import { clientErrorHandler, RESPONSE_HEADERS } from './response-headers.js';
+import { clientErrorHandler, CONSOLE_RESPONSE_HEADERS, RESPONSE_HEADERS } from './response-headers.js';
+import { isConsoleReply, registerConsole } from './console.js';
 import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
 import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
@@ -26,8 +27,8 @@ export interface HttpServerDeps {
   config: Config;
   schema: GraphQLSchema;
   logger: Logger;
-  /** Builds the per-request context (who is calling). */
-  context: (request: FastifyRequest) => Promise<GraphQLContext>;
+  /** Builds the per-request context (who is calling); the reply is where a session cookie gets set. */
+  context: (request: FastifyRequest, reply: FastifyReply) => Promise<GraphQLContext>;
   /** Resolves a request's credential to a viewer: the one the GraphQL context uses, for GET /auth/check. */
   credentials: CredentialResolver;
   /** Names of the dependencies that are down; empty when ready. */
@@ -36,7 +37,10 @@ export interface HttpServerDeps {
   metrics: ServiceMetrics;
 }
 
-/** Fastify with Apollo at POST /graphql, plus /healthz, /readyz, GET /auth/check (forward auth) and, with METRICS_TOKEN, /metrics. */
+/**
+ * Fastify with Apollo at POST /graphql, plus /healthz, /readyz, GET /auth/check (forward auth), with METRICS_TOKEN
+ * /metrics, and the web console at / (console.ts).
+ */
 export interface HttpServer {
   fastify: FastifyInstance;
   apollo: ApolloServer<GraphQLContext>;
@@ -107,7 +111,10 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     closing = true;
   });
   fastify.addHook('onSend', async (_request, reply, payload) => {
-    reply.headers(RESPONSE_HEADERS);
+    // The console's files set their own Cache-Control (console.ts): no-store would refetch every asset. Its refusals
+    // (a traversal, a dotfile) are not files: no cache keeps them, least of all for a year.
+    const consoleFile = isConsoleReply(reply) && reply.statusCode < 400;
+    reply.headers(consoleFile ? CONSOLE_RESPONSE_HEADERS : RESPONSE_HEADERS);
     if (closing) reply.header('connection', 'close');
     return payload;
   });
@@ -127,5 +134,6 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     path: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
   });
+  await registerConsole(fastify, config.consoleDir, logger);
   return { fastify, apollo, idle: inFlight.idle };
 }

@@ -14,6 +14,12 @@ export const RESPONSE_HEADERS = {
   'referrer-policy': 'no-referrer',
 } as const;
 
+/** The same for the web console's files, but Cache-Control, which console.ts sets per file (assets are kept for good). */
+export const CONSOLE_RESPONSE_HEADERS = {
+  'x-content-type-options': RESPONSE_HEADERS['x-content-type-options'],
+  'referrer-policy': RESPONSE_HEADERS['referrer-policy'],
+} as const;
+
 /**
  * Answers what Node's HTTP parser refuses before Fastify routes it (a request
  * not received within the request timeout: 408; headers too large: 431; bad

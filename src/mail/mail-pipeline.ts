@@ -69,6 +69,7 @@ export async function createMailPipeline(options: MailPipelineOptions): Promise<
         transport,
         logger,
         issuer: config.mfa.issuer,
+        publicUrl: config.publicUrl,
         settings,
       });
       // Ready before it is handed out: a worker whose connections never came up cannot be closed gracefully.

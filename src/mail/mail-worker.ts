@@ -21,6 +21,8 @@ export interface MailWorkerDeps {
   logger: Logger;
   /** The service name mails show unless a job names another. */
   issuer: string;
+  /** PUBLIC_URL: where the console's pages are, which the reset and verification mails link to. */
+  publicUrl: string;
   settings: MailSettings;
 }
 
@@ -74,6 +76,7 @@ async function processMailJob(job: Job<MailJobData, void>, deps: MailWorkerDeps)
     rendered = renderMail(job.data.template, opened.params as unknown as MailTemplateParams[typeof job.data.template], {
       locale: job.data.locale,
       issuer: deps.issuer,
+      publicUrl: deps.publicUrl,
       requestedAt: new Date(job.timestamp),
     });
   } catch {

@@ -6,7 +6,9 @@ import { UserType } from '../accounts/user.type.js';
 export class LoginPayload {
   @Field(() => String, {
     nullable: true,
-    description: 'Only when fully signed in, or enrollment-scoped (enrollmentRequired).',
+    description:
+      'Only when fully signed in, or enrollment-scoped (enrollmentRequired); null when the sign-in asked for the ' +
+      'session cookie (cookie: true), which then carries it.',
   })
   accessToken?: string;
 

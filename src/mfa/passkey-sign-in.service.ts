@@ -11,7 +11,7 @@ import type { FactorPlugin } from './factor-plugin.js';
 import type { FactorRuntime } from './factor-runtime.js';
 import type { MfaPolicyService } from './mfa-policy.service.js';
 import type { SecondFactorService } from './second-factor.service.js';
-import type { SignInOutcome } from './sign-in.service.js';
+import type { SignedIn } from './sign-in.service.js';
 
 export const PASSKEY_CHALLENGE_PREFIX = 'mfa_pk_';
 
@@ -52,7 +52,7 @@ export class PasskeySignInService {
   }
 
   /** passkeySignIn: the response to `begin`'s options; a full, second-factor-verified session. */
-  async signIn(challengeId: string, response: unknown, ip: string, userAgent?: string): Promise<SignInOutcome> {
+  async signIn(challengeId: string, response: unknown, ip: string, userAgent?: string): Promise<SignedIn> {
     const plugin = await this.plugin();
     const binding = { passwordlessKey: challengeKey(challengeId) };
     // Before the response names a factor: input too large for any passkey is refused as such, whoever it names.
@@ -82,7 +82,7 @@ export class PasskeySignInService {
       });
     await this.refuseIfShut(user, plugin, ip);
     const now = this.deps.clock();
-    const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, {
+    const { accessToken, session } = await this.deps.sessions.issue(user._id, SessionScope.FULL, {
       ip,
       userAgent,
       method: `${plugin.type}:passwordless`,
@@ -95,7 +95,7 @@ export class PasskeySignInService {
       ip,
       details: { method: `${plugin.type}:passwordless`, factorId: factor._id.toHexString() },
     });
-    return { kind: 'signedIn', user, accessToken };
+    return { kind: 'signedIn', user, accessToken, absoluteExpiresAt: session.absoluteExpiresAt };
   }
 
   /** Refuses, as any other refused passkey, a user who may not sign in now; audited with the reason. */

@@ -15,6 +15,8 @@ export interface SignInChallengeRecord {
   consumedAt?: Date;
   /** The user's credentialsVersion when the password was checked: the mfaToken dies when it changes. Absent reads as 0. */
   credentialsVersion?: number;
+  /** The sign-in asked for its session as the session cookie (login's `cookie`): verifyMfa delivers it so. */
+  cookie?: boolean;
 }
 
 const signInChallengeSchema = new Schema<SignInChallengeRecord>(
@@ -26,6 +28,7 @@ const signInChallengeSchema = new Schema<SignInChallengeRecord>(
     expiresAt: { type: Date, required: true, expires: 0 },
     consumedAt: { type: Date },
     credentialsVersion: { type: Number },
+    cookie: { type: Boolean },
   },
   { versionKey: false },
 );

@@ -1,6 +1,7 @@
 import { IsOptional, Length, MaxLength } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
+import { SESSION_COOKIE_CHOICE } from '../auth/session-delivery.js';
 import { parseObjectId } from '../graphql/object-id.js';
 import { MAX_TYPED_CODE_CHARS } from './factor-runtime.js';
 import { MAX_CODE_INPUT_CHARS } from './recovery-codes.js';
@@ -97,4 +98,7 @@ export class PasskeySignInInput {
     description: "The passkey's assertion for beginPasskeySignIn's options (navigator.credentials.get), as JSON.",
   })
   response!: unknown;
+
+  @Field(() => Boolean, { defaultValue: false, description: SESSION_COOKIE_CHOICE })
+  cookie!: boolean;
 }

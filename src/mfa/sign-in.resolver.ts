@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { LoginInput } from '../accounts/account.inputs.js';
 import { LoginPayload } from './login-payload.type.js';
 import { UserType } from '../accounts/user.type.js';
+import type { SessionDelivery } from '../auth/session-delivery.js';
 import { Access, sessionViewerOf } from '../graphql/auth-checker.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { parseObjectId } from '../graphql/object-id.js';
@@ -25,11 +26,17 @@ export class SignInResolver {
   })
   async login(
     @Arg('input', () => LoginInput) input: LoginInput,
-    @Ctx() { services, ip, userAgent }: GraphQLContext,
+    @Ctx() { services, ip, userAgent, delivery }: GraphQLContext,
   ): Promise<LoginPayload> {
-    return toPayload(
-      await services.signIn.login(input.username, input.password, ip, userAgent, input.deviceToken ?? undefined),
+    const outcome = await services.signIn.login(
+      input.username,
+      input.password,
+      ip,
+      userAgent,
+      input.deviceToken ?? undefined,
+      input.cookie,
     );
+    return toPayload(outcome, delivery, input.cookie);
   }
 
   @Mutation(() => LoginPayload, {
@@ -37,11 +44,17 @@ export class SignInResolver {
   })
   async verifyMfa(
     @Arg('input', () => VerifyMfaInput) input: VerifyMfaInput,
-    @Ctx() { services, ip, userAgent }: GraphQLContext,
+    @Ctx() { services, ip, userAgent, delivery }: GraphQLContext,
   ): Promise<LoginPayload> {
-    return toPayload(
-      await services.signIn.verify(input.mfaToken, toProof(input), ip, userAgent, input.rememberDevice ?? false),
+    const outcome = await services.signIn.verify(
+      input.mfaToken,
+      toProof(input),
+      ip,
+      userAgent,
+      input.rememberDevice ?? false,
     );
+    // Delivered as the sign-in asked at login (kept with its mfaToken), whatever this request carries.
+    return toPayload(outcome, delivery, outcome.cookie === true);
   }
 
   @Mutation(() => Boolean, {
@@ -84,9 +97,10 @@ export class SignInResolver {
   })
   async passkeySignIn(
     @Arg('input', () => PasskeySignInInput) input: PasskeySignInInput,
-    @Ctx() { services, ip, userAgent }: GraphQLContext,
+    @Ctx() { services, ip, userAgent, delivery }: GraphQLContext,
   ): Promise<LoginPayload> {
-    return toPayload(await services.passkeySignIn.signIn(input.challengeId, input.response, ip, userAgent));
+    const outcome = await services.passkeySignIn.signIn(input.challengeId, input.response, ip, userAgent);
+    return toPayload(outcome, delivery, input.cookie);
   }
 
   @Authorized(Access.SESSION, Access.ENROLLING)
@@ -96,9 +110,14 @@ export class SignInResolver {
       'ends). Enrolling a factor stays due by the deadline. Never for admins.',
   })
   async skipEnrollment(@Ctx() context: GraphQLContext): Promise<LoginPayload> {
-    return toPayload(
-      await context.services.signIn.skipEnrollment(sessionViewerOf(context), context.ip, context.userAgent),
+    const { delivery } = context;
+    const outcome = await context.services.signIn.skipEnrollment(
+      sessionViewerOf(context),
+      context.ip,
+      context.userAgent,
     );
+    // The session it replaces came as the cookie: so does this one (the new cookie overwrites the old).
+    return toPayload(outcome, delivery, delivery.presentedByCookie);
   }
 
   @Authorized(Access.SESSION)
@@ -112,11 +131,12 @@ export class SignInResolver {
   }
 }
 
-function toPayload(outcome: SignInOutcome): LoginPayload {
+/** The answer to a sign-in; with `asCookie`, the session it issued goes out as the session cookie, not in the body. */
+function toPayload(outcome: SignInOutcome, delivery: SessionDelivery, asCookie: boolean): LoginPayload {
   switch (outcome.kind) {
     case 'signedIn':
       return {
-        accessToken: outcome.accessToken,
+        accessToken: delivery.deliver(outcome, asCookie) ?? undefined,
         mfaRequired: false,
         enrollmentRequired: false,
         deviceToken: outcome.deviceToken,
@@ -125,7 +145,7 @@ function toPayload(outcome: SignInOutcome): LoginPayload {
       };
     case 'enrollmentRequired':
       return {
-        accessToken: outcome.accessToken,
+        accessToken: delivery.deliver(outcome, asCookie) ?? undefined,
         mfaRequired: false,
         enrollmentRequired: true,
         enrollmentDeadline: outcome.enrollmentDeadline,

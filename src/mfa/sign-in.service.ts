@@ -21,11 +21,31 @@ import type { EnrollmentGrace } from './enrollment-grace.js';
 export const MFA_TOKEN_TTL_MS = 5 * 60_000;
 export const MFA_TOKEN_PREFIX = 'mfa_mt_';
 
+/**
+ * A session a sign-in issued, as it is handed out: its token and when it ends at the latest (how long a cookie
+ * carrying it may live). `cookie` when verifyMfa finished a sign-in that asked for the session cookie.
+ */
+export type SignedIn = {
+  kind: 'signedIn';
+  user: UserRecord;
+  accessToken: string;
+  absoluteExpiresAt: Date;
+  deviceToken?: string;
+  enrollmentDeadline?: Date;
+  cookie?: boolean;
+};
+
 /** How a sign-in ends: signed in, a second factor due, or enrollment due. */
 export type SignInOutcome =
-  | { kind: 'signedIn'; user: UserRecord; accessToken: string; deviceToken?: string; enrollmentDeadline?: Date }
+  | SignedIn
   | { kind: 'mfaRequired'; user: UserRecord; mfaToken: string; factors: FactorRecord[] }
-  | { kind: 'enrollmentRequired'; user: UserRecord; accessToken: string; enrollmentDeadline?: Date };
+  | {
+      kind: 'enrollmentRequired';
+      user: UserRecord;
+      accessToken: string;
+      absoluteExpiresAt: Date;
+      enrollmentDeadline?: Date;
+    };
 
 /**
  * Password first, then the policy decides: DISABLED signs in; ENABLED asks
@@ -55,7 +75,8 @@ export class SignInService {
   /**
    * `userAgent` is kept with the session it issues, so the owner and admins can tell sessions apart. `deviceToken`
    * (from verifyMfa's rememberDevice) stands in for the second factor when it works for this user; when it does not,
-   * the sign-in goes on as without it.
+   * the sign-in goes on as without it. `cookie` (the session is to come as the session cookie) is kept with the
+   * mfaToken, so verifyMfa delivers the session the way the sign-in asked.
    */
   async login(
     username: string,
@@ -63,6 +84,7 @@ export class SignInService {
     ip: string,
     userAgent?: string,
     deviceToken?: string,
+    cookie = false,
   ): Promise<SignInOutcome> {
     const user = await this.deps.accounts.checkPassword(username, password, ip);
     const now = this.deps.clock();
@@ -72,7 +94,7 @@ export class SignInService {
       return this.signedIn(user, { ip, userAgent, method: 'password', credentialsVersion });
     const factors = await this.deps.factors.activeFactors(user._id);
     if (factors.length === 0) {
-      const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.ENROLLMENT, {
+      const { accessToken, session } = await this.deps.sessions.issue(user._id, SessionScope.ENROLLMENT, {
         ip,
         userAgent,
         method: 'password',
@@ -86,7 +108,13 @@ export class SignInService {
         ip,
         ...(enrollmentDeadline ? { details: { enrollmentDeadline: enrollmentDeadline.toISOString() } } : {}),
       });
-      return { kind: 'enrollmentRequired', user, accessToken, enrollmentDeadline };
+      return {
+        kind: 'enrollmentRequired',
+        user,
+        accessToken,
+        absoluteExpiresAt: session.absoluteExpiresAt,
+        enrollmentDeadline,
+      };
     }
     if (deviceToken) {
       const remembered = await this.rememberedDeviceSignIn(user, deviceToken, { ip, userAgent, credentialsVersion });
@@ -103,6 +131,7 @@ export class SignInService {
         createdAt: now,
         expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_MS),
         credentialsVersion,
+        ...(cookie ? { cookie } : {}),
       }),
     );
     await this.deps.audit.record({ type: AuditEventType.SIGN_IN_MFA_REQUIRED, userId: user._id, ip });
@@ -119,7 +148,7 @@ export class SignInService {
     ip: string,
     userAgent?: string,
     rememberDevice = false,
-  ): Promise<SignInOutcome> {
+  ): Promise<SignedIn> {
     // The proof's events and the sign-in's are written together, with one write, before the answer.
     return this.deps.audit.together(async (audit) => {
       // Refused before the proof when the account is deactivated, so a code tried on a raced mfaToken is not spent.
@@ -153,9 +182,10 @@ export class SignInService {
         },
         audit,
       );
-      if (!rememberDevice || outcome.kind !== 'signedIn') return outcome;
+      const delivered = { ...outcome, cookie: challenge.cookie === true };
+      if (!rememberDevice) return delivered;
       const deviceToken = await this.deps.trustedDevices.issue(user, { credentialsVersion, ip, userAgent });
-      return { ...outcome, deviceToken };
+      return { ...delivered, deviceToken };
     });
   }
 
@@ -168,7 +198,7 @@ export class SignInService {
     user: UserRecord,
     deviceToken: string,
     origin: { ip: string; userAgent?: string; credentialsVersion: number },
-  ): Promise<SignInOutcome | undefined> {
+  ): Promise<SignedIn | undefined> {
     const device = await this.deps.trustedDevices.use(user, deviceToken, origin);
     if (!device) return undefined;
     const { accessToken, session } = await this.deps.sessions.issue(user._id, SessionScope.FULL, {
@@ -187,7 +217,7 @@ export class SignInService {
       ip: origin.ip,
       details: { method: SecondFactorWaiver.TRUSTED_DEVICE, deviceId: device._id.toHexString() },
     });
-    return { kind: 'signedIn', user, accessToken };
+    return { kind: 'signedIn', user, accessToken, absoluteExpiresAt: session.absoluteExpiresAt };
   }
 
   /**
@@ -196,7 +226,7 @@ export class SignInService {
    * enrollment-scoped session is spent by one conditional update, so parallel calls open one session. Never for
    * admins; after the deadline, or with enrollmentGraceDays 0, FORBIDDEN: enrolling is the way in.
    */
-  async skipEnrollment(viewer: SessionViewer, ip: string, userAgent?: string): Promise<SignInOutcome> {
+  async skipEnrollment(viewer: SessionViewer, ip: string, userAgent?: string): Promise<SignedIn> {
     const { user, session } = viewer;
     if (session.scope !== SessionScope.ENROLLMENT)
       throw forbidden('Only a session waiting for a first factor (enrollmentRequired) can skip enrolling.');
@@ -209,7 +239,7 @@ export class SignInService {
       { $set: { revokedAt: new Date() } },
     );
     if (spent.modifiedCount === 0) throw new AppError(ErrorCode.UNAUTHENTICATED, 'This session has ended.');
-    const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, {
+    const issued = await this.deps.sessions.issue(user._id, SessionScope.FULL, {
       ip,
       userAgent,
       method: 'password',
@@ -227,7 +257,13 @@ export class SignInService {
       ip,
       details: { enrollmentDeadline: enrollmentDeadline.toISOString() },
     });
-    return { kind: 'signedIn', user, accessToken, enrollmentDeadline };
+    return {
+      kind: 'signedIn',
+      user,
+      accessToken: issued.accessToken,
+      absoluteExpiresAt: issued.session.absoluteExpiresAt,
+      enrollmentDeadline,
+    };
   }
 
   /** A fresh second-factor proof for this session, for the changes that need one. */
@@ -286,15 +322,15 @@ export class SignInService {
     user: UserRecord,
     origin: SessionOrigin,
     audit: AuditRecorder = this.deps.audit,
-  ): Promise<SignInOutcome> {
-    const { accessToken } = await this.deps.sessions.issue(user._id, SessionScope.FULL, origin);
+  ): Promise<SignedIn> {
+    const { accessToken, session } = await this.deps.sessions.issue(user._id, SessionScope.FULL, origin);
     await audit.record({
       type: AuditEventType.SIGN_IN_SUCCEEDED,
       userId: user._id,
       ip: origin.ip,
       details: { method: origin.method },
     });
-    return { kind: 'signedIn', user, accessToken };
+    return { kind: 'signedIn', user, accessToken, absoluteExpiresAt: session.absoluteExpiresAt };
   }
 }
 

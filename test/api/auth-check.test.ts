@@ -304,11 +304,11 @@ describe('GET /auth/check (forward auth)', () => {
     assertRefused(await check({}, 'HEAD'), 'HEAD with no credential');
   });
 
-  it('leaves GraphQL as it was: Bearer works, the cookie alone is anonymous', async () => {
+  it('agrees with GraphQL: Bearer works, and so does the session cookie (test/api/cookie-sessions.test.ts)', async () => {
     const ida = await signUpAndLogIn(app, 'ida');
     assert.equal((await app.graphql(ME, { token: ida.token })).data?.me?.username, 'ida');
     const byCookie = await app.graphql(ME, { headers: { cookie: `mfa_session=${ida.token}` } });
-    assert.equal(byCookie.data?.me ?? null, null, JSON.stringify(byCookie));
+    assert.equal(byCookie.data?.me?.username, 'ida', JSON.stringify(byCookie));
     const malformed = await app.graphql(ME, { headers: { authorization: 'Basic x' } });
     assert.equal(malformed.status, 401);
   });

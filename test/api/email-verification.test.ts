@@ -19,8 +19,10 @@ import { graphqlFrom } from '../support/client-address.js';
 import {
   CODE_SUBJECT,
   VERIFICATION_SUBJECT,
+  CONSOLE_URL,
   accountTokenIn,
   codeIn,
+  consoleLinkTokenIn,
   enrollEmail,
   nextMail,
   queueDrained,
@@ -44,7 +46,7 @@ describe('e-mail verification and changing the address, over HTTP with mail from
 
   before(async () => {
     sink = await startSmtpSink();
-    app = await startTestApp({ SMTP_URL: sink.url }, { clock: clock.now });
+    app = await startTestApp({ SMTP_URL: sink.url, PUBLIC_URL: CONSOLE_URL }, { clock: clock.now });
   });
   after(async () => {
     await app?.stop();
@@ -61,6 +63,17 @@ describe('e-mail verification and changing the address, over HTTP with mail from
       .filter((mail) => mail.envelopeTo.includes(to))
       .map((mail) => mail.parsed.subject ?? '');
   };
+
+  it("links to the console's verification page with the token in the fragment; the link's token verifies", async () => {
+    const user = await signUpAndLogIn(app, 'lena');
+    const seen = sink.mails.length;
+    assert.equal((await app.graphql(SEND_VERIFICATION, { token: user.token })).errors, undefined);
+    const mail = await nextMail(sink, 'lena@example.com', VERIFICATION_SUBJECT, seen);
+    const linked = consoleLinkTokenIn(mail, 'verify-email');
+    assert.equal(linked, accountTokenIn(mail), 'the token shown to type is the one linked');
+    assert.equal((await verify(linked)).data?.verifyEmail, true);
+    assert.equal((await me(user.token)).emailVerified, true);
+  });
 
   it('starts unverified; the mailed token verifies the address once, and is stored only as a hash', async () => {
     const user = await signUpAndLogIn(app, 'vivian');

@@ -16,7 +16,15 @@ import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { tally } from '../support/attacker.js';
 import { ADMIN_ENV, adminWithMfa } from '../support/admin.js';
 import { graphqlFrom } from '../support/client-address.js';
-import { accountTokenIn, nextMail, queueDrained, requestVerificationToken, verifyAddress } from '../support/email.js';
+import {
+  CONSOLE_URL,
+  accountTokenIn,
+  consoleLinkTokenIn,
+  nextMail,
+  queueDrained,
+  requestVerificationToken,
+  verifyAddress,
+} from '../support/email.js';
 import { TestClock, enrollTotp, totpCode } from '../support/mfa.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { errorCode, startTestApp, type TestApp } from '../support/test-app.js';
@@ -37,7 +45,12 @@ describe('forgot your password: requestPasswordReset and resetPassword over HTTP
   before(async () => {
     sink = await startSmtpSink();
     app = await startTestApp(
-      { ...ADMIN_ENV, SMTP_URL: sink.url, MAIL_CODES_PER_CLIENT_PER_HOUR: String(PER_CLIENT) },
+      {
+        ...ADMIN_ENV,
+        SMTP_URL: sink.url,
+        MAIL_CODES_PER_CLIENT_PER_HOUR: String(PER_CLIENT),
+        PUBLIC_URL: CONSOLE_URL,
+      },
       { clock: clock.now },
     );
   });
@@ -99,6 +112,20 @@ describe('forgot your password: requestPasswordReset and resetPassword over HTTP
       .toArray();
     assert.equal(stored.length, 1);
     assert.ok(!JSON.stringify(stored).includes(accountTokenIn(mail)), 'stored only as a hash');
+  });
+
+  it("links to the console's reset page with the token in the fragment, beside the token itself; the link's token resets", async () => {
+    await verifiedUser('lina');
+    const seen = sink.mails.length;
+    assert.equal((await requestReset({ username: 'lina' })).data?.requestPasswordReset, true);
+    const mail = await nextMail(sink, 'lina@example.com', RESET_SUBJECT, seen);
+    const linked = consoleLinkTokenIn(mail, 'reset-password');
+    assert.equal(linked, accountTokenIn(mail), 'the token shown to type is the one linked');
+    assert.match(mail.parsed.text ?? '', new RegExp(`\\(resetPassword\\):\\n\\n {4}${linked}\\n`));
+    const done = await reset(linked);
+    assert.equal(done.data?.resetPassword, true, JSON.stringify(done.errors));
+    assert.match(await logIn(app, 'lina', NEW_PASSWORD), /^mfa_at_/);
+    await settled();
   });
 
   it('needs exactly one of username and email', async () => {

@@ -13,6 +13,8 @@ export { deleteKeys } from '../support/redis-keys.js';
 
 export const redisUrl = sharedRedisUrl;
 export const ISSUER = 'Test Issuer';
+/** Where the service's pages are, which the reset and verification mails link to. */
+export const PUBLIC_URL = 'https://auth.example.test';
 
 /** A queue prefix no other test file or run uses: runs share the Redis database. */
 export const uniquePrefix = (name: string): string => `mailtest-${name}-${process.pid}-${Date.now().toString(36)}`;
@@ -29,6 +31,7 @@ export function testConfig(smtpUrl: string | undefined): Config {
     REDIS_URL: redisUrl,
     LOG_LEVEL: 'debug',
     MFA_ISSUER: ISSUER,
+    PUBLIC_URL,
     ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
   });
 }

@@ -9,6 +9,7 @@ import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import {
   deleteKeys,
   ISSUER,
+  PUBLIC_URL,
   redisUrl,
   startPipeline,
   testKeys,
@@ -53,7 +54,12 @@ const CASES: Array<{ message: MailMessage; subject: RegExp; text: RegExp[] }> = 
   {
     message: { template: 'email-verification', to: TO, params: { token: 'mfa_ev_TESTTOKEN', hours: 24 } },
     subject: /^Confirm your e-mail address for Test Issuer$/,
-    text: [/mfa_ev_TESTTOKEN/, /works once and expires in 24 hours/, /ignore this message/],
+    text: [
+      /open this page:\n\n {4}https:\/\/auth\.example\.test\/verify-email#token=mfa_ev_TESTTOKEN\n/,
+      /enter this token .*\(verifyEmail\):\n\n {4}mfa_ev_TESTTOKEN\n/,
+      /works once and expires in 24 hours/,
+      /ignore this message/,
+    ],
   },
   {
     message: {
@@ -62,7 +68,13 @@ const CASES: Array<{ message: MailMessage; subject: RegExp; text: RegExp[] }> = 
       params: { token: 'mfa_pr_TESTTOKEN', minutes: 30, username: 'ada' },
     },
     subject: /^Reset your Test Issuer password$/,
-    text: [/mfa_pr_TESTTOKEN/, /account "ada"/, /expires in 30 minutes/, /still need it to sign in/],
+    text: [
+      /open this page:\n\n {4}https:\/\/auth\.example\.test\/reset-password#token=mfa_pr_TESTTOKEN\n/,
+      /enter this token .*\(resetPassword\):\n\n {4}mfa_pr_TESTTOKEN\n/,
+      /account "ada"/,
+      /expires in 30 minutes/,
+      /still need it to sign in/,
+    ],
   },
   {
     message: { template: 'email-change-requested', to: TO, params: { newAddress: 'n***a@example.org' } },
@@ -116,6 +128,12 @@ const CASES: Array<{ message: MailMessage; subject: RegExp; text: RegExp[] }> = 
   },
 ];
 
+/** The console page each token mail links to. */
+const CONSOLE_PAGES: Partial<Record<string, string>> = {
+  'email-verification': 'verify-email',
+  'password-reset': 'reset-password',
+};
+
 describe('mail templates, delivered through the queue and parsed', () => {
   const prefix = uniquePrefix('templates');
   const { secrets } = testKeys();
@@ -152,7 +170,15 @@ describe('mail templates, delivered through the queue and parsed', () => {
       for (const pattern of text) assert.match(mail.parsed.text ?? '', pattern, `${message.template} text`);
       const html = String(mail.parsed.html);
       assert.match(html, /^<!DOCTYPE html>/);
-      assert.doesNotMatch(html, /<img|<script|https?:\/\//i, 'no remote content, no tracking');
+      assert.doesNotMatch(html, /<img|<script|<link|<iframe/i, 'no remote content, no tracking');
+      // Links only in the mails a user just asked for, and only to the console's own page for the token.
+      const page = CONSOLE_PAGES[message.template];
+      const links = [...html.matchAll(/https?:\/\/[^\s"<]+/gi)].map((match) => match[0]);
+      if (page) {
+        const url = `${PUBLIC_URL}/${page}#token=${(message.params as { token: string }).token}`;
+        assert.deepEqual(links, [url, url], `${message.template}: the link's href and its visible text`);
+        assert.ok(html.includes(`<a href="${url}"`), `${message.template} links to ${url}`);
+      } else assert.deepEqual(links, [], `${message.template} links nowhere`);
       if (message.template !== 'mfa-code' && message.template !== 'email-verification') {
         // Notices say when: today's date, in UTC.
         const today = new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(before));
@@ -176,7 +202,7 @@ describe('mail templates, delivered through the queue and parsed', () => {
     const rendered = renderMail(
       'factor-added',
       { factor: 'x', issuer: 'Evil\r\nBcc: victim@example.test' },
-      { issuer: ISSUER, requestedAt: new Date() },
+      { issuer: ISSUER, publicUrl: PUBLIC_URL, requestedAt: new Date() },
     );
     assert.doesNotMatch(rendered.subject, /[\r\n]/);
   });
@@ -188,7 +214,7 @@ describe('mail templates, delivered through the queue and parsed', () => {
     const rendered = renderMail(
       'mfa-code',
       { code: '123456', minutes: 10 },
-      { locale: 'fr', issuer: ISSUER, requestedAt: new Date() },
+      { locale: 'fr', issuer: ISSUER, publicUrl: PUBLIC_URL, requestedAt: new Date() },
     );
     assert.match(rendered.html, /<html lang="en">/);
   });

@@ -98,6 +98,27 @@ export function accountTokenIn(mail: CapturedMail): string {
   return token;
 }
 
+/** PUBLIC_URL of the apps whose tests follow the console links in mails. */
+export const CONSOLE_URL = 'https://console.example.test';
+
+/**
+ * The token carried by the console link of a verification or reset mail (`<PUBLIC_URL>/<page>#token=…`), once the
+ * link is checked to be there in the text and as the HTML's one link, with the token in the fragment alone.
+ */
+export function consoleLinkTokenIn(mail: CapturedMail, page: 'reset-password' | 'verify-email'): string {
+  const href = /https?:\/\/\S+/.exec(mail.parsed.text ?? '')?.[0];
+  assert.ok(href, `no link in "${mail.parsed.subject}"`);
+  const url = new URL(href);
+  assert.equal(url.origin, CONSOLE_URL);
+  assert.equal(url.pathname, `/${page}`);
+  assert.equal(url.search, '', 'nothing in the query, which a server would log');
+  const token = new URLSearchParams(url.hash.slice(1)).get('token');
+  assert.ok(token, 'the token is in the fragment');
+  const links = [...String(mail.parsed.html).matchAll(/<a href="([^"]*)"/g)].map((match) => match[1]);
+  assert.deepEqual(links, [href], 'the HTML links to the same page');
+  return token;
+}
+
 /** sendEmailVerification, then the token from the mail it caused. */
 export async function requestVerificationToken(
   app: TestApp,

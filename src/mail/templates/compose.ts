@@ -1,4 +1,4 @@
-import { escapeHtml, htmlCode, htmlDocument, oneLine } from './html.js';
+import { escapeHtml, htmlCode, htmlDocument, htmlLink, oneLine } from './html.js';
 import type { RenderContext, RenderedMail } from './mail-templates.js';
 
 /** One paragraph in both forms: params raw in the text body, escaped in the HTML one. */
@@ -26,6 +26,19 @@ export function sentences(...parts: Paragraph[]): Paragraph {
 /** A one-time code on its own line, large in HTML. */
 export function codeBlock(code: string): Paragraph {
   return { text: `    ${code}`, html: htmlCode(code) };
+}
+
+/** A link on its own line: the address itself, in text and HTML, so the reader sees where it goes. */
+export function link(url: string): Paragraph {
+  return { text: `    ${url}`, html: htmlLink(url) };
+}
+
+/**
+ * A page of the web console for a single-use token: the token goes in the fragment, which a browser never sends to
+ * a server, so it reaches no access log and no Referer; the page reads it and calls the API.
+ */
+export function consolePage(context: RenderContext, page: string, token: string): string {
+  return `${context.publicUrl}/${page}#token=${encodeURIComponent(token)}`;
 }
 
 /** When something happened, in UTC: the reader's time zone is unknown, and UTC is unambiguous. */

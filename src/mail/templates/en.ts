@@ -1,4 +1,4 @@
-import { codeBlock, compose, formatWhen, p, sentences } from './compose.js';
+import { codeBlock, compose, consolePage, formatWhen, link, p, sentences } from './compose.js';
 import type { MailCatalog, RenderContext } from './mail-templates.js';
 
 // Security notices (NIST SP 800-63B §6.1.2.3 / rev 4 §4.6: notify the subscriber
@@ -74,7 +74,9 @@ export const en: MailCatalog = {
 
   'email-verification': ({ token, hours }, context) =>
     compose(context, `Confirm your e-mail address for ${context.issuer}`, [
-      p`Someone asked to use this address for a ${context.issuer} account. To confirm it, enter this token where ${context.issuer} asks for it (verifyEmail):`,
+      p`Someone asked to use this address for a ${context.issuer} account. To confirm it, open this page:`,
+      link(consolePage(context, 'verify-email', token)),
+      p`Or enter this token where ${context.issuer} asks for it (verifyEmail):`,
       codeBlock(token),
       p`It works once and expires in ${hours} hours. If you did not ask for this, ignore this message: the address stays unconfirmed.`,
       footer(context),
@@ -83,7 +85,9 @@ export const en: MailCatalog = {
   'password-reset': ({ token, minutes, username }, context) =>
     compose(context, `Reset your ${context.issuer} password`, [
       p`A password reset was asked for the ${context.issuer} account "${username}" on ${formatWhen(context)}.`,
-      p`To choose a new password, enter this token where ${context.issuer} asks for it (resetPassword):`,
+      p`To choose a new password, open this page:`,
+      link(consolePage(context, 'reset-password', token)),
+      p`Or enter this token where ${context.issuer} asks for it (resetPassword):`,
       codeBlock(token),
       p`It works once and expires in ${minutes} minutes. A new password does not replace your second sign-in step: you will still need it to sign in.`,
       p`If you did not ask for this, ignore this message: your password stays as it is. Never share this token; ${context.issuer} will not ask you for it.`,

@@ -14,8 +14,10 @@ export function oneLine(value: string | number): string {
 
 /**
  * The HTML body: self-contained, inline styles only — no remote images, no
- * tracking pixels, no links (a security mail must not look like phishing; mail clients block remote content
- * anyway, and a security mail with links teaches users to click them).
+ * tracking pixels, and no links in security notices (a security mail must not look like phishing; mail clients block
+ * remote content anyway, and a notice with links teaches users to click them). The one exception is the mail a user
+ * has just asked for (password reset, address confirmation): it links to the service's own page (PUBLIC_URL), the
+ * address written out, beside the token to type.
  * `blocks` are already-escaped HTML fragments.
  */
 export function htmlDocument(options: { lang: string; title: string; blocks: string[] }): string {
@@ -30,6 +32,11 @@ export function htmlDocument(options: { lang: string; title: string; blocks: str
     body,
     '</div></body></html>',
   ].join('\n');
+}
+
+/** A link that shows its own address, so the reader sees where it goes before opening it. */
+export function htmlLink(url: string): string {
+  return `<a href="${escapeHtml(url)}" style="color:#0b57d0;word-break:break-all">${escapeHtml(url)}</a>`;
 }
 
 /** A code set apart so it is easy to read and copy. */

@@ -94,6 +94,8 @@ export interface RenderedMail {
 export interface RenderContext {
   /** The service name shown to the user. */
   issuer: string;
+  /** Where the service's pages are (PUBLIC_URL, no trailing slash): the console's pages that mails link to. */
+  publicUrl: string;
   /** When the mail was asked for; notices say when the change happened. */
   requestedAt: Date;
   /** The locale actually used (after falling back). */

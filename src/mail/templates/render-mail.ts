@@ -17,12 +17,17 @@ export function resolveLocale(requested: string | undefined): string {
 export function renderMail<T extends MailTemplateName>(
   template: T,
   params: MailTemplateParams[T],
-  options: { locale?: string; issuer: string; requestedAt: Date },
+  options: { locale?: string; issuer: string; publicUrl: string; requestedAt: Date },
 ): RenderedMail {
   const locale = resolveLocale(options.locale);
   const render = CATALOGS[locale][template] as (
     params: MailTemplateParams[T],
     context: Parameters<MailCatalog[T]>[1],
   ) => RenderedMail;
-  return render(params, { issuer: params.issuer ?? options.issuer, requestedAt: options.requestedAt, locale });
+  return render(params, {
+    issuer: params.issuer ?? options.issuer,
+    publicUrl: options.publicUrl,
+    requestedAt: options.requestedAt,
+    locale,
+  });
 }
