@@ -24,7 +24,7 @@ import {
 import { TEST_PASSWORD, logIn, signUpAndLogIn } from '../support/accounts.js';
 import { ADMIN_ENV, adminWithMfa, type MfaAdmin } from '../support/admin.js';
 import { userWithTotp } from '../support/attacker.js';
-import { TestClock, totpCode } from '../support/mfa.js';
+import { TestClock, totpCode, wrongTotpCode } from '../support/mfa.js';
 import { startSharedDatabase, type SharedDatabase } from '../support/mongo-under-test.js';
 import {
   childEnv,
@@ -232,6 +232,17 @@ describe('the credential cache across servers: every change on one is seen by th
       }),
     );
     await eventually(async () => (await who(two, user.token))?.mfaPolicyStatus === 'DISABLED', 'MFA turned off');
+  });
+
+  it('a lockout on one server holds on the other, whatever it holds in its cache', async () => {
+    const user = await userWithTotp(one, clock, 'locked');
+    clock.nextStep();
+    await warm(two, user.token, one);
+    const stepUp = (server: TestApp, code: string) =>
+      server.graphql(STEP_UP, { token: user.token, variables: { input: { code } } });
+    for (let attempt = 0; attempt < 5; attempt++)
+      assert.equal(errorCode(await stepUp(one, wrongTotpCode(user.totp.secret, clock))), 'INVALID_CODE');
+    assert.equal(errorCode(await stepUp(two, totpCode(user.totp.secret, clock))), 'TOO_MANY_ATTEMPTS');
   });
 
   it('a step-up on one server widens the session on the other', async () => {
