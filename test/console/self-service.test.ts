@@ -5,7 +5,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SignUpDocument } from '../generated/graphql.js';
 import { TEST_PASSWORD } from '../support/accounts.js';
 import { assertAccessible, collectCspViolations, launchChromium, screenshot } from '../support/browser.js';
-import { TestClock, totpCode } from '../support/mfa.js';
+import { userWithTotp } from '../support/attacker.js';
+import { otherCode, TestClock, totpCode } from '../support/mfa.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // The web console in Debian's Chromium against the whole service (which serves web/dist from `npm run build`):
@@ -13,6 +14,12 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 // recovery code, all found by the accessible names issue 14 fixes.
 
 const ISSUER = 'Console Test';
+
+/** Waits for the alert to show a text other than `before` (a new error, or the countdown's next second). */
+async function alertChangedFrom(page: Page, before: string | undefined): Promise<void> {
+  const alert = page.getByRole('alert');
+  await (before ? alert.filter({ hasNotText: before }) : alert).waitFor();
+}
 
 describe('web console: self-service MFA in a browser', () => {
   const clock = new TestClock();
@@ -211,6 +218,43 @@ describe('web console: self-service MFA in a browser', () => {
       await page.getByText('Your account uses multifactor authentication.').waitFor();
       assert.equal(await page.evaluate(leavingAsks), false);
       assert.deepEqual(csp, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('counts attempts down on wrong codes, then shows the lockout counting down, focused', async () => {
+    const dan = await userWithTotp(app, clock, 'dan');
+    const { context, page } = await newPage();
+    try {
+      clock.nextStep();
+      await signInWithPassword(page, 'dan');
+      await page.getByRole('heading', { name: 'Verify it is you' }).waitFor();
+      const alert = page.getByRole('alert');
+      const messages: string[] = [];
+      for (let attempt = 0; attempt < 6; attempt++) {
+        await page.getByLabel('Code', { exact: true }).fill(otherCode(totpCode(dan.totp.secret, clock)));
+        const previous = messages.at(-1);
+        await page.getByRole('button', { name: 'Verify', exact: true }).click();
+        await alertChangedFrom(page, previous);
+        messages.push(((await alert.textContent()) ?? '').trim());
+      }
+      assert.deepEqual(messages.slice(0, 5), [
+        'That code is not right. 4 attempts left.',
+        'That code is not right. 3 attempts left.',
+        'That code is not right. 2 attempts left.',
+        'That code is not right. 1 attempt left.',
+        'That code is not right, and no attempts are left for now.',
+      ]);
+      const locked =
+        /^Too many attempts\. Try again in (\d+) seconds?\.$|^Too many attempts\. Try again in 1 minute\.$/;
+      assert.match(messages[5], locked);
+      assert.equal(await page.evaluate('document.activeElement?.getAttribute("role")'), 'alert');
+      // The countdown moves on its own.
+      await alertChangedFrom(page, messages[5]);
+      assert.match(((await alert.textContent()) ?? '').trim(), /^Too many attempts\. Try again in \d+ seconds?\.$/);
+      await assertAccessible(page, 'the lockout message');
+      await screenshot(page, 'lockout');
     } finally {
       await context.close();
     }

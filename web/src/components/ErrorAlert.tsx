@@ -42,8 +42,9 @@ export function ErrorAlert({ error, id }: { error: unknown; id?: string }) {
 }
 
 function formatSeconds(total: number): string {
-  if (total < 60) return `${total} ${total === 1 ? 'second' : 'seconds'}`;
+  const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;
+  if (total < 60) return plural(total, 'second');
   const minutes = Math.floor(total / 60);
   const seconds = total % 60;
-  return `${minutes}:${String(seconds).padStart(2, '0')} minutes`;
+  return seconds ? `${plural(minutes, 'minute')} ${plural(seconds, 'second')}` : plural(minutes, 'minute');
 }
