@@ -4,7 +4,7 @@ import { Field } from '../components/Field';
 import { factorTypeName } from '../components/factor-names';
 import { createPasskey } from '../components/webauthn';
 import { ApiError, request } from '../graphql/client';
-import { AcceptMfaMutation, EnableMfaMutation, FactorTypesQuery, SendMfaCodeMutation } from '../graphql/operations';
+import { AcceptMfaMutation, EnableMfaMutation, FactorTypesQuery } from '../graphql/operations';
 import type { ConsoleEnableMfaMutation } from '../gql/graphql';
 import { RecoveryCodesPage } from './RecoveryCodesPage';
 
@@ -195,7 +195,11 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
               disabled={busy}
               onClick={() =>
                 void run(async () => {
-                  await request(SendMfaCodeMutation, { input: { factorId: step.enrollment.factor.id } });
+                  // sendMfaCode serves ACTIVE factors only: a new enrollment mails a new code and replaces this one.
+                  const { enableMfa } = await request(EnableMfaMutation, { input: { factorType: 'email' } });
+                  if (enableMfa.details?.__typename === 'EmailEnrollment') {
+                    setStep({ kind: 'email', enrollment: enableMfa, maskedEmail: enableMfa.details.maskedEmail });
+                  }
                   setNotice('A new code is on its way.');
                 })
               }
