@@ -196,7 +196,14 @@ describe('web console: self-service MFA in a browser', () => {
     await signUp('bea');
     const { context, page, csp } = await newPage();
     try {
-      await signInWithPassword(page, 'bea');
+      // Keyboard only: Tab reaches the fields in order, Enter submits.
+      await page.goto(app.url);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('bea');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(TEST_PASSWORD);
+      await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Welcome, bea' }).waitFor();
       const { codes } = await enrollApp(page, 'bea');
       const [download] = await Promise.all([
