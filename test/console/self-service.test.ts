@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SignUpDocument } from '../generated/graphql.js';
+import { LogoutDocument, SignUpDocument } from '../generated/graphql.js';
 import { TEST_PASSWORD } from '../support/accounts.js';
 import { assertAccessible, collectCspViolations, launchChromium, screenshot } from '../support/browser.js';
 import { userWithTotp } from '../support/attacker.js';
@@ -224,6 +224,16 @@ describe('web console: self-service MFA in a browser', () => {
       await finish.click();
       await page.getByText('Your account uses multifactor authentication.').waitFor();
       assert.equal(await page.evaluate(leavingAsks), false);
+
+      // The session ends elsewhere (here: logout with the cookie's token, as another client could): the next
+      // request brings the console back to the sign-in, saying why.
+      const session = (await context.cookies(app.url)).find((cookie) => cookie.name === 'mfa_session');
+      assert.ok(session);
+      const loggedOut = await app.graphql(LogoutDocument, { token: session.value });
+      assert.equal(loggedOut.data?.logout, true, JSON.stringify(loggedOut.errors));
+      await openMenuItem(page, 'bea', 'Enroll in multifactor authentication');
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      assert.equal(((await page.getByRole('status').textContent()) ?? '').trim(), 'Your session ended. Sign in again.');
       assert.deepEqual(csp, []);
     } finally {
       await context.close();

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { navigate, useRoute } from './components/router';
 import { UserMenu, type MenuAction } from './components/UserMenu';
-import { request } from './graphql/client';
+import { request, SESSION_ENDED } from './graphql/client';
 import { LogoutMutation, MeQuery } from './graphql/operations';
 import { EnrollPage } from './pages/EnrollPage';
 import { HomePage } from './pages/HomePage';
@@ -16,6 +16,7 @@ interface Me extends SignedInUser {
 export function App() {
   const path = useRoute();
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [sessionEnded, setSessionEnded] = useState(false);
 
   const refresh = useCallback(async () => {
     try {
@@ -31,6 +32,15 @@ export function App() {
   }, [refresh]);
 
   useEffect(() => {
+    const ended = () => {
+      setSessionEnded(true);
+      setMe(null);
+    };
+    window.addEventListener(SESSION_ENDED, ended);
+    return () => window.removeEventListener(SESSION_ENDED, ended);
+  }, []);
+
+  useEffect(() => {
     const titles: Record<string, string> = {
       '/enroll': 'Enroll in multifactor authentication',
       '/security': 'Security',
@@ -44,7 +54,9 @@ export function App() {
   if (me === null) {
     return (
       <SignInPage
+        notice={sessionEnded ? 'Your session ended. Sign in again.' : undefined}
         onSignedIn={(_user, enroll) => {
+          setSessionEnded(false);
           if (enroll) navigate('/enroll');
           void refresh();
         }}

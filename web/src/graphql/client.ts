@@ -22,6 +22,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Dispatched on window when the API answers UNAUTHENTICATED. */
+export const SESSION_ENDED = 'mfa-console:session-ended';
+
 interface GraphQLBody<R> {
   data?: R | null;
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
@@ -57,6 +60,8 @@ export async function request<R, V>(
   if (first) {
     const extensions = first.extensions ?? {};
     const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
+    // The session ended elsewhere (signed out on another tab, revoked, expired): the app returns to the sign-in.
+    if (code === 'UNAUTHENTICATED') window.dispatchEvent(new Event(SESSION_ENDED));
     throw new ApiError(code, first.message, extensions);
   }
   if (!body.data) throw new ApiError('INTERNAL_SERVER_ERROR', `The service answered ${response.status}.`);

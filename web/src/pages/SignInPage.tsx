@@ -10,7 +10,14 @@ import { SecondStepPage } from './SecondStepPage';
 type Challenge = { mfaToken: string; factors: NonNullable<ConsoleLoginMutation['login']['factors']> };
 
 /** Password first; then, when the account uses MFA, the second step with login's mfaToken. */
-export function SignInPage({ onSignedIn }: { onSignedIn: (user: SignedInUser, enroll: boolean) => void }) {
+export function SignInPage({
+  onSignedIn,
+  notice,
+}: {
+  onSignedIn: (user: SignedInUser, enroll: boolean) => void;
+  /** Why the console is back here, e.g. a session that ended. */
+  notice?: string;
+}) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -53,6 +60,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (user: SignedInUser, en
   return (
     <main className="card">
       <h1>Sign in</h1>
+      {notice ? <p role="status">{notice}</p> : null}
       <form onSubmit={(event) => void submit(event)} noValidate>
         <ErrorAlert error={error} id={errorId} />
         <Field
