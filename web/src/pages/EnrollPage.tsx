@@ -1,0 +1,244 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { Field } from '../components/Field';
+import { factorTypeName } from '../components/factor-names';
+import { createPasskey } from '../components/webauthn';
+import { ApiError, request } from '../graphql/client';
+import { AcceptMfaMutation, EnableMfaMutation, FactorTypesQuery } from '../graphql/operations';
+import type { ConsoleEnableMfaMutation } from '../gql/graphql';
+import { RecoveryCodesPage } from './RecoveryCodesPage';
+
+type Enrollment = ConsoleEnableMfaMutation['enableMfa'];
+type Step =
+  | { kind: 'choose' }
+  | { kind: 'totp'; enrollment: Enrollment; secret: string; qrCodeSvg: string; issuer: string }
+  | { kind: 'email'; enrollment: Enrollment; maskedEmail: string }
+  | { kind: 'passkey' }
+  | { kind: 'codes'; codes: string[]; issuer: string };
+
+/** The enrollment wizard: choose an allowed type, set it up, confirm it, then save the recovery codes (if new). */
+export function EnrollPage({ onDone }: { onDone: () => void }) {
+  const [types, setTypes] = useState<Array<{ type: string; displayName: string }> | null>(null);
+  const [choice, setChoice] = useState('');
+  const [step, setStep] = useState<Step>({ kind: 'choose' });
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+  const [busy, setBusy] = useState(false);
+  const errorId = useId();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    request(FactorTypesQuery)
+      .then(({ factorTypes }) => {
+        const allowed = factorTypes.filter((type) => type.allowed);
+        setTypes(allowed);
+        setChoice(allowed[0]?.type ?? '');
+      })
+      .catch((caught: unknown) => setError(caught));
+  }, []);
+
+  useEffect(() => {
+    if (step.kind !== 'choose') headingRef.current?.focus();
+  }, [step.kind]);
+
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    setNotice('');
+    try {
+      await action();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught : new ApiError('PASSKEY', 'The passkey was not created.'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const afterAccept = (enrollment: Enrollment, issuer: string) => {
+    setCode('');
+    if (enrollment.scratchCodes?.length) setStep({ kind: 'codes', codes: enrollment.scratchCodes, issuer });
+    else onDone();
+  };
+
+  const next = (event: FormEvent) => {
+    event.preventDefault();
+    if (choice === 'webauthn') {
+      setStep({ kind: 'passkey' });
+      return;
+    }
+    void run(async () => {
+      const { enableMfa } = await request(EnableMfaMutation, { input: { factorType: choice } });
+      const details = enableMfa.details;
+      if (details?.__typename === 'TotpEnrollment') {
+        setStep({
+          kind: 'totp',
+          enrollment: enableMfa,
+          secret: details.secretKey,
+          qrCodeSvg: details.qrCodeSvg,
+          issuer: issuerOf(details.qrString),
+        });
+      } else if (details?.__typename === 'EmailEnrollment') {
+        setStep({ kind: 'email', enrollment: enableMfa, maskedEmail: details.maskedEmail });
+      }
+    });
+  };
+
+  const confirmCode = (enrollment: Enrollment, issuer: string) => (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => {
+      await request(AcceptMfaMutation, { input: { token: enrollment.token, code: code.trim() } });
+      afterAccept(enrollment, issuer);
+    });
+  };
+
+  const createKey = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => {
+      const { enableMfa } = await request(EnableMfaMutation, {
+        input: { factorType: 'webauthn', description: name.trim() || undefined },
+      });
+      if (enableMfa.details?.__typename !== 'WebAuthnEnrollment') return;
+      const response = await createPasskey(enableMfa.details.creationOptions);
+      await request(AcceptMfaMutation, { input: { token: enableMfa.token, response } });
+      afterAccept(enableMfa, window.location.hostname);
+    });
+  };
+
+  if (step.kind === 'codes') return <RecoveryCodesPage codes={step.codes} issuer={step.issuer} onFinish={onDone} />;
+
+  const fieldError = error ? errorId : undefined;
+  return (
+    <main className="card">
+      {step.kind === 'choose' ? (
+        <form onSubmit={next} noValidate>
+          <h1>Enroll in multifactor authentication</h1>
+          <ErrorAlert error={error} id={errorId} />
+          {types && types.length === 0 ? <p>No method is allowed on this service at the moment.</p> : null}
+          {types && types.length > 0 ? (
+            <fieldset>
+              <legend>Choose how you will confirm it is you</legend>
+              {types.map((type) => (
+                <label key={type.type} className="choice">
+                  <input
+                    type="radio"
+                    name="factor-type"
+                    value={type.type}
+                    checked={choice === type.type}
+                    onChange={() => setChoice(type.type)}
+                  />
+                  {factorTypeName(type.type, type.displayName)}
+                </label>
+              ))}
+            </fieldset>
+          ) : null}
+          <button type="submit" disabled={busy || !choice}>
+            Next
+          </button>
+        </form>
+      ) : null}
+
+      {step.kind === 'totp' ? (
+        <form onSubmit={confirmCode(step.enrollment, step.issuer)} noValidate>
+          <h1 ref={headingRef} tabIndex={-1}>
+            Set up your authentication app
+          </h1>
+          <ErrorAlert error={error} id={errorId} />
+          <p>Scan the QR code with your authentication app, or type the secret key into it.</p>
+          <img
+            className="qr"
+            src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(step.qrCodeSvg)}`}
+            alt="QR code"
+            width={240}
+            height={240}
+          />
+          <p>
+            Secret key: <code className="secret">{groupsOfFour(step.secret)}</code>
+          </p>
+          <Field
+            label="Code"
+            value={code}
+            onChange={setCode}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            required
+            errorId={fieldError}
+          />
+          <button type="submit" disabled={busy}>
+            Next
+          </button>
+        </form>
+      ) : null}
+
+      {step.kind === 'email' ? (
+        <form onSubmit={confirmCode(step.enrollment, window.location.hostname)} noValidate>
+          <h1 ref={headingRef} tabIndex={-1}>
+            Confirm your e-mail address
+          </h1>
+          <ErrorAlert error={error} id={errorId} />
+          {notice ? <p role="status">{notice}</p> : null}
+          <p>We sent a code to {step.maskedEmail}.</p>
+          <Field
+            label="Code"
+            value={code}
+            onChange={setCode}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            required
+            errorId={fieldError}
+          />
+          <div className="actions">
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy}
+              onClick={() =>
+                void run(async () => {
+                  // sendMfaCode serves ACTIVE factors only: a new enrollment mails a new code and replaces this one.
+                  const { enableMfa } = await request(EnableMfaMutation, { input: { factorType: 'email' } });
+                  if (enableMfa.details?.__typename === 'EmailEnrollment') {
+                    setStep({ kind: 'email', enrollment: enableMfa, maskedEmail: enableMfa.details.maskedEmail });
+                  }
+                  setNotice('A new code is on its way.');
+                })
+              }
+            >
+              Resend
+            </button>
+            <button type="submit" disabled={busy}>
+              Next
+            </button>
+          </div>
+        </form>
+      ) : null}
+
+      {step.kind === 'passkey' ? (
+        <form onSubmit={createKey} noValidate>
+          <h1 ref={headingRef} tabIndex={-1}>
+            Create a passkey
+          </h1>
+          <ErrorAlert error={error} id={errorId} />
+          <Field label="Name" value={name} onChange={setName} autoComplete="off" errorId={fieldError} />
+          <button type="submit" disabled={busy}>
+            Create passkey
+          </button>
+        </form>
+      ) : null}
+    </main>
+  );
+}
+
+/** The secret as people type it: groups of four characters. */
+function groupsOfFour(secret: string): string {
+  return secret.match(/.{1,4}/g)?.join(' ') ?? secret;
+}
+
+/** The issuer named in the otpauth URI (Key Uri Format), for the recovery codes' file name. */
+function issuerOf(otpauthUri: string): string {
+  try {
+    return new URL(otpauthUri).searchParams.get('issuer') ?? window.location.hostname;
+  } catch {
+    return window.location.hostname;
+  }
+}
