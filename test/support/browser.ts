@@ -24,9 +24,18 @@ export async function assertAccessible(page: Page, what: string): Promise<void> 
   );
 }
 
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+/**
+ * Where the pictures go: the README's (docs/screenshots/) with UPDATE_SCREENSHOTS=1, else a scratch directory git
+ * ignores, so a test run leaves the tree as it found it (each run draws new secrets and codes).
+ */
+const SCREENSHOTS = fileURLToPath(
+  new URL(
+    process.env.UPDATE_SCREENSHOTS === '1' ? '../../../docs/screenshots/' : '../../../scratch/screenshots/',
+    import.meta.url,
+  ),
+);
 
-/** The README's pictures of the console, taken as the tests pass through each page. */
+/** The console's pages as the tests pass through them: the README's pictures when UPDATE_SCREENSHOTS=1. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
