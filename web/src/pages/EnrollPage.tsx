@@ -1,9 +1,10 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { useAction } from '../components/use-action';
 import { Field } from '../components/Field';
 import { factorTypeName } from '../components/factor-names';
 import { createPasskey } from '../components/webauthn';
-import { ApiError, request } from '../graphql/client';
+import { request } from '../graphql/client';
 import { AcceptMfaMutation, EnableMfaMutation, FactorTypesQuery } from '../graphql/operations';
 import type { ConsoleEnableMfaMutation } from '../gql/graphql';
 import { RecoveryCodesPage } from './RecoveryCodesPage';
@@ -23,9 +24,10 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
   const [step, setStep] = useState<Step>({ kind: 'choose' });
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, notice, setNotice, run } = useAction({
+    code: 'PASSKEY',
+    message: 'The passkey was not created.',
+  });
   const errorId = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
 
@@ -42,19 +44,6 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
   useEffect(() => {
     if (step.kind !== 'choose') headingRef.current?.focus();
   }, [step.kind]);
-
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    setNotice('');
-    try {
-      await action();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError('PASSKEY', 'The passkey was not created.'));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const afterAccept = (enrollment: Enrollment, issuer: string) => {
     setCode('');

@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { useAction } from '../components/use-action';
 import { Field } from '../components/Field';
 import { factorTypeName } from '../components/factor-names';
 import { getPasskeyAssertion } from '../components/webauthn';
@@ -29,24 +30,12 @@ export function SecondStepPage({ mfaToken, factors, onSignedIn, onRestart }: Pro
   const [useRecovery, setUseRecovery] = useState(codeFactors.length === 0 && !passkey);
   const [code, setCode] = useState('');
   const [recoveryCode, setRecoveryCode] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, notice, setNotice, run } = useAction({
+    code: 'PASSKEY',
+    message: 'The passkey was not used.',
+  });
   const errorId = useId();
   const chosen = codeFactors.find((factor) => factor.id === factorId);
-
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    setNotice('');
-    try {
-      await action();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError('PASSKEY', 'The passkey was not used.'));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const finish = (payload: { enrollmentRequired: boolean; user?: SignedInUser | null }) => {
     if (payload.user) onSignedIn(payload.user, payload.enrollmentRequired);
