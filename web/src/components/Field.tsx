@@ -25,3 +25,8 @@ export function Field({ label, value, onChange, errorId, ...input }: FieldProps)
     </div>
   );
 }
+
+/** The "Code" field every one-time code is typed into: digits on phone keyboards, offered from SMS and mail by the OS. */
+export function CodeField(props: { value: string; onChange: (value: string) => void; errorId?: string }) {
+  return <Field label="Code" inputMode="numeric" autoComplete="one-time-code" required {...props} />;
+}

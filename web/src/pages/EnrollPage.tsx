@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction } from '../components/use-action';
-import { Field } from '../components/Field';
+import { CodeField, Field } from '../components/Field';
 import { factorTypeName } from '../components/factor-names';
 import { createPasskey } from '../components/webauthn';
 import { request } from '../graphql/client';
@@ -145,15 +145,7 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
           <p>
             Secret key: <code className="secret">{groupsOfFour(step.secret)}</code>
           </p>
-          <Field
-            label="Code"
-            value={code}
-            onChange={setCode}
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            required
-            errorId={fieldError}
-          />
+          <CodeField value={code} onChange={setCode} errorId={fieldError} />
           <button type="submit" disabled={busy}>
             Next
           </button>
@@ -168,15 +160,7 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
           <ErrorAlert error={error} id={errorId} />
           {notice ? <p role="status">{notice}</p> : null}
           <p>We sent a code to {step.maskedEmail}.</p>
-          <Field
-            label="Code"
-            value={code}
-            onChange={setCode}
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            required
-            errorId={fieldError}
-          />
+          <CodeField value={code} onChange={setCode} errorId={fieldError} />
           <div className="actions">
             <button
               type="button"

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction } from '../components/use-action';
-import { Field } from '../components/Field';
+import { CodeField, Field } from '../components/Field';
 import { factorTypeName } from '../components/factor-names';
 import { getPasskeyAssertion } from '../components/webauthn';
 import { ApiError, request } from '../graphql/client';
@@ -109,15 +109,7 @@ export function SecondStepPage({ mfaToken, factors, onSignedIn, onRestart }: Pro
             errorId={error ? errorId : undefined}
           />
         ) : codeFactors.length > 0 ? (
-          <Field
-            label="Code"
-            value={code}
-            onChange={setCode}
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            required
-            errorId={error ? errorId : undefined}
-          />
+          <CodeField value={code} onChange={setCode} errorId={error ? errorId : undefined} />
         ) : null}
         {useRecovery || codeFactors.length > 0 ? (
           <button type="submit" disabled={busy}>
