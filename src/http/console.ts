@@ -19,9 +19,6 @@ const INDEX_CACHE = 'no-cache';
 
 const NOT_BUILT = 'The web console is not built: run `npm run build`.\n';
 
-/** Paths that belong to the API, never to the console, even when a browser asks for HTML. */
-const API_PATHS = ['/graphql', '/auth/check', '/metrics', '/healthz', '/readyz'];
-
 /** Replies the console answers: they keep their own Cache-Control instead of the API's no-store (response-headers.ts). */
 const consoleReplies = new WeakSet<FastifyReply>();
 
@@ -34,7 +31,17 @@ export function isConsoleReply(reply: FastifyReply): boolean {
  * any other page a browser asks for (client routes: /sign-in, /security, /admin/users/…). Whatever is not found
  * and is not such a page gets Fastify's 404, as before. Without a built console, `/` says how to build one.
  */
-export async function registerConsole(fastify: FastifyInstance, dir: string, logger: Logger): Promise<void> {
+export async function registerConsole(
+  fastify: FastifyInstance,
+  {
+    dir,
+    apiPaths,
+  }: {
+    dir: string;
+    /** Paths of the API, never answered with a page even when a browser asks for HTML. */ apiPaths: readonly string[];
+  },
+  logger: Logger,
+): Promise<void> {
   const built = existsSync(join(dir, 'index.html'));
   if (!built) logger.warn({ consoleDir: dir }, 'the web console is not built (npm run build): / answers 404');
 
@@ -46,7 +53,7 @@ export async function registerConsole(fastify: FastifyInstance, dir: string, log
   };
 
   fastify.setNotFoundHandler((request, reply) => {
-    if (isPage(request)) return sendIndex(reply);
+    if (isPage(request, apiPaths)) return sendIndex(reply);
     // A console file that is not there (a stale asset name, say): the API's 404, with the API's headers.
     consoleReplies.delete(reply);
     reply.removeHeader('content-security-policy');
@@ -88,11 +95,11 @@ function markConsole(reply: FastifyReply, cacheControl: string): void {
  * plain path (no "." or ".." segment, no encoded slash or backslash), so a traversal attempt is never answered with
  * a page.
  */
-function isPage(request: FastifyRequest): boolean {
+function isPage(request: FastifyRequest, apiPaths: readonly string[]): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   if (!(request.headers.accept ?? '').includes('text/html')) return false;
   const path = request.url.split('?')[0];
-  if (API_PATHS.some((api) => path === api || path.startsWith(`${api}/`))) return false;
+  if (apiPaths.some((api) => path === api || path.startsWith(`${api}/`))) return false;
   if (path.startsWith('/assets/')) return false;
   return path
     .split('/')

@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import { ErrorCode } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/format-error.js';
-import { registerAuthCheck } from './auth-check.js';
+import { AUTH_CHECK_PATH, registerAuthCheck } from './auth-check.js';
 import { inFlightOperations } from './in-flight.js';
 import { clientErrorHandler, CONSOLE_RESPONSE_HEADERS, RESPONSE_HEADERS } from './response-headers.js';
 import { isConsoleReply, registerConsole } from './console.js';
@@ -19,9 +19,11 @@ import { hideSuggestionsPlugin } from '../graphql/hide-suggestions.plugin.js';
 import { operationLimits } from '../graphql/operation-limits.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
-import { metricsRoute } from './metrics-endpoint.js';
+import { METRICS_PATH, metricsRoute } from './metrics-endpoint.js';
 
 const GRAPHQL_PATH = '/graphql';
+const LIVENESS_PATH = '/healthz';
+const READINESS_PATH = '/readyz';
 
 export interface HttpServerDeps {
   config: Config;
@@ -122,8 +124,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   // GraphQL operations are counted by the Apollo plugin, with their operation and error code.
   metrics.http.observe(fastify, [GRAPHQL_PATH]);
   if (config.metrics.token !== undefined) metricsRoute(fastify, metrics.registry, config.metrics.token);
-  fastify.get('/healthz', async () => ({ status: 'ok' }));
-  fastify.get('/readyz', async (_request, reply) => {
+  fastify.get(LIVENESS_PATH, async () => ({ status: 'ok' }));
+  fastify.get(READINESS_PATH, async (_request, reply) => {
     const { down, degraded } = await deps.readiness();
     const status = down.length > 0 ? 'down' : degraded.length > 0 ? 'degraded' : 'ready';
     return reply.code(down.length > 0 || degraded.length > 0 ? 503 : 200).send({ status, down, degraded });
@@ -134,6 +136,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     path: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
   });
-  await registerConsole(fastify, config.consoleDir, logger);
+  // The API's own paths, which the console never answers for, whatever a browser asks.
+  const apiPaths = [GRAPHQL_PATH, AUTH_CHECK_PATH, METRICS_PATH, LIVENESS_PATH, READINESS_PATH];
+  await registerConsole(fastify, { dir: config.consoleDir, apiPaths }, logger);
   return { fastify, apollo, idle: inFlight.idle };
 }
