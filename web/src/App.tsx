@@ -5,8 +5,17 @@ import { request, SESSION_ENDED } from './graphql/client';
 import { LogoutMutation, MeQuery } from './graphql/operations';
 import { EnrollPage } from './pages/EnrollPage';
 import { HomePage } from './pages/HomePage';
-import { NotYetPage } from './pages/NotYetPage';
+import { ForgotPasswordPage } from './pages/account/ForgotPasswordPage';
+import { ResetPasswordPage } from './pages/account/ResetPasswordPage';
+import { VerifyEmailPage } from './pages/account/VerifyEmailPage';
+import { AdminAuditPage } from './pages/admin/AdminAuditPage';
+import { AdminMailPage } from './pages/admin/AdminMailPage';
+import { AdminPolicyPage } from './pages/admin/AdminPolicyPage';
+import { AdminUserPage } from './pages/admin/AdminUserPage';
+import { AdminUsersPage } from './pages/admin/AdminUsersPage';
+import { SecurityPage } from './pages/security/SecurityPage';
 import { SignInPage } from './pages/SignInPage';
+import { StepUpProvider } from './components/step-up';
 import type { SignedInUser } from './session';
 
 interface Me extends SignedInUser {
@@ -41,17 +50,17 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    const titles: Record<string, string> = {
-      '/enroll': 'Enroll in multifactor authentication',
-      '/security': 'Security',
-      '/admin': 'Admin',
-    };
-    document.title = `${me ? (titles[path] ?? 'Home') : 'Sign in'} · MFA console`;
+    document.title = `${pageTitle(path, Boolean(me))} · MFA console`;
   }, [me, path]);
+
+  // The pages the mails link to work whether or not someone is signed in in this browser.
+  if (path === '/reset-password') return <ResetPasswordPage />;
+  if (path === '/verify-email') return <VerifyEmailPage onVerified={() => void refresh()} />;
 
   if (me === undefined) return <p className="loading">Loading…</p>;
 
   if (me === null) {
+    if (path === '/forgot-password') return <ForgotPasswordPage />;
     return (
       <SignInPage
         notice={sessionEnded ? 'Your session ended. Sign in again.' : undefined}
@@ -90,12 +99,12 @@ export function App() {
         }}
       />
     );
-  } else if (path === '/security') page = <NotYetPage title="Security" />;
-  else if (path === '/admin' && me.role === 'ADMIN') page = <NotYetPage title="Admin" />;
+  } else if (path === '/security') page = <SecurityPage />;
+  else if (me.role === 'ADMIN' && path.startsWith('/admin')) page = adminPage(path);
   else page = <HomePage user={me} mfaEnabled={me.mfaEnabled} />;
 
   return (
-    <>
+    <StepUpProvider>
       <header className="top">
         <a
           href="/"
@@ -110,6 +119,26 @@ export function App() {
         <UserMenu username={me.username} actions={actions} />
       </header>
       {page}
-    </>
+    </StepUpProvider>
   );
+}
+
+function adminPage(path: string) {
+  const user = /^\/admin\/users\/([^/]+)$/.exec(path);
+  if (user) return <AdminUserPage username={decodeURIComponent(user[1] ?? '')} />;
+  if (path === '/admin/policy') return <AdminPolicyPage />;
+  if (path === '/admin/audit') return <AdminAuditPage />;
+  if (path === '/admin/mail') return <AdminMailPage />;
+  return <AdminUsersPage />;
+}
+
+/** The document title for a path: what a tab, the history and a screen reader's page list show. */
+function pageTitle(path: string, signedIn: boolean): string {
+  if (path === '/reset-password') return 'Choose a new password';
+  if (path === '/verify-email') return 'Verify your e-mail address';
+  if (!signedIn) return path === '/forgot-password' ? 'Forgot your password' : 'Sign in';
+  if (path === '/enroll') return 'Enroll in multifactor authentication';
+  if (path === '/security') return 'Security';
+  if (path.startsWith('/admin')) return 'Admin';
+  return 'Home';
 }

@@ -22,6 +22,8 @@ export function describeError(error: unknown): string {
       return 'You may not do this.';
     case 'STEP_UP_REQUIRED':
       return 'Confirm it is you with a second factor first.';
+    case 'STEP_UP_CANCELLED':
+      return 'Nothing was changed: the second factor was not confirmed.';
     case 'ALREADY_ENABLED':
       return 'You already use this method.';
     case 'FACTOR_TYPE_NOT_ALLOWED':

@@ -111,3 +111,23 @@ export const AcceptMfaMutation = graphql(`
     }
   }
 `);
+
+export const MyFactorsQuery = graphql(`
+  query ConsoleMyFactors {
+    me {
+      id
+      factors {
+        id
+        type
+        description
+        status
+      }
+    }
+  }
+`);
+
+export const StepUpMutation = graphql(`
+  mutation ConsoleStepUp($input: StepUpInput!) {
+    stepUp(input: $input)
+  }
+`);

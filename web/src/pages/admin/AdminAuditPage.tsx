@@ -1,0 +1,5 @@
+import { AdminLayout } from './AdminLayout';
+
+export function AdminAuditPage() {
+  return <AdminLayout title="Audit log">{null}</AdminLayout>;
+}

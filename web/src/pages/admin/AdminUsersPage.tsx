@@ -1,0 +1,5 @@
+import { AdminLayout } from './AdminLayout';
+
+export function AdminUsersPage() {
+  return <AdminLayout title="Users">{null}</AdminLayout>;
+}

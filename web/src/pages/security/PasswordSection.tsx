@@ -1,0 +1,5 @@
+import { Section } from '../../components/Section';
+
+export function PasswordSection() {
+  return <Section title="Password">{null}</Section>;
+}
