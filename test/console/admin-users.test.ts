@@ -184,7 +184,9 @@ describe('web console: the admin manages users in a browser', () => {
 
     const inApi = await app.graphql(UserDocument, { token: admin.token, variables: { id: fayId } });
     assert.equal(inApi.data?.user?.mfaPolicyStatus, 'ENABLED', JSON.stringify(inApi));
-    const login = await app.graphql(LoginDocument, { variables: { input: { username: 'fay', password: TEST_PASSWORD } } });
+    const login = await app.graphql(LoginDocument, {
+      variables: { input: { username: 'fay', password: TEST_PASSWORD } },
+    });
     assert.equal(login.data?.login.enrollmentRequired, true, JSON.stringify(login));
 
     // Fresh from the step-up, the next change applies at once.
@@ -194,7 +196,19 @@ describe('web console: the admin manages users in a browser', () => {
     const off = await app.graphql(UserDocument, { token: admin.token, variables: { id: fayId } });
     assert.equal(off.data?.user?.mfaPolicyStatus, 'DISABLED');
 
-    // An admin's policy is always on: the switch shows it and cannot change it.
+    // An admin's policy is always on: making fay one turns it on, and the switch shows it and cannot change it.
+    await page.getByRole('button', { name: 'Make admin', exact: true }).click();
+    await statusSays('fay is an admin now.');
+    assert.equal(await policySwitch().isChecked(), true);
+    assert.equal(await policySwitch().isDisabled(), true);
+    const promoted = await app.graphql(UserDocument, { token: admin.token, variables: { id: fayId } });
+    assert.deepEqual([promoted.data?.user?.role, promoted.data?.user?.mfaPolicyStatus], ['ADMIN', 'ENABLED']);
+    await page.getByRole('button', { name: 'Make user', exact: true }).click();
+    await statusSays('fay is a user now.');
+    assert.equal(await policySwitch().isDisabled(), false);
+    const demoted = await app.graphql(UserDocument, { token: admin.token, variables: { id: fayId } });
+    assert.equal(demoted.data?.user?.role, 'USER');
+
     await openUser(ADMIN_ENV.ADMIN_USERNAME);
     assert.equal(await policySwitch().isChecked(), true);
     assert.equal(await policySwitch().isDisabled(), true);
@@ -220,7 +234,10 @@ describe('web console: the admin manages users in a browser', () => {
     await assertAccessible(page, 'a user with a factor, a session and an API key');
     await screenshot(page, 'admin-user');
 
-    await keys.getByRole('row', { name: /nightly backup/ }).getByRole('button', { name: 'Revoke', exact: true }).click();
+    await keys
+      .getByRole('row', { name: /nightly backup/ })
+      .getByRole('button', { name: 'Revoke', exact: true })
+      .click();
     await statusSays('The API key “nightly backup” is revoked.');
     await keys.getByText('No API keys.').waitFor();
     assert.equal(errorCode(await app.graphql(MeDocument, { token: secret })), 'UNAUTHENTICATED');
@@ -244,7 +261,8 @@ describe('web console: the admin manages users in a browser', () => {
 
   it('deactivates and reactivates a user, then deletes them after the username is typed', async () => {
     await signUpAndLogIn(app, 'dee');
-    const signIn = () => app.graphql(LoginDocument, { variables: { input: { username: 'dee', password: TEST_PASSWORD } } });
+    const signIn = () =>
+      app.graphql(LoginDocument, { variables: { input: { username: 'dee', password: TEST_PASSWORD } } });
     await openUser('dee');
 
     await page.getByRole('button', { name: 'Deactivate', exact: true }).click();
@@ -254,6 +272,10 @@ describe('web console: the admin manages users in a browser', () => {
     await page.getByRole('button', { name: 'Reactivate', exact: true }).click();
     await page.getByRole('button', { name: 'Deactivate', exact: true }).waitFor();
     assert.ok((await signIn()).data?.login.accessToken, 'signs in again');
+
+    await page.getByRole('button', { name: 'Require password reset', exact: true }).click();
+    await statusSays('dee must choose a new password before signing in again');
+    assert.equal(errorCode(await signIn()), 'PASSWORD_RESET_REQUIRED');
 
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete dee', exact: true });

@@ -312,7 +312,9 @@ function MfaSection({ user, reload }: { user: User; reload: () => Promise<void> 
                         type="button"
                         className="secondary"
                         disabled={busy}
-                        onClick={() => removeFactors(factor.id, `The ${factorTypeName(factor.type)} factor is removed.`)}
+                        onClick={() =>
+                          removeFactors(factor.id, `The ${factorTypeName(factor.type)} factor is removed.`)
+                        }
                       >
                         Remove
                       </button>

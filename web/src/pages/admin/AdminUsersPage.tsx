@@ -129,123 +129,123 @@ export function AdminUsersPage() {
   return (
     <AdminLayout title="Users">
       <div className="admin-users">
-      <form role="search" aria-label="Find users" className="user-filters" onSubmit={submit}>
-        <div className="field user-search">
-          <SearchField value={typed} onChange={setTyped} />
-        </div>
-        <FilterSelect
-          label="MFA policy"
-          value={filters.mfaPolicyStatus}
-          onChange={(mfaPolicyStatus) => applyFilters({ mfaPolicyStatus })}
-          options={[
-            ['', 'Any'],
-            ['ENABLED', 'Enabled'],
-            ['DISABLED', 'Disabled'],
-          ]}
-        />
-        <FilterSelect
-          label="Locked"
-          value={filters.locked}
-          onChange={(locked) => applyFilters({ locked })}
-          options={[
-            ['', 'Any'],
-            ['yes', 'Yes'],
-            ['no', 'No'],
-          ]}
-        />
-        <FilterSelect
-          label="Role"
-          value={filters.role}
-          onChange={(role) => applyFilters({ role })}
-          options={[
-            ['', 'Any'],
-            ['USER', 'User'],
-            ['ADMIN', 'Admin'],
-          ]}
-        />
-        <FilterSelect
-          label="Status"
-          value={filters.status}
-          onChange={(status) => applyFilters({ status })}
-          options={[
-            ['', 'Any'],
-            ['ACTIVE', 'Active'],
-            ['DEACTIVATED', 'Deactivated'],
-          ]}
-        />
-      </form>
+        <form role="search" aria-label="Find users" className="user-filters" onSubmit={submit}>
+          <div className="field user-search">
+            <SearchField value={typed} onChange={setTyped} />
+          </div>
+          <FilterSelect
+            label="MFA policy"
+            value={filters.mfaPolicyStatus}
+            onChange={(mfaPolicyStatus) => applyFilters({ mfaPolicyStatus })}
+            options={[
+              ['', 'Any'],
+              ['ENABLED', 'Enabled'],
+              ['DISABLED', 'Disabled'],
+            ]}
+          />
+          <FilterSelect
+            label="Locked"
+            value={filters.locked}
+            onChange={(locked) => applyFilters({ locked })}
+            options={[
+              ['', 'Any'],
+              ['yes', 'Yes'],
+              ['no', 'No'],
+            ]}
+          />
+          <FilterSelect
+            label="Role"
+            value={filters.role}
+            onChange={(role) => applyFilters({ role })}
+            options={[
+              ['', 'Any'],
+              ['USER', 'User'],
+              ['ADMIN', 'Admin'],
+            ]}
+          />
+          <FilterSelect
+            label="Status"
+            value={filters.status}
+            onChange={(status) => applyFilters({ status })}
+            options={[
+              ['', 'Any'],
+              ['ACTIVE', 'Active'],
+              ['DEACTIVATED', 'Deactivated'],
+            ]}
+          />
+        </form>
 
-      <ErrorAlert error={error} />
-      <p role="status" className="hint">
-        {loading
-          ? 'Loading users…'
-          : rows.length === 0
-            ? 'No users match.'
-            : `Page ${page}: ${rows.length} ${rows.length === 1 ? 'user' : 'users'}.`}
-      </p>
+        <ErrorAlert error={error} />
+        <p role="status" className="hint">
+          {loading
+            ? 'Loading users…'
+            : rows.length === 0
+              ? 'No users match.'
+              : `Page ${page}: ${rows.length} ${rows.length === 1 ? 'user' : 'users'}.`}
+        </p>
 
-      <div className="table-scroll">
-        <table className="users-table" aria-busy={loading}>
-          <caption className="sr-only">Users, page {page}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">E-mail</th>
-              <th scope="col">Role</th>
-              <th scope="col">MFA policy</th>
-              <th scope="col">MFA on</th>
-              <th scope="col">Locked</th>
-              <th scope="col">Active</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ node: user }) => (
-              <tr key={user.id}>
-                <th scope="row">
-                  <Link href={`/admin/users/${encodeURIComponent(user.username)}`}>{user.username}</Link>
-                </th>
-                <td>
-                  {user.email ? (
-                    <>
-                      {user.email} <span className="hint">({user.emailVerified ? 'verified' : 'unverified'})</span>
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td>{roleName(user.role)}</td>
-                <td>{policyName(user.mfaPolicyStatus)}</td>
-                <td>{yesNo(user.mfaEnabled)}</td>
-                <td>{user.lockedUntil ? `Until ${formatDateTime(user.lockedUntil)}` : 'No'}</td>
-                <td>{yesNo(user.active)}</td>
-                <td>{formatDateTime(user.createdAt)}</td>
+        <div className="table-scroll">
+          <table className="users-table" aria-busy={loading}>
+            <caption className="sr-only">Users, page {page}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Username</th>
+                <th scope="col">E-mail</th>
+                <th scope="col">Role</th>
+                <th scope="col">MFA policy</th>
+                <th scope="col">MFA on</th>
+                <th scope="col">Locked</th>
+                <th scope="col">Active</th>
+                <th scope="col">Created</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {rows.map(({ node: user }) => (
+                <tr key={user.id}>
+                  <th scope="row">
+                    <Link href={`/admin/users/${encodeURIComponent(user.username)}`}>{user.username}</Link>
+                  </th>
+                  <td>
+                    {user.email ? (
+                      <>
+                        {user.email} <span className="hint">({user.emailVerified ? 'verified' : 'unverified'})</span>
+                      </>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>{roleName(user.role)}</td>
+                  <td>{policyName(user.mfaPolicyStatus)}</td>
+                  <td>{yesNo(user.mfaEnabled)}</td>
+                  <td>{user.lockedUntil ? `Until ${formatDateTime(user.lockedUntil)}` : 'No'}</td>
+                  <td>{yesNo(user.active)}</td>
+                  <td>{formatDateTime(user.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
 
-      <nav aria-label="Pages" className="actions pager">
-        <button
-          type="button"
-          className="secondary"
-          disabled={loading || cursors.length === 0}
-          onClick={() => setCursors((stack) => stack.slice(0, -1))}
-        >
-          Previous page
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={loading || !users?.pageInfo.hasNextPage || !endCursor}
-          onClick={() => {
-            if (endCursor) setCursors((stack) => [...stack, endCursor]);
-          }}
-        >
-          Next page
-        </button>
-      </nav>
+        <nav aria-label="Pages" className="actions pager">
+          <button
+            type="button"
+            className="secondary"
+            disabled={loading || cursors.length === 0}
+            onClick={() => setCursors((stack) => stack.slice(0, -1))}
+          >
+            Previous page
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            disabled={loading || !users?.pageInfo.hasNextPage || !endCursor}
+            onClick={() => {
+              if (endCursor) setCursors((stack) => [...stack, endCursor]);
+            }}
+          >
+            Next page
+          </button>
+        </nav>
       </div>
     </AdminLayout>
   );
