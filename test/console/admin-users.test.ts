@@ -170,11 +170,21 @@ describe('web console: the admin manages users in a browser', () => {
     assert.equal(await policySwitch().isChecked(), false);
     await assertAccessible(page, 'a user without MFA');
 
+    // Past the step-up's lifetime the change asks for a second factor; closing the dialog changes nothing.
     clock.advance(STEP_UP_LIFETIME_MS + 60_000);
     await policySwitch().click();
     const confirm = page.getByRole('dialog', { name: 'Confirm it is you', exact: true });
     await confirm.waitFor();
     await assertAccessible(page, 'the step-up dialog');
+    await confirm.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Nothing was changed' }).waitFor();
+    assert.equal(await policySwitch().isChecked(), false);
+    const unchanged = await app.graphql(UserDocument, { token: admin.token, variables: { id: fayId } });
+    assert.equal(unchanged.data?.user?.mfaPolicyStatus, 'DISABLED', JSON.stringify(unchanged));
+
+    // With a code in the dialog, the change runs again and applies.
+    await policySwitch().click();
+    await confirm.waitFor();
     await confirm.getByLabel('Code', { exact: true }).fill(totpCode(admin.totp.secret, clock));
     await confirm.getByRole('button', { name: 'Verify', exact: true }).click();
     await statusSays('The MFA policy of fay is enabled.');

@@ -106,12 +106,17 @@ export function AdminUserPage({ username }: { username: string }) {
   );
 }
 
-/** The API's error, and for a refusal its reason (e.g. what may not be done to an admin account). */
+/** Why the API refused a change (e.g. what may not be done to an admin account): its own words, under the alert. */
+function RefusalReason({ error }: { error: unknown }) {
+  return error instanceof ApiError && error.code === 'FORBIDDEN' ? <p className="hint">{error.message}</p> : null;
+}
+
+/** What became of a section's last change: the API's error, or a notice once the page shows it. */
 function ChangeOutcome({ error, notice }: { error: unknown; notice: string }) {
   return (
     <>
       <ErrorAlert error={error} />
-      {error instanceof ApiError && error.code === 'FORBIDDEN' ? <p className="hint">{error.message}</p> : null}
+      <RefusalReason error={error} />
       <p role="status" className={notice ? 'notice' : undefined}>
         {notice}
       </p>
@@ -240,7 +245,7 @@ function DeleteDialog({ user, onClose }: { user: User; onClose: () => void }) {
       </p>
       <form onSubmit={submit} noValidate>
         <ErrorAlert error={error} id={errorId} />
-        {error instanceof ApiError && error.code === 'FORBIDDEN' ? <p className="hint">{error.message}</p> : null}
+        <RefusalReason error={error} />
         <Field
           label="Type the username to confirm"
           value={typed}
