@@ -34,7 +34,7 @@ export function ApiKeysSection() {
         </button>
       }
     >
-      <p className="hint">
+      <p className="hint account-lead">
         Keys let scripts use the API as you, without a second factor. Revoke any you no longer use.
       </p>
       <ErrorAlert error={error ?? loadError} />

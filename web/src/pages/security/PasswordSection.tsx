@@ -92,7 +92,10 @@ export function PasswordSection() {
           required
           errorId={describedIf('confirmPassword')}
         />
-        <p className="hint">A long passphrase is best. Common and easily guessed passwords are refused.</p>
+        <p className="hint">
+          A long passphrase is best; common and easily guessed passwords are refused. Changing it signs out your other
+          sessions and forgets your remembered devices.
+        </p>
         <button type="submit" disabled={busy}>
           Change password
         </button>

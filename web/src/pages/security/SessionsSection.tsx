@@ -47,7 +47,7 @@ export function SessionsSection() {
         </button>
       }
     >
-      <p className="hint">Where your account is signed in now. Sign out any you do not recognise.</p>
+      <p className="hint account-lead">Where your account is signed in now. Sign out any you do not recognise.</p>
       <ErrorAlert error={error ?? loadError} />
       <p role="status" className="account-notice">
         {notice}

@@ -28,7 +28,7 @@ export function TrustedDevicesSection() {
 
   return (
     <Section title="Remembered devices">
-      <p className="hint">Devices that skip the second factor when you sign in with your password.</p>
+      <p className="hint account-lead">Devices that skip the second factor when you sign in with your password.</p>
       <ErrorAlert error={error ?? loadError} />
       <p role="status" className="account-notice">
         {notice}
