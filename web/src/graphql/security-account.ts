@@ -3,7 +3,7 @@ import { graphql } from '../gql';
 // The security page's account sections: sessions, remembered devices, API keys, password and e-mail address.
 
 export const MySessionsQuery = graphql(`
-  query ConsoleMySessions {
+  query ConsoleSecuritySessions {
     sessions {
       id
       createdAt
@@ -17,19 +17,19 @@ export const MySessionsQuery = graphql(`
 `);
 
 export const RevokeSessionMutation = graphql(`
-  mutation ConsoleRevokeSession($input: RevokeSessionInput!) {
+  mutation ConsoleSecurityRevokeSession($input: RevokeSessionInput!) {
     revokeSession(input: $input)
   }
 `);
 
 export const RevokeOtherSessionsMutation = graphql(`
-  mutation ConsoleRevokeOtherSessions {
+  mutation ConsoleSecurityRevokeOtherSessions {
     revokeOtherSessions
   }
 `);
 
 export const MyTrustedDevicesQuery = graphql(`
-  query ConsoleMyTrustedDevices {
+  query ConsoleSecurityTrustedDevices {
     trustedDevices {
       id
       userAgent
@@ -41,13 +41,13 @@ export const MyTrustedDevicesQuery = graphql(`
 `);
 
 export const RevokeTrustedDeviceMutation = graphql(`
-  mutation ConsoleRevokeTrustedDevice($input: RevokeTrustedDeviceInput!) {
+  mutation ConsoleSecurityRevokeTrustedDevice($input: RevokeTrustedDeviceInput!) {
     revokeTrustedDevice(input: $input)
   }
 `);
 
 export const MyApiKeysQuery = graphql(`
-  query ConsoleMyApiKeys {
+  query ConsoleSecurityApiKeys {
     apiKeys {
       id
       name
@@ -60,7 +60,7 @@ export const MyApiKeysQuery = graphql(`
 `);
 
 export const CreateApiKeyMutation = graphql(`
-  mutation ConsoleCreateApiKey($input: CreateApiKeyInput!) {
+  mutation ConsoleSecurityCreateApiKey($input: CreateApiKeyInput!) {
     createApiKey(input: $input) {
       secret
       apiKey {
@@ -72,19 +72,19 @@ export const CreateApiKeyMutation = graphql(`
 `);
 
 export const RevokeApiKeyMutation = graphql(`
-  mutation ConsoleRevokeApiKey($input: RevokeApiKeyInput!) {
+  mutation ConsoleSecurityRevokeApiKey($input: RevokeApiKeyInput!) {
     revokeApiKey(input: $input)
   }
 `);
 
 export const ChangePasswordMutation = graphql(`
-  mutation ConsoleChangePassword($input: ChangePasswordInput!) {
+  mutation ConsoleSecurityChangePassword($input: ChangePasswordInput!) {
     changePassword(input: $input)
   }
 `);
 
 export const MyEmailQuery = graphql(`
-  query ConsoleMyEmail {
+  query ConsoleSecurityEmail {
     me {
       id
       email
@@ -94,13 +94,13 @@ export const MyEmailQuery = graphql(`
 `);
 
 export const SendEmailVerificationMutation = graphql(`
-  mutation ConsoleSendEmailVerification {
+  mutation ConsoleSecuritySendEmailVerification {
     sendEmailVerification
   }
 `);
 
 export const ChangeEmailMutation = graphql(`
-  mutation ConsoleChangeEmail($input: ChangeEmailInput!) {
+  mutation ConsoleSecurityChangeEmail($input: ChangeEmailInput!) {
     changeEmail(input: $input)
   }
 `);
