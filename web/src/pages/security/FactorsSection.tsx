@@ -86,7 +86,9 @@ export function FactorsSection() {
             <tbody>
               {factors.map((factor) => (
                 <tr key={factor.id}>
-                  <th scope="row">{factorTypeName(factor.type)}</th>
+                  <th scope="row" id={`factor-${factor.id}`}>
+                    {factorTypeName(factor.type)}
+                  </th>
                   <td>
                     {renaming === factor.id ? (
                       <RenameFactorForm
@@ -122,6 +124,7 @@ export function FactorsSection() {
                           }}
                           type="button"
                           className="secondary"
+                          aria-describedby={`factor-${factor.id}`}
                           onClick={() => {
                             setNotice('');
                             setRenaming(factor.id);
@@ -133,6 +136,7 @@ export function FactorsSection() {
                       <button
                         type="button"
                         className="secondary"
+                        aria-describedby={`factor-${factor.id}`}
                         onClick={() => {
                           setNotice('');
                           setRemoval({ kind: 'one', factor });
