@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { navigate, useRoute } from './components/router';
 import { UserMenu, type MenuAction } from './components/UserMenu';
+import { useAccountChanged } from './components/account-changed';
 import { request, SESSION_ENDED } from './graphql/client';
 import { LogoutMutation, MeQuery } from './graphql/operations';
 import { EnrollPage } from './pages/EnrollPage';
@@ -39,6 +40,9 @@ export function App() {
   useEffect(() => {
     void refresh();
   }, [refresh]);
+  // A change on the security page (the last factor removed, say) shows on the home page and in the menu too.
+  const reloadMe = useCallback(() => void refresh(), [refresh]);
+  useAccountChanged(reloadMe);
 
   useEffect(() => {
     const ended = () => {
