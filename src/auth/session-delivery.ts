@@ -11,9 +11,10 @@ export interface HeaderSink {
 }
 
 /**
- * How one request hands out and takes back session cookies (and the `mfa_device` cookie of a remembered device). A browser that asked for the cookie gets its access
+ * How one request hands out and takes back session cookies. A browser that asked for the cookie gets its access
  * token only as `mfa_session` (HttpOnly, so no script, and no injected one, can read it; SameSite=Strict, so no other
- * site's page sends it), and the answer's body then carries no token. Built per request by the GraphQL context.
+ * site's page sends it), and the answer's body then carries no token; a device it asked to remember likewise comes
+ * as the `mfa_device` cookie. Built per request by the GraphQL context.
  */
 export class SessionDelivery {
   constructor(

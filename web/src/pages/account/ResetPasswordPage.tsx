@@ -14,7 +14,12 @@ import { useLinkToken } from './link-token';
  * fresh sign-in (a full page load, so no page still thinks it is signed in).
  */
 export function ResetPasswordPage() {
-  const token = useLinkToken();
+  const { token, opening } = useLinkToken();
+  // Each token its own form: a link opened again starts afresh.
+  return <ResetPassword key={opening} token={token} />;
+}
+
+function ResetPassword({ token }: { token: string }) {
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [done, setDone] = useState(false);
@@ -78,8 +83,7 @@ export function ResetPasswordPage() {
           <ErrorAlert error={error} id={errorId} />
         )}
         <p id={hintId} className="hint">
-          A long passphrase of a few unusual words is best. Common passwords, and your username or address, are
-          refused.
+          A long passphrase of a few unusual words is best. Common passwords, and your username or address, are refused.
         </p>
         <Field
           label="New password"

@@ -12,7 +12,12 @@ import { useLinkToken } from './link-token';
  * no session, the token is the proof) and the outcome shown; `onVerified` lets the app re-read the account.
  */
 export function VerifyEmailPage({ onVerified }: { onVerified: () => void }) {
-  const token = useLinkToken();
+  const { token, opening } = useLinkToken();
+  // Each token its own attempt: a link opened again starts afresh.
+  return <VerifyEmail key={opening} token={token} onVerified={onVerified} />;
+}
+
+function VerifyEmail({ token, onVerified }: { token: string; onVerified: () => void }) {
   const [verified, setVerified] = useState(false);
   const { busy, error, run } = useAction({ code: 'NETWORK', message: 'The address was not verified. Try again.' });
   // A token works once: the effect must not spend it twice (React runs effects twice in development).
@@ -42,8 +47,8 @@ export function VerifyEmailPage({ onVerified }: { onVerified: () => void }) {
   } else if (error instanceof ApiError && error.code === 'TOKEN_EXPIRED') {
     outcome = (
       <ExpiredLink>
-        This verification link no longer works: it has expired, was already used, or the address change it confirms
-        was withdrawn. Sign in and ask for a new mail on the Security page.
+        This verification link no longer works: it has expired, was already used, or the address change it confirms was
+        withdrawn. Sign in and ask for a new mail on the Security page.
       </ExpiredLink>
     );
   } else if (error) {
