@@ -4,6 +4,7 @@ import { ApiError, request } from '../graphql/client';
 import { BeginMfaMutation, VerifyMfaMutation } from '../graphql/operations';
 import type { ConsoleSignInMutation } from '../gql/graphql';
 import type { SignedInUser } from '../session';
+import './second-step.css';
 
 type Factor = NonNullable<ConsoleSignInMutation['login']['factors']>[number];
 
@@ -56,7 +57,7 @@ export function SecondStepPage({ mfaToken, factors, trustedDeviceDays, onSignedI
               />
               Remember this device
             </label>
-            <p id={hintId} className="hint">
+            <p id={hintId} className="hint remember-device-hint">
               For {trustedDeviceDays} {trustedDeviceDays === 1 ? 'day' : 'days'}, signing in on this browser asks only
               for your password. Do not use on a shared computer.
             </p>
