@@ -43,11 +43,13 @@ interface SetCookie {
 async function post<T, V>(
   app: TestApp,
   operation: TypedDocumentNode<T, V>,
-  options: { variables?: V; cookies?: Record<string, string>; token?: string } = {},
+  options: { variables?: V; cookies?: Record<string, string>; cookieHeader?: string; token?: string } = {},
 ): Promise<Answer<T>> {
-  const cookie = Object.entries(options.cookies ?? {})
-    .map(([name, value]) => `${name}=${value}`)
-    .join('; ');
+  const cookie =
+    options.cookieHeader ??
+    Object.entries(options.cookies ?? {})
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; ');
   const response = await fetch(`${app.url}/graphql`, {
     method: 'POST',
     headers: {
@@ -206,6 +208,24 @@ describe('remembered devices in a browser: the mfa_device cookie', () => {
     // Mia's device still works for mia.
     const asMia = await login('mia', { [DEVICE_COOKIE]: device.value });
     assert.equal(asMia.data?.login.mfaRequired, false, JSON.stringify(asMia));
+  });
+
+  it('two mfa_device cookies, or a malformed one, count as none: the second factor is asked', async () => {
+    const { device } = await rememberThisBrowser(mia);
+    for (const header of [
+      `${DEVICE_COOKIE}=${device.value}; ${DEVICE_COOKIE}=${device.value}`,
+      `${DEVICE_COOKIE}=${device.value}!`,
+      `${DEVICE_COOKIE}=mfa_at_${device.value.slice('mfa_dt_'.length)}`,
+    ]) {
+      const answer = await post(app, LOGIN, {
+        variables: { input: { username: 'mia', password: TEST_PASSWORD, cookie: true } },
+        cookieHeader: header,
+      });
+      assert.equal(answer.data?.login.mfaRequired, true, `${header}: ${JSON.stringify(answer)}`);
+    }
+    // The same cookie, alone and well formed, works.
+    const alone = await login('mia', { [DEVICE_COOKIE]: device.value });
+    assert.equal(alone.data?.login.mfaRequired, false, JSON.stringify(alone));
   });
 
   it('an admin ticking rememberDevice gets no cookie, and a sign-in without the cookie choice gets the token in the body', async () => {

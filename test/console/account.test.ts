@@ -142,6 +142,11 @@ describe('web console: remembered devices and the account pages in a browser', (
       await assertAccessible(page, 'the forgot-password page');
       await screenshot(page, 'forgot-password');
 
+      // Nothing typed: said, and focused.
+      await page.getByRole('button', { name: 'Send reset link', exact: true }).click();
+      await page.getByRole('alert').filter({ hasText: 'Enter your username or your e-mail address.' }).waitFor();
+      await assertAccessible(page, 'the forgot-password page with an error');
+
       // An unknown account gets the same answer as a known one.
       await page.getByLabel('Username or e-mail', { exact: true }).fill('nobody-here');
       await page.getByRole('button', { name: 'Send reset link', exact: true }).click();

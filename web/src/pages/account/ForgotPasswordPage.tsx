@@ -4,7 +4,7 @@ import { Field } from '../../components/Field';
 import { Link } from '../../components/Link';
 import { useAction } from '../../components/use-action';
 import { RequestPasswordResetMutation } from '../../graphql/account';
-import { request } from '../../graphql/client';
+import { ApiError, request } from '../../graphql/client';
 
 /** Something shaped like an address (usernames may hold "@" too, but not this shape alone). */
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -16,13 +16,20 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function ForgotPasswordPage() {
   const [name, setName] = useState('');
   const [sent, setSent] = useState(false);
-  const { busy, error, run } = useAction({ code: 'NETWORK', message: 'The request was not sent. Try again.' });
+  const { busy, error, setError, run } = useAction({
+    code: 'NETWORK',
+    message: 'The request was not sent. Try again.',
+  });
   const errorId = useId();
   const hintId = useId();
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const given = name.trim();
+    if (!given) {
+      setError(new ApiError('BAD_USER_INPUT', 'Enter your username or your e-mail address.'));
+      return;
+    }
     void run(async () => {
       await request(RequestPasswordResetMutation, {
         input: EMAIL_SHAPE.test(given) ? { email: given } : { username: given },
@@ -54,7 +61,7 @@ export function ForgotPasswordPage() {
             aria-describedby={error ? `${errorId} ${hintId}` : hintId}
             errorId={error ? errorId : undefined}
           />
-          <button type="submit" disabled={busy || name.trim() === ''}>
+          <button type="submit" disabled={busy}>
             Send reset link
           </button>
         </form>
