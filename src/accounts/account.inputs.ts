@@ -2,6 +2,7 @@ import { IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { OptionalEmailRules, UsernameRules } from './account-rules.js';
 import { PASSWORD_MAX_INPUT_UNITS } from './password-rules.js';
+import { DEVICE_COOKIE } from '../auth/credentials.js';
 import { SESSION_COOKIE_CHOICE } from '../auth/session-delivery.js';
 
 @InputType()
@@ -32,7 +33,8 @@ export class LoginInput {
   @Field(() => String, {
     nullable: true,
     description:
-      "verifyMfa's deviceToken: skips the second factor while it works; one that does not is ignored (the second factor is asked).",
+      "verifyMfa's deviceToken: skips the second factor while it works; one that does not is ignored (the second factor is asked). " +
+      `Left out with cookie: true, the ${DEVICE_COOKIE} cookie's token is used (and cleared when it no longer works).`,
   })
   @IsOptional()
   @MaxLength(200)

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { API_KEY_PREFIX } from '../api-keys/api-keys.service.js';
 import type { Services } from '../services.js';
+import { DEVICE_TOKEN_PREFIX } from '../mfa/trusted-devices.service.js';
 import { ACCESS_TOKEN_PREFIX } from '../sessions/sessions.service.js';
 import type { Viewer } from './viewer.js';
 
@@ -10,6 +11,12 @@ import type { Viewer } from './viewer.js';
  * the requests another site's page could make (src/auth/session-delivery.ts sets it).
  */
 export const SESSION_COOKIE = 'mfa_session';
+
+/**
+ * The console's "Remember this device": a device token (verifyMfa's rememberDevice), kept where no script can read
+ * it. Only login reads it (with cookie: true and no deviceToken argument); it is never a credential on its own.
+ */
+export const DEVICE_COOKIE = 'mfa_device';
 
 /** The characters of an access token or API key (prefix and base64url), at most 200 of them. */
 const TOKEN = /^[A-Za-z0-9_-]{1,200}$/;
@@ -48,6 +55,18 @@ export function presentedCredential(
   const [value] = values;
   if (!TOKEN.test(value) || !value.startsWith(ACCESS_TOKEN_PREFIX)) return { kind: 'malformed' };
   return { kind: 'session', accessToken: value, fromCookie: true };
+}
+
+/**
+ * The device token of the `mfa_device` cookie, when there is exactly one well-formed one; anything else reads as none
+ * (a second factor is then asked, as without it).
+ */
+export function presentedDeviceToken(cookieHeader: string | undefined): string | undefined {
+  if (cookieHeader === undefined) return undefined;
+  const values = cookieValues(cookieHeader, DEVICE_COOKIE);
+  if (values.length !== 1) return undefined;
+  const [value] = values;
+  return TOKEN.test(value) && value.startsWith(DEVICE_TOKEN_PREFIX) ? value : undefined;
 }
 
 /** Every value of the cookie `name` in a Cookie header (RFC 6265 §5.4: `name=value` pairs joined by "; "). */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
-import type { CredentialResolver } from '../auth/credentials.js';
+import { presentedDeviceToken, type CredentialResolver } from '../auth/credentials.js';
 import { SessionDelivery, secureCookies } from '../auth/session-delivery.js';
 import { ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
@@ -26,7 +26,11 @@ export function createRequestContext(services: Services, credentials: Credential
   return async (request: FastifyRequest, reply: FastifyReply): Promise<GraphQLContext> => {
     const checked = await credentials(request.headers, { cookie: true });
     const presentedByCookie = checked.outcome !== 'anonymous' && checked.fromCookie;
-    const delivery = new SessionDelivery(reply, { secure, presentedByCookie });
+    const delivery = new SessionDelivery(reply, {
+      secure,
+      presentedByCookie,
+      presentedDeviceToken: presentedDeviceToken(request.headers.cookie),
+    });
     if (checked.outcome === 'refused') {
       delivery.clearPresented();
       throw unauthenticated(REFUSALS[presentedByCookie && checked.reason === 'malformed' ? 'cookie' : checked.reason]);

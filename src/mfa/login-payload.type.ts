@@ -1,4 +1,5 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { DEVICE_COOKIE } from '../auth/credentials.js';
 import { FactorType } from './factor.type.js';
 import { UserType } from '../accounts/user.type.js';
 
@@ -27,11 +28,20 @@ export class LoginPayload {
   @Field(() => Boolean, { description: 'MFA is required but no factor is active: accessToken may only enroll.' })
   enrollmentRequired!: boolean;
 
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "With mfaRequired: the days verifyMfa's rememberDevice would remember this device; 0 when it would not " +
+      '(the policy remembers no devices, or an admin signs in). Null otherwise.',
+  })
+  trustedDeviceDays?: number;
+
   @Field(() => String, {
     nullable: true,
     description:
       'verifyMfa with rememberDevice: give it to login (deviceToken) to skip the second factor on this device; ' +
-      'shown once. Null when the policy remembers no devices, and for admins.',
+      'shown once. Null when the policy remembers no devices, and for admins; null too when the sign-in asked for ' +
+      `the session cookie (cookie: true), which then sets the HttpOnly cookie ${DEVICE_COOKIE} that login reads.`,
   })
   deviceToken?: string;
 

@@ -1,6 +1,7 @@
 import { IsOptional, Length, MaxLength } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
+import { DEVICE_COOKIE } from '../auth/credentials.js';
 import { SESSION_COOKIE_CHOICE } from '../auth/session-delivery.js';
 import { parseObjectId } from '../graphql/object-id.js';
 import { MAX_TYPED_CODE_CHARS } from './factor-runtime.js';
@@ -54,7 +55,8 @@ export class VerifyMfaInput extends SecondFactorProofInput {
     nullable: true,
     description:
       'Remember this device: the answer carries a deviceToken for later logins, ' +
-      'when the MFA policy remembers devices (trustedDeviceDays > 0; never for admins).',
+      "when the MFA policy remembers devices (login's trustedDeviceDays > 0; never for admins). A sign-in that asked " +
+      `for the session cookie gets it as the HttpOnly cookie ${DEVICE_COOKIE} instead (Max-Age: the device's life).`,
   })
   rememberDevice?: boolean | null;
 }

@@ -28,14 +28,18 @@ export class SignInResolver {
     @Arg('input', () => LoginInput) input: LoginInput,
     @Ctx() { services, ip, userAgent, delivery }: GraphQLContext,
   ): Promise<LoginPayload> {
+    // A browser signing in for the session cookie keeps its device token in the mfa_device cookie (HttpOnly).
+    const deviceFromCookie = input.deviceToken == null && input.cookie ? delivery.presentedDeviceToken : undefined;
     const outcome = await services.signIn.login(
       input.username,
       input.password,
       ip,
       userAgent,
-      input.deviceToken ?? undefined,
+      input.deviceToken ?? deviceFromCookie,
       input.cookie,
     );
+    // A device cookie that no longer stands in for the second factor is dropped: the next sign-ins need not offer it.
+    if (deviceFromCookie && outcome.kind === 'mfaRequired' && outcome.deviceRefused) delivery.clearPresentedDevice();
     return toPayload(outcome, delivery, input.cookie);
   }
 
@@ -131,7 +135,10 @@ export class SignInResolver {
   }
 }
 
-/** The answer to a sign-in; with `asCookie`, the session it issued goes out as the session cookie, not in the body. */
+/**
+ * The answer to a sign-in; with `asCookie`, the session it issued goes out as the session cookie, and a remembered
+ * device's token as the mfa_device cookie, not in the body.
+ */
 function toPayload(outcome: SignInOutcome, delivery: SessionDelivery, asCookie: boolean): LoginPayload {
   switch (outcome.kind) {
     case 'signedIn':
@@ -139,7 +146,7 @@ function toPayload(outcome: SignInOutcome, delivery: SessionDelivery, asCookie: 
         accessToken: delivery.deliver(outcome, asCookie) ?? undefined,
         mfaRequired: false,
         enrollmentRequired: false,
-        deviceToken: outcome.deviceToken,
+        deviceToken: outcome.device ? (delivery.deliverDevice(outcome.device, asCookie) ?? undefined) : undefined,
         enrollmentDeadline: outcome.enrollmentDeadline,
         user: UserType.from(outcome.user),
       };
@@ -157,6 +164,7 @@ function toPayload(outcome: SignInOutcome, delivery: SessionDelivery, asCookie: 
         mfaRequired: true,
         mfaToken: outcome.mfaToken,
         factors: outcome.factors.map(FactorType.from),
+        trustedDeviceDays: outcome.trustedDeviceDays,
         enrollmentRequired: false,
       };
   }

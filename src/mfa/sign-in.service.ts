@@ -30,7 +30,8 @@ export type SignedIn = {
   user: UserRecord;
   accessToken: string;
   absoluteExpiresAt: Date;
-  deviceToken?: string;
+  /** verifyMfa with rememberDevice, when the policy remembers this user's devices: the token and its end. */
+  device?: { deviceToken: string; expiresAt: Date };
   enrollmentDeadline?: Date;
   cookie?: boolean;
 };
@@ -38,7 +39,16 @@ export type SignedIn = {
 /** How a sign-in ends: signed in, a second factor due, or enrollment due. */
 export type SignInOutcome =
   | SignedIn
-  | { kind: 'mfaRequired'; user: UserRecord; mfaToken: string; factors: FactorRecord[] }
+  | {
+      kind: 'mfaRequired';
+      user: UserRecord;
+      mfaToken: string;
+      factors: FactorRecord[];
+      /** How long verifyMfa's rememberDevice would remember this device; 0 when it would not (policy, admin). */
+      trustedDeviceDays: number;
+      /** A deviceToken was given and did not stand in for the second factor (unknown, another user's, expired, revoked). */
+      deviceRefused: boolean;
+    }
   | {
       kind: 'enrollmentRequired';
       user: UserRecord;
@@ -135,7 +145,8 @@ export class SignInService {
       }),
     );
     await this.deps.audit.record({ type: AuditEventType.SIGN_IN_MFA_REQUIRED, userId: user._id, ip });
-    return { kind: 'mfaRequired', user, mfaToken, factors };
+    const trustedDeviceDays = await this.deps.trustedDevices.rememberDays(user);
+    return { kind: 'mfaRequired', user, mfaToken, factors, trustedDeviceDays, deviceRefused: Boolean(deviceToken) };
   }
 
   /**
@@ -184,8 +195,8 @@ export class SignInService {
       );
       const delivered = { ...outcome, cookie: challenge.cookie === true };
       if (!rememberDevice) return delivered;
-      const deviceToken = await this.deps.trustedDevices.issue(user, { credentialsVersion, ip, userAgent });
-      return { ...delivered, deviceToken };
+      const device = await this.deps.trustedDevices.issue(user, { credentialsVersion, ip, userAgent });
+      return { ...delivered, device };
     });
   }
 

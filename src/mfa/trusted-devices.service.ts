@@ -45,25 +45,35 @@ export class TrustedDevicesService {
   ) {}
 
   /**
-   * A new device token for `user`, when the policy remembers devices and the user is no admin; undefined otherwise.
-   * `credentialsVersion` is the one the sign-in's password was checked under, so a password change racing the
-   * sign-in leaves the token worthless.
+   * How many days a device `user` remembers now would be remembered: the policy's trustedDeviceDays, or 0 when
+   * none would be (the policy remembers none, or `user` is an admin). What login tells a sign-in's second step.
+   */
+  async rememberDays(user: UserRecord): Promise<number> {
+    if (user.role === Role.ADMIN) return 0;
+    const { trustedDeviceDays } = await this.deps.settings.read();
+    return Math.max(0, trustedDeviceDays);
+  }
+
+  /**
+   * A new device token for `user` and when it stops working, when the policy remembers devices and the user is no
+   * admin; undefined otherwise. `credentialsVersion` is the one the sign-in's password was checked under, so a
+   * password change racing the sign-in leaves the token worthless.
    */
   async issue(
     user: UserRecord,
     origin: { credentialsVersion: number; ip?: string; userAgent?: string },
-  ): Promise<string | undefined> {
-    if (user.role === Role.ADMIN) return undefined;
-    const { trustedDeviceDays } = await this.deps.settings.read();
+  ): Promise<{ deviceToken: string; expiresAt: Date } | undefined> {
+    const trustedDeviceDays = await this.rememberDays(user);
     if (trustedDeviceDays <= 0) return undefined;
     const now = this.deps.clock();
     const deviceToken = newOpaqueToken(DEVICE_TOKEN_PREFIX);
+    const expiresAt = new Date(now.getTime() + trustedDeviceDays * DAY_MS);
     const [device] = await this.deps.models.trustedDevices.create([
       {
         tokenHash: hashToken(deviceToken),
         userId: user._id,
         createdAt: now,
-        expiresAt: new Date(now.getTime() + trustedDeviceDays * DAY_MS),
+        expiresAt,
         credentialsVersion: origin.credentialsVersion,
         ip: origin.ip,
         userAgent: origin.userAgent,
@@ -75,7 +85,7 @@ export class TrustedDevicesService {
       ip: origin.ip,
       details: { deviceId: device._id.toHexString(), days: trustedDeviceDays },
     });
-    return deviceToken;
+    return { deviceToken, expiresAt };
   }
 
   /**

@@ -1,13 +1,18 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
+import { Link } from '../components/Link';
+import { SignInMutation } from '../graphql/account';
 import { request } from '../graphql/client';
-import { LoginMutation } from '../graphql/operations';
-import type { ConsoleLoginMutation } from '../gql/graphql';
+import type { ConsoleSignInMutation } from '../gql/graphql';
 import type { SignedInUser } from '../session';
 import { SecondStepPage } from './SecondStepPage';
 
-type Challenge = { mfaToken: string; factors: NonNullable<ConsoleLoginMutation['login']['factors']> };
+type Challenge = {
+  mfaToken: string;
+  factors: NonNullable<ConsoleSignInMutation['login']['factors']>;
+  trustedDeviceDays: number;
+};
 
 /** Password first; then, when the account uses MFA, the second step with login's mfaToken. */
 export function SignInPage({
@@ -30,6 +35,7 @@ export function SignInPage({
       <SecondStepPage
         mfaToken={challenge.mfaToken}
         factors={challenge.factors}
+        trustedDeviceDays={challenge.trustedDeviceDays}
         onSignedIn={onSignedIn}
         onRestart={() => {
           setChallenge(null);
@@ -44,9 +50,14 @@ export function SignInPage({
     setBusy(true);
     setError(null);
     try {
-      const { login } = await request(LoginMutation, { input: { username, password, cookie: true } });
+      // A device remembered earlier rides along in its HttpOnly mfa_device cookie, which the API reads itself.
+      const { login } = await request(SignInMutation, { input: { username, password, cookie: true } });
       if (login.mfaRequired && login.mfaToken) {
-        setChallenge({ mfaToken: login.mfaToken, factors: login.factors ?? [] });
+        setChallenge({
+          mfaToken: login.mfaToken,
+          factors: login.factors ?? [],
+          trustedDeviceDays: login.trustedDeviceDays ?? 0,
+        });
       } else if (login.user) {
         onSignedIn(login.user, login.enrollmentRequired);
       }
@@ -84,6 +95,9 @@ export function SignInPage({
           Sign in
         </button>
       </form>
+      <p>
+        <Link href="/forgot-password">Forgot your password?</Link>
+      </p>
     </main>
   );
 }
