@@ -13,25 +13,6 @@ export const MeQuery = graphql(`
   }
 `);
 
-export const LoginMutation = graphql(`
-  mutation ConsoleLogin($input: LoginInput!) {
-    login(input: $input) {
-      mfaRequired
-      mfaToken
-      enrollmentRequired
-      factors {
-        id
-        type
-        description
-      }
-      user {
-        id
-        username
-      }
-    }
-  }
-`);
-
 export const VerifyMfaMutation = graphql(`
   mutation ConsoleVerifyMfa($input: VerifyMfaInput!) {
     verifyMfa(input: $input) {
@@ -42,12 +23,6 @@ export const VerifyMfaMutation = graphql(`
         username
       }
     }
-  }
-`);
-
-export const SendMfaCodeMutation = graphql(`
-  mutation ConsoleSendMfaCode($input: SendMfaCodeInput!) {
-    sendMfaCode(input: $input)
   }
 `);
 
