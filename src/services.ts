@@ -276,7 +276,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
   const apiKeys = new ApiKeysService({ models, audit, factors, admins, cache: credentialCache });
   const auditTrail = new AuditTrail({ models, admins });
-  const mailQueue = new MailQueueMonitor({ admins, queue: deps.mailQueue, delivery: mailDelivery(config) });
+  const mailQueue = new MailQueueMonitor({ queue: deps.mailQueue, delivery: mailDelivery(config) });
   const tokens = new AccountTokens({ models });
   const accountMail = new AccountMail({ tokens, caps, mail: deps.mail, issuer: config.mfa.issuer, clock });
   const emailVerification = new EmailVerificationService({

@@ -1,6 +1,4 @@
-import type { Viewer } from '../auth/viewer.js';
 import { serviceUnavailable } from '../errors.js';
-import type { AdminAccess } from '../mfa/admin-access.js';
 import { mailQueueHealth, type MailQueue, type MailQueueHealth } from './mail-queue.js';
 import { redactFailedReason } from './mail-transport.js';
 
@@ -34,20 +32,21 @@ export interface MailQueueStatus extends MailQueueHealth {
 /** The most failed jobs one read lists; the queue keeps FAILED_JOBS_KEPT of them. */
 export const MAX_FAILED_JOBS_LISTED = 100;
 
-/** The mail queue as the admin console shows it: counts by state and why the latest failed jobs failed. */
+/**
+ * The mail queue as the admin console shows it: counts by state and why the latest failed jobs failed. Who may read
+ * it (an admin in a session that passed MFA) is the API's `Access.ADMIN` rule; mail knows nothing of accounts.
+ */
 export class MailQueueMonitor {
   constructor(
     private readonly deps: {
-      admins: AdminAccess;
       delivery: MailDelivery;
       /** Absent where no queue runs (the CLIs): a read is SERVICE_UNAVAILABLE. */
       queue?: MailQueue;
     },
   ) {}
 
-  /** For an admin in a session that passed MFA; SERVICE_UNAVAILABLE while Redis does not answer. */
-  async status(viewer: Viewer, failedJobs: number): Promise<MailQueueStatus> {
-    await this.deps.admins.assertMfaAdmin(viewer);
+  /** SERVICE_UNAVAILABLE while Redis does not answer. */
+  async status(failedJobs: number): Promise<MailQueueStatus> {
     const queue = this.deps.queue;
     if (!queue) throw serviceUnavailable('This process has no mail queue.');
     try {

@@ -26,10 +26,8 @@ export class MailQueueResolver {
   })
   async mailQueue(
     @Args(() => MailQueueArgs) args: MailQueueArgs,
-    @Ctx() { services, viewer }: GraphQLContext,
+    @Ctx() { services }: GraphQLContext,
   ): Promise<MailQueueStatusType> {
-    return MailQueueStatusType.from(
-      await services.mailQueue.status(viewer!, args.failedJobs ?? DEFAULT_FAILED_JOBS_LISTED),
-    );
+    return MailQueueStatusType.from(await services.mailQueue.status(args.failedJobs ?? DEFAULT_FAILED_JOBS_LISTED));
   }
 }
