@@ -162,6 +162,7 @@ describe('web console: admin policy, audit log and mail queue in a browser', () 
       .getByRole('status')
       .filter({ hasText: /^Page 2:/ })
       .waitFor();
+    assert.match((await page.locator(':focus').textContent()) ?? '', /^Page 2:/, 'focus moves to the new page');
     const secondPage = await rows.allTextContents();
     assert.ok(secondPage.length > 0 && secondPage.every((row) => !firstPage.includes(row)));
     await page.getByRole('button', { name: 'Previous page', exact: true }).click();

@@ -47,11 +47,16 @@ export function AdminAuditPage() {
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
+  /** The number of the page `events` holds (the cursors change first, the events once they are loaded). */
+  const [pageNumber, setPageNumber] = useState(1);
   const [names, setNames] = useState<ReadonlyMap<string, string | null>>(new Map());
   const { busy, error, setError, run } = useAction({ code: 'FAILED', message: 'The audit log could not be read.' });
   const errorId = useId();
   const namesRef = useRef(names);
   namesRef.current = names;
+  /** The summary above the table: focused after "Previous page"/"Next page", whose button may have just been disabled. */
+  const summaryRef = useRef<HTMLParagraphElement>(null);
+  const focusSummary = useRef(false);
 
   useEffect(() => {
     request(AuditEventTypesQuery)
@@ -60,15 +65,29 @@ export function AdminAuditPage() {
   }, []);
 
   const after = cursors[cursors.length - 1];
+  const requestedPage = cursors.length;
   useEffect(() => {
     void run(async () => {
       const { auditEvents } = await request(AdminAuditEventsQuery, { ...applied, first: PAGE_SIZE, after });
       const page = auditEvents.edges.map((edge) => edge.node);
-      setEvents(page);
-      setNext(auditEvents.pageInfo.hasNextPage ? (auditEvents.pageInfo.endCursor ?? null) : null);
+      // The names first, so the page shows whole: never ids that turn into names a moment later.
       setNames(await withUsernames(namesRef.current, page));
+      setEvents(page);
+      setPageNumber(requestedPage);
+      setNext(auditEvents.pageInfo.hasNextPage ? (auditEvents.pageInfo.endCursor ?? null) : null);
     });
   }, [applied, after]);
+
+  useEffect(() => {
+    if (!focusSummary.current || busy) return;
+    focusSummary.current = false;
+    summaryRef.current?.focus();
+  }, [busy]);
+
+  const turnPage = (cursorsAfter: (stack: Array<string | undefined>) => Array<string | undefined>) => {
+    focusSummary.current = true;
+    setCursors(cursorsAfter);
+  };
 
   const errorField = error instanceof ApiError ? error.extensions.field : undefined;
   const describedBy = (...fields: string[]) =>
@@ -157,10 +176,10 @@ export function AdminAuditPage() {
       <ErrorAlert error={error} id={errorId} />
       {events ? (
         <>
-          <p role="status">
+          <p role="status" ref={summaryRef} tabIndex={-1}>
             {events.length === 0
               ? 'No events match these filters.'
-              : `Page ${cursors.length}: ${events.length} ${events.length === 1 ? 'event' : 'events'}, newest first.`}
+              : `Page ${pageNumber}: ${events.length} ${events.length === 1 ? 'event' : 'events'}, newest first.`}
           </p>
           {events.length > 0 ? (
             <div className="table-scroll">
@@ -201,7 +220,7 @@ export function AdminAuditPage() {
               type="button"
               className="secondary"
               disabled={busy || cursors.length === 1}
-              onClick={() => setCursors((stack) => stack.slice(0, -1))}
+              onClick={() => turnPage((stack) => stack.slice(0, -1))}
             >
               Previous page
             </button>
@@ -209,7 +228,7 @@ export function AdminAuditPage() {
               type="button"
               className="secondary"
               disabled={busy || !next}
-              onClick={() => next && setCursors((stack) => [...stack, next])}
+              onClick={() => next && turnPage((stack) => [...stack, next])}
             >
               Next page
             </button>
