@@ -132,6 +132,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       factorPlugins,
       secrets,
       mail: mail.sender,
+      mailQueue: mail.queue,
       clock: options.clock,
       auditObserver: metrics.signIns,
       cacheMetrics: metrics.authCache,

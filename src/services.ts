@@ -45,6 +45,8 @@ import { SecurityNotices } from './mfa/security-notices.js';
 import { ChallengeService } from './mfa/challenge.service.js';
 import { DeliveryCaps } from './mfa/delivery-caps.js';
 import type { MailSender } from './mail/mail-sender.js';
+import type { MailQueue } from './mail/mail-queue.js';
+import { MailDelivery, MailQueueMonitor } from './mail/mail-queue-status.js';
 import { signInChallengeModel } from './mfa/sign-in-challenge.model.js';
 import { SignInService } from './mfa/sign-in.service.js';
 import { sessionModel } from './sessions/session.model.js';
@@ -77,6 +79,8 @@ export interface Services {
   userAdmin: UserAdminService;
   passwords: PasswordsService;
   passwordReset: PasswordResetService;
+  /** The mail queue as admins see it (counts, failed jobs). */
+  mailQueue: MailQueueMonitor;
   /** The sessions and API keys this process holds in memory, and what keeps them true across processes. */
   credentialCache: CredentialCache;
   cacheInvalidation: CacheInvalidation;
@@ -92,6 +96,8 @@ export interface ServiceDeps {
   secrets: SecretBox;
   /** Security notices (and the plugins' codes, through their own options). */
   mail: MailSender;
+  /** The queue behind `mail`, read by the admin console; none in the CLIs. */
+  mailQueue?: MailQueue;
   /** The time every MFA rule reads; tests move it to cross TOTP steps and expiries. */
   clock?: () => Date;
   /** Sees every audit event recorded (the sign-in metrics count them); none in the CLIs. */
@@ -270,6 +276,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const disableMfa = new DisableMfaService({ accounts, factors, secondFactor, sessions, admins });
   const apiKeys = new ApiKeysService({ models, audit, factors, admins, cache: credentialCache });
   const auditTrail = new AuditTrail({ models, admins });
+  const mailQueue = new MailQueueMonitor({ queue: deps.mailQueue, delivery: mailDelivery(config) });
   const tokens = new AccountTokens({ models });
   const accountMail = new AccountMail({ tokens, caps, mail: deps.mail, issuer: config.mfa.issuer, clock });
   const emailVerification = new EmailVerificationService({
@@ -322,6 +329,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     trustedDevices,
     audit,
     auditTrail,
+    mailQueue,
     admins,
     apiKeys,
     factorRegistry,
@@ -341,4 +349,10 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     credentialCache,
     cacheInvalidation,
   };
+}
+
+/** Who delivers this server's mails, from its own settings (a separate worker's SMTP_URL is its own). */
+function mailDelivery(config: Config): MailDelivery {
+  if (config.mail.worker === 'off') return MailDelivery.SEPARATE_WORKER;
+  return config.mail.smtpUrl ? MailDelivery.INLINE_SMTP : MailDelivery.INLINE_LOG;
 }

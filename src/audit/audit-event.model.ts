@@ -97,6 +97,8 @@ const auditEventSchema = new Schema<AuditEventRecord>(
   { versionKey: false },
 );
 auditEventSchema.index({ userId: 1, _id: -1 });
+// The admin console's filter by event type, newest first; with a user too, the index above serves it.
+auditEventSchema.index({ type: 1, _id: -1 });
 auditEventSchema.index({ bucket: 1 }, { unique: true, sparse: true });
 
 export type AuditEventModel = Model<AuditEventRecord>;

@@ -10,6 +10,7 @@ import { PasswordResetResolver } from '../accounts/password-reset.resolver.js';
 import { ApiKeyResolver } from '../api-keys/api-key.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { loadConfig } from '../config/config.js';
+import { MailQueueResolver } from '../mail/mail-queue.resolver.js';
 // Modules load in this order, and type-graphql lists fields in the order their decorators ran: sign-in's mutations
 // come before enrollment's in schema/schema.graphql, so its resolver is imported first.
 import { SignInResolver } from '../mfa/sign-in.resolver.js';
@@ -40,6 +41,7 @@ const RESOLVERS = [
   UserAdminResolver,
   PasswordResolver,
   PasswordResetResolver,
+  MailQueueResolver,
 ] as const;
 
 /** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */

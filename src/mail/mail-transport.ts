@@ -102,6 +102,21 @@ export function describeSendFailure(error: unknown, secrets: string[]): SendFail
   return { permanent, reason: redact(reason, secrets) };
 }
 
+/** A URL (a reset or verification link carries its token). */
+const URL_LIKE = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
+/** Six or more digits in a row: a one-time code, never an SMTP reply or enhanced status code (2.1.5, 550). */
+const CODE_LIKE = /\b\d{6,}\b/g;
+
+/**
+ * A stored failure reason as it may be shown to an operator (the admin console's mail queue). The worker already
+ * wrote it through `describeSendFailure`, which masked the job's own address and params; this masks what it could
+ * not know to look for — any address, link or code-like number in a reason another worker version or BullMQ
+ * itself wrote — and keeps the rest (the SMTP reply code, the server's words) readable.
+ */
+export function redactFailedReason(reason: string): string {
+  return redact(reason.replace(URL_LIKE, '<link>').replace(CODE_LIKE, '[redacted]'), []);
+}
+
 function redact(text: string, secrets: string[]): string {
   let safe = text.replace(ADDRESS_LIKE, '<address>');
   for (const secret of secrets.filter((value) => value.length >= 3))
