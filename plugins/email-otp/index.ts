@@ -27,7 +27,7 @@ interface EmailCodeState {
 export function emailOtpFactor(options: FactorPluginOptions): FactorPlugin {
   return codeFactor({
     type: 'email',
-    displayName: 'One-time code by e-mail',
+    displayName: 'One-time e-mail password',
     pattern: new RegExp(`^[0-9]{${EMAIL_CODE_DIGITS}}$`),
     detailsType: EmailEnrollment,
     delivery: { cooldownSeconds: 30, maxSendsPerHour: 10, maxAttemptsPerCode: 5 },

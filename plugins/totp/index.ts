@@ -18,7 +18,7 @@ export function totpFactor(options: TotpFactorOptions): FactorPlugin {
   const secretBytes = options.secretBytes ?? TOTP_SECRET_BYTES;
   return codeFactor({
     type: 'totp',
-    displayName: 'Authenticator app',
+    displayName: 'Authentication app',
     pattern: new RegExp(`^[0-9]{${TOTP_DIGITS}}$`),
     detailsType: TotpEnrollment,
     async enroll({ owner }) {

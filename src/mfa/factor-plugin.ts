@@ -15,7 +15,7 @@ import type { MailSender } from '../mail/mail-sender.js';
 export interface FactorPlugin {
   /** Stable id stored in every factor record, e.g. "totp", "email", "webauthn". Never change it once factors exist. */
   readonly type: string;
-  /** Shown to people choosing a factor, e.g. "Authenticator app". */
+  /** Shown to people choosing a factor, e.g. "Authentication app". */
   readonly displayName: string;
   /** What a success proves; policy can read it and audit records it. */
   readonly assurance: FactorAssurance;

@@ -91,7 +91,7 @@ export class SecurityNotices {
     return this.notify(user, 'password-reset-required', {});
   }
 
-  /** What users call a factor type ("Authenticator app"), not its id. */
+  /** What users call a factor type ("Authentication app"), not its id. */
   private nameOf(factorType: string): string {
     return this.deps.registry.get(factorType)?.displayName ?? factorType;
   }

@@ -16,8 +16,8 @@ describe('MfaPolicyService: factorTypes and policy', () => {
 
   it('without a stored policy: every registered type, in registration order, named by its plugin, each allowed', async () => {
     assert.deepEqual(await app.services.mfaPolicy.factorTypes(), [
-      { type: 'totp', displayName: 'Authenticator app', assurance: 'possession', allowed: true },
-      { type: 'email', displayName: 'One-time code by e-mail', assurance: 'possession', allowed: true },
+      { type: 'totp', displayName: 'Authentication app', assurance: 'possession', allowed: true },
+      { type: 'email', displayName: 'One-time e-mail password', assurance: 'possession', allowed: true },
       { type: 'webauthn', displayName: 'Passkey', assurance: 'phishing-resistant', allowed: true },
     ]);
     assert.deepEqual(await app.services.mfaPolicy.policy(), {

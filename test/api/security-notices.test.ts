@@ -100,7 +100,7 @@ describe('security notices to the account owner, through the mail queue into a r
     );
     assert.match(
       notices[0].text,
-      /Authenticator app was added as a second sign-in step to your mfa-graphql account on /,
+      /Authentication app was added as a second sign-in step to your mfa-graphql account on /,
     );
 
     seen = sink.mails.length;
@@ -110,7 +110,7 @@ describe('security notices to the account owner, through the mail queue into a r
       notices.map(({ to, subject }) => [to, subject]),
       [[[nina], SUBJECT.added]],
     );
-    assert.match(notices[0].text, /One-time code by e-mail was added/);
+    assert.match(notices[0].text, /One-time e-mail password was added/);
   });
 
   it('tells the owner when they remove a factor (disableMfa)', async () => {
@@ -131,7 +131,7 @@ describe('security notices to the account owner, through the mail queue into a r
       notices.map(({ to, subject }) => [to, subject]),
       [[[nina], SUBJECT.removed]],
     );
-    assert.match(notices[0].text, /One-time code by e-mail was removed from the second sign-in steps/);
+    assert.match(notices[0].text, /One-time e-mail password was removed from the second sign-in steps/);
   });
 
   it('tells the owner when a recovery code is used, with the number left, and when the codes are regenerated', async () => {
@@ -192,7 +192,7 @@ describe('security notices to the account owner, through the mail queue into a r
         [[nina], SUBJECT.byAdmin],
       ],
     );
-    assert.match(notices[0].text, /Authenticator app was removed/);
+    assert.match(notices[0].text, /Authentication app was removed/);
     assert.match(notices[1].text, /: an administrator removed your second factors\./);
   });
 

@@ -62,7 +62,7 @@ describe('a third-party factor plugin loaded through FACTOR_PLUGINS', () => {
     const { token } = await signUpAndLogIn(app, 'plugin-loader');
     const types = await app.graphql(FactorTypesDocument, { token });
     assert.deepEqual(types.data?.factorTypes, [
-      { type: 'totp', displayName: 'Authenticator app', allowed: true },
+      { type: 'totp', displayName: 'Authentication app', allowed: true },
       { type: 'counter-token', displayName: 'Key fob (conformance fixture)', allowed: true },
     ]);
     const fob = await app.graphql(await enableMfaDocumentFor(app, 'CounterTokenEnrollment'), {

@@ -75,7 +75,7 @@ describe('mail delivery', () => {
     const to = recipient();
     const rcptBefore = sink.rcptAttempts;
     sink.rejectRcpt(451, 2);
-    await pipeline.sender.send({ template: 'factor-added', to, params: { factor: 'Authenticator app' } });
+    await pipeline.sender.send({ template: 'factor-added', to, params: { factor: 'Authentication app' } });
     await waitFor('delivery after two 451s', () => mailsTo(to).length === 1, 10_000);
     assert.equal(sink.rcptAttempts - rcptBefore, 3, 'two refused tries, then the accepted one');
   });
@@ -112,7 +112,7 @@ describe('mail delivery', () => {
     try {
       const rcptBefore = sink.rcptAttempts;
       await otherServer.sender.send(
-        { template: 'factor-added', to: recipient(), params: { factor: 'Authenticator app' } },
+        { template: 'factor-added', to: recipient(), params: { factor: 'Authentication app' } },
         { idempotencyKey: 'foreign-1' },
       );
       const failed = await waitFor('the failed job', async () =>

@@ -27,9 +27,9 @@ const CASES: Array<{ message: MailMessage; subject: RegExp; text: RegExp[] }> = 
     text: [/630418/, /expires in 10 minutes/, /Never share this code/],
   },
   {
-    message: { template: 'factor-added', to: TO, params: { factor: 'Authenticator app' } },
+    message: { template: 'factor-added', to: TO, params: { factor: 'Authentication app' } },
     subject: /added/,
-    text: [/Authenticator app was added/, /If this wasn't you/],
+    text: [/Authentication app was added/, /If this wasn't you/],
   },
   {
     message: { template: 'factor-removed', to: TO, params: { factor: 'E-mail codes' } },

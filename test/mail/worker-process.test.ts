@@ -81,7 +81,7 @@ describe('npm run worker (dist/src/worker.js)', () => {
     await sender.sender.send({
       template: 'factor-removed',
       to: 'killed@example.test',
-      params: { factor: 'Authenticator app' },
+      params: { factor: 'Authentication app' },
     });
     await dataStarted;
     first.kill('SIGKILL');

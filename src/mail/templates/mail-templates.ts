@@ -29,7 +29,7 @@ export type MailTemplateName = (typeof MAIL_TEMPLATE_NAMES)[number];
 export interface MailTemplateParams {
   /** A one-time code by e-mail: `code` is the code itself, `minutes` its lifetime. */
   'mfa-code': { code: string; minutes: number; issuer?: string };
-  /** `factor`: what was added, as the user would name it (e.g. "Authenticator app"). */
+  /** `factor`: what was added, as the user would name it (e.g. "Authentication app"). */
   'factor-added': { factor: string; issuer?: string };
   'factor-removed': { factor: string; issuer?: string };
   /** `remaining`: unused recovery codes left. */

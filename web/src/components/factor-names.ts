@@ -1,4 +1,7 @@
-/** The names people see for the factor types (the console's wording), with the server's display name as fallback. */
+/**
+ * What people call a factor type: the plugin's displayName where the API gave it (factorTypes), else the built-in
+ * types' display names, for lists that carry only a type (a user's factors, login's factors).
+ */
 const NAMES: Record<string, string> = {
   totp: 'Authentication app',
   email: 'One-time e-mail password',
@@ -6,5 +9,5 @@ const NAMES: Record<string, string> = {
 };
 
 export function factorTypeName(type: string, displayName?: string): string {
-  return NAMES[type] ?? displayName ?? type;
+  return displayName ?? NAMES[type] ?? type;
 }

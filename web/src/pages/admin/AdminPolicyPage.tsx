@@ -1,7 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field } from '../../components/Field';
-import { factorTypeName } from '../../components/factor-names';
 import { useStepUp } from '../../components/step-up';
 import { useAction } from '../../components/use-action';
 import { ApiError, request } from '../../graphql/client';
@@ -114,10 +113,10 @@ export function AdminPolicyPage() {
                     onChange={(event) => toggle(type.type, event.target.checked)}
                     aria-describedby={`${hintId}-${type.type}`}
                   />
-                  {factorTypeName(type.type, type.displayName)}
+                  {type.displayName}
                 </label>
                 <span className="hint" id={`${hintId}-${type.type}`}>
-                  {type.displayName} · {type.assurance}
+                  Assurance: {type.assurance}
                 </span>
               </div>
             ))}
