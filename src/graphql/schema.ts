@@ -25,6 +25,7 @@ import { SessionsResolver } from '../sessions/sessions.resolver.js';
 import { TrustedDevicesResolver } from '../mfa/trusted-devices.resolver.js';
 import { PasswordResolver } from '../accounts/password.resolver.js';
 import { authChecker } from './auth-checker.js';
+import { ServiceInfoResolver } from './service-info.resolver.js';
 
 const RESOLVERS = [
   AccountResolver,
@@ -42,6 +43,7 @@ const RESOLVERS = [
   PasswordResolver,
   PasswordResetResolver,
   MailQueueResolver,
+  ServiceInfoResolver,
 ] as const;
 
 /** The whole API's schema, from the resolvers and the factor plugins' enrollment detail types. */

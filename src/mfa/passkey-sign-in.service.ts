@@ -118,6 +118,17 @@ export class PasskeySignInService {
     return undefined;
   }
 
+  /** Whether begin and signIn are open now (a sign-in page offers the button only then); the same check they make. */
+  async offered(): Promise<boolean> {
+    try {
+      await this.plugin();
+      return true;
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCode.FACTOR_TYPE_NOT_ALLOWED) return false;
+      throw error;
+    }
+  }
+
   /** The plugin passwordless sign-in uses, when one is loaded and the policy allows both it and passkey sign-in. */
   private async plugin(): Promise<FactorPlugin> {
     // One read of the policy for both of its settings.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { SignUpDocument } from '../generated/graphql.js';
+import { LoginDocument } from '../generated/graphql.js';
 import { TEST_PASSWORD } from '../support/accounts.js';
 import { assertAccessible, collectCspViolations, launchChromium, screenshot } from '../support/browser.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -40,11 +40,7 @@ describe('web console: a passkey in a browser', () => {
     await app?.stop();
   });
 
-  it('creates a passkey with "Name" and "Create passkey", then signs in with "Use a passkey"', async () => {
-    const signUp = await app.graphql(SignUpDocument, {
-      variables: { input: { username: 'cyd', password: TEST_PASSWORD, email: 'cyd@example.com' } },
-    });
-    assert.ok(signUp.data, JSON.stringify(signUp.errors));
+  it('signs up on "Create an account", creates a passkey, then signs in with "Use a passkey" and with "Sign in with a passkey" alone', async () => {
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1000, height: 800 } });
     try {
       const page = await context.newPage();
@@ -61,6 +57,29 @@ describe('web console: a passkey in a browser', () => {
           automaticPresenceSimulation: true,
         },
       });
+
+      // The account, made on the console's own page; it lands signed in.
+      await page.goto(origin);
+      await page.getByRole('link', { name: 'Create an account', exact: true }).click();
+      await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+      await page.getByLabel('Username', { exact: true }).fill('cyd');
+      await page.getByLabel('E-mail address', { exact: true }).fill('cyd@example.com');
+      await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+      await page.getByLabel('Confirm password', { exact: true }).fill('not the same');
+      await page.getByRole('button', { name: 'Create account', exact: true }).click();
+      await page.getByRole('alert').getByText('The two passwords are not the same.').waitFor();
+      const early = await app.graphql(LoginDocument, {
+        variables: { input: { username: 'cyd', password: TEST_PASSWORD } },
+      });
+      assert.equal(early.errors?.[0]?.extensions?.code, 'INVALID_CREDENTIALS', 'no account while the passwords differ');
+      await page.getByLabel('Confirm password', { exact: true }).fill(TEST_PASSWORD);
+      await assertAccessible(page, 'the sign-up page');
+      await screenshot(page, 'sign-up');
+      await page.getByRole('button', { name: 'Create account', exact: true }).click();
+      await page.getByRole('heading', { name: 'Welcome, cyd' }).waitFor();
+      await page.getByRole('button', { name: 'cyd', exact: true }).click();
+      await page.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
 
       const signIn = async () => {
         await page.goto(origin);
@@ -103,6 +122,20 @@ describe('web console: a passkey in a browser', () => {
       await page.getByRole('heading', { name: 'Welcome, cyd' }).waitFor();
       const after = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
       assert.ok(after.credentials[0].signCount > credentials[0].signCount, 'the passkey signed the sign-in');
+
+      // Passwordless: no username, no password; the browser offers the site's passkey and the session is the cookie.
+      await page.getByRole('button', { name: 'cyd', exact: true }).click();
+      await page.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.getByRole('button', { name: 'Sign in with a passkey', exact: true }).click();
+      await page.getByRole('heading', { name: 'Welcome, cyd' }).waitFor();
+      const last = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      assert.ok(last.credentials[0].signCount > after.credentials[0].signCount, 'the passkey signed in alone');
+      const cookies = await context.cookies(origin);
+      assert.deepEqual(
+        cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite]),
+        [['mfa_session', true, 'Strict']],
+      );
       assert.deepEqual(csp, []);
     } finally {
       await context.close();

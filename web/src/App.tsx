@@ -8,6 +8,7 @@ import { EnrollPage } from './pages/EnrollPage';
 import { HomePage } from './pages/HomePage';
 import { ForgotPasswordPage } from './pages/account/ForgotPasswordPage';
 import { ResetPasswordPage } from './pages/account/ResetPasswordPage';
+import { SignUpPage } from './pages/account/SignUpPage';
 import { VerifyEmailPage } from './pages/account/VerifyEmailPage';
 import { AdminAuditPage } from './pages/admin/AdminAuditPage';
 import { AdminMailPage } from './pages/admin/AdminMailPage';
@@ -63,17 +64,18 @@ export function App() {
 
   if (me === undefined) return <p className="loading">Loading…</p>;
 
+  const signedIn = (_user: SignedInUser, enroll: boolean) => {
+    setSessionEnded(false);
+    if (enroll) navigate('/enroll');
+    else if (path === '/sign-up') navigate('/');
+    void refresh();
+  };
+
   if (me === null) {
     if (path === '/forgot-password') return <ForgotPasswordPage />;
+    if (path === '/sign-up') return <SignUpPage onSignedIn={signedIn} />;
     return (
-      <SignInPage
-        notice={sessionEnded ? 'Your session ended. Sign in again.' : undefined}
-        onSignedIn={(_user, enroll) => {
-          setSessionEnded(false);
-          if (enroll) navigate('/enroll');
-          void refresh();
-        }}
-      />
+      <SignInPage notice={sessionEnded ? 'Your session ended. Sign in again.' : undefined} onSignedIn={signedIn} />
     );
   }
 
@@ -140,7 +142,11 @@ function adminPage(path: string) {
 function pageTitle(path: string, signedIn: boolean): string {
   if (path === '/reset-password') return 'Choose a new password';
   if (path === '/verify-email') return 'Verify your e-mail address';
-  if (!signedIn) return path === '/forgot-password' ? 'Forgot your password' : 'Sign in';
+  if (!signedIn) {
+    if (path === '/forgot-password') return 'Forgot your password';
+    if (path === '/sign-up') return 'Create an account';
+    return 'Sign in';
+  }
   if (path === '/enroll') return 'Enroll in multifactor authentication';
   if (path === '/security') return 'Security';
   if (path.startsWith('/admin')) return 'Admin';

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { setLeaveWarning } from './router';
+import { useServiceInfo } from './service-info';
 
 const LEAVE_WARNING = 'Your recovery codes are shown only once. Leave without saving them?';
 
@@ -9,16 +10,10 @@ const LEAVE_WARNING = 'Your recovery codes are shown only once. Leave without sa
  * downloaded. While it is shown, leaving asks first (beforeunload for the browser, the router's warning inside the
  * console).
  */
-export function RecoveryCodesList({
-  codes,
-  issuer,
-  onFinish,
-}: {
-  codes: string[];
-  issuer: string;
-  onFinish: () => void;
-}) {
+export function RecoveryCodesList({ codes, onFinish }: { codes: string[]; onFinish: () => void }) {
   const [saved, setSaved] = useState(false);
+  // The file is named after the service as authenticator apps show it (MFA_ISSUER).
+  const issuer = useServiceInfo()?.issuer ?? window.location.hostname;
   const [status, setStatus] = useState('');
   const hintId = useId();
 

@@ -36,6 +36,7 @@ export function describeError(error: unknown): string {
       return 'You must choose a new password before signing in. Use the reset link in your e-mail.';
     case 'BAD_USER_INPUT':
     case 'NETWORK':
+    case 'PASSKEY':
       return error.message;
     default:
       return 'Something went wrong. Try again.';

@@ -40,3 +40,32 @@ export const VerifyEmailMutation = graphql(`
     verifyEmail(input: $input)
   }
 `);
+
+export const SignUpMutation = graphql(`
+  mutation ConsoleSignUp($input: SignUpInput!) {
+    signUp(input: $input) {
+      id
+    }
+  }
+`);
+
+export const BeginPasskeySignInMutation = graphql(`
+  mutation ConsoleBeginPasskeySignIn {
+    beginPasskeySignIn {
+      challengeId
+      options
+    }
+  }
+`);
+
+export const PasskeySignInMutation = graphql(`
+  mutation ConsolePasskeySignIn($input: PasskeySignInInput!) {
+    passkeySignIn(input: $input) {
+      enrollmentRequired
+      user {
+        id
+        username
+      }
+    }
+  }
+`);

@@ -106,3 +106,13 @@ export const StepUpMutation = graphql(`
     stepUp(input: $input)
   }
 `);
+
+export const ServiceInfoQuery = graphql(`
+  query ConsoleServiceInfo {
+    serviceInfo {
+      issuer
+      signUp
+      passkeySignIn
+    }
+  }
+`);

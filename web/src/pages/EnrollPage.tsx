@@ -12,10 +12,10 @@ import { RecoveryCodesPage } from './RecoveryCodesPage';
 type Enrollment = ConsoleEnableMfaMutation['enableMfa'];
 type Step =
   | { kind: 'choose' }
-  | { kind: 'totp'; enrollment: Enrollment; secret: string; qrCodeSvg: string; issuer: string }
+  | { kind: 'totp'; enrollment: Enrollment; secret: string; qrCodeSvg: string }
   | { kind: 'email'; enrollment: Enrollment; maskedEmail: string }
   | { kind: 'passkey' }
-  | { kind: 'codes'; codes: string[]; issuer: string };
+  | { kind: 'codes'; codes: string[] };
 
 /** The enrollment wizard: choose an allowed type, set it up, confirm it, then save the recovery codes (if new). */
 export function EnrollPage({ onDone }: { onDone: () => void }) {
@@ -45,9 +45,9 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
     if (step.kind !== 'choose') headingRef.current?.focus();
   }, [step.kind]);
 
-  const afterAccept = (enrollment: Enrollment, issuer: string) => {
+  const afterAccept = (enrollment: Enrollment) => {
     setCode('');
-    if (enrollment.scratchCodes?.length) setStep({ kind: 'codes', codes: enrollment.scratchCodes, issuer });
+    if (enrollment.scratchCodes?.length) setStep({ kind: 'codes', codes: enrollment.scratchCodes });
     else onDone();
   };
 
@@ -66,7 +66,6 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
           enrollment: enableMfa,
           secret: details.secretKey,
           qrCodeSvg: details.qrCodeSvg,
-          issuer: issuerOf(details.qrString),
         });
       } else if (details?.__typename === 'EmailEnrollment') {
         setStep({ kind: 'email', enrollment: enableMfa, maskedEmail: details.maskedEmail });
@@ -74,11 +73,11 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
     });
   };
 
-  const confirmCode = (enrollment: Enrollment, issuer: string) => (event: FormEvent) => {
+  const confirmCode = (enrollment: Enrollment) => (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
       await request(AcceptMfaMutation, { input: { token: enrollment.token, code: code.trim() } });
-      afterAccept(enrollment, issuer);
+      afterAccept(enrollment);
     });
   };
 
@@ -91,11 +90,11 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
       if (enableMfa.details?.__typename !== 'WebAuthnEnrollment') return;
       const response = await createPasskey(enableMfa.details.creationOptions);
       await request(AcceptMfaMutation, { input: { token: enableMfa.token, response } });
-      afterAccept(enableMfa, window.location.hostname);
+      afterAccept(enableMfa);
     });
   };
 
-  if (step.kind === 'codes') return <RecoveryCodesPage codes={step.codes} issuer={step.issuer} onFinish={onDone} />;
+  if (step.kind === 'codes') return <RecoveryCodesPage codes={step.codes} onFinish={onDone} />;
 
   const fieldError = error ? errorId : undefined;
   return (
@@ -129,7 +128,7 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
       ) : null}
 
       {step.kind === 'totp' ? (
-        <form onSubmit={confirmCode(step.enrollment, step.issuer)} noValidate>
+        <form onSubmit={confirmCode(step.enrollment)} noValidate>
           <h1 ref={headingRef} tabIndex={-1}>
             Set up your authentication app
           </h1>
@@ -153,7 +152,7 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
       ) : null}
 
       {step.kind === 'email' ? (
-        <form onSubmit={confirmCode(step.enrollment, window.location.hostname)} noValidate>
+        <form onSubmit={confirmCode(step.enrollment)} noValidate>
           <h1 ref={headingRef} tabIndex={-1}>
             Confirm your e-mail address
           </h1>
@@ -205,13 +204,4 @@ export function EnrollPage({ onDone }: { onDone: () => void }) {
 /** The secret as people type it: groups of four characters. */
 function groupsOfFour(secret: string): string {
   return secret.match(/.{1,4}/g)?.join(' ') ?? secret;
-}
-
-/** The issuer named in the otpauth URI (Key Uri Format), for the recovery codes' file name. */
-function issuerOf(otpauthUri: string): string {
-  try {
-    return new URL(otpauthUri).searchParams.get('issuer') ?? window.location.hostname;
-  } catch {
-    return window.location.hostname;
-  }
 }

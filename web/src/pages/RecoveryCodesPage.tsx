@@ -2,15 +2,7 @@ import { useEffect, useRef } from 'react';
 import { RecoveryCodesList } from '../components/RecoveryCodesList';
 
 /** The recovery codes a first enrollment issues, shown once, with the list's Copy, Download and Finish. */
-export function RecoveryCodesPage({
-  codes,
-  issuer,
-  onFinish,
-}: {
-  codes: string[];
-  issuer: string;
-  onFinish: () => void;
-}) {
+export function RecoveryCodesPage({ codes, onFinish }: { codes: string[]; onFinish: () => void }) {
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -26,7 +18,7 @@ export function RecoveryCodesPage({
         Each code signs you in once when you cannot use your second factor. They are shown only now: copy or download
         them and keep them somewhere safe.
       </p>
-      <RecoveryCodesList codes={codes} issuer={issuer} onFinish={onFinish} />
+      <RecoveryCodesList codes={codes} onFinish={onFinish} />
     </main>
   );
 }

@@ -2,8 +2,10 @@ import { useId, useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
-import { SignInMutation } from '../graphql/account';
-import { request } from '../graphql/client';
+import { useServiceInfo } from '../components/service-info';
+import { getPasskeyAssertion } from '../components/webauthn';
+import { BeginPasskeySignInMutation, PasskeySignInMutation, SignInMutation } from '../graphql/account';
+import { ApiError, request } from '../graphql/client';
 import type { ConsoleSignInMutation } from '../gql/graphql';
 import type { SignedInUser } from '../session';
 import { SecondStepPage } from './SecondStepPage';
@@ -29,6 +31,7 @@ export function SignInPage({
   const [busy, setBusy] = useState(false);
   const [challenge, setChallenge] = useState<Challenge | null>(null);
   const errorId = useId();
+  const service = useServiceInfo();
 
   if (challenge) {
     return (
@@ -68,6 +71,29 @@ export function SignInPage({
     }
   };
 
+  // Passwordless: the browser offers this site's passkeys (discoverable credentials); the session comes as the cookie.
+  const signInWithPasskey = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { beginPasskeySignIn } = await request(BeginPasskeySignInMutation);
+      let response: unknown;
+      try {
+        response = await getPasskeyAssertion(beginPasskeySignIn.options);
+      } catch {
+        throw new ApiError('PASSKEY', 'The passkey was not used.');
+      }
+      const { passkeySignIn } = await request(PasskeySignInMutation, {
+        input: { challengeId: beginPasskeySignIn.challengeId, response, cookie: true },
+      });
+      if (passkeySignIn.user) onSignedIn(passkeySignIn.user, passkeySignIn.enrollmentRequired);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <main className="card">
       <h1>Sign in</h1>
@@ -95,9 +121,21 @@ export function SignInPage({
           Sign in
         </button>
       </form>
+      {service?.passkeySignIn ? (
+        <div className="alternatives">
+          <button type="button" className="secondary" onClick={() => void signInWithPasskey()} disabled={busy}>
+            Sign in with a passkey
+          </button>
+        </div>
+      ) : null}
       <p>
         <Link href="/forgot-password">Forgot your password?</Link>
       </p>
+      {service?.signUp ? (
+        <p>
+          New here? <Link href="/sign-up">Create an account</Link>
+        </p>
+      ) : null}
     </main>
   );
 }

@@ -73,7 +73,6 @@ export function RecoveryCodesSection() {
           <p>Every earlier code stopped working. These are shown only now: copy or download them.</p>
           <RecoveryCodesList
             codes={codes}
-            issuer={window.location.hostname}
             onFinish={() => {
               setCodes(null);
               setNotice('The new recovery codes are saved.');
