@@ -55,12 +55,17 @@ export class AuditTrail {
     const ids: Record<string, Types.ObjectId> = {};
     if (page.after) ids.$lt = page.after;
     if (filter.since) {
-      ids.$gte = Types.ObjectId.createFromTime(Math.floor(filter.since.getTime() / 1000));
+      const second = Math.floor(filter.since.getTime() / 1000);
+      // Before 1970 every id is later: no bound.
+      if (second > 0) ids.$gte = idOfSecond(second);
       query.createdAt = { $gte: filter.since };
     }
     if (filter.until) {
-      const firstIdAfter = Types.ObjectId.createFromTime(Math.floor(filter.until.getTime() / 1000) + 1);
-      if (!page.after || firstIdAfter.toHexString() < page.after.toHexString()) ids.$lt = firstIdAfter;
+      const secondAfter = Math.floor(filter.until.getTime() / 1000) + 1;
+      const firstIdAfter = idOfSecond(secondAfter);
+      // After 2106 no id is later: no bound.
+      if (secondAfter <= LAST_ID_SECOND && (!page.after || firstIdAfter.toHexString() < page.after.toHexString()))
+        ids.$lt = firstIdAfter;
       query.createdAt = { ...(query.createdAt as object), $lt: filter.until };
     }
     if (Object.keys(ids).length > 0) query._id = ids;
@@ -70,6 +75,17 @@ export class AuditTrail {
       .limit(page.first + 1)
       .lean<AuditEventRecord[]>();
   }
+}
+
+/** The last second an ObjectId can carry (its time is 4 bytes, unsigned): early 2106. */
+const LAST_ID_SECOND = 0xffffffff;
+
+/**
+ * The smallest id made in `second`, clamped to the seconds an id can carry, never wrapped: createFromTime keeps the
+ * low 32 bits, so a since in 1969 became 2106 and an until in 2106 became 1970, and either hid every event.
+ */
+function idOfSecond(second: number): Types.ObjectId {
+  return Types.ObjectId.createFromTime(Math.min(Math.max(second, 0), LAST_ID_SECOND));
 }
 
 /** The most types one read may name: enough for any console's picks, few enough to keep the `$in` small. */

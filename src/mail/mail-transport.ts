@@ -104,21 +104,47 @@ export function describeSendFailure(error: unknown, secrets: string[]): SendFail
 
 /** A URL (a reset or verification link carries its token). */
 const URL_LIKE = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
-/** Six or more digits in a row: a one-time code, never an SMTP reply or enhanced status code (2.1.5, 550). */
-const CODE_LIKE = /\b\d{6,}\b/g;
+/** One of the service's own tokens (mfa_pr_…, mfa_ev_…, mfa_at_…), quoted without its link. */
+const TOKEN_LIKE = /(?<![A-Za-z0-9])mfa_[a-z]{2}_[A-Za-z0-9_-]+/g;
+/**
+ * Six or more digits in a row: a one-time code, never an SMTP reply or enhanced status code (2.1.5, 550). Even glued
+ * to a word ("code123456"), where a word boundary would let it through.
+ */
+const CODE_LIKE = /\d{6,}/g;
+/** A reply to AUTH: servers echo the SMTP account's user name in it ("535 5.7.8 authentication failed for smtp-user"). */
+const AUTH_REPLY = /^(SMTP \d{3} after AUTH\b[^:]*): (.*)$/s;
+/** An RFC 3463 enhanced status code (5.7.8): what an AUTH reply keeps. */
+const ENHANCED_STATUS = /\b[245]\.\d{1,3}\.\d{1,3}\b/;
+/**
+ * How much of a reason is read at all: a server's reply, or a stored reason another writer left, may be any size, and
+ * the address pattern's cost grows with the square of an unbroken run's length (40,000 characters: a second).
+ */
+const MAX_REASON_SCANNED = 4 * MAX_REASON_CHARS;
 
 /**
  * A stored failure reason as it may be shown to an operator (the admin console's mail queue). The worker already
  * wrote it through `describeSendFailure`, which masked the job's own address and params; this masks what it could
- * not know to look for — any address, link or code-like number in a reason another worker version or BullMQ
- * itself wrote — and keeps the rest (the SMTP reply code, the server's words) readable.
+ * not know to look for — any address, link, token or code-like number in a reason another worker version or BullMQ
+ * itself wrote, and whatever a reply to AUTH says besides its codes — and keeps the rest (the SMTP reply code, the
+ * server's words) readable.
  */
 export function redactFailedReason(reason: string): string {
-  return redact(reason.replace(URL_LIKE, '<link>').replace(CODE_LIKE, '[redacted]'), []);
+  let scanned = bounded(reason);
+  const auth = AUTH_REPLY.exec(scanned);
+  if (auth) scanned = `${auth[1]}: ${ENHANCED_STATUS.exec(auth[2])?.[0] ?? ''} (the server's words are not shown)`;
+  return redact(
+    scanned.replace(URL_LIKE, '<link>').replace(TOKEN_LIKE, '[redacted]').replace(CODE_LIKE, '[redacted]'),
+    [],
+  );
+}
+
+/** The start of `text` the patterns read; a cut word is dropped, as it could be an address or token's front half. */
+function bounded(text: string): string {
+  return text.length > MAX_REASON_SCANNED ? text.slice(0, MAX_REASON_SCANNED).replace(/\S*$/, '…') : text;
 }
 
 function redact(text: string, secrets: string[]): string {
-  let safe = text.replace(ADDRESS_LIKE, '<address>');
+  let safe = bounded(text).replace(ADDRESS_LIKE, '<address>');
   for (const secret of secrets.filter((value) => value.length >= 3))
     safe = safe.replace(new RegExp(escapeRegExp(secret), 'gi'), '[redacted]');
   return safe.replace(/\s+/g, ' ').trim().slice(0, MAX_REASON_CHARS);
