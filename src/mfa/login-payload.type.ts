@@ -31,8 +31,8 @@ export class LoginPayload {
   @Field(() => Int, {
     nullable: true,
     description:
-      "With mfaRequired: the days verifyMfa's rememberDevice would remember this device; 0 when it would not " +
-      '(the policy remembers no devices, or an admin signs in). Null otherwise.',
+      "With mfaRequired: the days verifyMfa's rememberDevice remembers a device (the policy's trustedDeviceDays; 0: " +
+      'devices are not remembered). The same for every account: an admin is never remembered all the same. Null otherwise.',
   })
   trustedDeviceDays?: number;
 

@@ -145,7 +145,7 @@ export class SignInService {
       }),
     );
     await this.deps.audit.record({ type: AuditEventType.SIGN_IN_MFA_REQUIRED, userId: user._id, ip });
-    const trustedDeviceDays = await this.deps.trustedDevices.rememberDays(user);
+    const trustedDeviceDays = await this.deps.trustedDevices.offeredDays();
     return { kind: 'mfaRequired', user, mfaToken, factors, trustedDeviceDays, deviceRefused: Boolean(deviceToken) };
   }
 

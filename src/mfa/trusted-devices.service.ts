@@ -45,11 +45,11 @@ export class TrustedDevicesService {
   ) {}
 
   /**
-   * How many days a device `user` remembers now would be remembered: the policy's trustedDeviceDays, or 0 when
-   * none would be (the policy remembers none, or `user` is an admin). What login tells a sign-in's second step.
+   * How many days "Remember this device" remembers now: the policy's trustedDeviceDays (0: none). What login tells
+   * a sign-in's second step: the same for every account, so that an answer to a password alone says nothing about
+   * the account (an admin's role included; `issue` gives an admin no device all the same).
    */
-  async rememberDays(user: UserRecord): Promise<number> {
-    if (user.role === Role.ADMIN) return 0;
+  async offeredDays(): Promise<number> {
     const { trustedDeviceDays } = await this.deps.settings.read();
     return Math.max(0, trustedDeviceDays);
   }
@@ -63,7 +63,8 @@ export class TrustedDevicesService {
     user: UserRecord,
     origin: { credentialsVersion: number; ip?: string; userAgent?: string },
   ): Promise<{ deviceToken: string; expiresAt: Date } | undefined> {
-    const trustedDeviceDays = await this.rememberDays(user);
+    if (user.role === Role.ADMIN) return undefined;
+    const trustedDeviceDays = await this.offeredDays();
     if (trustedDeviceDays <= 0) return undefined;
     const now = this.deps.clock();
     const deviceToken = newOpaqueToken(DEVICE_TOKEN_PREFIX);

@@ -59,7 +59,7 @@ export function SecondStepPage({ mfaToken, factors, trustedDeviceDays, onSignedI
             </label>
             <p id={hintId} className="hint remember-device-hint">
               For {trustedDeviceDays} {trustedDeviceDays === 1 ? 'day' : 'days'}, signing in on this browser asks only
-              for your password. Do not use on a shared computer.
+              for your password (administrator accounts always take the second step). Do not use on a shared computer.
             </p>
           </div>
         ) : null}
