@@ -291,7 +291,7 @@ function MfaSection({ user, reload }: { user: User; reload: () => Promise<void> 
         <>
           <div className="table-scroll">
             <table>
-              <caption className="sr-only">Second factors</caption>
+              <caption className="visually-hidden">Second factors</caption>
               <thead>
                 <tr>
                   <th scope="col">Factor</th>
@@ -300,7 +300,7 @@ function MfaSection({ user, reload }: { user: User; reload: () => Promise<void> 
                   <th scope="col">Added</th>
                   <th scope="col">Last used</th>
                   <th scope="col">
-                    <span className="sr-only">Actions</span>
+                    <span className="visually-hidden">Actions</span>
                   </th>
                 </tr>
               </thead>
@@ -418,7 +418,7 @@ function SessionsSection({
       ) : (
         <div className="table-scroll">
           <table>
-            <caption className="sr-only">Sessions</caption>
+            <caption className="visually-hidden">Sessions</caption>
             <thead>
               <tr>
                 <th scope="col">Signed in</th>
@@ -470,7 +470,7 @@ function ApiKeysSection({
       ) : (
         <div className="table-scroll">
           <table>
-            <caption className="sr-only">API keys of {user.username}</caption>
+            <caption className="visually-hidden">API keys of {user.username}</caption>
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -479,7 +479,7 @@ function ApiKeysSection({
                 <th scope="col">Expires</th>
                 <th scope="col">Last used</th>
                 <th scope="col">
-                  <span className="sr-only">Actions</span>
+                  <span className="visually-hidden">Actions</span>
                 </th>
               </tr>
             </thead>

@@ -186,7 +186,7 @@ export function AdminUsersPage() {
 
         <div className="table-scroll">
           <table className="users-table" aria-busy={loading}>
-            <caption className="sr-only">Users, page {page}</caption>
+            <caption className="visually-hidden">Users, page {page}</caption>
             <thead>
               <tr>
                 <th scope="col">Username</th>

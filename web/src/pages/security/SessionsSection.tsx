@@ -73,7 +73,7 @@ export function SessionsSection() {
                 <tr key={session.id}>
                   <th scope="row" title={session.userAgent ?? undefined}>
                     {deviceName(session.userAgent)}
-                    {session.current ? <span className="account-tag">This device</span> : null}
+                    {session.current ? <span className="tag">This device</span> : null}
                   </th>
                   <td>{session.ip ?? 'Unknown'}</td>
                   <td>{signInMethodName(session.method)}</td>
