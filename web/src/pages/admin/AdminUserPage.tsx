@@ -25,7 +25,8 @@ import {
 } from '../../graphql/admin-users';
 import type { ConsoleAdminUserAccessQuery, ConsoleAdminUserQuery } from '../../gql/graphql';
 import { AdminLayout } from './AdminLayout';
-import { formatDateTime, policyName, roleName } from './user-facts';
+import { formatDateTime, signInMethodName } from '../../components/format';
+import { policyName, roleName } from './user-facts';
 import './admin-users.css';
 
 type User = NonNullable<ConsoleAdminUserQuery['user']>;
@@ -435,7 +436,7 @@ function SessionsSection({
                   <td>{formatDateTime(session.lastUsedAt)}</td>
                   <td>{session.ip ?? '—'}</td>
                   <td>{session.userAgent ?? '—'}</td>
-                  <td>{provenBy(session.method)}</td>
+                  <td>{signInMethodName(session.method)}</td>
                 </tr>
               ))}
             </tbody>
@@ -444,12 +445,6 @@ function SessionsSection({
       )}
     </Section>
   );
-}
-
-function provenBy(method: string): string {
-  if (method === 'password') return 'Password';
-  if (method === 'recovery_code') return 'Recovery code';
-  return factorTypeName(method);
 }
 
 function ApiKeysSection({

@@ -5,7 +5,8 @@ import { request } from '../../graphql/client';
 import { AdminUsersQuery } from '../../graphql/admin-users';
 import type { ConsoleAdminUsersQuery } from '../../gql/graphql';
 import { AdminLayout } from './AdminLayout';
-import { formatDateTime, policyName, roleName, yesNo } from './user-facts';
+import { formatDateTime } from '../../components/format';
+import { policyName, roleName, yesNo } from './user-facts';
 import './admin-users.css';
 
 type UserConnection = ConsoleAdminUsersQuery['users'];

@@ -5,7 +5,7 @@ import { useAction } from '../../components/use-action';
 import { request } from '../../graphql/client';
 import { MyApiKeysQuery, RevokeApiKeyMutation } from '../../graphql/security-account';
 import { CreateApiKeyDialog } from './CreateApiKeyDialog';
-import { formatDate, formatDateTime } from './account-format';
+import { formatDate, formatDateTime } from '../../components/format';
 import { useLoaded } from './use-loaded';
 import './account-sections.css';
 

@@ -7,7 +7,7 @@ import { Section } from '../../components/Section';
 import type { ConsoleSecurityFactorsQuery } from '../../gql/graphql';
 import { request } from '../../graphql/client';
 import { SecurityFactorsQuery } from '../../graphql/security-factors';
-import { DateTime } from './DateTime';
+import { DateTime } from '../../components/DateTime';
 import { DisableFactorsDialog } from './DisableFactorsDialog';
 import { RenameFactorForm } from './RenameFactorForm';
 import './security.css';

@@ -3,7 +3,7 @@ import { Section } from '../../components/Section';
 import { useAction } from '../../components/use-action';
 import { request, SESSION_ENDED } from '../../graphql/client';
 import { MySessionsQuery, RevokeOtherSessionsMutation, RevokeSessionMutation } from '../../graphql/security-account';
-import { deviceName, formatDateTime, signInMethodName } from './account-format';
+import { deviceName, formatDateTime, signInMethodName } from '../../components/format';
 import { useLoaded } from './use-loaded';
 import './account-sections.css';
 
