@@ -3,11 +3,17 @@ import { factorTypeName } from './factor-names';
 // How the console words the API's values (moments, devices, sign-in methods): one place, so every page says the same.
 
 const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const DATE_TIME_SECONDS = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 /** A moment in the reader's locale and time zone, e.g. "30 Nov 2026, 19:40"; "—" when there is none. */
 export function formatDateTime(iso: string | null | undefined): string {
   return iso ? DATE_TIME.format(new Date(iso)) : '—';
+}
+
+/** A moment to the second, for logs whose entries a minute would not tell apart, e.g. "30 Nov 2026, 19:40:12". */
+export function formatDateTimeSeconds(iso: string | null | undefined): string {
+  return iso ? DATE_TIME_SECONDS.format(new Date(iso)) : '—';
 }
 
 /** A day in the reader's locale, e.g. "30 Nov 2026"; "—" when there is none. */

@@ -55,7 +55,7 @@ export function ApiKeysTable<K extends ApiKeyRow>({
               <td>
                 {key.expiresAt ? (
                   <>
-                    <DateTime value={key.expiresAt} dateOnly />
+                    <DateTime value={key.expiresAt} precision="day" />
                     {new Date(key.expiresAt) <= new Date() ? ' (expired)' : ''}
                   </>
                 ) : (

@@ -199,7 +199,7 @@ export function AdminAuditPage() {
                   {events.map((event) => (
                     <tr key={event.id}>
                       <td>
-                        <DateTime value={event.createdAt} />
+                        <DateTime value={event.createdAt} precision="second" />
                       </td>
                       <td>{who(event.userId)}</td>
                       <td>

@@ -89,7 +89,7 @@ export function AdminMailPage() {
                     {queue.failedJobs.map((job) => (
                       <tr key={job.id}>
                         <td>
-                          <DateTime value={job.failedAt} fallback="—" />
+                          <DateTime value={job.failedAt} fallback="—" precision="second" />
                         </td>
                         <td>
                           <code>{job.template}</code>

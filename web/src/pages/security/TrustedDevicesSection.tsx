@@ -68,7 +68,7 @@ export function TrustedDevicesSection() {
                     <DateTime value={device.lastUsedAt} fallback="Not yet" />
                   </td>
                   <td>
-                    <DateTime value={device.expiresAt} dateOnly />
+                    <DateTime value={device.expiresAt} precision="day" />
                   </td>
                   <td>
                     <button type="button" className="secondary" onClick={() => forget(device.id)} disabled={busy}>
