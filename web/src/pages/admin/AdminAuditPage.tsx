@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { DateTime } from '../../components/DateTime';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field } from '../../components/Field';
 import { useAction } from '../../components/use-action';
@@ -198,7 +199,7 @@ export function AdminAuditPage() {
                   {events.map((event) => (
                     <tr key={event.id}>
                       <td>
-                        <time dateTime={event.createdAt}>{new Date(event.createdAt).toLocaleString()}</time>
+                        <DateTime value={event.createdAt} precision="second" />
                       </td>
                       <td>{who(event.userId)}</td>
                       <td>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DateTime } from '../../components/DateTime';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Section } from '../../components/Section';
 import { useAction } from '../../components/use-action';
@@ -87,7 +88,9 @@ export function AdminMailPage() {
                   <tbody>
                     {queue.failedJobs.map((job) => (
                       <tr key={job.id}>
-                        <td>{job.failedAt ? <Time value={job.failedAt} /> : '—'}</td>
+                        <td>
+                          <DateTime value={job.failedAt} fallback="—" precision="second" />
+                        </td>
                         <td>
                           <code>{job.template}</code>
                         </td>
@@ -107,8 +110,4 @@ export function AdminMailPage() {
       ) : null}
     </AdminLayout>
   );
-}
-
-function Time({ value }: { value: string }) {
-  return <time dateTime={value}>{new Date(value).toLocaleString()}</time>;
 }

@@ -5,7 +5,8 @@ import { request } from '../../graphql/client';
 import { AdminUsersQuery } from '../../graphql/admin-users';
 import type { ConsoleAdminUsersQuery } from '../../gql/graphql';
 import { AdminLayout } from './AdminLayout';
-import { formatDateTime, policyName, roleName, yesNo } from './user-facts';
+import { formatDateTime } from '../../components/format';
+import { policyName, roleName, yesNo } from './user-facts';
 import './admin-users.css';
 
 type UserConnection = ConsoleAdminUsersQuery['users'];
@@ -186,7 +187,7 @@ export function AdminUsersPage() {
 
         <div className="table-scroll">
           <table className="users-table" aria-busy={loading}>
-            <caption className="sr-only">Users, page {page}</caption>
+            <caption className="visually-hidden">Users, page {page}</caption>
             <thead>
               <tr>
                 <th scope="col">Username</th>

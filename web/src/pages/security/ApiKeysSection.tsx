@@ -5,7 +5,7 @@ import { useAction } from '../../components/use-action';
 import { request } from '../../graphql/client';
 import { MyApiKeysQuery, RevokeApiKeyMutation } from '../../graphql/security-account';
 import { CreateApiKeyDialog } from './CreateApiKeyDialog';
-import { formatDate, formatDateTime } from './account-format';
+import { ApiKeysTable } from '../../components/tables/ApiKeysTable';
 import { useLoaded } from './use-loaded';
 import './account-sections.css';
 
@@ -48,59 +48,15 @@ export function ApiKeysSection() {
       ) : keys.length === 0 ? (
         <p>No API keys.</p>
       ) : (
-        <div className="table-scroll">
-          <table>
-            <caption className="visually-hidden">Your API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((key) => (
-                <tr key={key.id}>
-                  <th scope="row">{key.name}</th>
-                  <td>
-                    <code>{key.hint}…</code>
-                  </td>
-                  <td>
-                    <time dateTime={key.createdAt}>{formatDateTime(key.createdAt)}</time>
-                  </td>
-                  <td>
-                    {key.lastUsedAt ? <time dateTime={key.lastUsedAt}>{formatDateTime(key.lastUsedAt)}</time> : 'Never'}
-                  </td>
-                  <td>
-                    {key.expiresAt ? (
-                      <>
-                        <time dateTime={key.expiresAt}>{formatDate(key.expiresAt)}</time>
-                        {new Date(key.expiresAt) <= new Date() ? ' (expired)' : ''}
-                      </>
-                    ) : (
-                      'Never'
-                    )}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="secondary"
-                      onClick={() => revoke(key.id, key.name)}
-                      disabled={busy}
-                    >
-                      Revoke
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ApiKeysTable
+          apiKeys={keys}
+          caption="Your API keys"
+          actions={(key) => (
+            <button type="button" className="secondary" onClick={() => revoke(key.id, key.name)} disabled={busy}>
+              Revoke
+            </button>
+          )}
+        />
       )}
       {creating ? <CreateApiKeyDialog onCreated={() => void reload()} onClose={() => setCreating(false)} /> : null}
     </Section>

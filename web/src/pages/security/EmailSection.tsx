@@ -62,9 +62,9 @@ export function EmailSection() {
               <>
                 Your address is <strong>{me.email}</strong>
                 {me.emailVerified ? (
-                  <span className="account-tag">Verified</span>
+                  <span className="tag">Verified</span>
                 ) : (
-                  <span className="account-tag account-tag-warning">Not verified</span>
+                  <span className="tag tag-warning">Not verified</span>
                 )}
               </>
             ) : (

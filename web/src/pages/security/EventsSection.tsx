@@ -7,7 +7,7 @@ import { useAction } from '../../components/use-action';
 import type { ConsoleMySecurityEventsQuery } from '../../gql/graphql';
 import { request } from '../../graphql/client';
 import { MyIdQuery, MySecurityEventsQuery } from '../../graphql/security-factors';
-import { DateTime } from './DateTime';
+import { DateTime } from '../../components/DateTime';
 import './security.css';
 
 type SecurityEvent = ConsoleMySecurityEventsQuery['auditEvents']['edges'][number]['node'];

@@ -7,7 +7,7 @@ import { Section } from '../../components/Section';
 import type { ConsoleSecurityFactorsQuery } from '../../gql/graphql';
 import { request } from '../../graphql/client';
 import { SecurityFactorsQuery } from '../../graphql/security-factors';
-import { DateTime } from './DateTime';
+import { FactorsTable, factorRowHeaderId } from '../../components/tables/FactorsTable';
 import { DisableFactorsDialog } from './DisableFactorsDialog';
 import { RenameFactorForm } from './RenameFactorForm';
 import './security.css';
@@ -16,8 +16,6 @@ type Factor = NonNullable<ConsoleSecurityFactorsQuery['me']>['factors'][number];
 
 /** What is being removed: one factor, or all of them ("Disable multifactor authentication"). */
 type Removal = { kind: 'one'; factor: Factor } | { kind: 'all' };
-
-const STATUS_NAMES: Record<string, string> = { ACTIVE: 'Active', PENDING: 'Not confirmed yet' };
 
 /** The second factors: each with its name, status and dates; rename, remove one, or turn them all off. */
 export function FactorsSection() {
@@ -69,87 +67,60 @@ export function FactorsSection() {
         <p>You have no second factor: signing in needs only your password.</p>
       ) : (
         <>
-          <table>
-            <caption className="visually-hidden">Your second factors</caption>
-            <thead>
-              <tr>
-                <th scope="col">Method</th>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Added</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {factors.map((factor) => (
-                <tr key={factor.id}>
-                  <th scope="row" id={`factor-${factor.id}`}>
-                    {factorTypeName(factor.type)}
-                  </th>
-                  <td>
-                    {renaming === factor.id ? (
-                      <RenameFactorForm
-                        factor={factor}
-                        onDone={(renamed) => {
-                          setRenaming(null);
-                          // Back to the row's "Rename", which comes back once the form is gone.
-                          window.requestAnimationFrame(() => renameButtons.current.get(factor.id)?.focus());
-                          if (renamed) {
-                            setNotice(`Renamed to “${renamed}”.`);
-                            announceAccountChanged();
-                          }
-                        }}
-                      />
-                    ) : (
-                      (factor.description ?? <span className="hint">No name</span>)
-                    )}
-                  </td>
-                  <td>{STATUS_NAMES[factor.status] ?? factor.status}</td>
-                  <td>
-                    <DateTime value={factor.createdAt} />
-                  </td>
-                  <td>
-                    <DateTime value={factor.lastUsedAt} />
-                  </td>
-                  <td>
-                    <div className="row-actions">
-                      {renaming === factor.id ? null : (
-                        <button
-                          ref={(button) => {
-                            if (button) renameButtons.current.set(factor.id, button);
-                            else renameButtons.current.delete(factor.id);
-                          }}
-                          type="button"
-                          className="secondary"
-                          aria-describedby={`factor-${factor.id}`}
-                          onClick={() => {
-                            setNotice('');
-                            setRenaming(factor.id);
-                          }}
-                        >
-                          Rename
-                        </button>
-                      )}
-                      <button
-                        type="button"
-                        className="secondary"
-                        aria-describedby={`factor-${factor.id}`}
-                        onClick={() => {
-                          setNotice('');
-                          setRemoval({ kind: 'one', factor });
-                        }}
-                      >
-                        Remove
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <FactorsTable
+            factors={factors}
+            caption="Your second factors"
+            name={(factor) =>
+              renaming === factor.id ? (
+                <RenameFactorForm
+                  factor={factor}
+                  onDone={(renamed) => {
+                    setRenaming(null);
+                    // Back to the row's "Rename", which comes back once the form is gone.
+                    window.requestAnimationFrame(() => renameButtons.current.get(factor.id)?.focus());
+                    if (renamed) {
+                      setNotice(`Renamed to “${renamed}”.`);
+                      announceAccountChanged();
+                    }
+                  }}
+                />
+              ) : (
+                (factor.description ?? <span className="hint">No name</span>)
+              )
+            }
+            actions={(factor) => (
+              <div className="row-actions">
+                {renaming === factor.id ? null : (
+                  <button
+                    ref={(button) => {
+                      if (button) renameButtons.current.set(factor.id, button);
+                      else renameButtons.current.delete(factor.id);
+                    }}
+                    type="button"
+                    className="secondary"
+                    aria-describedby={factorRowHeaderId(factor)}
+                    onClick={() => {
+                      setNotice('');
+                      setRenaming(factor.id);
+                    }}
+                  >
+                    Rename
+                  </button>
+                )}
+                <button
+                  type="button"
+                  className="secondary"
+                  aria-describedby={factorRowHeaderId(factor)}
+                  onClick={() => {
+                    setNotice('');
+                    setRemoval({ kind: 'one', factor });
+                  }}
+                >
+                  Remove
+                </button>
+              </div>
+            )}
+          />
           <div className="actions">
             <button
               type="button"

@@ -3,7 +3,7 @@ import { Section } from '../../components/Section';
 import { useAction } from '../../components/use-action';
 import { request, SESSION_ENDED } from '../../graphql/client';
 import { MySessionsQuery, RevokeOtherSessionsMutation, RevokeSessionMutation } from '../../graphql/security-account';
-import { deviceName, formatDateTime, signInMethodName } from './account-format';
+import { SessionsTable } from '../../components/tables/SessionsTable';
 import { useLoaded } from './use-loaded';
 import './account-sections.css';
 
@@ -53,51 +53,20 @@ export function SessionsSection() {
         {notice}
       </p>
       {sessions ? (
-        <div className="table-scroll">
-          <table>
-            <caption className="visually-hidden">Your signed-in sessions</caption>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">IP address</th>
-                <th scope="col">Signed in with</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last active</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.map((session) => (
-                <tr key={session.id}>
-                  <th scope="row" title={session.userAgent ?? undefined}>
-                    {deviceName(session.userAgent)}
-                    {session.current ? <span className="account-tag">This device</span> : null}
-                  </th>
-                  <td>{session.ip ?? 'Unknown'}</td>
-                  <td>{signInMethodName(session.method)}</td>
-                  <td>
-                    <time dateTime={session.createdAt}>{formatDateTime(session.createdAt)}</time>
-                  </td>
-                  <td>
-                    <time dateTime={session.lastUsedAt}>{formatDateTime(session.lastUsedAt)}</time>
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="secondary"
-                      onClick={() => signOut(session.id, session.current)}
-                      disabled={busy}
-                    >
-                      Sign out
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <SessionsTable
+          sessions={sessions}
+          caption="Your signed-in sessions"
+          actions={(session) => (
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => signOut(session.id, session.current)}
+              disabled={busy}
+            >
+              Sign out
+            </button>
+          )}
+        />
       ) : loadError ? null : (
         <p>Loading…</p>
       )}

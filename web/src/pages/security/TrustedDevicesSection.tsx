@@ -3,7 +3,8 @@ import { Section } from '../../components/Section';
 import { useAction } from '../../components/use-action';
 import { request } from '../../graphql/client';
 import { MyTrustedDevicesQuery, RevokeTrustedDeviceMutation } from '../../graphql/security-account';
-import { deviceName, formatDate, formatDateTime } from './account-format';
+import { DateTime } from '../../components/DateTime';
+import { deviceName } from '../../components/format';
 import { useLoaded } from './use-loaded';
 import './account-sections.css';
 
@@ -61,17 +62,13 @@ export function TrustedDevicesSection() {
                     {deviceName(device.userAgent)}
                   </th>
                   <td>
-                    <time dateTime={device.createdAt}>{formatDateTime(device.createdAt)}</time>
+                    <DateTime value={device.createdAt} />
                   </td>
                   <td>
-                    {device.lastUsedAt ? (
-                      <time dateTime={device.lastUsedAt}>{formatDateTime(device.lastUsedAt)}</time>
-                    ) : (
-                      'Not yet'
-                    )}
+                    <DateTime value={device.lastUsedAt} fallback="Not yet" />
                   </td>
                   <td>
-                    <time dateTime={device.expiresAt}>{formatDate(device.expiresAt)}</time>
+                    <DateTime value={device.expiresAt} precision="day" />
                   </td>
                   <td>
                     <button type="button" className="secondary" onClick={() => forget(device.id)} disabled={busy}>

@@ -1,4 +1,25 @@
-import { factorTypeName } from '../../components/factor-names';
+import { factorTypeName } from './factor-names';
+
+// How the console words the API's values (moments, devices, sign-in methods): one place, so every page says the same.
+
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const DATE_TIME_SECONDS = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+/** A moment in the reader's locale and time zone, e.g. "30 Nov 2026, 19:40"; "—" when there is none. */
+export function formatDateTime(iso: string | null | undefined): string {
+  return iso ? DATE_TIME.format(new Date(iso)) : '—';
+}
+
+/** A moment to the second, for logs whose entries a minute would not tell apart, e.g. "30 Nov 2026, 19:40:12". */
+export function formatDateTimeSeconds(iso: string | null | undefined): string {
+  return iso ? DATE_TIME_SECONDS.format(new Date(iso)) : '—';
+}
+
+/** A day in the reader's locale, e.g. "30 Nov 2026"; "—" when there is none. */
+export function formatDate(iso: string | null | undefined): string {
+  return iso ? DATE.format(new Date(iso)) : '—';
+}
 
 /**
  * A User-Agent as a person recognises their device: "Firefox on Windows", "Safari on iPhone", "curl". The header is
@@ -45,19 +66,6 @@ function systemOf(agent: string): string | undefined {
     [/\bLinux\b|\bX11\b/, 'Linux'],
   ];
   return systems.find(([pattern]) => pattern.test(agent))?.[1];
-}
-
-const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-
-/** A moment in the reader's locale and time zone, e.g. "30 Nov 2026, 19:40". */
-export function formatDateTime(iso: string): string {
-  return DATE_TIME.format(new Date(iso));
-}
-
-/** A day in the reader's locale, e.g. "30 Nov 2026". */
-export function formatDate(iso: string): string {
-  return DATE.format(new Date(iso));
 }
 
 /** How a session's sign-in was proven, in the words the rest of the console uses. */
