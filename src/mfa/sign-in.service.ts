@@ -44,7 +44,7 @@ export type SignInOutcome =
       user: UserRecord;
       mfaToken: string;
       factors: FactorRecord[];
-      /** How long verifyMfa's rememberDevice would remember this device; 0 when it would not (policy, admin). */
+      /** How long verifyMfa's rememberDevice remembers a device: the policy's, the same for every account (0: never). */
       trustedDeviceDays: number;
       /** A deviceToken was given and did not stand in for the second factor (unknown, another user's, expired, revoked). */
       deviceRefused: boolean;
