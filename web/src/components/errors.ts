@@ -18,8 +18,6 @@ export function describeError(error: unknown): string {
       return 'This step took too long and expired. Start again.';
     case 'UNAUTHENTICATED':
       return 'You are not signed in, or your session ended. Sign in again.';
-    case 'FORBIDDEN':
-      return 'You may not do this.';
     case 'STEP_UP_REQUIRED':
       return 'Confirm it is you with a second factor first.';
     case 'STEP_UP_CANCELLED':
@@ -34,6 +32,8 @@ export function describeError(error: unknown): string {
       return 'The service is unavailable for a moment. Try again shortly.';
     case 'PASSWORD_RESET_REQUIRED':
       return 'You must choose a new password before signing in. Use the reset link in your e-mail.';
+    // The API's own words: written for people, they never quote a submitted value, and say what may not be done.
+    case 'FORBIDDEN':
     case 'BAD_USER_INPUT':
     case 'NETWORK':
     case 'PASSKEY':

@@ -7,7 +7,6 @@ import { useStepUp } from '../../../components/step-up';
 import { useAction } from '../../../components/use-action';
 import { request } from '../../../graphql/client';
 import { AdminDeleteUserMutation } from '../../../graphql/admin-users';
-import { RefusalReason } from './admin-change';
 import type { User } from './user-types';
 
 /** Deleting cannot be undone: the admin types the username to confirm, then the console returns to the users. */
@@ -35,7 +34,6 @@ export function DeleteUserDialog({ user, onClose }: { user: User; onClose: () =>
       </p>
       <form onSubmit={submit} noValidate>
         <ErrorAlert error={error} id={errorId} />
-        <RefusalReason error={error} />
         <Field
           label="Type the username to confirm"
           value={typed}

@@ -1,7 +1,6 @@
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useStepUp } from '../../../components/step-up';
 import { useAction } from '../../../components/use-action';
-import { ApiError } from '../../../graphql/client';
 
 /**
  * An admin change to this user: the step-up dialog when the API asks for a fresh second factor (then the change
@@ -23,17 +22,11 @@ export function useAdminChange(reload: () => Promise<void>) {
   return { ...action, change };
 }
 
-/** Why the API refused a change (e.g. what may not be done to an admin account): its own words, under the alert. */
-export function RefusalReason({ error }: { error: unknown }) {
-  return error instanceof ApiError && error.code === 'FORBIDDEN' ? <p className="hint">{error.message}</p> : null;
-}
-
 /** What became of a section's last change: the API's error, or a notice once the page shows it. */
 export function ChangeOutcome({ error, notice }: { error: unknown; notice: string }) {
   return (
     <>
       <ErrorAlert error={error} />
-      <RefusalReason error={error} />
       <p role="status" className={notice ? 'notice' : undefined}>
         {notice}
       </p>
