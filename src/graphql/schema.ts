@@ -14,6 +14,7 @@ import { MailQueueResolver } from '../mail/mail-queue.resolver.js';
 // Modules load in this order, and type-graphql lists fields in the order their decorators ran: sign-in's mutations
 // come before enrollment's in schema/schema.graphql, so its resolver is imported first.
 import { SignInResolver } from '../mfa/sign-in.resolver.js';
+import { LoginPayloadFieldsResolver } from '../mfa/login-payload-fields.resolver.js';
 import { EnrollmentResolver } from '../mfa/enrollment.resolver.js';
 import { withEnrollmentDetailTypes } from '../mfa/enrollment-details.js';
 import type { FactorPlugin } from '../mfa/factor-plugin.js';
@@ -33,6 +34,7 @@ const RESOLVERS = [
   ApiKeyResolver,
   AuditResolver,
   SignInResolver,
+  LoginPayloadFieldsResolver,
   EnrollmentResolver,
   MfaPolicyResolver,
   UserMfaFieldsResolver,

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { DEVICE_COOKIE } from '../auth/credentials.js';
 import { FactorType } from './factor.type.js';
 import { UserType } from '../accounts/user.type.js';
@@ -27,14 +27,6 @@ export class LoginPayload {
 
   @Field(() => Boolean, { description: 'MFA is required but no factor is active: accessToken may only enroll.' })
   enrollmentRequired!: boolean;
-
-  @Field(() => Int, {
-    nullable: true,
-    description:
-      "With mfaRequired: the days verifyMfa's rememberDevice remembers a device (the policy's trustedDeviceDays; 0: " +
-      'devices are not remembered). The same for every account: an admin is never remembered all the same. Null otherwise.',
-  })
-  trustedDeviceDays?: number;
 
   @Field(() => String, {
     nullable: true,

@@ -164,7 +164,6 @@ function toPayload(outcome: SignInOutcome, delivery: SessionDelivery, asCookie: 
         mfaRequired: true,
         mfaToken: outcome.mfaToken,
         factors: outcome.factors.map(FactorType.from),
-        trustedDeviceDays: outcome.trustedDeviceDays,
         enrollmentRequired: false,
       };
   }

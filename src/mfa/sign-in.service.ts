@@ -44,8 +44,6 @@ export type SignInOutcome =
       user: UserRecord;
       mfaToken: string;
       factors: FactorRecord[];
-      /** How long verifyMfa's rememberDevice remembers a device: the policy's, the same for every account (0: never). */
-      trustedDeviceDays: number;
       /** A deviceToken was given and did not stand in for the second factor (unknown, another user's, expired, revoked). */
       deviceRefused: boolean;
     }
@@ -145,8 +143,7 @@ export class SignInService {
       }),
     );
     await this.deps.audit.record({ type: AuditEventType.SIGN_IN_MFA_REQUIRED, userId: user._id, ip });
-    const trustedDeviceDays = await this.deps.trustedDevices.offeredDays();
-    return { kind: 'mfaRequired', user, mfaToken, factors, trustedDeviceDays, deviceRefused: Boolean(deviceToken) };
+    return { kind: 'mfaRequired', user, mfaToken, factors, deviceRefused: Boolean(deviceToken) };
   }
 
   /**

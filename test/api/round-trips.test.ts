@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateApiKeyDocument, LoginDocument, MeDocument, VerifyMfaDocument } from '../generated/graphql.js';
+import {
+  CreateApiKeyDocument,
+  DeviceCookieLoginDocument,
+  LoginDocument,
+  MeDocument,
+  VerifyMfaDocument,
+} from '../generated/graphql.js';
 import { signUpAndLogIn, TEST_PASSWORD } from '../support/accounts.js';
 import { alignToFreshStep, userWithTotp, type MfaUser } from '../support/attacker.js';
 import { mfaToken, TestClock, totpCode, wrongTotpCode } from '../support/mfa.js';
@@ -58,6 +64,14 @@ describe('database round trips per operation', () => {
       app.graphql(LoginDocument, { variables: { input: { username: 'plain', password: TEST_PASSWORD } } }),
     );
     assert.deepEqual(made, { find: 1, insert: 2 });
+  });
+
+  it('login with MFA: the user, its factors, the mfaToken and its audit event; the policy only for a client that asks trustedDeviceDays', async () => {
+    const input = { username: 'with-totp', password: TEST_PASSWORD };
+    const plainLogin = await commandsOf(app, () => app.graphql(LoginDocument, { variables: { input } }));
+    const asking = await commandsOf(app, () => app.graphql(DeviceCookieLoginDocument, { variables: { input } }));
+    assert.deepEqual(plainLogin, { find: 2, insert: 2 });
+    assert.deepEqual(asking, { find: 3, insert: 2 }, 'one more read: the policy, for trustedDeviceDays');
   });
 
   it('verifyMfa with a wrong code: the mfaToken with its user and factors, the reserved attempt, the audit event', async () => {
